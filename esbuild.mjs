@@ -1,0 +1,32 @@
+// Bundles the command line (and, later, the extension and the webview) with one esbuild context each.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const contexts = [
+  {
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    banner: { js: '#!/usr/bin/env node' },
+    // pg optionally requires pg-native; we never use it.
+    external: ['pg-native'],
+    logLevel: 'warning',
+  },
+];
+
+for (const options of contexts) {
+  const ctx = await esbuild.context(options);
+  if (watch) {
+    await ctx.watch();
+  } else {
+    await ctx.rebuild();
+    await ctx.dispose();
+  }
+}
