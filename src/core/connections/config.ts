@@ -1,0 +1,102 @@
+import { didYouMean } from '../util/suggest';
+import { ConnectionConfigError, ConnectionsConfig, ConnectionSpec, Profile } from './model';
+import { checkSslMode } from './url';
+
+const SPEC_KEYS = ['url', 'service', 'host', 'port', 'database', 'user', 'sslmode', 'allowWrites', 'label', 'password'];
+
+export interface ConfigWithWarnings {
+  config: ConnectionsConfig;
+  warnings: string[];
+}
+
+/** Parses and validates a connections JSON file (the same shape as the extension's settings). */
+export function parseConnectionsFile(text: string, fileName: string): ConfigWithWarnings {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConnectionConfigError(fileName, `not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(data)) throw new ConnectionConfigError(fileName, 'expected a JSON object with "connections" and "profiles"');
+  return validateConnectionsConfig(data, fileName);
+}
+
+export function validateConnectionsConfig(data: Record<string, unknown>, where: string): ConfigWithWarnings {
+  for (const key of Object.keys(data)) {
+    if (key !== 'connections' && key !== 'profiles' && !key.startsWith('$')) {
+      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['connections', 'profiles'])}`);
+    }
+  }
+  const warnings: string[] = [];
+  const connections: Record<string, ConnectionSpec> = {};
+  for (const [name, value] of Object.entries(objectAt(data, 'connections', where))) {
+    connections[name] = validateSpec(value, `${where}: connections.${name}`, warnings);
+  }
+  const profiles: Record<string, Profile> = {};
+  for (const [name, value] of Object.entries(objectAt(data, 'profiles', where))) {
+    profiles[name] = validateProfile(value, `${where}: profiles.${name}`, Object.keys(connections));
+  }
+  return { config: { connections, profiles }, warnings };
+}
+
+function validateSpec(value: unknown, where: string, warnings: string[]): ConnectionSpec {
+  if (typeof value === 'string') return { url: value };
+  if (!isObject(value)) throw new ConnectionConfigError(where, 'expected a postgres:// URL or an object');
+  for (const key of Object.keys(value)) {
+    if (!SPEC_KEYS.includes(key)) {
+      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, SPEC_KEYS)}`);
+    }
+  }
+  const spec = value as ConnectionSpec;
+  expectType(spec, ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password'], 'string', where);
+  expectType(spec, ['allowWrites'], 'boolean', where);
+  if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port > 0 && spec.port < 65536)) {
+    throw new ConnectionConfigError(where, `port must be a whole number from 1 to 65535, not ${JSON.stringify(spec.port)}`);
+  }
+  if (spec.sslmode !== undefined) checkSslMode(spec.sslmode, where);
+  if (spec.password !== undefined || /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/i.test(spec.url ?? '')) {
+    warnings.push(
+      `${where}: holds a password, which cnbook ignores. Put it in ~/.pgpass (hostname:port:database:username:password, mode 0600) or PGPASSWORD instead.`,
+    );
+  }
+  const { password: _dropped, ...withoutPassword } = spec;
+  return withoutPassword;
+}
+
+function validateProfile(value: unknown, where: string, connectionNames: string[]): Profile {
+  if (!isObject(value)) throw new ConnectionConfigError(where, 'expected an object mapping roles to connection names');
+  const profile: Profile = {};
+  for (const [role, target] of Object.entries(value)) {
+    const names = typeof target === 'string' ? [target] : target;
+    if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
+      throw new ConnectionConfigError(`${where}.${role}`, 'expected a connection name or a non-empty list of them');
+    }
+    for (const name of names as string[]) {
+      if (!connectionNames.includes(name)) {
+        throw new ConnectionConfigError(`${where}.${role}`, `unknown connection "${name}"${didYouMean(name, connectionNames)}`);
+      }
+    }
+    profile[role] = target as string | string[];
+  }
+  return profile;
+}
+
+function objectAt(data: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
+  const value = data[key];
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new ConnectionConfigError(where, `"${key}" must be an object`);
+  return value;
+}
+
+function expectType(spec: object, keys: string[], type: string, where: string): void {
+  for (const key of keys) {
+    const value = (spec as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== type) {
+      throw new ConnectionConfigError(where, `"${key}" must be a ${type}, not ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,65 @@
+/** Connection definitions as written in the `cnbook.connections` setting or a connections JSON file. */
+export interface ConnectionSpec {
+  url?: string;
+  service?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  sslmode?: SslMode;
+  /** Writes are refused on a connection unless it says so (and the cell says `-- @write`). */
+  allowWrites?: boolean;
+  /** Free text shown next to the name, e.g. "eu-west-1 replica". */
+  label?: string;
+  /** Accepted only to warn about it: passwords belong in ~/.pgpass, PGPASSWORD or SecretStorage. */
+  password?: string;
+}
+
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** A profile maps runbook roles (primary, replicas, source, ...) to connection names. */
+export type Profile = Record<string, string | string[]>;
+
+export interface ConnectionsConfig {
+  connections: Record<string, ConnectionSpec>;
+  profiles: Record<string, Profile>;
+}
+
+/** A connection with every libpq parameter settled, ready for a driver. Holds no password. */
+export interface ResolvedConnection {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  sslmode: SslMode;
+  allowWrites: boolean;
+  label?: string;
+  /** Where the password will come from, for messages ("password from ~/.pgpass"). */
+  passwordSource: 'pgpass' | 'environment' | 'secret-storage' | 'none';
+}
+
+/** A role of the active profile bound to its connections. */
+export interface RoleBinding {
+  role: string;
+  connections: ResolvedConnection[];
+}
+
+/** What the core needs from its surroundings to resolve connections; injected so the core stays pure. */
+export interface ConnectionEnvironment {
+  env: Record<string, string | undefined>;
+  homeDir: string;
+  osUser: string;
+  /** Returns a file's text, or undefined if it does not exist. */
+  readTextFile(path: string): string | undefined;
+  /** File mode bits, for the ~/.pgpass permission check libpq also makes. */
+  fileMode?(path: string): number | undefined;
+}
+
+export class ConnectionConfigError extends Error {
+  constructor(readonly where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'ConnectionConfigError';
+  }
+}
