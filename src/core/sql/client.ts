@@ -1,0 +1,74 @@
+import type { ResolvedConnection } from '../connections/model';
+
+/**
+ * The boundary between the core and a database driver (node-postgres, PGlite). The core decides what
+ * to run and how safely; a driver only knows how to talk to its server.
+ */
+export interface SqlClient {
+  open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession>;
+}
+
+export interface OpenOptions {
+  connectTimeoutMs: number;
+  applicationName: string;
+  signal?: AbortSignal;
+}
+
+export interface SqlSession {
+  readonly connection: ResolvedConnection;
+  /** Runs statements in one transaction (READ ONLY unless told otherwise) and streams rows into builders. */
+  runTransaction(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome>;
+  /** Asks the server to cancel what this session is running (a CancelRequest, not an abandoned promise). */
+  cancel(): Promise<void>;
+  close(): Promise<void>;
+  /** False once the connection is broken or closed; such a session must not be reused. */
+  readonly usable: boolean;
+}
+
+export interface BoundStatement {
+  text: string;
+  values: string[];
+  /** Offset of the statement in the cell source, to turn error positions into cell lines. */
+  offset: number;
+}
+
+export interface TransactionOptions {
+  readOnly: boolean;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  maxRowsStored: number;
+  /** Rows fetched per round trip from the cursor. */
+  batchSize: number;
+  signal?: AbortSignal;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  typeOid: number;
+}
+
+/** One statement's result: the first maxRowsStored rows as PostgreSQL's text, plus the true count and a hash. */
+export interface StatementResult {
+  command: string;
+  columns: ColumnInfo[];
+  rows: (string | null)[][];
+  rowCount: number;
+  truncated: boolean;
+  /** sha256 over every row (not just the stored ones), so two runs or two hosts can be compared. */
+  hash: string;
+}
+
+export interface ServerState {
+  serverVersion: string;
+  inRecovery: boolean;
+  /** pg_current_wal_lsn() on a primary, pg_last_wal_replay_lsn() on a standby. */
+  walLsn: string | null;
+  backendPid: number;
+  serverAddress: string | null;
+}
+
+export interface TransactionOutcome {
+  statements: StatementResult[];
+  server: ServerState;
+}

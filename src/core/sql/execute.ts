@@ -1,0 +1,121 @@
+import type { RoleBinding } from '../connections/model';
+import { parseAnnotations, SqlAnnotations } from './annotations';
+import type { BoundStatement } from './client';
+import { locateInCell, SqlError } from './errors';
+import { bindParameters, splitStatements } from './lexer';
+import { compareRuns, Provenance, ResultPayload, TargetRun } from './payload';
+import type { SessionPool } from './sessionPool';
+import { resolveTargets, Target } from './targets';
+
+export interface SqlCellOptions {
+  bindings: ReadonlyMap<string, RoleBinding>;
+  defaultRole: string;
+  pool: SessionPool;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  maxRowsStored: number;
+  batchSize?: number;
+  params: Record<string, string>;
+  /** The user agreed to writes for this run (CLI --allow-writes, or a confirmation in VS Code). */
+  writesPermitted: boolean;
+  osUser: string;
+  signal?: AbortSignal;
+}
+
+export interface SqlCellRun {
+  annotations: SqlAnnotations;
+  payload: ResultPayload;
+  /** True when every target ran every statement. */
+  ok: boolean;
+}
+
+/** A problem with the cell itself (annotation, target, permission): nothing was sent to a server. */
+export class CellInputError extends Error {
+  constructor(message: string, readonly line?: number, readonly column?: number) {
+    super(line === undefined ? message : `line ${line}, column ${column}: ${message}`);
+    this.name = 'CellInputError';
+  }
+}
+
+export async function executeSqlCell(source: string, options: SqlCellOptions): Promise<SqlCellRun> {
+  const { annotations, problems } = parseAnnotations(source);
+  const first = problems[0];
+  if (first) throw new CellInputError(first.message, first.line, first.column);
+  let targets: Target[];
+  try {
+    targets = resolveTargets(annotations.on, options.bindings, options.defaultRole);
+  } catch (error) {
+    throw new CellInputError((error as Error).message);
+  }
+  if (annotations.write) checkWritePermission(targets, options.writesPermitted);
+  const statements: BoundStatement[] = splitStatements(source).map((s) => ({ ...bindParameters(s.text, options.params), offset: s.offset }));
+  if (statements.length === 0) throw new CellInputError('the cell has no SQL statement to run');
+  const runs = await Promise.all(targets.map((target) => runOnTarget(source, statements, target, annotations, options)));
+  const payload: ResultPayload = { version: 1, results: runs };
+  const comparison = compareRuns(runs);
+  if (comparison) payload.comparison = comparison;
+  return { annotations, payload, ok: runs.every((r) => !r.error) };
+}
+
+function checkWritePermission(targets: Target[], writesPermitted: boolean): void {
+  const locked = targets.filter((t) => !t.connection.allowWrites).map((t) => t.connection.name);
+  if (locked.length > 0) {
+    throw new CellInputError(`this cell writes (-- @write) but connection ${locked.join(', ')} does not allow writes; set "allowWrites": true on it to permit them`);
+  }
+  if (!writesPermitted) {
+    throw new CellInputError('this cell writes (-- @write); writes must be permitted for this run (cnbook run --allow-writes, or confirm in VS Code)');
+  }
+}
+
+async function runOnTarget(source: string, statements: BoundStatement[], target: Target, annotations: SqlAnnotations, options: SqlCellOptions): Promise<TargetRun> {
+  const { connection } = target;
+  const started = new Date();
+  const run: TargetRun = { connection: connection.name, provenance: provenance(target, started, options, !annotations.write) };
+  if (target.role) run.role = target.role;
+  try {
+    const session = await options.pool.get(connection, options.signal);
+    const outcome = await session.runTransaction(statements, {
+      readOnly: !annotations.write,
+      statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
+      lockTimeoutMs: options.lockTimeoutMs,
+      maxRowsStored: options.maxRowsStored,
+      batchSize: options.batchSize ?? 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    run.statements = outcome.statements;
+    Object.assign(run.provenance, {
+      serverVersion: outcome.server.serverVersion,
+      inRecovery: outcome.server.inRecovery,
+      walLsn: outcome.server.walLsn,
+      backendPid: outcome.server.backendPid,
+      rowCount: outcome.statements.reduce((sum, s) => sum + s.rowCount, 0),
+    });
+  } catch (error) {
+    const sqlError = error instanceof SqlError ? error : new SqlError({ kind: 'connection', message: (error as Error).message });
+    run.error = withCellPosition(sqlError, source, statements);
+    // After a cancel, a timeout or a lost connection the session's state is unknown: close it now.
+    if (sqlError.kind !== 'server' && sqlError.kind !== 'refused') await options.pool.discard(connection);
+  }
+  const finished = new Date();
+  run.provenance.finishedAt = finished.toISOString();
+  run.provenance.durationMs = finished.getTime() - started.getTime();
+  return run;
+}
+
+function provenance(target: Target, started: Date, options: SqlCellOptions, readOnly: boolean): Provenance {
+  const c = target.connection;
+  return {
+    connection: c.name,
+    ...(target.role ? { role: target.role } : {}),
+    host: c.host, port: c.port, database: c.database, user: c.user,
+    startedAt: started.toISOString(), finishedAt: started.toISOString(), durationMs: 0, rowCount: 0,
+    osUser: options.osUser, readOnly,
+  };
+}
+
+function withCellPosition(error: SqlError, source: string, statements: BoundStatement[]) {
+  const fields = { ...error.fields };
+  const statement = fields.statementIndex === undefined ? undefined : statements[fields.statementIndex];
+  if (statement && fields.position !== undefined) Object.assign(fields, locateInCell(source, statement.offset, fields.position));
+  return fields;
+}

@@ -1,0 +1,123 @@
+/**
+ * A small SQL scanner that knows where strings, quoted identifiers, dollar quotes and comments are,
+ * so that cells can be split into statements and `:name` parameters found without touching literals.
+ */
+export interface Statement {
+  /** The statement's text, without the terminating semicolon. */
+  text: string;
+  /** Offset of the statement's first character in the cell source (for error positions). */
+  offset: number;
+}
+
+type Visit = (kind: 'code' | 'skip', start: number, end: number) => void;
+
+/** Walks the source, reporting code runs and runs to skip (literals, comments). */
+function scan(source: string, visit: Visit): void {
+  let i = 0;
+  let codeStart = 0;
+  const skip = (start: number, end: number) => {
+    if (start > codeStart) visit('code', codeStart, start);
+    visit('skip', start, end);
+    codeStart = i = end;
+  };
+  while (i < source.length) {
+    const rest = source.startsWith.bind(source);
+    if (rest('--', i)) skip(i, lineEnd(source, i));
+    else if (rest('/*', i)) skip(i, blockCommentEnd(source, i));
+    else if (source[i] === "'") skip(i, quoteEnd(source, i, "'", isEscapeString(source, i)));
+    else if (source[i] === '"') skip(i, quoteEnd(source, i, '"', false));
+    else if (source[i] === '$' && dollarTag(source, i)) skip(i, dollarEnd(source, i));
+    else i++;
+  }
+  if (codeStart < source.length) visit('code', codeStart, source.length);
+}
+
+function lineEnd(s: string, i: number): number {
+  const nl = s.indexOf('\n', i);
+  return nl === -1 ? s.length : nl;
+}
+
+function blockCommentEnd(s: string, i: number): number {
+  let depth = 0;
+  while (i < s.length) {
+    if (s.startsWith('/*', i)) { depth++; i += 2; }
+    else if (s.startsWith('*/', i)) { depth--; i += 2; if (depth === 0) return i; }
+    else i++;
+  }
+  return s.length;
+}
+
+function isEscapeString(s: string, i: number): boolean {
+  return i > 0 && /[eE]/.test(s[i - 1] ?? '') && !/[\w$]/.test(s[i - 2] ?? '');
+}
+
+function quoteEnd(s: string, i: number, quote: string, backslashEscapes: boolean): number {
+  i++;
+  while (i < s.length) {
+    if (backslashEscapes && s[i] === '\\') i += 2;
+    else if (s[i] === quote && s[i + 1] === quote) i += 2;
+    else if (s[i] === quote) return i + 1;
+    else i++;
+  }
+  return s.length;
+}
+
+function dollarTag(s: string, i: number): string | undefined {
+  // A $ preceded by an identifier character is part of a name ($1 params, x$y identifiers).
+  if (i > 0 && /[\w$]/.test(s[i - 1] ?? '')) return undefined;
+  return /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(s.slice(i, i + 64))?.[0];
+}
+
+function dollarEnd(s: string, i: number): number {
+  const tag = dollarTag(s, i) ?? '$$';
+  const close = s.indexOf(tag, i + tag.length);
+  return close === -1 ? s.length : close + tag.length;
+}
+
+/** Splits a cell into statements at top-level semicolons; empty statements (only comments/space) are dropped. */
+export function splitStatements(source: string): Statement[] {
+  const cuts: number[] = [];
+  scan(source, (kind, start, end) => {
+    if (kind !== 'code') return;
+    for (let i = start; i < end; i++) if (source[i] === ';') cuts.push(i);
+  });
+  const statements: Statement[] = [];
+  let start = 0;
+  for (const cut of [...cuts, source.length]) {
+    const text = source.slice(start, cut);
+    if (hasCode(text)) {
+      const lead = text.length - text.trimStart().length;
+      statements.push({ text: text.trim(), offset: start + lead });
+    }
+    start = cut + 1;
+  }
+  return statements;
+}
+
+function hasCode(text: string): boolean {
+  let found = false;
+  scan(text, (kind, start, end) => {
+    if (kind === 'code' && text.slice(start, end).trim() !== '') found = true;
+  });
+  return found;
+}
+
+/**
+ * Replaces `:name` (for names in `params`) with `$n` bind parameters outside literals and comments.
+ * Casts (`::type`) are left alone. Values are always sent as parameters, never spliced into SQL.
+ */
+export function bindParameters(sql: string, params: Record<string, string>): { text: string; values: string[] } {
+  const values: string[] = [];
+  const numbers = new Map<string, number>();
+  let text = '';
+  scan(sql, (kind, start, end) => {
+    const chunk = sql.slice(start, end);
+    if (kind === 'skip') { text += chunk; return; }
+    text += chunk.replace(/(^|[^:]):([A-Za-z_][A-Za-z_0-9]*)/g, (match, before: string, name: string) => {
+      if (!(name in params)) return match;
+      if (!numbers.has(name)) { values.push(params[name] ?? ''); numbers.set(name, values.length); }
+      return `${before}$${numbers.get(name)}`;
+    });
+  });
+  return { text, values };
+}

@@ -1,0 +1,53 @@
+import type { ResolvedConnection, RoleBinding } from '../connections/model';
+import { didYouMean } from '../util/suggest';
+
+export interface Target {
+  /** The role the connection was reached through, if any. */
+  role?: string;
+  connection: ResolvedConnection;
+}
+
+export class TargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+/** Turns `-- @on` names (roles, connection names or `all`) into distinct connections, in order. */
+export function resolveTargets(names: readonly string[], bindings: ReadonlyMap<string, RoleBinding>, defaultRole: string): Target[] {
+  const wanted = names.length > 0 ? names : [defaultRole];
+  const targets: Target[] = [];
+  const seen = new Set<string>();
+  const add = (connection: ResolvedConnection, role?: string) => {
+    if (seen.has(connection.name)) return;
+    seen.add(connection.name);
+    targets.push(role ? { role, connection } : { connection });
+  };
+  for (const name of wanted) {
+    if (name === 'all') {
+      for (const binding of bindings.values()) binding.connections.forEach((c) => add(c, binding.role));
+      continue;
+    }
+    const binding = bindings.get(name);
+    if (binding) {
+      binding.connections.forEach((c) => add(c, binding.role));
+      continue;
+    }
+    const direct = findConnection(bindings, name);
+    if (!direct) {
+      const known = [...bindings.keys(), ...allConnections(bindings).map((c) => c.name)];
+      throw new TargetError(`'${name}' is neither a role of the profile nor one of its connections${didYouMean(name, known)}; known: ${[...new Set(known)].join(', ')}, all`);
+    }
+    add(direct);
+  }
+  return targets;
+}
+
+function allConnections(bindings: ReadonlyMap<string, RoleBinding>): ResolvedConnection[] {
+  return [...bindings.values()].flatMap((b) => b.connections);
+}
+
+function findConnection(bindings: ReadonlyMap<string, RoleBinding>, name: string): ResolvedConnection | undefined {
+  return allConnections(bindings).find((c) => c.name === name);
+}

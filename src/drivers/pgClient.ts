@@ -1,0 +1,75 @@
+import { Client, ClientConfig } from 'pg';
+import type { ConnectionEnvironment, ResolvedConnection } from '../core/connections/model';
+import { lookupPassword } from '../core/connections/resolve';
+import type { OpenOptions, SqlClient, SqlSession } from '../core/sql/client';
+import { PgSession } from './pgSession';
+import { connectError } from './pgErrors';
+
+export type PasswordProvider = (connection: ResolvedConnection) => Promise<string | undefined>;
+
+/** The node-postgres driver. Every value comes back as PostgreSQL's own text (no int8/numeric/timezone loss). */
+export class NodePostgresClient implements SqlClient {
+  constructor(private readonly passwordFor: PasswordProvider) {}
+
+  static fromEnvironment(environment: ConnectionEnvironment): NodePostgresClient {
+    return new NodePostgresClient(async (connection) => lookupPassword(connection, environment).password);
+  }
+
+  async open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession> {
+    const password = await this.passwordFor(connection);
+    const base: ClientConfig = {
+      host: connection.host,
+      port: connection.port,
+      user: connection.user,
+      database: connection.database,
+      // An empty function keeps pg from reading PGPASSWORD/.pgpass behind our back: we resolved it already.
+      password: password ?? (() => ''),
+      application_name: options.applicationName,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      keepAlive: true,
+    };
+    const attempts = sslAttempts(connection.sslmode);
+    let lastError: unknown;
+    for (const ssl of attempts) {
+      const client = new Client({ ...base, ssl });
+      // A server that dies later must not crash the process; the session notices via `usable`.
+      client.on('error', () => undefined);
+      try {
+        await connectWithAbort(client, options.signal);
+        return new PgSession(client, connection);
+      } catch (error) {
+        lastError = error;
+        await client.end().catch(() => undefined);
+        if (!/does not support SSL/i.test((error as Error).message)) break;
+      }
+    }
+    throw connectError(lastError, connection, options.connectTimeoutMs);
+  }
+}
+
+/** libpq's sslmode, as far as node-postgres can follow it ("prefer" tries TLS, then plain). */
+function sslAttempts(mode: ResolvedConnection['sslmode']): ClientConfig['ssl'][] {
+  switch (mode) {
+    case 'disable': return [false];
+    case 'allow': return [false, { rejectUnauthorized: false }];
+    case 'prefer': return [{ rejectUnauthorized: false }, false];
+    case 'require': return [{ rejectUnauthorized: false }];
+    case 'verify-ca': return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
+    case 'verify-full': return [{ rejectUnauthorized: true }];
+  }
+}
+
+async function connectWithAbort(client: Client, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) {
+    await client.connect();
+    return;
+  }
+  if (signal.aborted) throw new Error('cancelled before connecting');
+  const onAbort = () => void client.end().catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
