@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import { parseNotebook } from '../core/format';
+import type { Notebook } from '../core/format/model';
+import { didYouMean } from '../core/util/suggest';
+import { parseAnnotations } from '../core/sql/annotations';
+import { resolveProfile } from '../core/connections/resolve';
+import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
+import { UsageError } from './args';
+import { chooseProfile, loadConnections } from './loadConnections';
+import { nodeEnvironment } from './nodeEnvironment';
+
+/** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
+export function checkCommand(argv: string[]): number {
+  const files: string[] = [];
+  let connections: string | undefined;
+  let profile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--connections') connections = argv[++i];
+    else if (arg === '--profile') profile = argv[++i];
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}${didYouMean(arg, ['--connections', '--profile'])}`);
+    else files.push(arg);
+  }
+  if (files.length === 0) throw new UsageError('check needs at least one runbook file');
+  let problems = 0;
+  for (const file of files) {
+    const messages = checkFile(file, connections, profile);
+    messages.forEach((m) => console.error(m));
+    problems += messages.length;
+    if (messages.length === 0) console.log(`${file}: ok`);
+  }
+  return problems === 0 ? 0 : 3;
+}
+
+function checkFile(file: string, connections: string | undefined, profile: string | undefined): string[] {
+  let notebook: Notebook;
+  try {
+    notebook = parseNotebook(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    const line = (error as { line?: number }).line;
+    return [`${file}${line ? `:${line}` : ''}: ${(error as Error).message}`];
+  }
+  const messages = checkCells(file, notebook);
+  if (connections) {
+    try {
+      const environment = nodeEnvironment();
+      const loaded = loadConnections(connections, environment.homeDir);
+      const info = runbookInfo(notebook);
+      resolveProfile(loaded.config, chooseProfile(loaded.config, profile), requiredRoles(info, Object.keys(loaded.config.connections)), environment);
+    } catch (error) {
+      messages.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  return messages;
+}
+
+function checkCells(file: string, notebook: Notebook): string[] {
+  const messages: string[] = [];
+  const declared = runbookInfo(notebook).declaredRoles;
+  for (const cell of notebook.cells) {
+    if (cell.kind !== 'code' || cell.language !== 'sql') continue;
+    const base = (cell.layout?.sourceLine ?? 1) - 1;
+    const { annotations, problems } = parseAnnotations(cell.source);
+    for (const p of problems) messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
+    if (!declared) continue;
+    for (const name of annotations.on) {
+      if (name === 'all' || declared.includes(name)) continue;
+      const line = cell.source.split('\n').findIndex((l) => /--\s*@on\b/.test(l) && l.includes(name));
+      messages.push(`${file}:${base + line + 1}: '${name}' is not a role of this runbook (roles: ${declared.join(', ')})${didYouMean(name, declared)}`);
+    }
+  }
+  return messages;
+}

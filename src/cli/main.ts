@@ -1,0 +1,27 @@
+import { redactSecrets } from '../core/connections/redact';
+import { USAGE, UsageError } from './args';
+import { checkCommand } from './checkCommand';
+import { runCommand } from './runCommand';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': return runCommand(rest);
+    case 'check': return checkCommand(rest);
+    case undefined: case '-h': case '--help': case 'help':
+      console.log(USAGE);
+      return command === undefined ? 3 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    console.error(`cnbook: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    if (error instanceof UsageError) console.error(`\n${USAGE}`);
+    if (process.env.CNBOOK_DEBUG && error instanceof Error) console.error(redactSecrets(error.stack ?? ''));
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,40 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { ConnectionEnvironment } from '../core/connections/model';
+
+export function nodeEnvironment(): ConnectionEnvironment {
+  return {
+    env: process.env,
+    homeDir: os.homedir(),
+    osUser: safeUserName(),
+    readTextFile: (path) => {
+      try {
+        return fs.readFileSync(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    fileMode: (path) => {
+      try {
+        return fs.statSync(path).mode & 0o777;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a notebook. */
+export function writeFileAtomically(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text, 'utf8');
+  fs.renameSync(temp, path);
+}

@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseNotebook, printNotebook } from '../core/format';
+import type { Notebook } from '../core/format/model';
+import { resolveProfile } from '../core/connections/resolve';
+import { redactSecrets } from '../core/connections/redact';
+import { runRunbook } from '../core/run/runbook';
+import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
+import { SessionPool } from '../core/sql/sessionPool';
+import { NodePostgresClient } from '../drivers/pgClient';
+import { parseRunArgs, RunArgs, UsageError } from './args';
+import { chooseProfile, loadConnections } from './loadConnections';
+import { nodeEnvironment, writeFileAtomically } from './nodeEnvironment';
+import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseRunArgs(argv);
+  const notebook = readRunbook(args.file);
+  const environment = nodeEnvironment();
+  const { config, warnings } = loadConnections(args.connections, environment.homeDir);
+  warnings.forEach((w) => console.error(`warning: ${w}`));
+  const profile = chooseProfile(config, args.profile);
+  const info = runbookInfo(notebook);
+  const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
+  const params = settleParams(info, args.params);
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), { connectTimeoutMs: 10_000, applicationName: 'cnbook' });
+  const controller = new AbortController();
+  const stopOnSigint = interruptHandler(controller);
+  const startedAt = new Date().toISOString();
+  let cells;
+  try {
+    cells = await runRunbook(notebook, {
+      bindings, defaultRole: info.defaultRole, pool, params, signal: controller.signal,
+      statementTimeoutMs: args.statementTimeoutMs, lockTimeoutMs: Math.min(5_000, args.statementTimeoutMs),
+      maxRowsStored: args.maxRows, writesPermitted: args.allowWrites, osUser: environment.osUser,
+      onCellEnd: (report) => { if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report)); },
+    });
+  } finally {
+    process.off('SIGINT', stopOnSigint);
+    await pool.closeAll();
+  }
+  const summary: RunSummary = { runbook: args.file, profile, startedAt, finishedAt: new Date().toISOString(), cells, findings: [], diagnosis: null };
+  writeOutput(args, notebook);
+  if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else console.log(formatSummary(summary));
+  return exitCodeOf(summary);
+}
+
+function readRunbook(file: string): Notebook {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseNotebook(text);
+  } catch (error) {
+    throw new UsageError(`${file}:${(error as { line?: number }).line ?? 1}: ${(error as Error).message}`);
+  }
+}
+
+function writeOutput(args: RunArgs, notebook: Notebook): void {
+  if (!args.out) return;
+  writeFileAtomically(args.out, printNotebook(notebook));
+  const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
+  console.error(`wrote ${args.out}${note}`);
+}
+
+/** First Ctrl-C cancels the running statement on the server and lets the run finish; a second one quits. */
+function interruptHandler(controller: AbortController): () => void {
+  const handler = () => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error(redactSecrets('cancelling: sending a cancel request to the server (Ctrl-C again to quit at once)'));
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  return handler;
+}

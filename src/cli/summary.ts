@@ -1,0 +1,37 @@
+import type { CellReport } from '../core/run/runbook';
+
+export interface RunSummary {
+  runbook: string;
+  profile: string;
+  startedAt: string;
+  finishedAt: string;
+  cells: CellReport[];
+  findings: unknown[];
+  diagnosis: unknown | null;
+}
+
+const MARK: Record<CellReport['status'], string> = { ok: '✓', error: '✗', skipped: '-', cancelled: '⊘' };
+
+export function formatCellLine(report: CellReport): string {
+  const head = `  ${MARK[report.status]} cell ${report.index + 1} (${report.language}) ${report.status}`;
+  const time = report.status === 'skipped' ? '' : ` ${report.durationMs} ms`;
+  const error = report.error ? `\n      ${report.error.split('\n').join('\n      ')}` : '';
+  return `${head}${time}${error}`;
+}
+
+export function formatSummary(summary: RunSummary): string {
+  const counts = new Map<string, number>();
+  for (const cell of summary.cells) counts.set(cell.status, (counts.get(cell.status) ?? 0) + 1);
+  const parts = [...counts].map(([status, n]) => `${n} ${status}`);
+  const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
+  return `${summary.runbook} on profile ${summary.profile}: ${parts.join(', ') || 'no code cells'} in ${ms} ms`;
+}
+
+/** 0 all ok, 1 warnings, 2 critical findings, 3 could not run (bad input, connection failure, failed cell). */
+export function exitCodeOf(summary: RunSummary): number {
+  if (summary.cells.some((c) => c.status !== 'ok')) return 3;
+  const severities = summary.findings.map((f) => (f as { severity?: string }).severity);
+  if (severities.includes('critical')) return 2;
+  if (severities.includes('warning') || severities.includes('unknown')) return 1;
+  return 0;
+}

@@ -1,0 +1,90 @@
+/**
+ * The in-memory notebook that a .cnbook file holds. It mirrors what VS Code's NotebookData can hold
+ * (so the serializer is a thin mapping) without importing vscode.
+ */
+
+export type JsonObject = { [key: string]: unknown };
+
+/** One representation of an output; exactly one of text / base64 is set. */
+export interface OutputItem {
+  mime: string;
+  /** UTF-8 text payloads (JSON, markdown, plain text, errors). */
+  text?: string;
+  /** Binary payloads (images), base64-encoded. */
+  base64?: string;
+}
+
+export interface CellOutput {
+  items: OutputItem[];
+  metadata?: JsonObject;
+}
+
+/** Mirrors vscode.NotebookCellExecutionSummary. Times are epoch milliseconds. */
+export interface ExecutionSummary {
+  executionOrder?: number;
+  success?: boolean;
+  startTime?: number;
+  endTime?: number;
+}
+
+/**
+ * How a cell was laid out in the file it came from, so that saving an unedited notebook
+ * gives back the same bytes. Never part of a cell's meaning: equality ignores it.
+ */
+export interface CellLayout {
+  /** Blank lines between the previous block (or the front matter) and this cell. */
+  blankLinesBefore?: number;
+  /** The fence as written (``` or ```` or ~~~), for code cells. */
+  fence?: string;
+  /** The info string exactly as written, for code cells. */
+  info?: string;
+  /** 1-based line of the file where the cell's source starts (set by the parser, for messages). */
+  sourceLine?: number;
+}
+
+export interface MarkdownCell {
+  kind: 'markdown';
+  source: string;
+  metadata?: JsonObject;
+  layout?: CellLayout;
+}
+
+export interface CodeCell {
+  kind: 'code';
+  /** VS Code language id: 'sql', 'cnprobe', or any other. */
+  language: string;
+  source: string;
+  metadata?: JsonObject;
+  outputs?: CellOutput[];
+  execution?: ExecutionSummary;
+  layout?: CellLayout;
+}
+
+export type Cell = MarkdownCell | CodeCell;
+
+export interface NotebookLayout {
+  /** The YAML front matter text exactly as written (without the --- lines). */
+  frontMatterText?: string;
+  /** Blank lines after the last block. */
+  blankLinesAtEnd?: number;
+  /** Whether the file ended with a newline. */
+  finalNewline?: boolean;
+}
+
+export interface Notebook {
+  /** Parsed YAML front matter: `cnbook` (format version), title, incident fields, roles, and anything else. */
+  frontMatter: JsonObject;
+  cells: Cell[];
+  layout?: NotebookLayout;
+}
+
+/** The format version this code writes and the newest it reads. */
+export const FORMAT_VERSION = 1;
+
+/** Languages whose fenced blocks are cells even without metadata. */
+export const CELL_LANGUAGES: readonly string[] = ['sql', 'cnprobe'];
+
+/** Output MIME types of cnbook (DESIGN.md). */
+export const RESULT_MIME = 'application/vnd.cnbook.result+json';
+export const FINDINGS_MIME = 'application/vnd.cnbook.findings+json';
+export const ERROR_MIME = 'application/vnd.code.notebook.error';
