@@ -19,6 +19,27 @@ const contexts = [
     external: ['pg-native'],
     logLevel: 'warning',
   },
+  {
+    // The README's first command; it reuses the tests' cluster helper.
+    entryPoints: ['scripts/demo.ts'],
+    outfile: 'dist/demo.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    bundle: true,
+    external: ['pg-native'],
+    logLevel: 'warning',
+  },
+  {
+    entryPoints: ['bench/run.ts'],
+    outfile: 'dist/bench.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    bundle: true,
+    external: ['pg-native'],
+    logLevel: 'warning',
+  },
 ];
 
 for (const options of contexts) {

@@ -4,6 +4,12 @@ export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**'] },
   ...tseslint.configs.recommended,
   {
+    // Plain CommonJS helpers that run outside the bundle (preloads for measured processes).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

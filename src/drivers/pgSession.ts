@@ -92,8 +92,9 @@ export class PgSession implements SqlSession {
       let result: CursorResult | undefined;
       for (;;) {
         const [rows, res] = await readBatch(cursor, options.batchSize);
-        result = res;
-        builder ??= new ResultBuilder(columnsOf(res.fields), options.maxRowsStored, sha256());
+        // A finished cursor answers with no result object; keep the last one, which has the command tag.
+        if (res) result = res;
+        builder ??= new ResultBuilder(columnsOf(result?.fields), options.maxRowsStored, sha256());
         if (rows.length === 0) break;
         builder.add(rows);
       }
@@ -126,11 +127,11 @@ export class PgSession implements SqlSession {
   }
 }
 
-function readBatch(cursor: Cursor, size: number): Promise<[(string | null)[][], CursorResult]> {
+function readBatch(cursor: Cursor, size: number): Promise<[(string | null)[][], CursorResult | undefined]> {
   return new Promise((resolve, reject) => {
     cursor.read(size, (error, rows, result) => {
       if (error) reject(error);
-      else resolve([rows as unknown as (string | null)[][], result as unknown as CursorResult]);
+      else resolve([rows as unknown as (string | null)[][], result as unknown as CursorResult | undefined]);
     });
   });
 }

@@ -1,0 +1,144 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNotebook } from '../../src/core/format';
+import { RESULT_MIME, type CodeCell } from '../../src/core/format/model';
+import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist', 'cli.js');
+let cluster: PgCluster;
+let dir: string;
+let connections: string;
+
+beforeAll(async () => {
+  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  cluster = await startCluster({ replicas: 1 });
+  await cluster.primary.query('CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 50) g;');
+  await waitForReplay(cluster);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-cli-'));
+  connections = write('connections.json', JSON.stringify({
+    connections: {
+      p: { url: `postgres://postgres@127.0.0.1:${cluster.primary.port}/postgres?sslmode=disable` },
+      r: { host: '127.0.0.1', port: cluster.replicas[0]!.port, user: 'postgres', database: 'postgres', sslmode: 'disable' },
+      down: { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', sslmode: 'disable' },
+    },
+    profiles: { test: { primary: 'p', replicas: ['r'] }, broken: { primary: 'down', replicas: ['r'] } },
+  }));
+});
+afterAll(async () => {
+  await cluster?.destroy();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function runbook(name: string, ...cells: string[]): string {
+  return write(name, `---\ncnbook: 1\ntitle: ${name}\n---\n# ${name}\n${cells.map((c) => `\n\`\`\`sql\n${c}\n\`\`\`\n`).join('')}`);
+}
+
+function cnbook(args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, PGPASSWORD: '' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('cnbook run', () => {
+  it('runs the minimal runbook of the issue and writes the filled notebook to --out only', async () => {
+    await cluster.primary.query('CREATE TABLE IF NOT EXISTS orders (id int); INSERT INTO orders VALUES (1), (2)');
+    const file = write('minimal.cnbook', '---\ncnbook: 1\ntitle: Orders vs items\n---\n# Step 1\n```sql\n-- @on primary\nSELECT count(*) FROM orders;\n```\n');
+    const before = fs.readFileSync(file, 'utf8');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'filled.cnbook', '--json']);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ runbook: file, profile: 'test', findings: [], diagnosis: null, cells: [{ index: 1, language: 'sql', status: 'ok' }] });
+    expect(Object.keys(summary)).toEqual(['runbook', 'profile', 'startedAt', 'finishedAt', 'cells', 'findings', 'diagnosis']);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    const filled = parseNotebook(fs.readFileSync(path.join(dir, 'filled.cnbook'), 'utf8'));
+    const cell = filled.cells[1] as CodeCell;
+    const payload = JSON.parse(cell.outputs?.[0]?.items.find((i) => i.mime === RESULT_MIME)?.text ?? '{}');
+    expect(payload.results[0].statements[0].rows).toEqual([['2']]);
+    expect(cell.execution?.success).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'filled.cnbook'), 'utf8')).toContain('| 2 |');
+  });
+
+  it('stops at the first failed cell, marks the rest skipped, exits 3 and still writes what ran', () => {
+    const file = runbook('fails.cnbook', 'SELECT 1', 'SELECT * FROM no_such_table', 'SELECT 3');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'fails.out.cnbook', '--json']);
+    expect(r.code).toBe(3);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'error', 'skipped']);
+    expect(summary.cells[1].error).toMatch(/relation "no_such_table" does not exist \[SQLSTATE 42P01\]/);
+    expect(fs.readFileSync(path.join(dir, 'fails.out.cnbook'), 'utf8')).toContain('42P01');
+  });
+
+  it('refuses writes without --allow-writes and names what to do', () => {
+    const file = runbook('writes.cnbook', '-- @write\nINSERT INTO t VALUES (1000, \'x\')');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/does not allow writes/);
+  });
+
+  it('explains a connection that cannot be made, with its name and address', () => {
+    const file = runbook('down.cnbook', 'SELECT 1');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'broken']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/could not connect to down \(postgres@127\.0\.0\.1:1\/postgres\): connection refused/);
+  });
+
+  it('explains bad input: unknown profile, missing file, malformed runbook, unknown option', () => {
+    const file = runbook('ok.cnbook', 'SELECT 1');
+    expect(cnbook(['run', file, '--connections', connections, '--profile', 'tset']).stderr).toMatch(/profile "tset": not defined \(did you mean 'test'\?\)/);
+    expect(cnbook(['run', 'nope.cnbook', '--connections', connections]).stderr).toMatch(/cannot read nope.cnbook: ENOENT/);
+    const bad = write('bad.cnbook', '---\ncnbook: 1\n---\n```sql\nSELECT 1\n');
+    const r = cnbook(['run', bad, '--connections', connections, '--profile', 'test']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/bad\.cnbook:4: /);
+    expect(cnbook(['run', file, '--conections', connections]).stderr).toMatch(/unknown option --conections \(did you mean '--connections'\?\)/);
+  });
+
+  it('cancels the running statement on Ctrl-C, writes what ran and leaves no backend', async () => {
+    const file = runbook('sleep.cnbook', 'SELECT 1', 'SELECT pg_sleep(30)', 'SELECT 3');
+    const child = spawn(process.execPath, [cli, 'run', file, '--connections', connections, '--profile', 'test', '--out', 'sleep.out.cnbook', '--json'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    let pid: number | undefined;
+    for (let i = 0; i < 100 && pid === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pid = (await cluster.primary.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'"))[0]?.pid;
+    }
+    expect(pid).toBeDefined();
+    const interrupted = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(Date.now() - interrupted).toBeLessThan(5000);
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout).cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'cancelled', 'skipped']);
+    expect(await cluster.primary.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, 'sleep.out.cnbook'), 'utf8')).toContain('57014');
+  });
+});
+
+describe('cnbook check', () => {
+  it('passes good runbooks and gives line-numbered messages for bad ones', () => {
+    expect(cnbook(['check', path.join(root, 'runbooks', 'orders-vs-items.cnbook')]).code).toBe(0);
+    const file = write('typo.cnbook', '---\ncnbook: 1\nroles: [primary, replicas]\n---\n# x\n\n```sql\nSELECT 1;\n-- @wirte\n```\n\n```sql\n-- @on replica\nSELECT 2\n```\n');
+    const r = cnbook(['check', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}:9:1: unknown annotation '@wirte' (did you mean 'write'?)`);
+    expect(r.stderr).toContain(`${file}:13: 'replica' is not a role of this runbook (roles: primary, replicas) (did you mean 'replicas'?)`);
+  });
+
+  it('checks roles against a profile when given connections', () => {
+    const file = write('roles.cnbook', '---\ncnbook: 1\nroles: [primary, source]\n---\n```sql\nSELECT 1\n```\n');
+    const r = cnbook(['check', file, '--connections', connections, '--profile', 'test']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/has no connection for role "source"/);
+  });
+});
