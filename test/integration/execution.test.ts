@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCluster, startStandalone, PgCluster, waitForReplay } from '../helpers/pgCluster';
 import { CellInputError } from '../../src/core/sql/execute';
 import { bindingsOf, connectionTo, newPool, runCell } from './sqlHarness';
 
@@ -175,6 +177,36 @@ describe('running a cell on several connections', () => {
     } finally {
       await r2.query('SELECT pg_wal_replay_resume()');
       await pool.closeAll();
+    }
+  });
+});
+
+describe('servers that fail', () => {
+  it('reports a server that dies mid-query, and a wrong password without showing it', async () => {
+    const server = await startStandalone();
+    try {
+      await server.query("CREATE ROLE app LOGIN PASSWORD 'right-password'");
+      const hba = path.join(server.dataDir, 'pg_hba.conf');
+      fs.writeFileSync(hba, `host all app 127.0.0.1/32 scram-sha-256\n${fs.readFileSync(hba, 'utf8')}`);
+      await server.query('SELECT pg_reload_conf()');
+      const app = bindingsOf({ primary: [connectionTo(server, 'guarded', { user: 'app', passwordSource: 'environment' })] });
+      const wrong = await runCell('SELECT 1', app, newPool('wrong-password'));
+      expect(wrong.payload.results[0]?.error).toMatchObject({ kind: 'connection', sqlstate: '28P01', hint: expect.stringContaining('PGPASSWORD') });
+      expect(JSON.stringify(wrong.payload)).not.toContain('wrong-password');
+      const right = await runCell('SELECT current_user', app, newPool('right-password'));
+      expect(right.payload.results[0]?.statements?.[0]?.rows).toEqual([['app']]);
+
+      const pool = newPool();
+      const local = bindingsOf({ primary: [connectionTo(server, 'dying')] });
+      const running = runCell('SELECT pg_sleep(30)', local, pool);
+      await new Promise((r) => setTimeout(r, 700));
+      await server.stop('immediate');
+      const run = await running;
+      expect(run.payload.results[0]?.error?.kind).toBe('connection');
+      expect(run.payload.results[0]?.error?.message).toMatch(/dying/);
+      await pool.closeAll();
+    } finally {
+      await server.destroy();
     }
   });
 });
