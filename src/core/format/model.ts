@@ -69,6 +69,10 @@ export interface NotebookLayout {
   blankLinesAtEnd?: number;
   /** Whether the file ended with a newline. */
   finalNewline?: boolean;
+  /** '\r\n' for a file written with Windows line endings throughout. */
+  eol?: '\n' | '\r\n';
+  /** The exact text of a file that was empty or only white space (a new, unsaved runbook). */
+  emptyText?: string;
 }
 
 export interface Notebook {

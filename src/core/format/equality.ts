@@ -1,0 +1,19 @@
+import { deepEqual } from '../util/deepEqual';
+import type { Cell, Notebook } from './model';
+
+/** A notebook without layout, with empty metadata and empty output lists dropped: its meaning only. */
+export function stripLayout(notebook: Notebook): Notebook {
+  return { frontMatter: notebook.frontMatter, cells: notebook.cells.map(stripCell) };
+}
+
+function stripCell(cell: Cell): Cell {
+  const { layout: _layout, ...rest } = cell;
+  const copy = { ...rest } as Cell;
+  if (copy.metadata && Object.keys(copy.metadata).length === 0) delete copy.metadata;
+  if (copy.kind === 'code' && copy.outputs?.length === 0) delete copy.outputs;
+  return copy;
+}
+
+export function sameNotebook(a: Notebook, b: Notebook): boolean {
+  return deepEqual(stripLayout(a), stripLayout(b));
+}

@@ -1,0 +1,5 @@
+export * from './model';
+export { CnbookFormatError } from './errors';
+export { parseNotebook } from './parse';
+export { printNotebook } from './print';
+export { sameNotebook, stripLayout } from './equality';

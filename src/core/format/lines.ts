@@ -1,0 +1,86 @@
+import { CELL_LANGUAGES } from './model';
+
+/** The line-level grammar shared by the reader and the printer, so both agree on what a line means. */
+/** `<!-- cnbook:markdown [lines=N] [{metadata}] -->` starts a Markdown cell (line-counted with lines=N). */
+export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{.*\}))? -->$/;
+export const OUTPUTS_OPEN_PREFIX = '<!-- cnbook:outputs ';
+export const OUTPUTS_OPEN_SUFFIX = ' -->';
+export const OUTPUTS_CLOSE = '<!-- /cnbook:outputs -->';
+
+export function isBlank(line: string): boolean {
+  return /^[ \t]*$/.test(line);
+}
+
+export interface Fence {
+  char: '`' | '~';
+  length: number;
+  info: string;
+  indent: number;
+}
+
+/** A CommonMark fence opener (up to three spaces of indent; a backtick fence's info has no backtick). */
+export function fenceOpener(line: string): Fence | undefined {
+  const match = /^( {0,3})(`{3,}|~{3,})(.*)$/.exec(line);
+  if (!match) return undefined;
+  const [, indent = '', run = '', info = ''] = match;
+  const char = run[0] as '`' | '~';
+  if (char === '`' && info.includes('`')) return undefined;
+  return { char, length: run.length, info, indent: indent.length };
+}
+
+export function closesFence(line: string, fence: Pick<Fence, 'char' | 'length'>): boolean {
+  const match = /^ {0,3}(`+|~+)[ \t]*$/.exec(line);
+  return !!match?.[1] && match[1][0] === fence.char && match[1].length >= fence.length;
+}
+
+export interface CellInfo {
+  language: string;
+  /** The text after the language: a JSON object, or empty. */
+  json: string;
+}
+
+/** Splits an info string into language and metadata JSON text. */
+export function splitInfo(info: string): CellInfo {
+  const trimmed = info.trim();
+  const space = trimmed.search(/\s|\{/);
+  if (space === -1) return { language: trimmed, json: '' };
+  return { language: trimmed.slice(0, space), json: trimmed.slice(space).trim() };
+}
+
+/** A fence at column 1 whose language is a cell language, or that carries a metadata object, opens a cell. */
+export function cellOpener(line: string): (Fence & CellInfo) | undefined {
+  const fence = fenceOpener(line);
+  if (!fence || fence.indent > 0) return undefined;
+  const info = splitInfo(fence.info);
+  if (!info.language) return undefined;
+  if (!CELL_LANGUAGES.includes(info.language) && !info.json.startsWith('{')) return undefined;
+  return { ...fence, ...info };
+}
+
+/** Whether a line outside any Markdown fence would start a block rather than continue Markdown text. */
+export function opensBlock(line: string): boolean {
+  return (
+    cellOpener(line) !== undefined ||
+    MARKDOWN_OPEN.test(line) ||
+    line.startsWith(OUTPUTS_OPEN_PREFIX) ||
+    line === OUTPUTS_CLOSE
+  );
+}
+
+/**
+ * Scans Markdown lines from `start`, skipping the insides of non-cell fences; returns the index of the
+ * first line that opens a block (or lines.length), and whether a Markdown fence was left open.
+ */
+export function scanMarkdown(lines: readonly string[], start: number): { end: number; unclosedFence: boolean } {
+  let open: Fence | undefined;
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (open) {
+      if (closesFence(line, open)) open = undefined;
+      continue;
+    }
+    if (opensBlock(line)) return { end: i, unclosedFence: false };
+    open = fenceOpener(line);
+  }
+  return { end: lines.length, unclosedFence: open !== undefined };
+}

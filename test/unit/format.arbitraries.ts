@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import type { Cell, CellOutput, CodeCell, ExecutionSummary, JsonObject, MarkdownCell, Notebook } from '../../src/core/format';
+
+/** Lines chosen to collide with the format's own syntax. */
+const TRICKY_LINES = [
+  '```sql', '```', '````', '~~~', '~~~cnprobe', '```python', '```python {}', '``` sql', '```sql {"a":1}', '   ```', '---', '...',
+  '<!-- cnbook:markdown -->', '<!-- cnbook:markdown lines=2 -->', '<!-- cnbook:outputs {"outputs":[]} -->',
+  '<!-- /cnbook:outputs -->', ' <!-- /cnbook:outputs -->', '', '  ', '\t', '\r', '-->', '<img src=x onerror=alert(1)>', '| a | b |',
+];
+
+const line = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...TRICKY_LINES) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => s.replace(/\n/g, ' ')) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map((s) => s.replace(/\n/g, '')) },
+);
+
+export const text = fc.oneof(
+  fc.array(line, { maxLength: 8 }).map((lines) => lines.join('\n')),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+const safeKey = fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__');
+const jsonValue = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+export const jsonObject: fc.Arbitrary<JsonObject> = fc.dictionary(safeKey, jsonValue, { maxKeys: 4 });
+
+const outputItem = fc.oneof(
+  fc.record({ mime: fc.constantFrom('text/markdown', 'text/plain', 'application/vnd.cnbook.result+json', 'application/vnd.code.notebook.error', 'x/<weird>&'), text }),
+  fc.record({ mime: fc.constant('image/png'), base64: fc.base64String({ maxLength: 40 }) }),
+);
+
+const output: fc.Arbitrary<CellOutput> = fc.record(
+  { items: fc.array(outputItem, { maxLength: 3 }), metadata: jsonObject },
+  { requiredKeys: ['items'] },
+);
+
+const execution: fc.Arbitrary<ExecutionSummary> = fc.record(
+  { executionOrder: fc.nat(), success: fc.boolean(), startTime: fc.nat(), endTime: fc.nat() },
+  { requiredKeys: [] },
+);
+
+const markdownCell: fc.Arbitrary<MarkdownCell> = fc.record({ kind: fc.constant('markdown' as const), source: text, metadata: jsonObject }, { requiredKeys: ['kind', 'source'] });
+
+const codeCell: fc.Arbitrary<CodeCell> = fc.record(
+  {
+    kind: fc.constant('code' as const),
+    language: fc.constantFrom('sql', 'cnprobe', 'python', 'json', 'markdown'),
+    source: text,
+    metadata: jsonObject,
+    outputs: fc.array(output, { maxLength: 3 }),
+    execution,
+  },
+  { requiredKeys: ['kind', 'language', 'source'] },
+);
+
+export const cell: fc.Arbitrary<Cell> = fc.oneof(markdownCell, codeCell);
+
+export const notebook: fc.Arbitrary<Notebook> = fc.record({
+  frontMatter: jsonObject.map((extra) => ({ ...extra, cnbook: 1 })),
+  cells: fc.array(cell, { maxLength: 8 }),
+});
