@@ -104,13 +104,15 @@ export class PgSession implements SqlSession {
       mapped.fields.statementIndex = index;
       throw mapped;
     } finally {
-      await cursor.close().catch(() => undefined);
+      // Closing a portal waits for the server's ReadyForQuery, which a dead connection never sends.
+      await settleWithin(cursor.close(), 1000);
     }
   }
 
   private async rollbackQuietly(): Promise<void> {
     if (!this.usable) return;
-    await this.client.query('ROLLBACK').catch(() => { this.broken = true; });
+    const done = await settleWithin(this.client.query('ROLLBACK'), 2000);
+    if (!done) this.broken = true;
   }
 
   async cancel(): Promise<void> {
@@ -143,4 +145,12 @@ function columnsOf(fields: FieldLike[] | undefined) {
 function sha256() {
   const hash = createHash('sha256');
   return { update: (text: string) => void hash.update(text), digest: () => hash.digest('hex') };
+}
+
+/** Waits for a promise for at most `ms`; true if it fulfilled in time. Never rejects. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const settled = promise.then(() => true, () => false);
+  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
 }

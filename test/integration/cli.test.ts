@@ -131,7 +131,7 @@ describe('cnbook check', () => {
     const file = write('typo.cnbook', '---\ncnbook: 1\nroles: [primary, replicas]\n---\n# x\n\n```sql\nSELECT 1;\n-- @wirte\n```\n\n```sql\n-- @on replica\nSELECT 2\n```\n');
     const r = cnbook(['check', file]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`${file}:9:1: unknown annotation '@wirte' (did you mean 'write'?)`);
+    expect(r.stderr).toContain(`${file}:9:4: unknown annotation '@wirte' (did you mean 'write'?)`);
     expect(r.stderr).toContain(`${file}:13: 'replica' is not a role of this runbook (roles: primary, replicas) (did you mean 'replicas'?)`);
   });
 
