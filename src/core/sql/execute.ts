@@ -79,7 +79,7 @@ async function runOnTarget(source: string, statements: BoundStatement[], target:
       statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
       lockTimeoutMs: options.lockTimeoutMs,
       maxRowsStored: options.maxRowsStored,
-      batchSize: options.batchSize ?? 1000,
+      batchSize: options.batchSize ?? 5000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     run.statements = outcome.statements;

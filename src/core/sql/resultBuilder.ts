@@ -20,12 +20,13 @@ export class ResultBuilder {
   ) {}
 
   add(batch: (string | null)[][]): void {
-    for (const row of batch) {
-      // JSON keeps NULL apart from the text 'NULL' and from ''.
-      this.hasher.update(JSON.stringify(row));
-      this.hasher.update('\n');
-      if (this.rows.length < this.maxRowsStored) this.rows.push(row);
-    }
+    // One JSON line per row: JSON keeps NULL apart from the text 'NULL' and from ''. One hash update per
+    // batch rather than per row, since the per-call overhead dominated with narrow rows.
+    let text = '';
+    for (const row of batch) text += `${JSON.stringify(row)}\n`;
+    this.hasher.update(text);
+    const room = this.maxRowsStored - this.rows.length;
+    if (room > 0) this.rows.push(...batch.slice(0, room));
     this.count += batch.length;
   }
 

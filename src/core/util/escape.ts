@@ -8,10 +8,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => HTML[ch] ?? ch);
 }
 
-/** Inline Markdown: HTML-escaped, Markdown punctuation backslash-escaped, line breaks made visible. */
+/**
+ * Inline Markdown (never at the start of a line): HTML-escaped, and the punctuation that can start
+ * emphasis, code, links, strikethrough or a table cell backslash-escaped; line breaks made visible.
+ */
 export function escapeMarkdownInline(text: string): string {
   return escapeHtml(text)
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (ch) => `\\${ch}`)
+    .replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)
     .replace(/\r?\n/g, '↵ ');
 }
 
