@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { didYouMean } from '../core/util/suggest';
+import { redactSecrets } from '../core/connections/redact';
 import { parseAnnotations } from '../core/sql/annotations';
 import { resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
@@ -56,6 +57,11 @@ function checkFile(file: string, connections: string | undefined, profile: strin
 
 function checkCells(file: string, notebook: Notebook): string[] {
   const messages: string[] = [];
+  for (const cell of notebook.cells) {
+    if (redactSecrets(cell.source) !== cell.source) {
+      messages.push(`${file}:${cell.layout?.sourceLine ?? 1}: this cell holds what looks like a password; runbooks are shared records, put it in ~/.pgpass or PGPASSWORD`);
+    }
+  }
   const declared = runbookInfo(notebook).declaredRoles;
   for (const cell of notebook.cells) {
     if (cell.kind !== 'code' || cell.language !== 'sql') continue;

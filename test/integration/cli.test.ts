@@ -135,6 +135,14 @@ describe('cnbook check', () => {
     expect(r.stderr).toContain(`${file}:13: 'replica' is not a role of this runbook (roles: primary, replicas) (did you mean 'replicas'?)`);
   });
 
+  it('flags a password written into a runbook', () => {
+    const file = write('secret.cnbook', "---\ncnbook: 1\n---\nConnect with postgres://app:hunter2@db/shop\n\n```sql\nSELECT 1\n```\n");
+    const r = cnbook(['check', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/looks like a password/);
+    expect(r.stderr).not.toMatch(/hunter2/);
+  });
+
   it('checks roles against a profile when given connections', () => {
     const file = write('roles.cnbook', '---\ncnbook: 1\nroles: [primary, source]\n---\n```sql\nSELECT 1\n```\n');
     const r = cnbook(['check', file, '--connections', connections, '--profile', 'test']);

@@ -82,7 +82,7 @@ class BodyReader {
     if (afterMarker) while (first < end && isBlank(this.lines[first] ?? '')) first++;
     let last = end;
     while (last > first && isBlank(this.lines[last - 1] ?? '')) last--;
-    this.push({ kind: 'markdown', source: this.lines.slice(first, last).join('\n'), ...(metadata ? { metadata } : {}) });
+    this.push({ kind: 'markdown', source: this.lines.slice(first, last).join('\n'), ...(metadata ? { metadata } : {}), layout: { sourceLine: first + 1 } });
     this.i = last;
   }
 
@@ -92,7 +92,7 @@ class BodyReader {
       throw new CnbookFormatError(this.i + 1, `markdown wrapper announces ${count} lines but only ${this.lines.length - start} follow`);
     }
     const source = count === 0 ? '' : this.lines.slice(start, start + count).join('\n');
-    this.push({ kind: 'markdown', source, ...(metadata ? { metadata } : {}) });
+    this.push({ kind: 'markdown', source, ...(metadata ? { metadata } : {}), layout: { sourceLine: start + 1 } });
     this.i = start + count;
   }
 
