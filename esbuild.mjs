@@ -6,6 +6,30 @@ const production = process.argv.includes('--production');
 
 const contexts = [
   {
+    // The extension host side: the only bundle that imports vscode.
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    external: ['vscode', 'pg-native'],
+    logLevel: 'warning',
+  },
+  {
+    // The notebook renderer for query results runs in the notebook webview.
+    entryPoints: ['src/renderer/resultRenderer.ts'],
+    outfile: 'dist/renderer.js',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    bundle: true,
+    minify: production,
+    logLevel: 'warning',
+  },
+  {
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     platform: 'node',

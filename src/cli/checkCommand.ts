@@ -8,7 +8,7 @@ import { resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { UsageError } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
-import { nodeEnvironment } from './nodeEnvironment';
+import { nodeEnvironment } from '../drivers/nodeEnvironment';
 
 /** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
 export function checkCommand(argv: string[]): number {

@@ -10,7 +10,7 @@ import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs, UsageError } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
-import { nodeEnvironment, writeFileAtomically } from './nodeEnvironment';
+import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import type { JsonObject } from '../core/format/model';
+import type { CellRunner } from './cellRunner';
+import { toCellOutput } from './notebookData';
+
+/**
+ * Runs `sql` and `cnprobe` cells in order, one at a time, each awaited; a cell's cancel becomes a
+ * server-side cancel through its AbortSignal. Nothing runs in an untrusted workspace.
+ */
+export class CnbookController implements vscode.Disposable {
+  static readonly id = 'cnbook-postgres';
+  private readonly controller: vscode.NotebookController;
+  private executionOrder = 0;
+
+  constructor(private readonly runner: CellRunner) {
+    this.controller = vscode.notebooks.createNotebookController(CnbookController.id, 'cnbook', 'PostgreSQL (cnbook)');
+    this.controller.supportedLanguages = ['sql', 'cnprobe'];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = 'Runs on the active connection profile';
+    this.controller.executeHandler = (cells, notebook) => this.executeCells(cells, notebook);
+  }
+
+  private async executeCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('cnbook runs nothing in an untrusted workspace. Trust this folder (Manage Workspace Trust) to run runbooks.');
+      return;
+    }
+    for (const cell of cells) {
+      // A runbook is a sequence: after a failed or cancelled step, the later ones must not run.
+      if (!(await this.executeCell(cell, notebook))) break;
+    }
+  }
+
+  private async executeCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> {
+    const execution = this.controller.createNotebookCellExecution(cell);
+    execution.executionOrder = ++this.executionOrder;
+    execution.start(Date.now());
+    const abort = new AbortController();
+    const cancel = execution.token.onCancellationRequested(() => abort.abort());
+    let success = false;
+    try {
+      await execution.clearOutput();
+      const result = await this.runner.run({
+        source: cell.document.getText(), language: cell.document.languageId,
+        frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {}, notebookUri: notebook.uri.toString(), signal: abort.signal,
+      });
+      await execution.replaceOutput(result.outputs.map(toCellOutput));
+      success = result.success;
+    } catch (error) {
+      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error as Error)]));
+    } finally {
+      cancel.dispose();
+      execution.end(success, Date.now());
+    }
+    return success && !abort.signal.aborted;
+  }
+
+  dispose(): void {
+    this.controller.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { parsePostgresUrl } from '../core/connections/url';
+import { CnbookSerializer } from './cnbookSerializer';
+import type { ConnectionManager } from './connectionManager';
+
+export function registerCommands(connections: ConnectionManager): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('cnbook.selectProfile', () => selectProfile(connections)),
+    vscode.commands.registerCommand('cnbook.addConnection', () => addConnection(connections)),
+    vscode.commands.registerCommand('cnbook.testConnection', (name?: string) => testConnection(connections, name)),
+    vscode.commands.registerCommand('cnbook.forgetPassword', (name?: string) => forgetPassword(connections, name)),
+    vscode.commands.registerCommand('cnbook.newRunbook', newRunbook),
+  ];
+}
+
+async function selectProfile(connections: ConnectionManager): Promise<void> {
+  const config = connections.config();
+  const items = Object.entries(config.profiles).map(([name, roles]) => ({
+    label: name,
+    description: Object.entries(roles).map(([role, target]) => `${role} → ${[target].flat().join(', ')}`).join('  '),
+  }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('No profiles yet: add "cnbook.profiles" to your user settings, e.g. { "prod": { "primary": "db1", "replicas": ["db2"] } }.');
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: 'Run runbooks on which profile?' });
+  if (picked) await vscode.workspace.getConfiguration('cnbook').update('activeProfile', picked.label, vscode.ConfigurationTarget.Global);
+}
+
+async function addConnection(connections: ConnectionManager): Promise<void> {
+  const name = await vscode.window.showInputBox({ title: 'Connection name', prompt: 'e.g. prod-primary', validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'letters, digits, . _ - only') });
+  if (!name) return;
+  const url = await vscode.window.showInputBox({
+    title: `URL for ${name}`, prompt: 'postgres://user@host:5432/database?sslmode=require — no password: you are asked for it once, and it is kept in secret storage',
+    validateInput: (v) => {
+      try {
+        return parsePostgresUrl(v, 'URL').hadPassword ? 'leave the password out of the URL' : undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+  if (!url) return;
+  const config = vscode.workspace.getConfiguration('cnbook');
+  const current = config.inspect<Record<string, unknown>>('connections')?.globalValue ?? {};
+  await config.update('connections', { ...current, [name]: { url } }, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(`Added connection '${name}'. Map it to a role in cnbook.profiles.`);
+  await testConnection(connections, name);
+}
+
+async function pickConnection(connections: ConnectionManager, title: string): Promise<string | undefined> {
+  const names = Object.keys(connections.config().connections);
+  return names.length === 0 ? undefined : vscode.window.showQuickPick(names, { title });
+}
+
+async function testConnection(connections: ConnectionManager, name?: string): Promise<void> {
+  const chosen = name ?? (await pickConnection(connections, 'Test which connection?'));
+  if (!chosen) return;
+  const connection = connections.resolve(chosen);
+  const started = Date.now();
+  try {
+    const session = await connections.poolFor(`test:${chosen}`).get(connection);
+    const outcome = await session.runTransaction([{ text: 'SELECT 1', values: [], offset: 0 }], {
+      readOnly: true, statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxRowsStored: 1, batchSize: 1,
+    });
+    const ms = Date.now() - started;
+    const role = outcome.server.inRecovery ? 'standby (in recovery)' : 'primary (not in recovery)';
+    void vscode.window.showInformationMessage(`${chosen}: PostgreSQL ${outcome.server.serverVersion}, ${role}, ${ms} ms to connect and query.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`${chosen}: ${(error as Error).message}`);
+  } finally {
+    await connections.reset();
+  }
+}
+
+async function forgetPassword(connections: ConnectionManager, name?: string): Promise<void> {
+  const chosen = name ?? (await pickConnection(connections, 'Forget the stored password of which connection?'));
+  if (!chosen) return;
+  const had = await connections.forgetPassword(chosen);
+  void vscode.window.showInformationMessage(had ? `Forgot the stored password of '${chosen}'.` : `No password was stored for '${chosen}'.`);
+}
+
+async function newRunbook(): Promise<void> {
+  const text = '---\ncnbook: 1\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
+  const data = new CnbookSerializer().deserializeNotebook(new TextEncoder().encode(text));
+  const document = await vscode.workspace.openNotebookDocument('cnbook', data);
+  await vscode.window.showNotebookDocument(document);
+}

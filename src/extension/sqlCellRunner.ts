@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import { parseAnnotations } from '../core/sql/annotations';
+import { CellInputError, executeSqlCell } from '../core/sql/execute';
+import { errorOutput, resultOutput } from '../core/sql/outputs';
+import { resolveTargets } from '../core/sql/targets';
+import { runbookInfo, settleParams } from '../core/run/runbookInfo';
+import { redactSecrets } from '../core/connections/redact';
+import type { CellRunner, CellRunRequest, CellRunResult } from './cellRunner';
+import type { ConnectionManager } from './connectionManager';
+import { executionSettings } from './settings';
+
+/** Runs SQL cells against the active profile; asks before any write, naming the connections and hosts. */
+export class SqlCellRunner implements CellRunner {
+  constructor(private readonly connections: ConnectionManager, private readonly log: vscode.LogOutputChannel) {}
+
+  async run(request: CellRunRequest): Promise<CellRunResult> {
+    if (request.language !== 'sql') {
+      return failed('Not supported yet', `cells of language '${request.language}' cannot run in this version of cnbook`);
+    }
+    try {
+      const info = runbookInfo({ frontMatter: request.frontMatter, cells: [] });
+      const bindings = this.connections.bindings();
+      const writesPermitted = await this.confirmWrites(request.source, bindings, info.defaultRole);
+      const settings = executionSettings();
+      const run = await executeSqlCell(request.source, {
+        bindings, defaultRole: info.defaultRole, pool: this.connections.poolFor(request.notebookUri),
+        params: settleParams(info, {}), writesPermitted, osUser: this.connections.osUser, signal: request.signal, ...settings,
+      });
+      for (const target of run.payload.results) {
+        if (target.error) this.log.warn(redactSecrets(`${target.connection}: ${target.error.message}`));
+        else this.log.info(`${target.connection}: ${target.provenance.rowCount} rows in ${target.provenance.durationMs} ms`);
+      }
+      return { outputs: [resultOutput(run.payload)], success: run.ok };
+    } catch (error) {
+      const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
+      return failed(name, redactSecrets((error as Error).message));
+    }
+  }
+
+  private async confirmWrites(source: string, bindings: ReturnType<ConnectionManager['bindings']>, defaultRole: string): Promise<boolean> {
+    const { annotations } = parseAnnotations(source);
+    if (!annotations.write) return false;
+    const targets = resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection);
+    // Connections that refuse writes are reported by the core without asking anything.
+    if (targets.some((c) => !c.allowWrites)) return false;
+    const where = targets.map((c) => `${c.name} (${c.host}:${c.port}/${c.database})`).join(', ');
+    const answer = await vscode.window.showWarningMessage(
+      `This cell writes (-- @write) to ${where}.`,
+      { modal: true, detail: 'The statements run in a READ WRITE transaction and are committed.' },
+      'Run and Write',
+    );
+    return answer === 'Run and Write';
+  }
+}
+
+function failed(name: string, message: string): CellRunResult {
+  return { outputs: [errorOutput(name, message)], success: false };
+}
+
