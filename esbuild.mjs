@@ -66,6 +66,14 @@ const contexts = [
   },
 ];
 
+// Test launchers and the suite that runs inside VS Code's extension host.
+const testTarget = { platform: 'node', format: 'cjs', target: 'node20', bundle: true, sourcemap: true, logLevel: 'warning' };
+contexts.push(
+  { ...testTarget, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test/suite/index.js', external: ['vscode', 'mocha', 'pg-native'] },
+  { ...testTarget, entryPoints: ['test/vscode/launchHeadless.ts'], outfile: 'dist/test/launchHeadless.js', external: ['playwright-core', 'pg-native'] },
+  { ...testTarget, entryPoints: ['test/vscode/launchElectron.ts'], outfile: 'dist/test/launchElectron.js', external: ['@vscode/test-electron', 'pg-native'] },
+);
+
 for (const options of contexts) {
   const ctx = await esbuild.context(options);
   if (watch) {

@@ -16,14 +16,14 @@ export class NodePostgresClient implements SqlClient {
   }
 
   async open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession> {
-    const password = await this.passwordFor(connection);
     const base: ClientConfig = {
       host: connection.host,
       port: connection.port,
       user: connection.user,
       database: connection.database,
-      // An empty function keeps pg from reading PGPASSWORD/.pgpass behind our back: we resolved it already.
-      password: password ?? (() => ''),
+      // pg calls this only when the server asks for a password, as libpq does: a trust or certificate
+      // login never prompts. It also keeps pg from reading PGPASSWORD/.pgpass behind our back.
+      password: async () => (await this.passwordFor(connection)) ?? '',
       application_name: options.applicationName,
       connectionTimeoutMillis: options.connectTimeoutMs,
       keepAlive: true,

@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'cnbook.cnbook';
+export const RESULT_MIME = 'application/vnd.cnbook.result+json';
+
+export function workspaceFile(name: string): vscode.Uri {
+  return vscode.Uri.file(path.join(process.env.CNBOOK_TEST_WORKSPACE ?? '', name));
+}
+
+export async function openRunbook(name: string): Promise<vscode.NotebookEditor> {
+  const document = await vscode.workspace.openNotebookDocument(workspaceFile(name));
+  const editor = await vscode.window.showNotebookDocument(document);
+  await vscode.commands.executeCommand('notebook.selectKernel', { id: 'cnbook-postgres', extension: EXTENSION_ID });
+  return editor;
+}
+
+export async function runCell(editor: vscode.NotebookEditor, index: number): Promise<vscode.NotebookCell> {
+  const cell = editor.notebook.cellAt(index);
+  const before = cell.executionSummary?.executionOrder;
+  void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: editor.notebook.uri });
+  await waitFor(() => cell.executionSummary?.success !== undefined && cell.executionSummary.executionOrder !== before, 60_000, `cell ${index} to finish`);
+  return cell;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+export function outputJson(cell: vscode.NotebookCell, mime: string): any {
+  const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === mime);
+  return item ? JSON.parse(new TextDecoder().decode(item.data)) : undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of ad-hoc test queries
+export async function primaryQuery(sql: string, params: unknown[] = []): Promise<any[]> {
+  const client = new Client({ connectionString: process.env.CNBOOK_TEST_PRIMARY_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Asks the launcher (outside VS Code) for a screenshot of the browser page, and waits for it. */
+export async function screenshot(name: string): Promise<void> {
+  const dir = process.env.CNBOOK_TEST_SIGNAL_DIR;
+  if (!dir) return;
+  fs.writeFileSync(path.join(dir, `shot-${name}`), '');
+  await waitFor(() => fs.existsSync(path.join(dir, `shot-${name}.done`)), 20_000, `screenshot ${name}`);
+}

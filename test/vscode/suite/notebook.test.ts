@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, openRunbook, outputJson, primaryQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
+
+export function registerNotebookTests(): void {
+  describe('cnbook in a real VS Code', () => {
+    let editor: vscode.NotebookEditor;
+
+    it('activates, and says how long that took', async () => {
+      const extension = vscode.extensions.getExtension(EXTENSION_ID);
+      assert.ok(extension, 'the extension is installed');
+      const started = performance.now();
+      await extension.activate();
+      console.log(`METRIC activation ${(performance.now() - started).toFixed(1)} ms (already active: ${extension.isActive})`);
+      editor = await openRunbook('orders.cnbook');
+      assert.equal(editor.notebook.notebookType, 'cnbook');
+      assert.equal(editor.notebook.cellCount, 6);
+    });
+
+    it('runs a SQL cell and shows the rows, with provenance', async () => {
+      const cell = await runCell(editor, 1);
+      assert.equal(cell.executionSummary?.success, true, JSON.stringify(cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data)))));
+      const payload = outputJson(cell, RESULT_MIME);
+      const result = payload.results[0];
+      assert.equal(result.connection, 'test-primary');
+      assert.equal(result.provenance.inRecovery, false);
+      assert.match(result.provenance.serverVersion, /^15\./);
+      assert.deepEqual(result.statements[0].rows[1], ['2', 'paid', '21.00', null]);
+      assert.ok(cell.outputs[0]?.items.some((i) => i.mime === 'text/markdown'), 'a Markdown fallback is there too');
+    });
+
+    it('ignores workspace settings that try to point connections elsewhere', async () => {
+      // The fixture's .vscode/settings.json names port 1 and profile "evil"; user settings must win.
+      const workspaceSettings = fs.readFileSync(workspaceFile('.vscode/settings.json').fsPath, 'utf8');
+      assert.match(workspaceSettings, /attacker@127\.0\.0\.1:1/, 'the workspace tried');
+      assert.equal(outputJson(editor.notebook.cellAt(1), RESULT_MIME).results[0].connection, 'test-primary');
+      const payload = outputJson(editor.notebook.cellAt(1), RESULT_MIME);
+      assert.equal(payload.results[0].provenance.port, Number(new URL(process.env.CNBOOK_TEST_PRIMARY_URL ?? '').port));
+    });
+
+    it("shows a failed cell's error with its SQLSTATE", async () => {
+      const cell = await runCell(editor, 2);
+      assert.equal(cell.executionSummary?.success, false);
+      const error = outputJson(cell, RESULT_MIME).results[0].error;
+      assert.equal(error.sqlstate, '42P01');
+      assert.match(error.message, /no_such_table/);
+    });
+
+    it('cancels pg_sleep(30) on the server: the backend is gone within a second', async () => {
+      const range = { ranges: [{ start: 3, end: 4 }], document: editor.notebook.uri };
+      void vscode.commands.executeCommand('notebook.cell.execute', range);
+      let pid: number | undefined;
+      await waitFor(async () => {
+        pid = (await primaryQuery("SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND application_name LIKE 'cnbook%'"))[0]?.pid;
+        return pid !== undefined;
+      }, 20_000, 'pg_sleep(30) to start on the server');
+      const cancelledAt = Date.now();
+      await vscode.commands.executeCommand('notebook.cell.cancelExecution', range);
+      await waitFor(async () => (await primaryQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 0, 5_000, 'the backend to go');
+      const goneMs = Date.now() - cancelledAt;
+      console.log(`METRIC cancel-to-backend-gone ${goneMs} ms`);
+      assert.ok(goneMs < 1000, `backend gone after ${goneMs} ms`);
+      const cell = editor.notebook.cellAt(3);
+      await waitFor(() => cell.executionSummary?.success === false, 10_000, 'the cell to end');
+      assert.equal(outputJson(cell, RESULT_MIME).results[0].error.kind, 'cancelled');
+    });
+
+    it('refuses a write in a cell that does not say @write', async () => {
+      const cell = await runCell(editor, 4);
+      assert.equal(cell.executionSummary?.success, false);
+      const error = outputJson(cell, RESULT_MIME).results[0].error;
+      assert.equal(error.sqlstate, '25006');
+      assert.deepEqual(await primaryQuery('SELECT count(*)::int AS n FROM orders WHERE id = 1000'), [{ n: 0 }]);
+    });
+
+    it('runs a cell on every connection and shows the results side by side', async () => {
+      const cell = await runCell(editor, 5);
+      const payload = outputJson(cell, RESULT_MIME);
+      assert.deepEqual(payload.results.map((r: { connection: string }) => r.connection), ['test-primary', 'test-replica']);
+      assert.equal(payload.comparison.agree, true);
+      await vscode.commands.executeCommand('notebook.focusTop');
+      await new Promise((r) => setTimeout(r, 1500));
+      await screenshot('notebook-results');
+    });
+
+    it('saves the record and reads it back with the same outputs, byte for byte', async () => {
+      assert.ok(await editor.notebook.save(), 'saved');
+      const saved = fs.readFileSync(editor.notebook.uri.fsPath);
+      const copy = workspaceFile('copy-of-orders.cnbook');
+      fs.writeFileSync(copy.fsPath, saved);
+      const reopened = await vscode.workspace.openNotebookDocument(copy);
+      assert.deepEqual(outputBytes(reopened), outputBytes(editor.notebook));
+      // Edit and undo the edit, so VS Code serializes the notebook again; the bytes must not move.
+      const first = reopened.cellAt(0);
+      const original = first.document.getText();
+      for (const text of ['changed', original]) {
+        const edit = new vscode.WorkspaceEdit();
+        edit.replace(first.document.uri, new vscode.Range(0, 0, first.document.lineCount, 0), text);
+        await vscode.workspace.applyEdit(edit);
+      }
+      assert.ok(await reopened.save(), 'the copy saved');
+      assert.equal(fs.readFileSync(copy.fsPath).toString('utf8'), saved.toString('utf8'));
+    });
+
+    it('refuses to open a malformed runbook and leaves the file untouched', async () => {
+      const bad = workspaceFile('broken.cnbook');
+      const text = '---\ncnbook: 1\n---\n```sql\nSELECT 1\n';
+      fs.writeFileSync(bad.fsPath, text);
+      await assert.rejects(async () => vscode.workspace.openNotebookDocument(bad), /line 4: code cell opened here is never closed/);
+      assert.equal(fs.readFileSync(bad.fsPath, 'utf8'), text);
+    });
+  });
+}
+
+function outputBytes(notebook: vscode.NotebookDocument): string[] {
+  return notebook.getCells().flatMap((cell) => cell.outputs.flatMap((o) => o.items.map((i) => `${i.mime}:${Buffer.from(i.data).toString('base64')}`)));
+}
