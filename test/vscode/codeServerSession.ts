@@ -12,6 +12,8 @@ import type { VscodeFixture } from './fixture';
 export interface SessionOptions {
   cache: string;
   repoRoot: string;
+  /** The extension folder to load: the installed .vsix, or the repository for development. */
+  extensionPath: string;
   fixture: VscodeFixture;
   trusted: boolean;
   grep?: string;
@@ -50,7 +52,7 @@ export async function runCodeServerSession(options: SessionOptions): Promise<num
 function workbenchUrl(port: number, options: SessionOptions): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload = [
-    ['extensionDevelopmentPath', remote(options.repoRoot)],
+    ['extensionDevelopmentPath', remote(options.extensionPath)],
     ['extensionTestsPath', remote(path.join(options.repoRoot, 'dist', 'test', 'suite', 'index.js'))],
     ['skipWelcome', 'true'],
   ];
