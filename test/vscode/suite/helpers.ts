@@ -39,9 +39,17 @@ export function outputJson(cell: vscode.NotebookCell, mime: string): any {
   return item ? JSON.parse(new TextDecoder().decode(item.data)) : undefined;
 }
 
+export function primaryQuery(sql: string, params: unknown[] = []) {
+  return query(process.env.CNBOOK_TEST_PRIMARY_URL, sql, params);
+}
+
+export function replicaQuery(sql: string, params: unknown[] = []) {
+  return query(process.env.CNBOOK_TEST_REPLICA_URL, sql, params);
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of ad-hoc test queries
-export async function primaryQuery(sql: string, params: unknown[] = []): Promise<any[]> {
-  const client = new Client({ connectionString: process.env.CNBOOK_TEST_PRIMARY_URL });
+async function query(url: string | undefined, sql: string, params: unknown[]): Promise<any[]> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return (await client.query(sql, params)).rows;

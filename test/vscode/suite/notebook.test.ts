@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, openRunbook, outputJson, primaryQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
+import { EXTENSION_ID, openRunbook, outputJson, primaryQuery, replicaQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
 
 export function registerNotebookTests(): void {
   describe('cnbook in a real VS Code', () => {
@@ -83,6 +83,20 @@ export function registerNotebookTests(): void {
       await vscode.commands.executeCommand('notebook.focusTop');
       await new Promise((r) => setTimeout(r, 1500));
       await screenshot('notebook-results');
+      // Now make the replica stale: pause its replay, change a row on the primary, run the cell again.
+      await replicaQuery('SELECT pg_wal_replay_pause()');
+      try {
+        await primaryQuery("UPDATE orders SET status = 'chargeback' WHERE id = 22");
+        await new Promise((r) => setTimeout(r, 300));
+        const again = outputJson(await runCell(editor, 5), RESULT_MIME);
+        assert.equal(again.comparison.agree, false);
+        assert.deepEqual(again.comparison.differingRows, { 'test-primary': [1], 'test-replica': [1] });
+        editor.revealRange(new vscode.NotebookRange(4, 6), vscode.NotebookEditorRevealType.AtTop);
+        await new Promise((r) => setTimeout(r, 1500));
+        await screenshot('side-by-side');
+      } finally {
+        await replicaQuery('SELECT pg_wal_replay_resume()');
+      }
     });
 
     it('saves the record and reads it back with the same outputs, byte for byte', async () => {
