@@ -3,6 +3,7 @@ import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { didYouMean } from '../core/util/suggest';
 import { redactSecrets } from '../core/connections/redact';
+import { checkProbeCell } from '../core/probes/execute';
 import { parseAnnotations } from '../core/sql/annotations';
 import { resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
@@ -64,8 +65,13 @@ function checkCells(file: string, notebook: Notebook): string[] {
   }
   const declared = runbookInfo(notebook).declaredRoles;
   for (const cell of notebook.cells) {
-    if (cell.kind !== 'code' || cell.language !== 'sql') continue;
+    if (cell.kind !== 'code') continue;
     const base = (cell.layout?.sourceLine ?? 1) - 1;
+    if (cell.language === 'cnprobe') {
+      for (const p of checkProbeCell(cell.source).problems) messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
+      continue;
+    }
+    if (cell.language !== 'sql') continue;
     const { annotations, problems } = parseAnnotations(cell.source);
     for (const p of problems) messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
     if (!declared) continue;

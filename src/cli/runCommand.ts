@@ -5,6 +5,7 @@ import type { Notebook } from '../core/format/model';
 import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
+import { renderFindingsMarkdown } from '../core/probes/render';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -39,10 +40,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', stopOnSigint);
     await pool.closeAll();
   }
-  const summary: RunSummary = { runbook: args.file, profile, startedAt, finishedAt: new Date().toISOString(), cells, findings: [], diagnosis: null };
+  const findings = cells.flatMap((c) => c.findings ?? []);
+  const summary: RunSummary = { runbook: args.file, profile, startedAt, finishedAt: new Date().toISOString(), cells: cells.map(({ findings: _f, ...c }) => c), findings, diagnosis: null };
   writeOutput(args, notebook);
   if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else console.log(formatSummary(summary));
+  else {
+    if (findings.length > 0) console.log(renderFindingsMarkdown(findings).replace(/\\/g, ''));
+    console.log(formatSummary(summary));
+  }
   return exitCodeOf(summary);
 }
 

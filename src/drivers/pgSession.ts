@@ -35,7 +35,16 @@ export class PgSession implements SqlSession {
     return !this.broken && !this.closed;
   }
 
-  async runTransaction(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Transactions on one session run one after another, even when callers (probes) overlap. */
+  runTransaction(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
+    const next = this.queue.then(() => this.runNow(statements, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
     this.cancelRequested = false;
     const onAbort = () => void this.cancel().catch(() => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });

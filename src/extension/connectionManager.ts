@@ -11,6 +11,7 @@ const SECRET_PREFIX = 'cnbook.password.';
 /** Owns connection settings, passwords (SecretStorage, then ~/.pgpass / PGPASSWORD) and one session pool per notebook. */
 export class ConnectionManager implements vscode.Disposable {
   private readonly pools = new Map<string, SessionPool>();
+  private readonly memories = new Map<string, Map<string, unknown>>();
   private readonly environment = nodeEnvironment();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -63,6 +64,13 @@ export class ConnectionManager implements vscode.Disposable {
       this.pools.set(notebookUri, pool);
     }
     return pool;
+  }
+
+  /** What probes remember between runs in one notebook (e.g. deadlock counters). */
+  memoryFor(notebookUri: string): Map<string, unknown> {
+    let memory = this.memories.get(notebookUri);
+    if (!memory) this.memories.set(notebookUri, (memory = new Map()));
+    return memory;
   }
 
   /** ~/.pgpass and PGPASSWORD first, as psql does; otherwise the stored secret, asked for once. */

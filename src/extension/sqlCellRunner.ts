@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { parseAnnotations } from '../core/sql/annotations';
-import { CellInputError, executeSqlCell } from '../core/sql/execute';
-import { errorOutput, resultOutput } from '../core/sql/outputs';
+import { CellInputError } from '../core/sql/execute';
+import { errorOutput } from '../core/sql/outputs';
+import { runCodeCell } from '../core/run/cell';
 import { resolveTargets } from '../core/sql/targets';
 import { runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { redactSecrets } from '../core/connections/redact';
@@ -14,23 +15,18 @@ export class SqlCellRunner implements CellRunner {
   constructor(private readonly connections: ConnectionManager, private readonly log: vscode.LogOutputChannel) {}
 
   async run(request: CellRunRequest): Promise<CellRunResult> {
-    if (request.language !== 'sql') {
-      return failed('Not supported yet', `cells of language '${request.language}' cannot run in this version of cnbook`);
-    }
     try {
       const info = runbookInfo({ frontMatter: request.frontMatter, cells: [] });
       const bindings = this.connections.bindings();
       const writesPermitted = await this.confirmWrites(request.source, bindings, info.defaultRole);
       const settings = executionSettings();
-      const run = await executeSqlCell(request.source, {
+      const run = await runCodeCell(request.language, request.source, {
         bindings, defaultRole: info.defaultRole, pool: this.connections.poolFor(request.notebookUri),
-        params: settleParams(info, {}), writesPermitted, osUser: this.connections.osUser, signal: request.signal, ...settings,
-      });
-      for (const target of run.payload.results) {
-        if (target.error) this.log.warn(redactSecrets(`${target.connection}: ${target.error.message}`));
-        else this.log.info(`${target.connection}: ${target.provenance.rowCount} rows in ${target.provenance.durationMs} ms`);
-      }
-      return { outputs: [resultOutput(run.payload)], success: run.ok };
+        params: settleParams(info, {}), writesPermitted, osUser: this.connections.osUser, signal: request.signal,
+        memory: this.connections.memoryFor(request.notebookUri), ...settings,
+      }, 'this cell');
+      if (run.error) this.log.warn(redactSecrets(run.error));
+      return { outputs: run.outputs, success: run.status === 'ok' };
     } catch (error) {
       const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
       return failed(name, redactSecrets((error as Error).message));

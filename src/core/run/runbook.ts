@@ -1,9 +1,8 @@
 import type { CodeCell, Notebook } from '../format/model';
-import { describeSqlError } from '../sql/errors';
-import { CellInputError, executeSqlCell, SqlCellOptions } from '../sql/execute';
-import { errorOutput, resultOutput } from '../sql/outputs';
+import type { Finding } from '../probes/types';
+import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 
-export type CellStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
+export type { CellStatus } from './cell';
 
 export interface CellReport {
   index: number;
@@ -11,9 +10,10 @@ export interface CellReport {
   status: CellStatus;
   durationMs: number;
   error?: string;
+  findings?: Finding[];
 }
 
-export interface RunbookRunOptions extends SqlCellOptions {
+export interface RunbookRunOptions extends CellRunOptions {
   onCellStart?(index: number): void;
   onCellEnd?(report: CellReport): void;
 }
@@ -24,47 +24,33 @@ export interface RunbookRunOptions extends SqlCellOptions {
  */
 export async function runRunbook(notebook: Notebook, options: RunbookRunOptions): Promise<CellReport[]> {
   const reports: CellReport[] = [];
+  const memory = options.memory ?? new Map<string, unknown>();
   let stopped = false;
   let order = 0;
   for (const [index, cell] of notebook.cells.entries()) {
     if (cell.kind !== 'code') continue;
+    let report: CellReport;
     if (stopped || options.signal?.aborted) {
-      const report: CellReport = { index, language: cell.language, status: 'skipped', durationMs: 0 };
-      reports.push(report);
-      options.onCellEnd?.(report);
-      continue;
+      report = { index, language: cell.language, status: 'skipped', durationMs: 0 };
+    } else {
+      options.onCellStart?.(index);
+      report = await runCell(cell, index, ++order, { ...options, memory });
+      stopped = report.status !== 'ok';
     }
-    options.onCellStart?.(index);
-    const report = await runCell(cell, index, ++order, options);
     reports.push(report);
     options.onCellEnd?.(report);
-    stopped = report.status !== 'ok';
   }
   return reports;
 }
 
-async function runCell(cell: CodeCell, index: number, executionOrder: number, options: SqlCellOptions): Promise<CellReport> {
+async function runCell(cell: CodeCell, index: number, executionOrder: number, options: CellRunOptions): Promise<CellReport> {
   const start = Date.now();
-  const report: CellReport = { index, language: cell.language, status: 'ok', durationMs: 0 };
-  try {
-    if (cell.language !== 'sql') {
-      throw new CellInputError(`cells of language '${cell.language}' cannot run yet in this version of cnbook`);
-    }
-    const run = await executeSqlCell(cell.source, options);
-    cell.outputs = [resultOutput(run.payload)];
-    const failure = run.payload.results.find((r) => r.error)?.error;
-    if (failure) {
-      report.status = failure.kind === 'cancelled' ? 'cancelled' : 'error';
-      report.error = `${run.payload.results.find((r) => r.error)?.connection}: ${describeSqlError(failure)}`;
-    }
-  } catch (error) {
-    const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';
-    cell.outputs = [errorOutput(name, (error as Error).message)];
-    report.status = 'error';
-    report.error = (error as Error).message;
-  }
+  const run = await runCodeCell(cell.language, cell.source, options, `cell ${index + 1}`);
   const end = Date.now();
-  report.durationMs = end - start;
-  cell.execution = { executionOrder, success: report.status === 'ok', startTime: start, endTime: end };
+  cell.outputs = run.outputs;
+  cell.execution = { executionOrder, success: run.status === 'ok', startTime: start, endTime: end };
+  const report: CellReport = { index, language: cell.language, status: run.status, durationMs: end - start };
+  if (run.error) report.error = run.error;
+  if (run.findings.length > 0) report.findings = run.findings;
   return report;
 }

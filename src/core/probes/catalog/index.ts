@@ -1,0 +1,15 @@
+import type { ProbeDefinition } from '../types';
+import { foreignKeysProbe } from './foreignKeys';
+import { locksProbe } from './locks';
+import { orphansProbe } from './orphans';
+import { preparedTransactionsProbe } from './preparedTransactions';
+import { replicationLagProbe } from './replicationLag';
+import { replicationSlotsProbe } from './replicationSlots';
+import { rowCountsProbe } from './rowCounts';
+import { topologyProbe } from './topology';
+
+/** Every probe a cnprobe cell can name. */
+export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
+  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe]
+    .map((probe) => [probe.name, probe]),
+);

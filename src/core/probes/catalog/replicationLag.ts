@@ -1,0 +1,106 @@
+import { mapBounded, unknownBecause } from '../context';
+import type { Finding, ProbeContext, ProbeDefinition, Row } from '../types';
+import { grade } from '../types';
+import type { Target } from '../../sql/targets';
+
+const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
+  pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
+  extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms`;
+const PRIMARY_SQL = `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
+  pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
+  extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms FROM pg_stat_replication`;
+
+/**
+ * Per replica: bytes of WAL not yet replayed, pg_stat_replication's replay lag, and (opt-in, marker=yes) the
+ * measured time for a row written on the primary to become visible. A replica that has replayed everything
+ * is "caught up" however old its last replayed commit is: an idle primary is not lag.
+ */
+export const replicationLagProbe: ProbeDefinition = {
+  name: 'replication-lag',
+  summary: 'how far each replica is behind its primary, in bytes and time',
+  params: {
+    on: { type: 'roles', doc: 'the replicas', default: 'replicas' },
+    primary: { type: 'roles', doc: 'the primary', default: 'primary' },
+    warn: { type: 'duration', doc: 'lag that is a warning', default: '5s' },
+    critical: { type: 'duration', doc: 'lag that is critical', default: '30s' },
+    marker: { type: 'bool', doc: 'write a marker row on the primary and time its arrival (needs writes)', default: 'no' },
+    timeout: { type: 'duration', doc: 'how long to wait for a marker', default: '60s' },
+  },
+  async run(args, ctx) {
+    const [primary] = ctx.targets(args.primary as string[]);
+    const replicas = ctx.targets(args.on as string[]);
+    let senders: Row[] = [];
+    let primaryLsn: string | null = null;
+    if (primary) {
+      try {
+        senders = await ctx.query(primary, PRIMARY_SQL);
+        primaryLsn = (await ctx.query(primary, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? null;
+      } catch {
+        senders = [];
+      }
+    }
+    const markers = args.marker === true && primary ? await markerLag(ctx, primary, replicas, args.timeout as number) : new Map<string, number | null>();
+    return mapBounded(replicas, 4, (replica) => measure(ctx, replica, primaryLsn, senders, markers, args));
+  },
+};
+
+async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | null, senders: Row[], markers: Map<string, number | null>, args: Record<string, unknown>): Promise<Finding> {
+  const name = replica.connection.name;
+  try {
+    const [s] = await ctx.query(replica, STANDBY_SQL);
+    if (!s || s.in_recovery !== 't') return { probe: 'replication-lag', target: name, severity: 'critical', summary: 'not a standby: it is not in recovery (promoted, or not a replica)', metrics: { inRecovery: false } };
+    const bytes = primaryLsn && s.replay_lsn ? await lsnDiff(ctx, replica, primaryLsn, s.replay_lsn) : null;
+    const sender = senders.find((r) => r.replay_lsn === s.replay_lsn) ?? (senders.length === 1 ? senders[0] : undefined);
+    const caughtUp = bytes !== null && bytes <= 0;
+    const marker = markers.get(name);
+    // Without a marker, the time since the last replayed commit is an upper bound of the lag, and only while behind.
+    const estimateMs = marker ?? (caughtUp ? 0 : Number(s.since_last_replayed_commit_ms ?? NaN));
+    const severity = s.paused === 't' && !caughtUp ? worseOf(grade(estimateMs, args.warn as number, args.critical as number), 'warning') : grade(estimateMs, args.warn as number, args.critical as number);
+    const how = marker !== undefined && marker !== null ? 'marker visible after' : caughtUp ? 'caught up' : 'behind; last replayed commit';
+    return {
+      probe: 'replication-lag', target: name, severity,
+      summary: caughtUp && marker === undefined ? `caught up (0 bytes behind${s.paused === 't' ? ', replay paused' : ''})` : `${how} ${(estimateMs / 1000).toFixed(2)} s, ${bytes ?? '?'} bytes behind${s.paused === 't' ? ', replay PAUSED' : ''}`,
+      metrics: {
+        lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
+        lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : 'last-replayed-commit',
+        bytesBehind: bytes, replayPaused: s.paused === 't',
+        replayLagSeconds: sender?.replay_lag_ms ? Number(sender.replay_lag_ms) / 1000 : null,
+        senderState: sender?.state ?? null,
+      },
+    };
+  } catch (error) {
+    return unknownBecause('replication-lag', name, error);
+  }
+}
+
+async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string): Promise<number> {
+  const [row] = await ctx.query(target, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d', [a, b]);
+  return Number(row?.d ?? NaN);
+}
+
+function worseOf(a: Finding['severity'], b: Finding['severity']): Finding['severity'] {
+  const order = ['ok', 'unknown', 'warning', 'critical'];
+  return order.indexOf(a) >= order.indexOf(b) ? a : b;
+}
+
+/** Writes a marker on the primary and polls each replica until it shows it: lag measured, not inferred. */
+async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[], timeoutMs: number): Promise<Map<string, number | null>> {
+  await ctx.write(primary, `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+  const id = `m-${Math.random().toString(36).slice(2)}`;
+  await ctx.write(primary, 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)', [id]);
+  const writtenAt = ctx.now();
+  const results = new Map<string, number | null>();
+  try {
+    await mapBounded(replicas, 4, async (replica) => {
+      for (;;) {
+        const rows = await ctx.query(replica, 'SELECT 1 FROM cnbook_lag_marker WHERE id = $1', [id]).catch(() => []);
+        if (rows.length > 0) return void results.set(replica.connection.name, ctx.now() - writtenAt);
+        if (ctx.now() - writtenAt > timeoutMs || ctx.signal?.aborted) return void results.set(replica.connection.name, timeoutMs);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+  } finally {
+    await ctx.write(primary, 'DELETE FROM cnbook_lag_marker WHERE id = $1', [id]);
+  }
+  return results;
+}
