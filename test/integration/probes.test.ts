@@ -1,0 +1,215 @@
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeProbeCell } from '../../src/core/probes/execute';
+import type { Finding } from '../../src/core/probes/types';
+import { startCluster, startStandalone, PgCluster, PgServer, waitForReplay } from '../helpers/pgCluster';
+import { bindingsOf, connectionTo, newPool } from './sqlHarness';
+
+let cluster: PgCluster;
+let other: PgServer;
+const pool = newPool();
+const timings: Record<string, number> = {};
+
+beforeAll(async () => {
+  [cluster, other] = await Promise.all([startCluster({ replicas: 2 }), startStandalone()]);
+  await cluster.primary.query(`CREATE TABLE customers (id int PRIMARY KEY);
+    CREATE TABLE orders (id int PRIMARY KEY, customer_id int, total numeric);
+    CREATE TABLE order_items (id int PRIMARY KEY, order_id int REFERENCES orders (id), price numeric);
+    INSERT INTO customers SELECT generate_series(1, 10);
+    INSERT INTO orders SELECT g, g % 10 + 1, 1 FROM generate_series(1, 100) g;
+    INSERT INTO order_items SELECT g, g, 1 FROM generate_series(1, 100) g;`);
+  await other.query('CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 8);');
+  await waitForReplay(cluster);
+});
+afterAll(async () => {
+  await pool.closeAll();
+  await Promise.all([cluster?.destroy(), other?.destroy()]);
+  console.log(`probe run times (ms): ${JSON.stringify(timings)}`);
+});
+
+function bindings() {
+  const [r1, r2] = cluster.replicas;
+  return bindingsOf({
+    primary: [connectionTo(cluster.primary, 'primary1', { allowWrites: true })],
+    replicas: [connectionTo(r1!, 'replica1'), connectionTo(r2!, 'replica2')],
+    customers: [connectionTo(other, 'customers-db')],
+  });
+}
+
+async function probe(source: string, writesPermitted = false): Promise<Finding[]> {
+  const started = Date.now();
+  const findings = await executeProbeCell(source, { bindings: bindings(), defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted, memory: new Map() });
+  const name = source.split(/\s/)[0] ?? source;
+  timings[name] = Math.max(timings[name] ?? 0, Date.now() - started);
+  return findings;
+}
+
+const byTarget = (findings: Finding[]) => Object.fromEntries(findings.map((f) => [f.target, f]));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('replication-lag', () => {
+  it('says caught up on a healthy cluster, even when the primary has been idle', async () => {
+    await sleep(1200);
+    const f = byTarget(await probe('replication-lag on=replicas warn=500ms'));
+    expect(f.replica1).toMatchObject({ severity: 'ok', metrics: { lagSeconds: 0, bytesBehind: 0, lagMethod: 'lsn' } });
+    expect(f.replica2).toMatchObject({ severity: 'ok' });
+  });
+
+  it('flags a replica whose replay is paused while the primary writes', async () => {
+    await cluster.replicas[1]!.query('SELECT pg_wal_replay_pause()');
+    try {
+      await cluster.primary.query('INSERT INTO customers VALUES (100)');
+      await sleep(800);
+      const f = byTarget(await probe('replication-lag on=replicas warn=500ms critical=60s'));
+      expect(f.replica1?.severity).toBe('ok');
+      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true } });
+      expect(Number(f.replica2?.metrics.bytesBehind)).toBeGreaterThan(0);
+      expect(Number(f.replica2?.metrics.lagSeconds)).toBeGreaterThanOrEqual(0.8);
+    } finally {
+      await cluster.replicas[1]!.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('measures an injected 2 s apply delay with a marker, and cleans the marker up', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.query("ALTER SYSTEM SET recovery_min_apply_delay = '2s'");
+    await replica.query('SELECT pg_reload_conf()');
+    try {
+      await sleep(300);
+      const f = byTarget(await probe('replication-lag on=replicas marker=yes warn=1s critical=10s timeout=15s', true));
+      const measured = Number(f.replica1?.metrics.lagSeconds);
+      console.log(`replication-lag marker: injected 2.000 s, measured ${measured.toFixed(3)} s (error ${(measured - 2).toFixed(3)} s)`);
+      expect(f.replica1).toMatchObject({ severity: 'warning', metrics: { lagMethod: 'marker' } });
+      expect(Math.abs(measured - 2)).toBeLessThan(0.5);
+      expect(Number(f.replica2?.metrics.lagSeconds)).toBeLessThan(0.5);
+      expect(await cluster.primary.query('SELECT count(*)::int AS n FROM cnbook_lag_marker')).toEqual([{ n: 0 }]);
+    } finally {
+      await replica.query('ALTER SYSTEM RESET recovery_min_apply_delay');
+      await replica.query('SELECT pg_reload_conf()');
+    }
+  });
+
+  it('refuses to write a marker when writes are not permitted, and says unknown rather than ok', async () => {
+    const findings = await probe('replication-lag on=replicas marker=yes');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/not permitted/) });
+  });
+});
+
+describe('prepared-transactions', () => {
+  it('is ok without, and flags a transaction left prepared', async () => {
+    expect((await probe('prepared-transactions'))[0]?.severity).toBe('ok');
+    const client = new Client({ connectionString: cluster.primary.url });
+    await client.connect();
+    await client.query("BEGIN; INSERT INTO customers VALUES (200); PREPARE TRANSACTION 'stuck-2pc'");
+    await client.end();
+    try {
+      await sleep(1100);
+      const [f] = await probe('prepared-transactions older-than=1s critical=1h');
+      expect(f).toMatchObject({ target: 'primary1', severity: 'warning', metrics: { stuck: 1 } });
+      expect(JSON.stringify(f?.evidence)).toContain('stuck-2pc');
+    } finally {
+      await cluster.primary.query("ROLLBACK PREPARED 'stuck-2pc'");
+    }
+  });
+});
+
+describe('locks', () => {
+  it('is ok when nothing waits, and shows a blocking chain', async () => {
+    expect(byTarget(await probe('locks')).primary1?.severity).toBe('ok');
+    const holder = new Client({ connectionString: cluster.primary.url });
+    const waiter = new Client({ connectionString: cluster.primary.url });
+    await Promise.all([holder.connect(), waiter.connect()]);
+    await holder.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    const waiting = waiter.query('SELECT count(*) FROM orders').catch(() => undefined);
+    try {
+      await sleep(600);
+      const f = byTarget(await probe('locks blocked-warn=200ms long-transaction=100ms'));
+      expect(f.primary1).toMatchObject({ severity: 'warning', metrics: { blockedSessions: 1 } });
+      expect(f['primary1/transactions']?.severity).toBe('warning');
+    } finally {
+      await holder.query('ROLLBACK');
+      await waiting;
+      await Promise.all([holder.end(), waiter.end()]);
+    }
+  });
+});
+
+describe('foreign-keys and orphans', () => {
+  it('passes valid keys and relationships', async () => {
+    expect((await probe('foreign-keys')).every((f) => f.severity === 'ok')).toBe(true);
+    expect((await probe('orphans child=orders.customer_id parent=customers.id'))[0]?.severity).toBe('ok');
+  });
+
+  it('finds rows under a NOT VALID key and rows slipped past disabled triggers', async () => {
+    await cluster.primary.query(`SET session_replication_role = replica; INSERT INTO order_items VALUES (1001, 5001, 1);
+      CREATE TABLE refunds (id int PRIMARY KEY, order_id int); INSERT INTO refunds VALUES (1, 1), (2, 7777);
+      ALTER TABLE refunds ADD CONSTRAINT refunds_order_fk FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;`);
+    try {
+      const f = byTarget(await probe('foreign-keys'));
+      expect(f['primary1/order_items_order_id_fkey']).toMatchObject({ severity: 'critical', metrics: { violations: 1, validated: true }, evidence: [{ order_id: '5001' }] });
+      expect(f['primary1/refunds_order_fk']).toMatchObject({ severity: 'critical', metrics: { violations: 1, validated: false }, evidence: [{ order_id: '7777' }] });
+    } finally {
+      await cluster.primary.query('DROP TABLE refunds; DELETE FROM order_items WHERE id = 1001');
+    }
+  });
+
+  it('finds orphans of an undeclared relationship, within one database and across two', async () => {
+    await cluster.primary.query('INSERT INTO orders VALUES (500, 99, 1)');
+    try {
+      const [same] = await probe('orphans child=orders.customer_id parent=customers.id');
+      expect(same).toMatchObject({ severity: 'critical', metrics: { orphans: 1 }, evidence: ['99'] });
+      const [across] = await probe('orphans child=orders.customer_id parent=customers.id on=primary parent-on=customers');
+      // The other service knows customers 1..8: 9, 10 and 99 are missing there.
+      expect(across).toMatchObject({ severity: 'critical', metrics: { orphans: 3 } });
+      expect((across?.evidence as string[]).sort()).toEqual(['10', '9', '99']);
+    } finally {
+      await cluster.primary.query('DELETE FROM orders WHERE id = 500');
+    }
+  });
+});
+
+describe('row-counts and replication-slots', () => {
+  it('agrees on a caught-up cluster and shows a stale replica', async () => {
+    await waitForReplay(cluster);
+    expect((await probe('row-counts tables=orders,customers on=primary,replicas')).map((f) => f.severity)).toEqual(['ok', 'ok']);
+    await cluster.replicas[0]!.query('SELECT pg_wal_replay_pause()');
+    try {
+      await cluster.primary.query('INSERT INTO orders VALUES (600, 1, 1)');
+      await sleep(300);
+      const [orders] = await probe('row-counts tables=orders on=primary,replicas');
+      expect(orders).toMatchObject({ severity: 'warning', metrics: { spread: 1, primary1: 101, replica1: 100 } });
+    } finally {
+      await cluster.replicas[0]!.query('SELECT pg_wal_replay_resume()');
+      await cluster.primary.query('DELETE FROM orders WHERE id = 600');
+    }
+  });
+
+  it('says unknown, with the reason, for what it cannot measure', async () => {
+    const [f] = await probe('row-counts tables=no_such_table on=primary');
+    expect(f).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/does not exist/) });
+  });
+
+  it('flags an inactive slot that retains WAL', async () => {
+    expect((await probe('replication-slots'))[0]).toMatchObject({ severity: 'ok', summary: 'no replication slots' });
+    await cluster.primary.query("SELECT pg_create_physical_replication_slot('forgotten', true)");
+    try {
+      const [f] = await probe('replication-slots');
+      expect(f).toMatchObject({ target: 'primary1/forgotten', severity: 'warning', metrics: { active: false } });
+    } finally {
+      await cluster.primary.query("SELECT pg_drop_replication_slot('forgotten')");
+    }
+  });
+});
+
+describe('topology', () => {
+  it('describes a healthy cluster, then calls a promoted replica split brain', async () => {
+    const healthy = await probe('topology on=all');
+    expect(healthy.filter((f) => f.severity !== 'ok')).toEqual([]);
+    expect(healthy.find((f) => f.target === 'replica1')?.summary).toMatch(/standby of 127\.0\.0\.1:\d+/);
+    await cluster.replicas[1]!.promote();
+    const promoted = await probe('topology on=all');
+    const split = promoted.find((f) => f.summary.startsWith('split brain'));
+    expect(split).toMatchObject({ severity: 'critical', target: 'primary1,replica2', metrics: { writableNodes: 2 } });
+  });
+});
