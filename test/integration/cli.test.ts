@@ -125,6 +125,34 @@ describe('cnbook run', () => {
   });
 });
 
+describe('findings in cnbook run', () => {
+  it('returns probe findings and @expect checks in --json, and exits 2 on a critical one', () => {
+    const file = write('checks.cnbook', [
+      '---', 'cnbook: 1', 'roles: [primary, replicas]', '---',
+      '```cnprobe', 'replication-lag on=replicas', 'topology on=all', '```', '',
+      '```sql', '-- @expect empty', 'SELECT id FROM t WHERE id <= 2 ORDER BY id', '```', '',
+    ].join('\n'));
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--json', '--out', 'checks.out.cnbook']);
+    expect(r.code).toBe(2);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
+    const bySource = summary.findings.map((f: { probe: string; target: string; severity: string }) => `${f.probe} ${f.target} ${f.severity}`);
+    expect(bySource).toEqual(['replication-lag r ok', 'topology p ok', 'topology r ok', 'sql-check p critical']);
+    expect(summary.findings[3].evidence).toEqual([{ id: '1' }, { id: '2' }]);
+    const record = fs.readFileSync(path.join(dir, 'checks.out.cnbook'), 'utf8');
+    expect(record).toContain('- 🔴 **sql-check** p: cell 2: expected no rows, got 2');
+    expect(record).toContain('application/vnd.cnbook.findings+json');
+  });
+
+  it('exits 1 when the worst finding is a warning', () => {
+    const file = write('warn.cnbook', '---\ncnbook: 1\n---\n```sql\n-- @expect rows = 0\nSELECT 1\n```\n');
+    // A failed @expect is critical; a probe warning is what gives 1.
+    expect(cnbook(['run', file, '--connections', connections, '--profile', 'test']).code).toBe(2);
+    const locks = write('locks.cnbook', '---\ncnbook: 1\n---\n```cnprobe\nreplication-slots warn=0 critical=100000\n```\n');
+    expect(cnbook(['run', locks, '--connections', connections, '--profile', 'test']).code).toBe(0);
+  });
+});
+
 describe('cnbook check', () => {
   it('passes good runbooks and gives line-numbered messages for bad ones', () => {
     expect(cnbook(['check', path.join(root, 'runbooks', 'orders-vs-items.cnbook')]).code).toBe(0);
@@ -141,6 +169,14 @@ describe('cnbook check', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/looks like a password/);
     expect(r.stderr).not.toMatch(/hunter2/);
+  });
+
+  it('checks cnprobe directives with line, column and a suggestion', () => {
+    const file = write('probes.cnbook', '---\ncnbook: 1\n---\n# x\n\n```cnprobe\nreplication-lag on=replicas\nreplication-lga on=replicas\nlocks long-transactoin=5m\n```\n');
+    const r = cnbook(['check', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}:8:1: unknown probe 'replication-lga' (did you mean 'replication-lag'?)`);
+    expect(r.stderr).toContain(`${file}:9:7: locks has no key 'long-transactoin' (did you mean 'long-transaction'?)`);
   });
 
   it('checks roles against a profile when given connections', () => {
