@@ -40,11 +40,12 @@ export class SqlCellRunner implements CellRunner {
     // Connections that refuse writes are reported by the core without asking anything.
     if (targets.some((c) => !c.allowWrites)) return false;
     const where = targets.map((c) => `${c.name} (${c.host}:${c.port}/${c.database})`).join(', ');
-    const answer = await vscode.window.showWarningMessage(
+    // A dialog that cannot be shown (a headless or locked-down workbench) counts as "no".
+    const answer = await Promise.resolve(vscode.window.showWarningMessage(
       `This cell writes (-- @write) to ${where}.`,
       { modal: true, detail: 'The statements run in a READ WRITE transaction and are committed.' },
       'Run and Write',
-    );
+    )).catch(() => undefined);
     return answer === 'Run and Write';
   }
 }

@@ -213,3 +213,28 @@ describe('topology', () => {
     expect(split).toMatchObject({ severity: 'critical', target: 'primary1,replica2', metrics: { writableNodes: 2 } });
   });
 });
+
+describe('clock-skew', () => {
+  it('finds a server whose clock runs 3 s ahead, within its error bound, and none on a healthy pair', async () => {
+    const healthy = byTarget(await probe('clock-skew on=primary,replicas'));
+    expect(Object.values(healthy).every((f) => f.severity === 'ok')).toBe(true);
+    const ahead = await startStandalone({ fakeTimeOffset: '+3s' });
+    const local = newPool();
+    try {
+      const skewed = bindingsOf({ primary: [connectionTo(cluster.primary, 'primary1')], ahead: [connectionTo(ahead, 'ahead')] });
+      const findings = await executeProbeCell('clock-skew on=primary,ahead', { bindings: skewed, defaultRole: 'primary', pool: local, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: false });
+      const f = byTarget(findings);
+      const offset = Number(f.ahead?.metrics.offsetMs);
+      const bound = Number(f.ahead?.metrics.errorBoundMs);
+      console.log(`clock-skew: injected +3000 ms, measured ${offset} ms ± ${bound} ms (error ${(offset - 3000).toFixed(1)} ms)`);
+      expect(f.ahead?.severity).toBe('critical');
+      // libfaketime's offset is applied at process start, so allow a few ms beyond the round-trip bound.
+      expect(Math.abs(offset - 3000)).toBeLessThanOrEqual(bound + 25);
+      expect(Math.abs(Number(f.primary1?.metrics.offsetMs))).toBeLessThanOrEqual(Number(f.primary1?.metrics.errorBoundMs) + 25);
+      expect(f['ahead vs primary1']).toMatchObject({ severity: 'critical' });
+    } finally {
+      await local.closeAll();
+      await ahead.destroy();
+    }
+  });
+});

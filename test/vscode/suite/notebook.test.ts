@@ -16,7 +16,7 @@ export function registerNotebookTests(): void {
       console.log(`METRIC activation ${(performance.now() - started).toFixed(1)} ms (was already active: ${wasActive})`);
       editor = await openRunbook('orders.cnbook');
       assert.equal(editor.notebook.notebookType, 'cnbook');
-      assert.equal(editor.notebook.cellCount, 6);
+      assert.equal(editor.notebook.cellCount, 8);
     });
 
     it('runs a SQL cell and shows the rows, with provenance', async () => {
@@ -73,6 +73,24 @@ export function registerNotebookTests(): void {
       const error = outputJson(cell, RESULT_MIME).results[0].error;
       assert.equal(error.sqlstate, '25006');
       assert.deepEqual(await primaryQuery('SELECT count(*)::int AS n FROM orders WHERE id = 1000'), [{ n: 0 }]);
+    });
+
+    it('asks before a @write cell runs, and writes nothing when the answer is no', async () => {
+      // The smoke-test workbench refuses every dialog, which is the same as a user pressing Cancel.
+      const cell = await runCell(editor, 6);
+      assert.equal(cell.executionSummary?.success, false);
+      const message = JSON.parse(new TextDecoder().decode(cell.outputs[0]?.items.find((i) => i.mime === 'application/vnd.code.notebook.error')?.data)).message;
+      assert.match(message, /writes must be permitted/);
+      assert.deepEqual(await primaryQuery('SELECT note FROM orders WHERE id = 1'), [{ note: '<b>note 1</b>' }]);
+    });
+
+    it('runs a cnprobe cell and shows its findings', async () => {
+      const cell = await runCell(editor, 7);
+      assert.equal(cell.executionSummary?.success, true);
+      const findings = outputJson(cell, 'application/vnd.cnbook.findings+json').findings as { probe: string; target: string; severity: string }[];
+      assert.deepEqual(findings.map((f) => `${f.probe} ${f.target} ${f.severity}`), [
+        'topology test-primary ok', 'topology test-replica ok', 'replication-lag test-replica ok',
+      ]);
     });
 
     it('runs a cell on every connection and shows the results side by side', async () => {

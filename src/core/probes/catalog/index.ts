@@ -1,4 +1,5 @@
 import type { ProbeDefinition } from '../types';
+import { clockSkewProbe } from './clockSkew';
 import { foreignKeysProbe } from './foreignKeys';
 import { locksProbe } from './locks';
 import { orphansProbe } from './orphans';
@@ -10,6 +11,6 @@ import { topologyProbe } from './topology';
 
 /** Every probe a cnprobe cell can name. */
 export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
-  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe]
+  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe]
     .map((probe) => [probe.name, probe]),
 );
