@@ -238,3 +238,18 @@ describe('clock-skew', () => {
     }
   });
 });
+
+describe('causal-order', () => {
+  it('finds events before their parents (beyond and within the skew tolerance) and missing parents', async () => {
+    await cluster.primary.query(`CREATE TABLE events (id int PRIMARY KEY, parent_id int, at timestamptz NOT NULL);
+      INSERT INTO events VALUES (1, NULL, '2026-01-01 10:00:00+00'), (2, 1, '2026-01-01 10:00:01+00'), (3, 2, '2026-01-01 10:00:02+00');`);
+    const cell = 'causal-order table=events key=id parent=parent_id time=at';
+    expect((await probe(cell)).map((f) => f.severity)).toEqual(['ok', 'ok']);
+    await cluster.primary.query(`INSERT INTO events VALUES (4, 3, '2026-01-01 10:00:01.5+00'), (5, 42, '2026-01-01 10:00:03+00')`);
+    const [missing, order] = await probe(cell);
+    expect(missing).toMatchObject({ severity: 'critical', metrics: { missingParents: 1 }, evidence: [{ event: '5', parent: '42' }] });
+    expect(order).toMatchObject({ severity: 'critical', metrics: { beforeParent: 1, beyondTolerance: 1, worstMs: 500 } });
+    const [, withinSkew] = await probe(`${cell} tolerance=1s`);
+    expect(withinSkew).toMatchObject({ severity: 'warning', metrics: { beforeParent: 1, beyondTolerance: 0 } });
+  });
+});

@@ -1,4 +1,5 @@
 import type { ProbeDefinition } from '../types';
+import { causalOrderProbe } from './causalOrder';
 import { clockSkewProbe } from './clockSkew';
 import { foreignKeysProbe } from './foreignKeys';
 import { locksProbe } from './locks';
@@ -11,6 +12,6 @@ import { topologyProbe } from './topology';
 
 /** Every probe a cnprobe cell can name. */
 export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
-  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe]
+  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe, causalOrderProbe]
     .map((probe) => [probe.name, probe]),
 );
