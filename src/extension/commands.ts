@@ -58,8 +58,9 @@ async function testConnection(connections: ConnectionManager, name?: string): Pr
   if (!chosen) return;
   const connection = connections.resolve(chosen);
   const started = Date.now();
+  const poolKey = `test-connection:${chosen}`;
   try {
-    const session = await connections.poolFor(`test:${chosen}`).get(connection);
+    const session = await connections.poolFor(poolKey).get(connection);
     const outcome = await session.runTransaction([{ text: 'SELECT 1', values: [], offset: 0 }], {
       readOnly: true, statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxRowsStored: 1, batchSize: 1,
     });
@@ -69,7 +70,7 @@ async function testConnection(connections: ConnectionManager, name?: string): Pr
   } catch (error) {
     void vscode.window.showErrorMessage(`${chosen}: ${(error as Error).message}`);
   } finally {
-    await connections.reset();
+    await connections.closePool(poolKey);
   }
 }
 

@@ -96,7 +96,7 @@ export class ConnectionManager implements vscode.Disposable {
     return had;
   }
 
-  private async closePool(uri: string): Promise<void> {
+  async closePool(uri: string): Promise<void> {
     const pool = this.pools.get(uri);
     this.pools.delete(uri);
     await pool?.closeAll();
