@@ -253,3 +253,21 @@ describe('causal-order', () => {
     expect(withinSkew).toMatchObject({ severity: 'warning', metrics: { beforeParent: 1, beyondTolerance: 0 } });
   });
 });
+
+describe('table-drift', () => {
+  it('names the keys missing, extra and different between two servers, across chunk boundaries', async () => {
+    const load = `CREATE TABLE accounts (id bigint PRIMARY KEY, owner text, balance numeric(12,2));
+      INSERT INTO accounts SELECT g, 'owner ' || g, g * 1.25 FROM generate_series(1, 12000) g;
+      CREATE TABLE tags (name text PRIMARY KEY, n int); INSERT INTO tags VALUES ('a', 1), ('B', 2), ('é', 3), ('z', 4);`;
+    await Promise.all([cluster.primary.query(load), other.query(load)]);
+    const cell = 'table-drift table=accounts key=id source=primary target=customers';
+    expect((await probe(cell))[0]).toMatchObject({ severity: 'ok', metrics: { keysCompared: 12000 } });
+    await other.query(`DELETE FROM accounts WHERE id IN (1, 5000, 5001, 12000); UPDATE accounts SET balance = 0 WHERE id IN (7, 10001);
+      INSERT INTO accounts VALUES (20000, 'intruder', 1); UPDATE tags SET n = 30 WHERE name = 'é'; DELETE FROM tags WHERE name = 'B';`);
+    const [f] = await probe(cell);
+    expect(f).toMatchObject({ severity: 'critical', metrics: { missing: 4, extra: 1, different: 2 } });
+    expect(f?.evidence).toEqual({ missing: ['1', '5000', '5001', '12000'], extra: ['20000'], different: ['7', '10001'] });
+    const [tags] = await probe('table-drift table=tags key=name source=primary target=customers');
+    expect(tags?.evidence).toEqual({ missing: ['B'], extra: [], different: ['é'] });
+  });
+});

@@ -8,10 +8,11 @@ import { preparedTransactionsProbe } from './preparedTransactions';
 import { replicationLagProbe } from './replicationLag';
 import { replicationSlotsProbe } from './replicationSlots';
 import { rowCountsProbe } from './rowCounts';
+import { tableDriftProbe } from './tableDrift';
 import { topologyProbe } from './topology';
 
 /** Every probe a cnprobe cell can name. */
 export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
-  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe, causalOrderProbe]
+  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe, causalOrderProbe, tableDriftProbe]
     .map((probe) => [probe.name, probe]),
 );
