@@ -3,6 +3,8 @@ import { parseAnnotations } from '../core/sql/annotations';
 import { CellInputError } from '../core/sql/execute';
 import { errorOutput } from '../core/sql/outputs';
 import { runCodeCell } from '../core/run/cell';
+import { checkProbeCell, probeCellWrites } from '../core/probes/execute';
+import type { ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { resolveTargets } from '../core/sql/targets';
 import { runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { redactSecrets } from '../core/connections/redact';
@@ -18,7 +20,7 @@ export class SqlCellRunner implements CellRunner {
     try {
       const info = runbookInfo({ frontMatter: request.frontMatter, cells: [] });
       const bindings = this.connections.bindings();
-      const writesPermitted = await this.confirmWrites(request.source, bindings, info.defaultRole);
+      const writesPermitted = await this.confirmWrites(writeTargets(request, bindings, info.defaultRole));
       const settings = executionSettings();
       const run = await runCodeCell(request.language, request.source, {
         bindings, defaultRole: info.defaultRole, pool: this.connections.poolFor(request.notebookUri),
@@ -33,21 +35,31 @@ export class SqlCellRunner implements CellRunner {
     }
   }
 
-  private async confirmWrites(source: string, bindings: ReturnType<ConnectionManager['bindings']>, defaultRole: string): Promise<boolean> {
-    const { annotations } = parseAnnotations(source);
-    if (!annotations.write) return false;
-    const targets = resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection);
+  private async confirmWrites(targets: ResolvedConnection[]): Promise<boolean> {
+    if (targets.length === 0) return false;
     // Connections that refuse writes are reported by the core without asking anything.
     if (targets.some((c) => !c.allowWrites)) return false;
     const where = targets.map((c) => `${c.name} (${c.host}:${c.port}/${c.database})`).join(', ');
     // A dialog that cannot be shown (a headless or locked-down workbench) counts as "no".
     const answer = await Promise.resolve(vscode.window.showWarningMessage(
-      `This cell writes (-- @write) to ${where}.`,
+      `This cell writes to ${where}.`,
       { modal: true, detail: 'The statements run in a READ WRITE transaction and are committed.' },
       'Run and Write',
     )).catch(() => undefined);
     return answer === 'Run and Write';
   }
+}
+
+/** The connections a cell would write to: a `-- @write` SQL cell's targets, or the primary of a writing probe. */
+function writeTargets(request: CellRunRequest, bindings: Map<string, RoleBinding>, defaultRole: string): ResolvedConnection[] {
+  if (request.language === 'cnprobe') {
+    if (!probeCellWrites(request.source)) return [];
+    return checkProbeCell(request.source).directives
+      .filter((d) => d.probe.writes?.(d.args))
+      .flatMap((d) => resolveTargets((d.args.primary as string[] | undefined) ?? ['primary'], bindings, defaultRole).map((t) => t.connection));
+  }
+  const { annotations } = parseAnnotations(request.source);
+  return annotations.write ? resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection) : [];
 }
 
 function failed(name: string, message: string): CellRunResult {

@@ -271,3 +271,15 @@ describe('table-drift', () => {
     expect(tags?.evidence).toEqual({ missing: ['B'], extra: [], different: ['é'] });
   });
 });
+
+describe('probe cells', () => {
+  it('puts a role the profile lacks at its line and column, before anything runs', async () => {
+    await expect(probe('topology on=all\nreplication-lag on=replica')).rejects.toThrow(/^line 2, column 20: on: 'replica' is neither a role.*did you mean 'replicas'/);
+  });
+
+  it('refuses a marker on a connection that does not allow writes, even when the run permits writes', async () => {
+    const readOnlyPrimary = bindingsOf({ primary: [connectionTo(cluster.primary, 'primary1')], replicas: [connectionTo(cluster.replicas[0]!, 'replica1')] });
+    const findings = await executeProbeCell('replication-lag marker=yes', { bindings: readOnlyPrimary, defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: true });
+    expect(findings[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/does not allow writes/) });
+  });
+});

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeProbeCell } from '../../src/core/probes/execute';
+import type { Finding } from '../../src/core/probes/types';
 import { startCluster, PgCluster } from '../helpers/pgCluster';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
@@ -61,6 +62,6 @@ describe('session-guarantees', () => {
 
   it('says unknown, not ok, when it may not write its markers', async () => {
     const f = await probe('sticky', false);
-    expect(Object.values(f).map((x) => x?.severity)).toEqual(['unknown']);
+    expect((Object.values(f) as Finding[]).map((x) => x.severity)).toEqual(['unknown']);
   });
 });

@@ -32,6 +32,7 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
     query: (target, sql, values = []) => run(target, sql, values, true),
     write: (target, sql, values = []) => {
       if (!options.writesPermitted) throw new SqlError({ kind: 'refused', message: 'this probe writes (a marker) and writes are not permitted for this run' });
+      if (!target.connection.allowWrites) throw new SqlError({ kind: 'refused', message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)` });
       return run(target, sql, values, false);
     },
     writesPermitted: options.writesPermitted,

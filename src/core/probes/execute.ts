@@ -18,6 +18,24 @@ export function checkProbeCell(source: string, catalog: ReadonlyMap<string, Prob
   return { directives, problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
+/** Whether any directive of the cell writes (so the run needs permission and a confirmation). */
+export function probeCellWrites(source: string): boolean {
+  return checkProbeCell(source).directives.some((d) => d.probe.writes?.(d.args) ?? false);
+}
+
+/** A role the profile does not map is an error at its place in the cell, before anything runs. */
+function checkRoles(directive: ValidDirective, context: ReturnType<typeof createProbeContext>): void {
+  for (const [key, spec] of Object.entries(directive.probe.params)) {
+    const value = directive.args[key];
+    if (spec.type !== 'roles' || !Array.isArray(value)) continue;
+    try {
+      context.targets(value);
+    } catch (error) {
+      throw new CellInputError(`${key}: ${(error as Error).message}`, directive.line, directive.columns[key] ?? 1);
+    }
+  }
+}
+
 /** Runs every directive of a cnprobe cell in order and gathers their findings. */
 export async function executeProbeCell(source: string, options: ProbeContextOptions): Promise<Finding[]> {
   const { directives, problems } = checkProbeCell(source);
@@ -25,6 +43,7 @@ export async function executeProbeCell(source: string, options: ProbeContextOpti
   if (first) throw new CellInputError(first.message, first.line, first.column);
   if (directives.length === 0) throw new CellInputError('the cell has no probe directive (e.g. replication-lag on=replicas)');
   const context = createProbeContext(options);
+  directives.forEach((d) => checkRoles(d, context));
   const findings: Finding[] = [];
   for (const directive of directives) {
     if (options.signal?.aborted) break;

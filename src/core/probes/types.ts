@@ -54,6 +54,8 @@ export interface ProbeDefinition {
   name: string;
   summary: string;
   params: Record<string, ParamSpec>;
+  /** Whether a run with these arguments writes (markers); such runs need permission and a confirmation. */
+  writes?(args: ProbeArgs): boolean;
   run(args: ProbeArgs, context: ProbeContext): Promise<Finding[]>;
 }
 

@@ -7,6 +7,8 @@ export interface ValidDirective {
   probe: ProbeDefinition;
   args: ProbeArgs;
   line: number;
+  /** Column of each given key's value, for errors found later (a role the profile lacks). */
+  columns: Record<string, number>;
 }
 
 /** Checks a directive against the catalog: known probe, known keys, well-formed values, required keys. */
@@ -39,7 +41,8 @@ export function validateDirective(directive: Directive, catalog: ReadonlyMap<str
       if (!(typeof value === 'object' && value !== null && 'error' in value)) args[key] = value;
     } else if (spec.required) problems.push({ line: directive.line, column: directive.column, message: `${probe.name} needs ${key}=... (${spec.doc})` });
   }
-  return problems.length > 0 ? { problems } : { valid: { probe, args, line: directive.line }, problems };
+  const columns = Object.fromEntries(directive.args.map((a) => [a.key, a.valueColumn]));
+  return problems.length > 0 ? { problems } : { valid: { probe, args, line: directive.line, columns }, problems };
 }
 
 function convert(text: string, spec: ParamSpec): ArgValue | { error: string } {

@@ -1,5 +1,6 @@
 import { unknownBecause } from '../context';
 import type { Finding, ProbeDefinition } from '../types';
+import { SKEW_MEMORY } from './clockSkew';
 import { quoteQualified } from './sqlNames';
 
 /**
@@ -15,7 +16,7 @@ export const causalOrderProbe: ProbeDefinition = {
     parent: { type: 'string', doc: 'the column naming the event this one depends on', required: true },
     time: { type: 'string', doc: 'the timestamp column', required: true },
     on: { type: 'roles', doc: 'role or connection holding the table', default: 'primary' },
-    tolerance: { type: 'duration', doc: 'clock skew allowed between writers (e.g. the clock-skew bound)', default: '0s' },
+    tolerance: { type: 'duration', doc: 'clock skew allowed between writers; by default what clock-skew measured earlier in the run, else 0' },
     sample: { type: 'number', doc: 'events shown as evidence', default: '5' },
   },
   async run(args, ctx) {
@@ -29,7 +30,7 @@ export const causalOrderProbe: ProbeDefinition = {
         FROM ${t} c LEFT JOIN ${t} p ON p.${k} = c.${p}
         WHERE c.${p} IS NOT NULL AND (p.${k} IS NULL OR c.${time} < p.${time})
         ORDER BY p.${k} IS NULL DESC, p.${time} - c.${time} DESC LIMIT 10000`);
-      const tolerance = args.tolerance as number;
+      const tolerance = (args.tolerance as number | undefined) ?? (ctx.memory.get(SKEW_MEMORY) as number | undefined) ?? 0;
       const sample = Math.max(1, Math.floor(args.sample as number));
       const missing = rows.filter((r) => r.missing === 't');
       const early = rows.filter((r) => r.missing !== 't');

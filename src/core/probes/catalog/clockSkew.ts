@@ -2,6 +2,9 @@ import { unknownBecause } from '../context';
 import type { Finding, ProbeContext, ProbeDefinition } from '../types';
 import type { Target } from '../../sql/targets';
 
+/** Where clock-skew leaves the largest skew it could not rule out, for causal-order's tolerance. */
+export const SKEW_MEMORY = 'clock-skew:worst-ms';
+
 interface Offset { target: string; offsetMs: number; boundMs: number }
 
 /**
@@ -33,7 +36,9 @@ export const clockSkewProbe: ProbeDefinition = {
     if (offsets.length >= 2) {
       const sorted = [...offsets].sort((a, b) => a.offsetMs - b.offsetMs);
       const [low, high] = [sorted[0]!, sorted[sorted.length - 1]!];
-      findings.push(offsetFinding({ target: `${high.target} vs ${low.target}`, offsetMs: high.offsetMs - low.offsetMs, boundMs: high.boundMs + low.boundMs }, 'largest skew between servers', args));
+      const skew = { target: `${high.target} vs ${low.target}`, offsetMs: high.offsetMs - low.offsetMs, boundMs: high.boundMs + low.boundMs };
+      findings.push(offsetFinding(skew, 'largest skew between servers', args));
+      ctx.memory.set(SKEW_MEMORY, Math.abs(skew.offsetMs) + skew.boundMs);
     }
     return findings;
   },

@@ -8,6 +8,7 @@ const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay
   extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms`;
 const PRIMARY_SQL = `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
+  extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
   extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms FROM pg_stat_replication`;
 
 /**
@@ -26,6 +27,7 @@ export const replicationLagProbe: ProbeDefinition = {
     marker: { type: 'bool', doc: 'write a marker row on the primary and time its arrival (needs writes)', default: 'no' },
     timeout: { type: 'duration', doc: 'how long to wait for a marker', default: '60s' },
   },
+  writes: (args) => args.marker === true,
   async run(args, ctx) {
     const [primary] = ctx.targets(args.primary as string[]);
     const replicas = ctx.targets(args.on as string[]);
@@ -64,13 +66,18 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
         lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
         lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : 'last-replayed-commit',
         bytesBehind: bytes, replayPaused: s.paused === 't',
-        replayLagSeconds: sender?.replay_lag_ms ? Number(sender.replay_lag_ms) / 1000 : null,
+        writeLagSeconds: seconds(sender?.write_lag_ms), flushLagSeconds: seconds(sender?.flush_lag_ms), replayLagSeconds: seconds(sender?.replay_lag_ms),
         senderState: sender?.state ?? null,
       },
     };
   } catch (error) {
     return unknownBecause('replication-lag', name, error);
   }
+}
+
+/** pg_stat_replication's lag columns are NULL while the standby is idle and caught up. */
+function seconds(ms: string | null | undefined): number | null {
+  return ms === null || ms === undefined ? null : Number(ms) / 1000;
 }
 
 async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string): Promise<number> {

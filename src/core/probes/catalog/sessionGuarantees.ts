@@ -25,6 +25,7 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
     wait: { type: 'duration', doc: 'how long to wait for a stale read to catch up', default: '5s' },
     critical: { type: 'number', doc: 'rate of violations (0-1) that is critical', default: '0.05' },
   },
+  writes: () => true,
   async run(args, ctx) {
     const [primary] = ctx.targets(args.primary as string[]);
     const replicas = ctx.targets(args.replicas as string[]);
