@@ -6,6 +6,8 @@ import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { renderFindingsMarkdown } from '../core/probes/render';
+import { diagnose } from '../core/diagnosis';
+import { upsertDiagnosisCell } from '../core/record/diagnosisCell';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -41,14 +43,29 @@ export async function runCommand(argv: string[]): Promise<number> {
     await pool.closeAll();
   }
   const findings = cells.flatMap((c) => c.findings ?? []);
-  const summary: RunSummary = { runbook: args.file, profile, startedAt, finishedAt: new Date().toISOString(), cells: cells.map(({ findings: _f, ...c }) => c), findings, diagnosis: null };
+  const hosts = [...bindings.values()].flatMap((b) => b.connections.map((c) => ({ connection: c.name, role: b.role })));
+  const finishedAt = new Date().toISOString();
+  const diagnosis = diagnose({ findings, hosts, now: finishedAt, ...openedAt(notebook), ...(config.escalation ? { contacts: config.escalation } : {}) });
+  if (findings.length > 0) upsertDiagnosisCell(notebook, diagnosis, hosts);
+  const summary: RunSummary = {
+    runbook: args.file, profile, startedAt, finishedAt, cells: cells.map(({ findings: _f, ...c }) => c), findings,
+    diagnosis: { consistencyType: diagnosis.consistencyType, rootCause: diagnosis.rootCause, severity: diagnosis.severity, path: diagnosis.path, next: diagnosis.next, evidence: diagnosis.evidence, escalation: diagnosis.escalation },
+  };
   writeOutput(args, notebook);
   if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     if (findings.length > 0) console.log(renderFindingsMarkdown(findings).replace(/\\/g, ''));
+    console.log(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${diagnosis.next ? `\nnext: ${diagnosis.next.suggestion}` : ''}`);
     console.log(formatSummary(summary));
   }
   return exitCodeOf(summary);
+}
+
+/** The incident's opening time from the front matter (`incident: { opened: ... }`), for escalation timers. */
+function openedAt(notebook: Notebook): { openedAt?: string } {
+  const incident = notebook.frontMatter.incident as { opened?: unknown } | undefined;
+  const opened = incident?.opened;
+  return typeof opened === 'string' && !Number.isNaN(Date.parse(opened)) ? { openedAt: opened } : {};
 }
 
 function readRunbook(file: string): Notebook {

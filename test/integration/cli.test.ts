@@ -57,7 +57,7 @@ describe('cnbook run', () => {
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ runbook: file, profile: 'test', findings: [], diagnosis: null, cells: [{ index: 1, language: 'sql', status: 'ok' }] });
+    expect(summary).toMatchObject({ runbook: file, profile: 'test', findings: [], diagnosis: { consistencyType: 'unknown' }, cells: [{ index: 1, language: 'sql', status: 'ok' }] });
     expect(Object.keys(summary)).toEqual(['runbook', 'profile', 'startedAt', 'finishedAt', 'cells', 'findings', 'diagnosis']);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     const filled = parseNotebook(fs.readFileSync(path.join(dir, 'filled.cnbook'), 'utf8'));
@@ -142,6 +142,14 @@ describe('findings in cnbook run', () => {
     const record = fs.readFileSync(path.join(dir, 'checks.out.cnbook'), 'utf8');
     expect(record).toContain('- 🔴 **sql-check** p: cell 2: expected no rows, got 2');
     expect(record).toContain('application/vnd.cnbook.findings+json');
+    expect(summary.diagnosis).toMatchObject({ consistencyType: 'strong', severity: 'critical', rootCause: expect.stringMatching(/^integrity violation on p/), next: { chart: 'strong', node: 'Recovery' } });
+    expect(summary.diagnosis.path.slice(-1)).toEqual(['strong:Integrity']);
+    // The record carries the diagnosis in words, in metadata, and as a mermaid chart a Markdown viewer can draw.
+    const diagnosisCell = parseNotebook(record).cells.find((c) => c.metadata?.cnbook === 'diagnosis');
+    expect(diagnosisCell?.source).toMatch(/## Diagnosis\n\n🔴 \*\*Strong consistency\*\*: integrity violation/);
+    expect(diagnosisCell?.source).toMatch(/```mermaid\nflowchart TD\n/);
+    expect(diagnosisCell?.source).toMatch(/class [A-Za-z,]*Integrity[A-Za-z,]* cn-critical/);
+    expect((diagnosisCell?.metadata?.diagnosis as { consistencyType: string }).consistencyType).toBe('strong');
   });
 
   it('exits 1 when the worst finding is a warning', () => {

@@ -23,8 +23,8 @@ export function parseConnectionsFile(text: string, fileName: string): ConfigWith
 
 export function validateConnectionsConfig(data: Record<string, unknown>, where: string): ConfigWithWarnings {
   for (const key of Object.keys(data)) {
-    if (key !== 'connections' && key !== 'profiles' && !key.startsWith('$')) {
-      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['connections', 'profiles'])}`);
+    if (key !== 'connections' && key !== 'profiles' && key !== 'escalation' && !key.startsWith('$')) {
+      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['connections', 'profiles', 'escalation'])}`);
     }
   }
   const warnings: string[] = [];
@@ -36,7 +36,15 @@ export function validateConnectionsConfig(data: Record<string, unknown>, where: 
   for (const [name, value] of Object.entries(objectAt(data, 'profiles', where))) {
     profiles[name] = validateProfile(value, `${where}: profiles.${name}`, Object.keys(connections));
   }
-  return { config: { connections, profiles }, warnings };
+  const escalation = objectAt(data, 'escalation', where) as Record<string, unknown>;
+  for (const [type, handle] of Object.entries(escalation)) {
+    if (!['eventual', 'strong', 'session', 'causal'].includes(type) || typeof handle !== 'string') {
+      throw new ConnectionConfigError(`${where}: escalation.${type}`, 'expected "eventual", "strong", "session" or "causal" mapped to a team handle');
+    }
+  }
+  const config: ConnectionsConfig = { connections, profiles };
+  if (Object.keys(escalation).length > 0) config.escalation = escalation as Record<string, string>;
+  return { config, warnings };
 }
 
 function validateSpec(value: unknown, where: string, warnings: string[]): ConnectionSpec {

@@ -24,6 +24,8 @@ export type Profile = Record<string, string | string[]>;
 export interface ConnectionsConfig {
   connections: Record<string, ConnectionSpec>;
   profiles: Record<string, Profile>;
+  /** Who to escalate to per consistency type (eventual, strong, session, causal): team handles. */
+  escalation?: Record<string, string>;
 }
 
 /** A connection with every libpq parameter settled, ready for a driver. Holds no password. */

@@ -1,0 +1,5 @@
+export * from './charts';
+export * from './model';
+export { classify } from './classify';
+export { diagnose } from './engine';
+export { chartToMermaid, mermaidText, cssName } from './mermaid';

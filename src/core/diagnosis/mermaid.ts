@@ -1,0 +1,61 @@
+import type { Chart, ChartNode } from './charts';
+import type { NodeState, NodeStatus } from './model';
+
+/** Text from anywhere (a table or host name, a measured value) made inert inside a mermaid label. */
+export function mermaidText(text: string): string {
+  return text
+    .replace(/#/g, '#35;')
+    .replace(/&/g, '#38;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/`/g, '#96;')
+    .replace(/[\r\n]+/g, ' ');
+}
+
+const CLASSES: Record<NodeState, string> = {
+  'not-visited': 'fill:#f4f4f4,stroke:#9e9e9e,color:#616161,stroke-dasharray:3 3',
+  visited: 'fill:#e3f2fd,stroke:#1e88e5,color:#0d47a1',
+  current: 'fill:#fff8e1,stroke:#ff8f00,color:#3e2723,stroke-width:3px',
+  ok: 'fill:#e8f5e9,stroke:#2e7d32,color:#1b5e20',
+  warning: 'fill:#fff3e0,stroke:#ef6c00,color:#e65100,stroke-width:2px',
+  critical: 'fill:#ffebee,stroke:#c62828,color:#b71c1c,stroke-width:3px',
+};
+
+const ICON: Partial<Record<NodeState, string>> = { ok: '🟢 ', warning: '🟡 ', critical: '🔴 ' };
+
+/** A chart with its node states as a mermaid flowchart, one class per state; every label escaped. */
+export function chartToMermaid(chart: Chart, states: Record<string, NodeStatus>): string {
+  const lines = ['flowchart TD'];
+  for (const node of chart.nodes) lines.push(`  ${node.id}${shape(node, label(node, states[node.id]))}`);
+  for (const [from, to] of chart.edges) lines.push(`  ${from} --> ${to}`);
+  for (const [state, style] of Object.entries(CLASSES)) lines.push(`  classDef ${cssName(state as NodeState)} ${style}`);
+  const byState = new Map<NodeState, string[]>();
+  for (const node of chart.nodes) {
+    const state = states[node.id]?.state ?? 'not-visited';
+    byState.set(state, [...(byState.get(state) ?? []), node.id]);
+  }
+  for (const [state, ids] of byState) lines.push(`  class ${ids.join(',')} ${cssName(state)}`);
+  return lines.join('\n');
+}
+
+export function cssName(state: NodeState): string {
+  return `cn-${state}`;
+}
+
+function label(node: ChartNode, status: NodeStatus | undefined): string {
+  const parts = [`${ICON[status?.state ?? 'not-visited'] ?? ''}${mermaidText(node.title)}`];
+  if (node.detail) parts.push(mermaidText(node.detail));
+  for (const value of status?.values ?? []) parts.push(mermaidText(value.length > 80 ? `${value.slice(0, 80)}…` : value));
+  if (node.budgetMin) parts.push(`⏱️ ${node.budgetMin} min`);
+  return parts.join('<br/>');
+}
+
+function shape(node: ChartNode, text: string): string {
+  switch (node.shape) {
+    case 'decision': return `{"${text}"}`;
+    case 'start': return `(["${text}"])`;
+    case 'host': return `[("${text}")]`;
+    default: return `["${text}"]`;
+  }
+}

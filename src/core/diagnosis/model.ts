@@ -1,0 +1,53 @@
+import type { Finding, Severity } from '../probes/types';
+import type { ChartId, HostInfo } from './charts';
+
+export type ConsistencyType = 'eventual' | 'strong' | 'causal' | 'session' | 'none' | 'unknown';
+export type NodeState = 'not-visited' | 'visited' | 'current' | 'ok' | 'warning' | 'critical';
+
+export interface NodeStatus {
+  state: NodeState;
+  /** Measured values shown in the node's label. */
+  values: string[];
+  /** The findings behind the state (for hover and evidence). */
+  findings: Finding[];
+}
+
+export interface Escalation {
+  consistencyType: ConsistencyType;
+  limitMinutes: number;
+  elapsedMinutes: number | null;
+  due: boolean;
+  contact: string | null;
+}
+
+export interface NextStep {
+  chart: ChartId;
+  node: string;
+  suggestion: string;
+}
+
+export interface Diagnosis {
+  consistencyType: ConsistencyType;
+  rootCause: string | null;
+  severity: Severity;
+  /** Chart-qualified node ids (`overall:Scope`, `eventual:Config`) in the order they were walked. */
+  path: string[];
+  next: NextStep | null;
+  evidence: Finding[];
+  charts: Record<ChartId, Record<string, NodeStatus>>;
+  escalation: Escalation | null;
+  diagnosedAt: string;
+}
+
+export interface DiagnosisInput {
+  findings: Finding[];
+  hosts: HostInfo[];
+  now: string;
+  /** When the incident was opened (front matter `incident.opened`), for escalation timers. */
+  openedAt?: string;
+  /** Team handles per consistency type, from settings; none are built in. */
+  contacts?: Partial<Record<ConsistencyType, string>>;
+}
+
+/** The guide's escalation table: minutes before a type of inconsistency must be escalated. */
+export const ESCALATION_MINUTES: Partial<Record<ConsistencyType, number>> = { strong: 10, session: 15, causal: 20, eventual: 30 };

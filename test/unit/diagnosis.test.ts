@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { chartToMermaid, diagnose, eventualChart, mermaidText } from '../../src/core/diagnosis';
+import type { Finding } from '../../src/core/probes/types';
+
+const f = (probe: string, target: string, severity: Finding['severity'], summary = `${probe} ${severity}`, metrics: Finding['metrics'] = {}): Finding => ({ probe, target, severity, summary, metrics });
+const hosts = [{ connection: 'db-primary', role: 'primary' }, { connection: 'db-replica-1', role: 'replicas' }, { connection: 'db-replica-2', role: 'replicas' }];
+const now = '2026-11-25T10:40:00.000Z';
+
+describe('diagnosis', () => {
+  it.each([
+    ['eventual, replay paused', [f('replication-lag', 'db-replica-2', 'critical', 'behind 40 s', { replayPaused: true }), f('replication-lag', 'db-replica-1', 'ok')], 'eventual', /replay paused on db-replica-2/, 'eventual:Config'],
+    ['eventual, slot', [f('replication-slots', 'db-primary/s1', 'warning', 'INACTIVE')], 'eventual', /WAL retained by db-primary\/s1/, 'eventual:Capacity'],
+    ['strong, split brain', [f('topology', 'db-primary,db-replica-1', 'critical', 'split brain: 2 writable nodes'), f('replication-lag', 'db-replica-1', 'critical', 'not a standby')], 'strong', /^split brain/, 'strong:Partition'],
+    ['strong, 2PC', [f('prepared-transactions', 'db-primary', 'warning', '1 stuck')], 'strong', /two-phase commit in doubt/, 'strong:Timeout'],
+    ['strong, integrity', [f('sql-check', 'db-primary', 'critical', 'cell 3: expected no rows, got 3')], 'strong', /integrity violation/, 'strong:Integrity'],
+    ['session beats the lag it explains', [f('session-guarantees', 'routing=sticky over a,b read-your-writes', 'critical'), f('replication-lag', 'db-replica-1', 'critical')], 'session', /sticky routing/, 'session:Sticky'],
+    ['causal, skew', [f('clock-skew', 'db-replica-1', 'critical', '+3000 ms ± 1 ms'), f('causal-order', 'db-primary/events order', 'warning')], 'causal', /clock skew/, 'causal:ClockCause'],
+  ])('%s', (_name, findings, type, cause, lastOnPath) => {
+    const d = diagnose({ findings, hosts, now });
+    expect(d.consistencyType).toBe(type);
+    expect(d.rootCause).toMatch(cause);
+    expect(d.path[d.path.length - 1]).toBe(lastOnPath);
+    expect(d.path.slice(0, 5)).toEqual(['overall:Alert', 'overall:Scope', 'overall:Model', 'overall:Types', `overall:${type[0]!.toUpperCase()}${type.slice(1)}`]);
+    expect(d.next?.chart).toBe(type);
+  });
+
+  it('says none when everything measured is fine, and unknown when nothing could be measured', () => {
+    expect(diagnose({ findings: [f('replication-lag', 'db-replica-1', 'ok')], hosts, now }).consistencyType).toBe('none');
+    expect(diagnose({ findings: [f('topology', 'db-primary', 'unknown')], hosts, now })).toMatchObject({ consistencyType: 'unknown', next: { node: 'Scope' } });
+    expect(diagnose({ findings: [], hosts, now })).toMatchObject({ consistencyType: 'unknown', path: ['overall:Alert', 'overall:Scope'] });
+  });
+
+  it('colours host nodes of the profile by their own findings, with the measured value in the label', () => {
+    const d = diagnose({ findings: [f('replication-lag', 'db-replica-2', 'critical', 'behind; 42.00 s, 9000 bytes behind'), f('replication-lag', 'db-replica-1', 'ok', 'caught up')], hosts, now });
+    expect(d.charts.eventual.Host2).toMatchObject({ state: 'critical', values: ['behind; 42.00 s, 9000 bytes behind'] });
+    expect(d.charts.eventual.Host1?.state).toBe('ok');
+    expect(d.charts.eventual.Host0?.state).toBe('visited');
+    expect(d.charts.eventual.Restore?.state).toBe('current');
+    expect(d.charts.overall.Eventual?.state).toBe('critical');
+  });
+
+  it('times escalation from the incident opening, with handles from settings only', () => {
+    const d = diagnose({ findings: [f('locks', 'db-primary', 'critical')], hosts, now, openedAt: '2026-11-25T10:28:00.000Z', contacts: { strong: '@db-oncall' } });
+    expect(d.escalation).toEqual({ consistencyType: 'strong', limitMinutes: 10, elapsedMinutes: 12, due: true, contact: '@db-oncall' });
+    expect(diagnose({ findings: [f('replication-lag', 'x', 'warning')], hosts, now }).escalation).toMatchObject({ limitMinutes: 30, elapsedMinutes: null, due: false, contact: null });
+  });
+
+  it('is deterministic', () => {
+    const findings = [f('replication-lag', 'db-replica-1', 'warning'), f('locks', 'db-primary', 'warning')];
+    expect(diagnose({ findings, hosts, now })).toEqual(diagnose({ findings: [...findings].reverse(), hosts, now }));
+  });
+});
+
+describe('mermaid text', () => {
+  it('renders the eventual chart with states as classes (snapshot)', () => {
+    const d = diagnose({ findings: [f('replication-lag', 'db-replica-2', 'critical', 'behind; 42.00 s', { replayPaused: true })], hosts, now });
+    expect(chartToMermaid(eventualChart(hosts), d.charts.eventual)).toMatchSnapshot();
+  });
+
+  it('makes hostile names inert in labels', () => {
+    const hostile = [{ connection: '<img src=x onerror=alert(1)>"]-->X', role: '`#evil`' }];
+    const d = diagnose({ findings: [f('replication-lag', hostile[0]!.connection, 'critical', 'a "quoted" --> <b>value</b> #1')], hosts: hostile, now });
+    const text = chartToMermaid(eventualChart(hostile), d.charts.eventual);
+    const hostLine = text.split('\n').find((l) => l.trim().startsWith('Host0')) ?? '';
+    expect(hostLine).not.toMatch(/<img|"\]|-->|<b>|`/);
+    expect(hostLine).toContain('#lt;img src=x onerror=alert(1)#gt;#quot;]--#gt;X');
+    expect(mermaidText('a#b&c')).toBe('a#35;b#38;c');
+  });
+});
