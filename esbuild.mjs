@@ -14,6 +14,8 @@ const contexts = [
   { ...node, ...shipped, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'pg-native'] },
   // Runs in the notebook's webview, so it is browser code.
   { entryPoints: ['src/renderer/resultRenderer.ts'], outfile: 'dist/renderer.js', platform: 'browser', format: 'esm', target: 'es2022', bundle: true, minify: production, logLevel: 'warning' },
+  // The Investigation Map webview, with mermaid bundled: no remote content.
+  { entryPoints: ['src/webview/investigationMap.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', bundle: true, minify: true, logLevel: 'warning' },
   { ...node, ...shipped, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The README's first command and the benchmark; both reuse the tests' cluster helper.
   { ...node, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' },

@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           environment: 'node',
           // Real PostgreSQL clusters are started once per file; they take a few seconds on 2 cores.
           testTimeout: 60_000,

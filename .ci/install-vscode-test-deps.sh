@@ -11,6 +11,8 @@ mkdir -p "$cache"
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+# Without an emoji font the screenshots show boxes where the map and results use 🟢🟡🔴 and ⏱️.
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need_apt+=(fonts-noto-color-emoji)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "install as root: apt-get install -y ${need_apt[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive

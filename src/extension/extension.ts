@@ -3,11 +3,13 @@ import { CnbookController } from './cnbookController';
 import { CnbookSerializer } from './cnbookSerializer';
 import { registerCommands } from './commands';
 import { ConnectionManager } from './connectionManager';
+import { DiagnosisTracker } from './diagnosisTracker';
+import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
 import { SqlCellRunner } from './sqlCellRunner';
 
 /** The composition root: every adapter is built here and handed what it needs. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): CnbookApi {
   const log = vscode.window.createOutputChannel('cnbook', { log: true });
   const connections = new ConnectionManager(context.secrets, log);
   context.subscriptions.push(
@@ -18,7 +20,27 @@ export function activate(context: vscode.ExtensionContext): void {
     new ProfileStatusBar(connections),
     ...registerCommands(connections),
   );
+  const tracker = new DiagnosisTracker(connections);
+  const showMap = () => InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
+  context.subscriptions.push(
+    tracker,
+    vscode.commands.registerCommand('cnbook.showInvestigationMap', showMap),
+    vscode.window.registerWebviewPanelSerializer(InvestigationMapPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, tracker),
+    }),
+    // The first findings of a run open the map beside the runbook, unless the user turned that off.
+    tracker.onDidChange((notebook) => {
+      const wanted = vscode.workspace.getConfiguration('cnbook').get<boolean>('investigationMap.openOnFindings', true);
+      if (wanted && !InvestigationMapPanel.isOpen && tracker.findings(notebook).length > 0) showMap();
+    }),
+  );
   log.info(`cnbook activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: nothing will run'})`);
+  return { lastMapRender: () => InvestigationMapPanel.lastRender };
+}
+
+/** What the extension exports: for other extensions and for its own tests. */
+export interface CnbookApi {
+  lastMapRender(): typeof InvestigationMapPanel.lastRender;
 }
 
 export function deactivate(): void {}

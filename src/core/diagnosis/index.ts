@@ -3,3 +3,5 @@ export * from './model';
 export { classify } from './classify';
 export { diagnose } from './engine';
 export { chartToMermaid, mermaidText, cssName } from './mermaid';
+export { buildMapState } from './mapState';
+export type { MapChart, MapState } from './mapState';

@@ -112,6 +112,17 @@ export function registerNotebookTests(): void {
         editor.revealRange(new vscode.NotebookRange(4, 6), vscode.NotebookEditorRevealType.AtTop);
         await new Promise((r) => setTimeout(r, 1500));
         await screenshot('side-by-side');
+        // The probes see the stale replica too, and the Investigation Map beside the runbook follows.
+        const probeCell = await runCell(editor, 7);
+        const lag = outputJson(probeCell, 'application/vnd.cnbook.findings+json').findings.find((f: { probe: string }) => f.probe === 'replication-lag');
+        assert.equal(lag.severity, 'warning');
+        const api = vscode.extensions.getExtension<{ lastMapRender(): { chart: string; nodeClasses: Record<string, string[]> } | undefined }>(EXTENSION_ID)?.exports;
+        await waitFor(() => api?.lastMapRender()?.chart === 'eventual', 30_000, 'the map to render the eventual chart');
+        const render = api!.lastMapRender()!;
+        assert.deepEqual(render.nodeClasses.Host1, ['cn-warning'], JSON.stringify(render.nodeClasses));
+        assert.deepEqual(render.nodeClasses.Config, ['cn-warning']);
+        await new Promise((r) => setTimeout(r, 500));
+        await screenshot('investigation-map-in-vscode');
       } finally {
         await replicaQuery('SELECT pg_wal_replay_resume()');
       }

@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { FromWebview, ToWebview } from '../webview/protocol';
+import type { DiagnosisTracker } from './diagnosisTracker';
+
+/** The Investigation Map beside the runbook: created or shown on demand, restored after a reload. */
+export class InvestigationMapPanel implements vscode.Disposable {
+  static readonly viewType = 'cnbook.investigationMap';
+  private static current: InvestigationMapPanel | undefined;
+  /** The last render the webview reported: chart, time and the state classes of each node (tests read it). */
+  static lastRender: Extract<FromWebview, { type: 'rendered' }> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private notebook: vscode.NotebookDocument | undefined;
+
+  static createOrShow(extensionUri: vscode.Uri, tracker: DiagnosisTracker, notebook: vscode.NotebookDocument | undefined): InvestigationMapPanel {
+    if (InvestigationMapPanel.current) {
+      InvestigationMapPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+    } else {
+      const panel = vscode.window.createWebviewPanel(InvestigationMapPanel.viewType, 'Investigation Map', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options(extensionUri));
+      InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, tracker);
+    }
+    InvestigationMapPanel.current.show(notebook);
+    return InvestigationMapPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, tracker: DiagnosisTracker): void {
+    panel.webview.options = options(extensionUri);
+    InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, tracker);
+    InvestigationMapPanel.current.show(vscode.window.activeNotebookEditor?.notebook);
+  }
+
+  static get isOpen(): boolean {
+    return InvestigationMapPanel.current !== undefined;
+  }
+
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly tracker: DiagnosisTracker) {
+    panel.webview.html = html(panel.webview, extensionUri);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      tracker.onDidChange((notebook) => this.show(notebook)),
+      vscode.window.onDidChangeActiveNotebookEditor((e) => e?.notebook.notebookType === 'cnbook' && this.show(e.notebook)),
+    );
+  }
+
+  show(notebook: vscode.NotebookDocument | undefined): void {
+    if (!notebook) return;
+    this.notebook = notebook;
+    this.panel.title = `Investigation Map: ${notebook.uri.path.split('/').pop()}`;
+    const message: ToWebview = { type: 'update', state: this.tracker.mapState(notebook) };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(message: FromWebview): Promise<void> {
+    if (message.type === 'rendered') InvestigationMapPanel.lastRender = message;
+    else if (message.type === 'reveal' && this.notebook) await this.reveal(message.chart, message.node);
+    else if (message.type === 'exportSvg') await exportSvg(message.svg, message.chart);
+    else if (message.type === 'error') void vscode.window.showErrorMessage(`Investigation Map: ${message.message}`);
+  }
+
+  private async reveal(chart: string, node: string): Promise<void> {
+    const notebook = this.notebook;
+    const index = notebook ? this.tracker.cellFor(notebook, chart, node) : undefined;
+    if (!notebook || index === undefined) return;
+    const editor = await vscode.window.showNotebookDocument(notebook, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    const range = new vscode.NotebookRange(index, index + 1);
+    editor.selections = [range];
+    editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  dispose(): void {
+    InvestigationMapPanel.current = undefined;
+    this.panel.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function options(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'investigationMap.css'));
+  // mermaid writes <style> into its SVG, hence 'unsafe-inline' for styles only; scripts need the nonce.
+  const csp = `default-src 'none'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; style-src ${webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0"><link rel="stylesheet" href="${style}"><title>Investigation Map</title></head>
+<body><header><div id="headline">Run probe cells to see the investigation path.</div><div id="next"></div></header>
+<nav id="tabs"></nav><button id="export" title="Save the chart as SVG">Export SVG</button><main id="chart"></main>
+<script nonce="${nonce}" src="${script}"></script></body></html>`;
+}
+
+async function exportSvg(svg: string, chart: string): Promise<void> {
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`investigation-${chart}.svg`), filters: { SVG: ['svg'] } });
+  if (target) await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(svg));
+}
