@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { allCharts, buildMapState, diagnose, type HostInfo, type MapState } from '../core/diagnosis';
+import { allCharts, buildMapState, diagnose, type Diagnosis, type HostInfo, type MapState } from '../core/diagnosis';
 import type { Finding } from '../core/probes/types';
 import type { ConnectionManager } from './connectionManager';
 
@@ -23,7 +23,7 @@ export class DiagnosisTracker implements vscode.Disposable {
       .flatMap((item) => (JSON.parse(new TextDecoder().decode(item.data)) as { findings: Finding[] }).findings.map((finding) => ({ finding, cell: cell.index }))));
   }
 
-  mapState(notebook: vscode.NotebookDocument): MapState {
+  diagnosis(notebook: vscode.NotebookDocument): { diagnosis: Diagnosis; hosts: HostInfo[] } {
     const incident = (notebook.metadata.frontMatter as { incident?: { opened?: unknown } } | undefined)?.incident;
     const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
     const hosts = this.hosts();
@@ -31,6 +31,11 @@ export class DiagnosisTracker implements vscode.Disposable {
       findings: this.findings(notebook).map((f) => f.finding), hosts, now: new Date().toISOString(), contacts,
       ...(typeof incident?.opened === 'string' ? { openedAt: incident.opened } : {}),
     });
+    return { diagnosis, hosts };
+  }
+
+  mapState(notebook: vscode.NotebookDocument): MapState {
+    const { diagnosis, hosts } = this.diagnosis(notebook);
     return buildMapState(diagnosis, hosts);
   }
 

@@ -4,6 +4,7 @@ import { CnbookSerializer } from './cnbookSerializer';
 import { registerCommands } from './commands';
 import { ConnectionManager } from './connectionManager';
 import { DiagnosisTracker } from './diagnosisTracker';
+import { writeDiagnosisOnSave } from './diagnosisOnSave';
 import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
 import { SqlCellRunner } from './sqlCellRunner';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
   const showMap = () => InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
   context.subscriptions.push(
     tracker,
+    writeDiagnosisOnSave(tracker),
     vscode.commands.registerCommand('cnbook.showInvestigationMap', showMap),
     vscode.window.registerWebviewPanelSerializer(InvestigationMapPanel.viewType, {
       deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, tracker),

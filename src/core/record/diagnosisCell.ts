@@ -14,14 +14,24 @@ const ICON = { ok: '🟢', warning: '🟡', critical: '🔴', unknown: '⚪' } a
  * next step and escalation in words, the highlighted chart as a mermaid block, and the data in metadata.
  */
 export function upsertDiagnosisCell(notebook: Notebook, diagnosis: Diagnosis, hosts: HostInfo[]): void {
-  const cell: MarkdownCell = {
-    kind: 'markdown',
-    source: diagnosisMarkdown(diagnosis, hosts),
-    metadata: { cnbook: MARKER, diagnosis: recordOf(diagnosis) },
-  };
+  const cell = diagnosisCell(diagnosis, hosts);
   const index = notebook.cells.findIndex((c) => c.metadata?.cnbook === MARKER);
   if (index >= 0) notebook.cells[index] = { ...cell, ...(notebook.cells[index]?.layout ? { layout: notebook.cells[index]?.layout } : {}) };
   else notebook.cells.push(cell);
+}
+
+export function diagnosisCell(diagnosis: Diagnosis, hosts: HostInfo[]): MarkdownCell {
+  return { kind: 'markdown', source: diagnosisMarkdown(diagnosis, hosts), metadata: { cnbook: MARKER, diagnosis: recordOf(diagnosis) } };
+}
+
+export function isDiagnosisCell(metadata: Record<string, unknown> | undefined): boolean {
+  return metadata?.cnbook === MARKER;
+}
+
+/** Whether a stored diagnosis says the same as a new one (times aside), so saving need not rewrite it. */
+export function sameConclusion(stored: unknown, diagnosis: Diagnosis): boolean {
+  const pick = (d: Partial<Diagnosis>) => JSON.stringify([d.consistencyType, d.rootCause, d.severity, d.path, d.next]);
+  return typeof stored === 'object' && stored !== null && pick(stored as Partial<Diagnosis>) === pick(diagnosis);
 }
 
 function recordOf(d: Diagnosis) {

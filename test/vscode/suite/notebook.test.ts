@@ -131,6 +131,9 @@ export function registerNotebookTests(): void {
     it('saves the record and reads it back with the same outputs, byte for byte', async () => {
       assert.ok(await editor.notebook.save(), 'saved');
       const saved = fs.readFileSync(editor.notebook.uri.fsPath);
+      // The record holds the diagnosis, with a chart a Markdown viewer can draw.
+      assert.match(saved.toString('utf8'), /## Diagnosis\n\n🟡 \*\*Eventual consistency\*\*: replay paused on test-replica/);
+      assert.match(saved.toString('utf8'), /```mermaid\nflowchart TD\n/);
       const copy = workspaceFile('copy-of-orders.cnbook');
       fs.writeFileSync(copy.fsPath, saved);
       const reopened = await vscode.workspace.openNotebookDocument(copy);
