@@ -1,6 +1,6 @@
 import { allCharts, type HostInfo } from './charts';
 import { chartToMermaid } from './mermaid';
-import type { Diagnosis, NodeState } from './model';
+import { CONSISTENCY_TITLE, type Diagnosis, type NodeState } from './model';
 
 /** What the Investigation Map shows: every chart as mermaid text with its node states and hover evidence. */
 export interface MapChart {
@@ -17,10 +17,6 @@ export interface MapState {
   focus: string;
 }
 
-const TYPE_TITLE: Record<Diagnosis['consistencyType'], string> = {
-  eventual: 'Eventual consistency', strong: 'Strong consistency', causal: 'Causal consistency', session: 'Session consistency',
-  none: 'No inconsistency measured', unknown: 'Not yet known: run probes',
-};
 
 export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState {
   const charts = allCharts(hosts).map((chart): MapChart => {
@@ -36,7 +32,7 @@ export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState
   const escalation = diagnosis.escalation?.due ? ` · escalate now${diagnosis.escalation.contact ? ` to ${diagnosis.escalation.contact}` : ''}` : '';
   return {
     charts, focus,
-    headline: `${TYPE_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${escalation}`,
+    headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${escalation}`,
     next: diagnosis.next?.suggestion ?? null,
   };
 }

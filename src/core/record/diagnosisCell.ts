@@ -1,13 +1,9 @@
-import { allCharts, chartToMermaid, type Diagnosis, type HostInfo } from '../diagnosis';
+import { allCharts, chartToMermaid, CONSISTENCY_TITLE, type Diagnosis, type HostInfo } from '../diagnosis';
+import { SEVERITY_ICON } from '../probes/render';
 import type { MarkdownCell, Notebook } from '../format/model';
 import { escapeMarkdownInline } from '../util/escape';
 
 const MARKER = 'diagnosis';
-const TYPE_TITLE: Record<Diagnosis['consistencyType'], string> = {
-  eventual: 'Eventual consistency', strong: 'Strong consistency', causal: 'Causal consistency', session: 'Session consistency',
-  none: 'No inconsistency measured', unknown: 'Not yet known',
-};
-const ICON = { ok: '🟢', warning: '🟡', critical: '🔴', unknown: '⚪' } as const;
 
 /**
  * Puts the diagnosis into the record: one Markdown cell, replaced on every run, holding the type, cause,
@@ -41,7 +37,7 @@ function recordOf(d: Diagnosis) {
 export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
   const chartId = d.consistencyType === 'none' || d.consistencyType === 'unknown' ? 'overall' : d.consistencyType;
   const chart = allCharts(hosts).find((c) => c.id === chartId);
-  const lines = ['## Diagnosis', '', `${ICON[d.severity]} **${TYPE_TITLE[d.consistencyType]}**${d.rootCause ? `: ${escapeMarkdownInline(d.rootCause)}` : ''}`];
+  const lines = ['## Diagnosis', '', `${SEVERITY_ICON[d.severity]} **${CONSISTENCY_TITLE[d.consistencyType]}**${d.rootCause ? `: ${escapeMarkdownInline(d.rootCause)}` : ''}`];
   if (d.next) lines.push('', `**Next:** ${escapeMarkdownInline(d.next.suggestion)}`);
   if (d.escalation) {
     const e = d.escalation;

@@ -1,6 +1,6 @@
 import { mapBounded, unknownBecause } from '../context';
 import type { Finding, ProbeContext, ProbeDefinition, Row } from '../types';
-import { grade } from '../types';
+import { grade, worst } from '../types';
 import type { Target } from '../../sql/targets';
 
 const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
@@ -57,7 +57,7 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
     const marker = markers.get(name);
     // Without a marker, the time since the last replayed commit is an upper bound of the lag, and only while behind.
     const estimateMs = marker ?? (caughtUp ? 0 : Number(s.since_last_replayed_commit_ms ?? NaN));
-    const severity = s.paused === 't' && !caughtUp ? worseOf(grade(estimateMs, args.warn as number, args.critical as number), 'warning') : grade(estimateMs, args.warn as number, args.critical as number);
+    const severity = s.paused === 't' && !caughtUp ? worst([grade(estimateMs, args.warn as number, args.critical as number), 'warning']) : grade(estimateMs, args.warn as number, args.critical as number);
     const how = marker !== undefined && marker !== null ? 'marker visible after' : caughtUp ? 'caught up' : 'behind; last replayed commit';
     return {
       probe: 'replication-lag', target: name, severity,
@@ -85,10 +85,6 @@ async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string):
   return Number(row?.d ?? NaN);
 }
 
-function worseOf(a: Finding['severity'], b: Finding['severity']): Finding['severity'] {
-  const order = ['ok', 'unknown', 'warning', 'critical'];
-  return order.indexOf(a) >= order.indexOf(b) ? a : b;
-}
 
 /** Writes a marker on the primary and polls each replica until it shows it: lag measured, not inferred. */
 async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[], timeoutMs: number): Promise<Map<string, number | null>> {
