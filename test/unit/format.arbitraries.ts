@@ -6,7 +6,12 @@ const TRICKY_LINES = [
   '```sql', '```', '````', '~~~', '~~~cnprobe', '```python', '```python {}', '``` sql', '```sql {"a":1}', '   ```', '---', '...',
   '<!-- cnbook:markdown -->', '<!-- cnbook:markdown lines=2 -->', '<!-- cnbook:outputs {"outputs":[]} -->',
   '<!-- /cnbook:outputs -->', ' <!-- /cnbook:outputs -->', '', '  ', '\t', '\r', '-->', '<img src=x onerror=alert(1)>', '| a | b |',
+  // Characters some tools treat as line breaks or strip: they must stay inside their line.
+  '\u2028', 'a\u2029b', '\uFEFF', 'x\u0085y', '```sql {"a":"\u2028"}', '<!-- cnbook:markdown {"x":"\u2029"} -->', '``` sql  ', '```  ', ' \t ',
 ];
+
+/** Strings for metadata and front matter values that stress escaping. */
+const TRICKY_VALUES = ['\u2028', 'a\u2029b', '\r\n', '`', '```', '<!--', '-->', '---', '\uFEFF', '\u0085'];
 
 const line = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...TRICKY_LINES) },
@@ -19,8 +24,11 @@ export const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
-const safeKey = fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__');
-const jsonValue = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+const safeKey = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...TRICKY_VALUES)).filter((k) => k !== '__proto__');
+const jsonValue = fc.oneof(
+  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown) },
+  { weight: 1, arbitrary: fc.constantFrom(...TRICKY_VALUES) },
+);
 export const jsonObject: fc.Arbitrary<JsonObject> = fc.dictionary(safeKey, jsonValue, { maxKeys: 4 });
 
 const outputItem = fc.oneof(
@@ -57,4 +65,16 @@ export const cell: fc.Arbitrary<Cell> = fc.oneof(markdownCell, codeCell);
 export const notebook: fc.Arbitrary<Notebook> = fc.record({
   frontMatter: jsonObject.map((extra) => ({ ...extra, cnbook: 1 })),
   cells: fc.array(cell, { maxLength: 8 }),
+});
+
+/** A file as a person might write it by hand: front matter, then any lines, with LF or CRLF breaks. */
+export const handWrittenFile = fc.record({
+  lines: fc.array(line, { maxLength: 14 }),
+  crlf: fc.boolean(),
+  finalNewline: fc.boolean(),
+  bom: fc.boolean(),
+}).map(({ lines, crlf, finalNewline, bom }) => {
+  const eol = crlf ? '\r\n' : '\n';
+  const body = ['---', 'cnbook: 1', '---', ...lines].join(eol) + (finalNewline ? eol : '');
+  return bom ? `\uFEFF${body}` : body;
 });

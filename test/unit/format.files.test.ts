@@ -77,22 +77,22 @@ describe('hand-written runbooks', () => {
 
 describe('malformed runbooks', () => {
   const expectations: Record<string, [number, RegExp]> = {
-    'no-front-matter.cnbook': [1, /expected '---' opening the YAML front matter/],
-    'unclosed-front-matter.cnbook': [1, /never closed; expected a line '---'/],
-    'yaml-error.cnbook': [3, /invalid YAML/],
+    'no-front-matter.cnbook': [1, /does not start with front matter; expected a line '---' opening the YAML front matter/],
+    'unclosed-front-matter.cnbook': [1, /never closed; expected a line '---' closing it/],
+    'yaml-error.cnbook': [3, /YAML error in the front matter: .*; expected valid YAML/],
     'not-a-mapping.cnbook': [2, /YAML mapping/],
     'missing-version.cnbook': [2, /expected 'cnbook: 1'/],
     'future-version.cnbook': [3, /newer cnbook \(format 99\)/],
-    'version-not-number.cnbook': [2, /found "one"/],
-    'unclosed-sql.cnbook': [6, /code cell opened here is never closed; expected a closing ``` line/],
-    'bad-info-json.cnbook': [6, /valid JSON cell metadata after 'sql'/],
-    'info-not-object.cnbook': [4, /JSON object of cell metadata after 'sql', found '\[1, 2\]'/],
-    'unclosed-outputs.cnbook': [7, /outputs block opened here is never closed/],
-    'bad-outputs-json.cnbook': [7, /valid JSON in the outputs comment/],
+    'version-not-number.cnbook': [2, /the format version is "one", not a whole number; expected 'cnbook: 1'/],
+    'unclosed-sql.cnbook': [6, /unclosed code fence opened here; expected a closing ``` line/],
+    'bad-info-json.cnbook': [6, /bad cell metadata JSON \(.*\); expected a JSON object of cell metadata after 'sql'/],
+    'info-not-object.cnbook': [4, /the cell metadata is not a JSON object: '\[1, 2\]'; expected a JSON object of cell metadata after 'sql'/],
+    'unclosed-outputs.cnbook': [7, /unclosed outputs block opened here; expected a line '<!-- \/cnbook:outputs -->'/],
+    'bad-outputs-json.cnbook': [7, /bad JSON in the outputs comment/],
     'outputs-wrong-shape.cnbook': [7, /"text" or "base64"/],
     'outputs-without-cell.cnbook': [6, /no code cell right before it/],
     'wrapper-past-end.cnbook': [4, /announces 5 lines but only 2 follow/],
-    'markdown-bad-metadata.cnbook': [4, /valid JSON/],
+    'markdown-bad-metadata.cnbook': [4, /bad cell metadata JSON .*after 'cnbook:markdown'/],
   };
 
   it('has an expectation for every file of the corpus', () => {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseNotebook, printNotebook, sameNotebook, stripLayout } from '../../src/core/format';
-import { notebook, text } from './format.arbitraries';
+import { CnbookFormatError } from '../../src/core/format/errors';
+import { handWrittenFile, notebook, text } from './format.arbitraries';
 
-const runs = { numRuns: 400 };
+const runs = { numRuns: Number(process.env.CNBOOK_FC_RUNS ?? 400) };
 
 describe('the .cnbook format, over generated notebooks', () => {
   it('is lossless: parse(print(nb)) means nb', () => {
@@ -18,6 +19,19 @@ describe('the .cnbook format, over generated notebooks', () => {
       const once = printNotebook(nb);
       expect(printNotebook(parseNotebook(once))).toBe(once);
     }), runs);
+  });
+
+  it('prints any file it can read back to the same bytes', () => {
+    fc.assert(fc.property(handWrittenFile, (file) => {
+      let read;
+      try {
+        read = parseNotebook(file);
+      } catch (error) {
+        expect(error).toBeInstanceOf(CnbookFormatError);
+        return;
+      }
+      expect(printNotebook(read)).toBe(file);
+    }), { numRuns: Number(process.env.CNBOOK_FC_RUNS ?? 1000) });
   });
 
   it("changes only the edited cell's lines", () => {
@@ -38,5 +52,31 @@ describe('the .cnbook format, over generated notebooks', () => {
       expect(b.slice(b.length - after)).toEqual(a.slice(a.length - after));
       expect(sameNotebook(parseNotebook(edited), read)).toBe(true);
     }), runs);
+  });
+});
+
+describe('the .cnbook format, at its edges', () => {
+  it('keeps a code cell a code cell when its metadata holds U+2028 or U+2029', () => {
+    const nb = {
+      frontMatter: { cnbook: 1, note: 'a\u2028b' },
+      cells: [
+        { kind: 'code' as const, language: 'sql', source: 'SELECT 1', metadata: { a: '\u2028', b: 'x\u2029' } },
+        { kind: 'markdown' as const, source: 'hi', metadata: { c: '\u2029' } },
+      ],
+    };
+    const file = printNotebook(nb);
+    expect(file).not.toMatch(/[\u2028\u2029]/);
+    const back = parseNotebook(file);
+    expect(back.cells.map((cell) => cell.kind)).toEqual(['code', 'markdown']);
+    expect(stripLayout(back)).toEqual(stripLayout(nb));
+  });
+
+  it('reads and writes a 300,000-line cell without running out of stack', () => {
+    const source = Array.from({ length: 300_000 }, (_, i) => (i % 1000 === 0 ? '```' : `SELECT ${i};`)).join('\n');
+    const file = printNotebook({ frontMatter: { cnbook: 1 }, cells: [{ kind: 'code', language: 'sql', source }] });
+    const back = parseNotebook(file);
+    expect(back.cells).toHaveLength(1);
+    expect(back.cells[0]!.source).toBe(source);
+    expect(printNotebook(back)).toBe(file);
   });
 });

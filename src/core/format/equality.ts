@@ -1,7 +1,11 @@
 import { deepEqual } from '../util/deepEqual';
 import type { Cell, Notebook } from './model';
 
-/** A notebook without layout, with empty metadata and empty output lists dropped: its meaning only. */
+/**
+ * A notebook's meaning: no layout, and no empty metadata or empty output list. The file cannot tell those
+ * apart from absent ones (a `python {}` cell has no metadata either way, and an empty outputs block is
+ * not written), so they are the same notebook.
+ */
 export function stripLayout(notebook: Notebook): Notebook {
   return { frontMatter: notebook.frontMatter, cells: notebook.cells.map(stripCell) };
 }

@@ -1,11 +1,16 @@
 import { CELL_LANGUAGES } from './model';
 
-/** The line-level grammar shared by the reader and the printer, so both agree on what a line means. */
+/*
+ * The line grammar shared by the reader and the printer, so both agree on what every line means.
+ * Patterns use [^] rather than `.`: `.` stops at \r, U+2028 and U+2029, which may sit inside a line.
+ */
+
 /** `<!-- cnbook:markdown [lines=N] [{metadata}] -->` starts a Markdown cell (line-counted with lines=N). */
-export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{.*\}))? -->$/;
+export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{[^]*\}))? -->$/;
 export const OUTPUTS_OPEN_PREFIX = '<!-- cnbook:outputs ';
 export const OUTPUTS_OPEN_SUFFIX = ' -->';
 export const OUTPUTS_CLOSE = '<!-- /cnbook:outputs -->';
+export const FRONT_MATTER_FENCE = '---';
 
 export function isBlank(line: string): boolean {
   return /^[ \t]*$/.test(line);
@@ -20,7 +25,7 @@ export interface Fence {
 
 /** A CommonMark fence opener (up to three spaces of indent; a backtick fence's info has no backtick). */
 export function fenceOpener(line: string): Fence | undefined {
-  const match = /^( {0,3})(`{3,}|~{3,})(.*)$/.exec(line);
+  const match = /^( {0,3})(`{3,}|~{3,})([^]*)$/.exec(line);
   if (!match) return undefined;
   const [, indent = '', run = '', info = ''] = match;
   const char = run[0] as '`' | '~';
@@ -31,6 +36,14 @@ export function fenceOpener(line: string): Fence | undefined {
 export function closesFence(line: string, fence: Pick<Fence, 'char' | 'length'>): boolean {
   const match = /^ {0,3}(`+|~+)[ \t]*$/.exec(line);
   return !!match?.[1] && match[1][0] === fence.char && match[1].length >= fence.length;
+}
+
+/** The longest line of `char` alone that could close a fence of that character: the fence must be longer. */
+export function longestLeadingRun(lines: readonly string[], char: '`' | '~'): number {
+  const pattern = char === '`' ? /^ {0,3}(`+)[ \t]*$/ : /^ {0,3}(~+)[ \t]*$/;
+  let longest = 0;
+  for (const line of lines) longest = Math.max(longest, pattern.exec(line)?.[1]?.length ?? 0);
+  return longest;
 }
 
 export interface CellInfo {
@@ -83,4 +96,21 @@ export function scanMarkdown(lines: readonly string[], start: number): { end: nu
     open = fenceOpener(line);
   }
   return { end: lines.length, unclosedFence: open !== undefined };
+}
+
+/** Appends without spreading into arguments, which overflows the stack for very long cells. */
+export function append(target: string[], items: readonly string[]): void {
+  for (const item of items) target.push(item);
+}
+
+/** `count` blank lines, as written in `text` when that still matches, else empty ones. */
+export function blankLines(count: number | undefined, text: readonly string[] | undefined, fallback: number): string[] {
+  const n = count !== undefined && Number.isInteger(count) && count >= 0 ? count : fallback;
+  if (text?.length === n && text.every((line) => typeof line === 'string' && isBlank(line))) return [...text];
+  return Array<string>(n).fill('');
+}
+
+/** The recorded blank lines worth keeping: only when some are not empty (the default prints empty ones). */
+export function blankText(lines: readonly string[]): string[] | undefined {
+  return lines.some((line) => line !== '') ? [...lines] : undefined;
 }

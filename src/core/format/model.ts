@@ -40,6 +40,18 @@ export interface CellLayout {
   info?: string;
   /** 1-based line of the file where the cell's source starts (set by the parser, for messages). */
   sourceLine?: number;
+  /** The blank lines counted by blankLinesBefore as written, kept only when some hold spaces or tabs. */
+  blankLineText?: string[];
+  /** The closing fence line as written, for code cells (it may be longer or carry trailing spaces). */
+  closingFence?: string;
+  /** How an empty source was written: with no line (0) or one empty line (1) where the canonical form differs. */
+  emptyBodyLines?: 0 | 1;
+  /** The `<!-- cnbook:markdown ... -->` line that introduced a Markdown cell, as written. */
+  marker?: string;
+  /** Blank lines between a `<!-- cnbook:markdown -->` marker and the cell's text, as written. */
+  blankLinesAfterMarker?: string[];
+  /** The outputs block as written (comment, view, closing marker), kept only when it differs from what the printer writes. */
+  outputsText?: string[];
 }
 
 export interface MarkdownCell {
@@ -67,12 +79,16 @@ export interface NotebookLayout {
   frontMatterText?: string;
   /** Blank lines after the last block. */
   blankLinesAtEnd?: number;
+  /** Those blank lines as written, kept only when some hold spaces or tabs. */
+  blankLinesAtEndText?: string[];
   /** Whether the file ended with a newline. */
   finalNewline?: boolean;
   /** '\r\n' for a file written with Windows line endings throughout. */
   eol?: '\n' | '\r\n';
   /** The exact text of a file that was empty or only white space (a new, unsaved runbook). */
   emptyText?: string;
+  /** Whether the file started with a UTF-8 byte order mark. */
+  bom?: boolean;
 }
 
 export interface Notebook {

@@ -1,73 +1,67 @@
+import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
+import { commentJson, isObject } from './json';
 import { OUTPUTS_CLOSE, OUTPUTS_OPEN_PREFIX, OUTPUTS_OPEN_SUFFIX } from './lines';
-import { CellOutput, ERROR_MIME, ExecutionSummary, JsonObject } from './model';
+import { CellOutput, CodeCell, ExecutionSummary } from './model';
+import { outputsView } from './outputsView';
 
-interface OutputsJson {
+export interface OutputsJson {
   execution?: ExecutionSummary;
   outputs: CellOutput[];
 }
 
-/** JSON that can sit inside an HTML comment: `<`, `>` and `&` only occur in strings, so escaping them is safe. */
-export function commentSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** The canonical outputs block of a cell; none when there is nothing to keep. */
+export function outputsLines(outputs: readonly CellOutput[], execution: ExecutionSummary | undefined): string[] {
+  if (outputs.length === 0 && !execution) return [];
+  const data = execution ? { execution, outputs } : { outputs };
+  return [`${OUTPUTS_OPEN_PREFIX}${commentJson(data)}${OUTPUTS_OPEN_SUFFIX}`, ...outputsView(outputs), OUTPUTS_CLOSE];
 }
 
-export function printOutputsBlock(outputs: CellOutput[], execution: ExecutionSummary | undefined): string[] {
-  const data: OutputsJson = execution ? { execution, outputs } : { outputs };
-  const view = outputs.flatMap((o) => outputView(o)).map((line) => (line === OUTPUTS_CLOSE ? ` ${line}` : line));
-  return [`${OUTPUTS_OPEN_PREFIX}${commentSafeJson(data)}${OUTPUTS_OPEN_SUFFIX}`, ...view, OUTPUTS_CLOSE];
+/** The block to print: the one recorded from the file while it still holds these outputs, else canonical. */
+export function printOutputs(cell: CodeCell): string[] {
+  const recorded = cell.layout?.outputsText;
+  if (Array.isArray(recorded) && recorded.length > 0 && recordedHolds(recorded, cell)) return [...recorded];
+  return outputsLines(cell.outputs ?? [], cell.execution);
 }
 
-/** The readable lines of an output; ignored when reading, the JSON above them is the truth. */
-function outputView(output: CellOutput): string[] {
-  const text = (mime: string) => output.items.find((i) => i.mime === mime)?.text;
-  const markdown = text('text/markdown');
-  if (markdown !== undefined) return ['', ...markdown.split(/\r?\n/), ''];
-  const error = text(ERROR_MIME);
-  if (error !== undefined) return ['', `> **Error:** ${errorMessage(error).replace(/[<>&*_`[\]\\]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')}`, ''];
-  const plain = text('text/plain');
-  if (plain !== undefined) {
-    const longest = Math.max(2, ...[...plain.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return ['', `${fence}text`, ...plain.split(/\r?\n/), fence, ''];
-  }
-  return [`*(output: ${output.items.map((i) => i.mime.replace(/[<>&*_`]/g, '')).join(', ')})*`];
-}
-
-function errorMessage(json: string): string {
+function recordedHolds(recorded: readonly string[], cell: CodeCell): boolean {
+  if (!recorded.every((line) => typeof line === 'string' && !line.includes('\n'))) return false;
+  if (!(recorded[0] ?? '').startsWith(OUTPUTS_OPEN_PREFIX)) return false;
   try {
-    const parsed = JSON.parse(json) as { message?: unknown };
-    return typeof parsed.message === 'string' ? parsed.message : json;
+    const { data, next } = readOutputsBlock(recorded, 0);
+    return next === recorded.length && deepEqual(data.outputs, cell.outputs ?? []) && deepEqual(data.execution, cell.execution);
   } catch {
-    return json;
+    return false;
   }
 }
 
 /** Reads an outputs block starting at `start` (its opening line); returns the outputs and the line after it. */
 export function readOutputsBlock(lines: readonly string[], start: number): { data: OutputsJson; next: number } {
   const opening = lines[start] ?? '';
-  if (!opening.endsWith(OUTPUTS_OPEN_SUFFIX)) {
-    throw new CnbookFormatError(start + 1, `expected the outputs comment to end with '${OUTPUTS_OPEN_SUFFIX.trim()}' on the same line`);
+  if (!opening.endsWith(OUTPUTS_OPEN_SUFFIX) || opening.length < OUTPUTS_OPEN_PREFIX.length + OUTPUTS_OPEN_SUFFIX.length) {
+    throw CnbookFormatError.at(start + 1, 'the outputs comment does not end on its line', "'-->' at the end of the line");
   }
   const data = parseOutputsJson(opening.slice(OUTPUTS_OPEN_PREFIX.length, -OUTPUTS_OPEN_SUFFIX.length), start + 1);
   for (let i = start + 1; i < lines.length; i++) {
     if (lines[i] === OUTPUTS_CLOSE) return { data, next: i + 1 };
   }
-  throw new CnbookFormatError(start + 1, `outputs block opened here is never closed; expected a line '${OUTPUTS_CLOSE}'`);
+  throw CnbookFormatError.at(start + 1, 'unclosed outputs block opened here', `a line '${OUTPUTS_CLOSE}'`);
 }
+
+const OUTPUTS_SHAPE = '{"outputs": [{"items": [{"mime": ..., "text" or "base64": ...}], "metadata"?: {...}}], "execution"?: {...}}';
 
 function parseOutputsJson(text: string, line: number): OutputsJson {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new CnbookFormatError(line, `expected valid JSON in the outputs comment (${(error as Error).message})`);
+    throw CnbookFormatError.at(line, `bad JSON in the outputs comment (${(error as Error).message})`, OUTPUTS_SHAPE);
   }
   if (!isObject(data) || !Array.isArray(data.outputs) || !data.outputs.every(isOutput)) {
-    throw new CnbookFormatError(line, 'expected {"outputs": [{"items": [{"mime": ..., "text" or "base64": ...}]}]} in the outputs comment');
+    throw CnbookFormatError.at(line, 'the outputs comment does not hold a list of outputs', OUTPUTS_SHAPE);
   }
   if (data.execution !== undefined && !isObject(data.execution)) {
-    throw new CnbookFormatError(line, 'expected "execution" in the outputs comment to be an object');
+    throw CnbookFormatError.at(line, '"execution" in the outputs comment is not an object', OUTPUTS_SHAPE);
   }
   return data as unknown as OutputsJson;
 }
@@ -78,8 +72,4 @@ function isOutput(value: unknown): boolean {
   return value.items.every(
     (item) => isObject(item) && typeof item.mime === 'string' && (typeof item.text === 'string') !== (typeof item.base64 === 'string'),
   );
-}
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,101 @@
+import { deepEqual } from '../util/deepEqual';
+import { commentJson, infoJson, isEmptyObject, tryMetadata } from './json';
+import { blankLines, cellOpener, closesFence, isBlank, longestLeadingRun, MARKDOWN_OPEN, scanMarkdown } from './lines';
+import { CELL_LANGUAGES, CodeCell, JsonObject, MarkdownCell } from './model';
+import { printOutputs } from './outputsBlock';
+
+/*
+ * Each printer reuses a piece of the recorded layout only while the content it stands for is unchanged
+ * and it still reads back as that content; otherwise it writes the canonical form.
+ */
+
+export function printCodeCell(cell: CodeCell): string[] {
+  const layout = cell.layout ?? {};
+  const body = cell.source === '' && layout.emptyBodyLines === 0 ? [] : cell.source.split('\n');
+  const fence = chooseFence(body, layout.fence);
+  const char = fence[0] === '~' ? '~' : '`';
+  const recordedClose = layout.closingFence;
+  const close = typeof recordedClose === 'string' && closesFence(recordedClose, { char, length: fence.length }) ? recordedClose : fence;
+  return [`${fence}${chooseInfo(cell, fence)}`, ...body, close, ...printOutputs(cell)];
+}
+
+/** A fence longer than any run of its character that could close it early inside the source. */
+function chooseFence(body: readonly string[], recorded: string | undefined): string {
+  const valid = typeof recorded === 'string' && /^(`{3,}|~{3,})$/.test(recorded);
+  const char = valid && recorded.startsWith('~') ? '~' : '`';
+  const longest = longestLeadingRun(body, char);
+  if (valid && recorded.length > longest) return recorded;
+  return char.repeat(Math.max(3, longest + 1));
+}
+
+function chooseInfo(cell: CodeCell, fence: string): string {
+  const recorded = cell.layout?.info;
+  if (typeof recorded === 'string' && !recorded.includes('\n')) {
+    const opener = cellOpener(`${fence}${recorded}`);
+    if (opener?.language === cell.language && sameMetadata(tryMetadata(opener.language, opener.json), cell.metadata)) return recorded;
+  }
+  const needsJson = !isEmptyObject(cell.metadata) || !CELL_LANGUAGES.includes(cell.language);
+  return needsJson ? `${cell.language} ${infoJson(cell.metadata ?? {})}` : cell.language;
+}
+
+function sameMetadata(read: JsonObject | undefined | null, metadata: JsonObject | undefined): boolean {
+  return read !== null && deepEqual(read ?? {}, metadata ?? {});
+}
+
+export interface PrintedMarkdown {
+  lines: string[];
+  /** Whether the cell's text runs on until the next block, so that Markdown after it needs a marker. */
+  openEnded: boolean;
+}
+
+/** `afterOpenMarkdown`: the cell follows open-ended Markdown; `last`: no block follows it. */
+export function printMarkdownCell(cell: MarkdownCell, afterOpenMarkdown: boolean, last: boolean): PrintedMarkdown {
+  const layout = cell.layout ?? {};
+  const lines = cell.source === '' ? [] : cell.source.split('\n');
+  const metadata = isEmptyObject(cell.metadata) ? undefined : cell.metadata;
+  const recorded = readMarker(layout.marker);
+  const form = markdownForm(lines, recorded, afterOpenMarkdown || metadata !== undefined, last);
+  if (form === 'bare') return { lines, openEnded: true };
+  if (form === 'marker') {
+    const blanks = blankLines(layout.blankLinesAfterMarker?.length, layout.blankLinesAfterMarker, 0);
+    return { lines: [markerLine(layout.marker, recorded, undefined, metadata), ...blanks, ...lines], openEnded: true };
+  }
+  const body = lines.length === 0 && layout.emptyBodyLines === 1 ? [''] : lines;
+  return { lines: [markerLine(layout.marker, recorded, body.length, metadata), ...body], openEnded: false };
+}
+
+/**
+ * Bare text when it reads back as itself; a marker when it must be told apart from the Markdown before
+ * it (or was written with one); a line-counted wrapper when the text would not read back as itself.
+ */
+function markdownForm(lines: readonly string[], recorded: Marker | undefined, needsMarker: boolean, last: boolean): 'bare' | 'marker' | 'wrapper' {
+  if (recorded?.count !== undefined) return 'wrapper';
+  // After a plain marker an empty cell reads back as empty: the next block is a cell or a marker.
+  if (needsWrapper(lines, last)) return recorded && lines.length === 0 ? 'marker' : 'wrapper';
+  return recorded || needsMarker ? 'marker' : 'bare';
+}
+
+function needsWrapper(lines: readonly string[], last: boolean): boolean {
+  if (lines.length === 0 || isBlank(lines[0] ?? '') || isBlank(lines[lines.length - 1] ?? '')) return true;
+  const { end, unclosedFence } = scanMarkdown(lines, 0);
+  // An unclosed fence runs to the end of the file: harmless in the last cell, it would swallow any later one.
+  return end !== lines.length || (unclosedFence && !last);
+}
+
+interface Marker {
+  count: number | undefined;
+  metadata: JsonObject | undefined;
+}
+
+function readMarker(text: string | undefined): Marker | undefined {
+  const match = typeof text === 'string' ? MARKDOWN_OPEN.exec(text) : null;
+  if (!match) return undefined;
+  const metadata = tryMetadata('cnbook:markdown', match[2] ?? '');
+  return metadata === null ? undefined : { count: match[1] === undefined ? undefined : Number(match[1]), metadata };
+}
+
+function markerLine(text: string | undefined, recorded: Marker | undefined, count: number | undefined, metadata: JsonObject | undefined): string {
+  if (text !== undefined && recorded && recorded.count === count && sameMetadata(recorded.metadata, metadata)) return text;
+  const lines = count === undefined ? '' : ` lines=${count}`;
+  return `<!-- cnbook:markdown${lines}${metadata ? ` ${commentJson(metadata)}` : ''} -->`;
+}
