@@ -7,6 +7,9 @@ cache="${CNBOOK_TEST_CACHE:-$HOME/.cache/cnbook-vscode-test}"
 node_version=24.21.0
 code_server_version=4.139.1
 mkdir -p "$cache"
+# Run from `npm test`, this script inherits the outer npm's settings as npm_* variables; the inner npm
+# would then report Node 20 in its user agent, and code-server's install script refuses anything but 24.
+unset npm_config_user_agent npm_node_execpath npm_execpath npm_config_node_gyp
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
@@ -28,6 +31,6 @@ node_dir="$(dirname "$(dirname "$node24")")"
 
 if [ ! -x "$cache/code-server/node_modules/.bin/code-server" ]; then
   PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
-    npm install --prefix "$cache/code-server" --no-save --no-audit --no-fund --unsafe-perm "code-server@$code_server_version" >/dev/null
+    npm install --prefix "$cache/code-server" --no-save --no-audit --no-fund "code-server@$code_server_version" >/dev/null
 fi
 echo "$cache"
