@@ -6,7 +6,7 @@ import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { renderFindingsMarkdown } from '../core/probes/render';
-import { diagnose } from '../core/diagnosis';
+import { diagnose, runbookSteps } from '../core/diagnosis';
 import { upsertDiagnosisCell } from '../core/record/diagnosisCell';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
@@ -45,7 +45,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const findings = cells.flatMap((c) => c.findings ?? []);
   const hosts = [...bindings.values()].flatMap((b) => b.connections.map((c) => ({ connection: c.name, role: b.role })));
   const finishedAt = new Date().toISOString();
-  const diagnosis = diagnose({ findings, hosts, now: finishedAt, ...openedAt(notebook), ...(config.escalation ? { contacts: config.escalation } : {}) });
+  const steps = runbookSteps(notebook.cells.map((cell, index) => ({
+    index, language: cell.kind === 'code' ? cell.language : 'markdown', source: cell.source, ran: cells.some((c) => c.index === index && c.status !== 'skipped'),
+  })));
+  const diagnosis = diagnose({ findings, hosts, now: finishedAt, steps, ...openedAt(notebook), ...(config.escalation ? { contacts: config.escalation } : {}) });
   if (findings.length > 0) upsertDiagnosisCell(notebook, diagnosis, hosts);
   const summary: RunSummary = {
     runbook: args.file, profile, startedAt, finishedAt, cells: cells.map(({ findings: _f, ...c }) => c), findings,
@@ -55,7 +58,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     if (findings.length > 0) console.log(renderFindingsMarkdown(findings).replace(/\\/g, ''));
-    console.log(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${diagnosis.next ? `\nnext: ${diagnosis.next.suggestion}` : ''}`);
+    console.log(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${diagnosis.next ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}` : ''}`);
     console.log(formatSummary(summary));
   }
   return exitCodeOf(summary);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { allCharts, buildMapState, diagnose, type Diagnosis, type HostInfo, type MapState } from '../core/diagnosis';
+import { allCharts, buildMapState, diagnose, runbookSteps, type Diagnosis, type HostInfo, type MapState, type RunbookStep } from '../core/diagnosis';
 import type { Finding } from '../core/probes/types';
 import type { ConnectionManager } from './connectionManager';
 
@@ -20,7 +20,14 @@ export class DiagnosisTracker implements vscode.Disposable {
   findings(notebook: vscode.NotebookDocument): { finding: Finding; cell: number }[] {
     return notebook.getCells().flatMap((cell) => cell.outputs.flatMap((o) => o.items)
       .filter((item) => item.mime === FINDINGS_MIME)
-      .flatMap((item) => (JSON.parse(new TextDecoder().decode(item.data)) as { findings: Finding[] }).findings.map((finding) => ({ finding, cell: cell.index }))));
+      .flatMap((item) => storedFindings(item.data).map((finding) => ({ finding, cell: cell.index }))));
+  }
+
+  private steps(notebook: vscode.NotebookDocument): RunbookStep[] {
+    return runbookSteps(notebook.getCells().map((cell) => ({
+      index: cell.index, language: cell.document.languageId, source: cell.document.getText(),
+      ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
+    })));
   }
 
   diagnosis(notebook: vscode.NotebookDocument): { diagnosis: Diagnosis; hosts: HostInfo[] } {
@@ -28,7 +35,7 @@ export class DiagnosisTracker implements vscode.Disposable {
     const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
     const hosts = this.hosts();
     const diagnosis = diagnose({
-      findings: this.findings(notebook).map((f) => f.finding), hosts, now: new Date().toISOString(), contacts,
+      findings: this.findings(notebook).map((f) => f.finding), hosts, now: new Date().toISOString(), contacts, steps: this.steps(notebook),
       ...(typeof incident?.opened === 'string' ? { openedAt: incident.opened } : {}),
     });
     return { diagnosis, hosts };
@@ -57,4 +64,19 @@ export class DiagnosisTracker implements vscode.Disposable {
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** Findings saved in a cell's output; a hand-edited output that no longer parses holds none. */
+function storedFindings(data: Uint8Array): Finding[] {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(data)) as { findings?: unknown };
+    return Array.isArray(parsed.findings) ? parsed.findings.filter(isFinding) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isFinding(value: unknown): value is Finding {
+  const f = value as Partial<Finding> | null;
+  return typeof f === 'object' && f !== null && typeof f.probe === 'string' && typeof f.target === 'string' && typeof f.severity === 'string' && typeof f.summary === 'string' && typeof f.metrics === 'object' && f.metrics !== null;
 }

@@ -52,15 +52,15 @@ export class InvestigationMapPanel implements vscode.Disposable {
 
   private async onMessage(message: FromWebview): Promise<void> {
     if (message.type === 'rendered') InvestigationMapPanel.lastRender = message;
-    else if (message.type === 'reveal' && this.notebook) await this.reveal(message.chart, message.node);
+    else if (message.type === 'reveal' && this.notebook) await this.revealCell(this.tracker.cellFor(this.notebook, message.chart, message.node));
+    else if (message.type === 'revealCell') await this.revealCell(message.cell);
     else if (message.type === 'exportSvg') await exportSvg(message.svg, message.chart);
     else if (message.type === 'error') void vscode.window.showErrorMessage(`Investigation Map: ${message.message}`);
   }
 
-  private async reveal(chart: string, node: string): Promise<void> {
+  private async revealCell(index: number | undefined): Promise<void> {
     const notebook = this.notebook;
-    const index = notebook ? this.tracker.cellFor(notebook, chart, node) : undefined;
-    if (!notebook || index === undefined) return;
+    if (!notebook || index === undefined || !Number.isInteger(index) || index < 0 || index >= notebook.cellCount) return;
     const editor = await vscode.window.showNotebookDocument(notebook, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
     const range = new vscode.NotebookRange(index, index + 1);
     editor.selections = [range];

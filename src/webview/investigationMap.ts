@@ -12,6 +12,7 @@ const vscode = acquireVsCodeApi();
 let current: MapState | undefined;
 let selected: string | undefined;
 let renderSerial = 0;
+let rendering: Promise<void> = Promise.resolve();
 // Updates follow the diagnosis to its chart until the user picks a tab; then their choice stays.
 let userChose = false;
 
@@ -26,18 +27,29 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (event.data?.type === 'update') show(event.data.state, userChose ? selected : undefined);
 });
 
-const restored = vscode.getState();
-if (restored?.state) show(restored.state, restored.chart);
-
 function show(state: MapState, chart?: string): void {
   current = state;
   selected = chart && state.charts.some((c) => c.id === chart) ? chart : state.focus;
   vscode.setState({ state, chart: selected });
   const headline = byId('headline');
   headline.textContent = state.headline;
-  byId('next').textContent = state.next ? `Next: ${state.next}` : '';
+  renderNext(state);
   renderTabs(state);
   void render(state.charts.find((c) => c.id === selected) ?? state.charts[0]);
+}
+
+function renderNext(state: MapState): void {
+  const next = byId('next');
+  next.textContent = state.next ? `Next: ${state.next}` : '';
+  const cell = state.nextCell;
+  if (state.next && typeof cell === 'number') {
+    const link = document.createElement('button');
+    link.id = 'next-cell';
+    link.textContent = `Go to cell ${cell + 1}`;
+    link.title = 'Show the runbook cell for this step';
+    link.addEventListener('click', () => vscode.postMessage({ type: 'revealCell', cell }));
+    next.append(' ', link);
+  }
 }
 
 function renderTabs(state: MapState): void {
@@ -53,8 +65,6 @@ function renderTabs(state: MapState): void {
     return button;
   }));
 }
-
-let rendering: Promise<void> = Promise.resolve();
 
 /** mermaid cannot render twice at once: renders queue, and one overtaken by a newer request is skipped. */
 function render(chart: MapChart | undefined): Promise<void> {
@@ -116,4 +126,12 @@ function byId(id: string): HTMLElement {
   const el = document.getElementById(id);
   if (!el) throw new Error(`missing #${id}`);
   return el;
+}
+
+// Last, once everything above is defined: after a reload VS Code hands back the state the webview saved.
+const restored = vscode.getState();
+if (restored?.state) {
+  // A chart other than the diagnosis's own was the user's choice: keep following it.
+  userChose = restored.chart !== undefined && restored.chart !== restored.state.focus;
+  show(restored.state, restored.chart);
 }

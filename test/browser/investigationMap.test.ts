@@ -20,7 +20,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'index.html'), `<!DOCTYPE html><html><head><meta charset="utf-8">
     <link rel="stylesheet" href="file://${root}/media/investigationMap.css"></head><body class="vscode-light">
     <header><div id="headline"></div><div id="next"></div></header><nav id="tabs"></nav><button id="export">Export SVG</button><main id="chart"></main>
-    <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m), getState: () => undefined, setState: () => {} });</script>
+    <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m), getState: () => window.restoreState, setState: (s) => { window.savedState = s; } });</script>
     <script src="file://${root}/dist/webview.js"></script></body></html>`);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--allow-file-access-from-files'] });
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
@@ -93,13 +93,52 @@ describe('the Investigation Map in a real browser', () => {
     expect(await page.locator('g.node[id*="flowchart-Host1-"]').textContent()).toContain('r"]; click Host0 call alert()');
   });
 
+  it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {
+    const steps = [{ index: 1, probes: ['topology', 'replication-lag'], ran: true }, { index: 3, probes: ['table-drift'], ran: false }];
+    const state = buildMapState(diagnose({ findings: SCENARIOS.lag!, hosts, now: '2026-11-25T10:00:00Z', steps }), hosts);
+    expect(state.nextCell).toBe(1);
+    await renderChart(state, 'eventual');
+    const sent = () => page.evaluate(() => (window as unknown as { sent: Sent[] }).sent);
+    await page.locator('g.node[id*="flowchart-Host2-"]').click();
+    expect((await sent()).filter((m) => m.type === 'reveal')).toEqual([{ type: 'reveal', chart: 'eventual', node: 'Host2' }]);
+    expect(await page.locator('#next').textContent()).toMatch(/^Next: Resume replay .* Go to cell 2$/);
+    await page.locator('#next-cell').click();
+    expect((await sent()).filter((m) => m.type === 'revealCell')).toEqual([{ type: 'revealCell', cell: 1 }]);
+    await page.locator('#export').click();
+    const exported = (await sent()).find((m) => m.type === 'exportSvg') as unknown as { chart: string; svg: string };
+    expect(exported.chart).toBe('eventual');
+    expect(exported.svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(exported.svg).toContain('db-replica-2');
+  });
+
+  it('comes back after a reload with the chart the user chose, from the saved state alone', async () => {
+    const state = buildMapState(diagnose({ findings: SCENARIOS.causal!, hosts, now: '2026-11-25T10:00:00Z' }), hosts);
+    await renderChart(state, 'session');
+    const saved = await page.evaluate(() => (window as unknown as { savedState: unknown }).savedState);
+    expect(saved).toMatchObject({ chart: 'session' });
+    const again = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    again.on('pageerror', (e) => console.error('page error:', e.message));
+    try {
+      await again.addInitScript((s) => { (window as unknown as { restoreState: unknown }).restoreState = s; }, saved);
+      await again.goto(`file://${dir}/index.html`);
+      // No update message is sent: what shows comes from the state VS Code kept for the webview.
+      await again.waitForFunction(() => (window as unknown as { sent: Sent[] }).sent.some((m) => m.type === 'rendered'), undefined, { timeout: 30_000 });
+      const rendered = await again.evaluate(() => (window as unknown as { sent: Sent[] }).sent.find((m) => m.type === 'rendered'));
+      expect(rendered?.chart).toBe('session');
+      expect(await again.locator('#headline').textContent()).toBe(state.headline);
+      expect(await again.locator('#tabs .selected').textContent()).toBe('Session consistency investigation');
+    } finally {
+      await again.close();
+    }
+  });
+
   it('renders a 60-node chart (10 steps and 50 hosts) and reports how long it took', async () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ connection: `replica-${i}`, role: 'replicas' }));
     const findings = many.map((h, i) => f('replication-lag', h.connection, i % 7 === 0 ? 'critical' : i % 3 === 0 ? 'warning' : 'ok', `${(i * 0.37).toFixed(2)} s`));
     const state = buildMapState(diagnose({ findings, hosts: many, now: '2026-11-25T10:00:00Z' }), many);
     expect(state.charts.find((c) => c.id === 'eventual')?.mermaid.split('\n').filter((l) => /^ {2}\w+[[({]/.test(l)).length).toBe(60);
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) times.push((await renderChart({ ...state, focus: 'eventual' }, 'eventual')).ms);
-    console.log(`METRIC map render, 60-node chart: ${times.join(', ')} ms (median ${[...times].sort((a, b) => a - b)[1]} ms)`);
+    for (let i = 0; i < 5; i++) times.push((await renderChart({ ...state, focus: 'eventual' }, 'eventual')).ms);
+    console.log(`METRIC map render, 60-node chart: ${times.join(', ')} ms (median ${[...times].sort((a, b) => a - b)[2]} ms)`);
   });
 });

@@ -142,12 +142,13 @@ describe('findings in cnbook run', () => {
     const record = fs.readFileSync(path.join(dir, 'checks.out.cnbook'), 'utf8');
     expect(record).toContain('- 🔴 **sql-check** p: cell 2: expected no rows, got 2');
     expect(record).toContain('application/vnd.cnbook.findings+json');
-    expect(summary.diagnosis).toMatchObject({ consistencyType: 'strong', severity: 'critical', rootCause: expect.stringMatching(/^integrity violation on p/), next: { chart: 'strong', node: 'Recovery' } });
+    expect(summary.diagnosis).toMatchObject({ consistencyType: 'strong', severity: 'critical', rootCause: expect.stringMatching(/^integrity violation on p/), next: { chart: 'strong', node: 'Recovery', probe: 'sql-check', cell: 1 } });
     expect(summary.diagnosis.path.slice(-1)).toEqual(['strong:Integrity']);
     // The record carries the diagnosis in words, in metadata, and as a mermaid chart a Markdown viewer can draw.
     const diagnosisCell = parseNotebook(record).cells.find((c) => c.metadata?.cnbook === 'diagnosis');
     expect(diagnosisCell?.source).toMatch(/## Diagnosis\n\n🔴 \*\*Strong consistency\*\*: integrity violation/);
     expect(diagnosisCell?.source).toMatch(/```mermaid\nflowchart TD\n/);
+    expect(diagnosisCell?.source).toMatch(/\*\*Next:\*\* .* \(cell 2 of the runbook\)/);
     expect(diagnosisCell?.source).toMatch(/class [A-Za-z,]*Integrity[A-Za-z,]* cn-critical/);
     expect((diagnosisCell?.metadata?.diagnosis as { consistencyType: string }).consistencyType).toBe('strong');
   });

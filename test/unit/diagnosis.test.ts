@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartToMermaid, diagnose, eventualChart, mermaidText } from '../../src/core/diagnosis';
+import { chartToMermaid, diagnose, eventualChart, mermaidText, runbookSteps } from '../../src/core/diagnosis';
 import type { Finding } from '../../src/core/probes/types';
 
 const f = (probe: string, target: string, severity: Finding['severity'], summary = `${probe} ${severity}`, metrics: Finding['metrics'] = {}): Finding => ({ probe, target, severity, summary, metrics });
@@ -48,6 +48,38 @@ describe('diagnosis', () => {
   it('is deterministic', () => {
     const findings = [f('replication-lag', 'db-replica-1', 'warning'), f('locks', 'db-primary', 'warning')];
     expect(diagnose({ findings, hosts, now })).toEqual(diagnose({ findings: [...findings].reverse(), hosts, now }));
+  });
+});
+
+describe('the next step names the runbook cell to run', () => {
+  // A runbook: markdown, a topology + lag probe cell, a SQL check, a table-drift cell, plain SQL.
+  const cells = (ran: number[]) => runbookSteps([
+    { index: 0, language: 'markdown', source: '# Orders', ran: false },
+    { index: 1, language: 'cnprobe', source: 'topology on=all\nreplication-lag on=replicas # lag', ran: ran.includes(1) },
+    { index: 2, language: 'sql', source: '-- @expect empty\nSELECT 1 WHERE false', ran: ran.includes(2) },
+    { index: 3, language: 'cnprobe', source: 'table-drift table=orders key=id source=primary target=replicas', ran: ran.includes(3) },
+    { index: 4, language: 'sql', source: 'SELECT count(*) FROM orders', ran: ran.includes(4) },
+  ]);
+
+  it('reads which probes each cell holds', () => {
+    expect(cells([]).map((s) => [s.index, s.probes])).toEqual([[1, ['topology', 'replication-lag']], [2, ['sql-check']], [3, ['table-drift']], [4, []]]);
+  });
+
+  it.each([
+    ['nothing ran: the cell that scopes with topology', [], [], 'topology', 1],
+    ['all fine so far: the unrun table-drift cell', [f('replication-lag', 'db-replica-1', 'ok')], [1, 2], 'table-drift', 3],
+    ['all fine, drift already ran: the runbook\'s next unrun step', [f('replication-lag', 'db-replica-1', 'ok')], [1, 2, 3], 'table-drift', 4],
+    ['a probe could not measure: run its cell again', [f('topology', 'db-primary', 'unknown')], [1], 'topology', 1],
+    ['replay paused: run the lag probe again once resumed', [f('replication-lag', 'db-replica-2', 'critical', 'behind', { replayPaused: true })], [1], 'replication-lag', 1],
+    ['an integrity check failed: its SQL cell', [f('sql-check', 'db-primary', 'critical', 'cell 3: expected no rows, got 3')], [1, 2], 'sql-check', 2],
+  ])('%s', (_name, findings, ran, probe, cell) => {
+    const next = diagnose({ findings, hosts, now, steps: cells(ran) }).next;
+    expect(next).toMatchObject({ probe, cell });
+  });
+
+  it('names no cell when the runbook has none for the step', () => {
+    expect(diagnose({ findings: [f('clock-skew', 'db-replica-1', 'critical', '+3000 ms')], hosts, now, steps: cells([1, 2, 3, 4]) }).next).toMatchObject({ probe: 'clock-skew', cell: null });
+    expect(diagnose({ findings: [], hosts, now }).next).toMatchObject({ probe: 'topology', cell: null });
   });
 });
 

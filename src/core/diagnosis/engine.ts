@@ -2,6 +2,7 @@ import type { Finding, Severity } from '../probes/types';
 import { worst } from '../probes/types';
 import { allCharts, Chart, ChartId, ChartNode } from './charts';
 import { classify, Classification } from './classify';
+import { cellForNextStep, RunbookStep } from './steps';
 import { Diagnosis, DiagnosisInput, ESCALATION_MINUTES, Escalation, NextStep, NodeStatus } from './model';
 
 const TYPE_BRANCH: Record<string, string> = { eventual: 'Eventual', strong: 'Strong', causal: 'Causal', session: 'Session' };
@@ -28,7 +29,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     const status = states[chartId]?.[node];
     if (status && status.state === 'not-visited') status.state = 'visited';
   }
-  const next = nextStep(classification, input.findings);
+  const next = nextStep(classification, input.findings, input.steps ?? []);
   const current = states[next?.chart ?? 'overall']?.[next?.node ?? ''];
   if (current && (current.state === 'not-visited' || current.state === 'visited')) current.state = 'current';
   return {
@@ -62,14 +63,20 @@ function walk(c: Classification): string[] {
   return [...overall, `overall:${TYPE_BRANCH[chart]}`, ...typeWalk, ...(c.causeNode ? [`${chart}:${c.causeNode}`] : [])];
 }
 
-function nextStep(c: Classification, findings: Finding[]): NextStep | null {
+function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]): NextStep {
+  const unmeasured = findings.find((f) => f.severity === 'unknown');
+  // While nothing points anywhere, the runbook's own order says what to run next.
+  const followRunbook = c.type === 'none' || (c.type === 'unknown' && !unmeasured);
+  const step = (chart: ChartId, node: string, suggestion: string, probe: string | null): NextStep =>
+    ({ chart, node, suggestion, probe, cell: cellForNextStep(steps, probe, followRunbook) });
   if (c.type === 'unknown') {
-    return { chart: 'overall', node: 'Scope', suggestion: findings.length === 0
-      ? 'Scope the inconsistency: run topology on=all, replication-lag on=replicas and row-counts tables=... on=all'
-      : 'Some probes could not measure (see the unknown findings): fix access, then run them again' };
+    return unmeasured
+      ? step('overall', 'Scope', 'Some probes could not measure (see the unknown findings): fix access, then run them again', unmeasured.probe)
+      : step('overall', 'Scope', 'Scope the inconsistency: run topology on=all, replication-lag on=replicas and row-counts tables=... on=all', 'topology');
   }
-  if (c.type === 'none') return { chart: 'overall', node: 'Scope', suggestion: 'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect' };
-  return { chart: c.type, node: AFTER_CAUSE[c.type] ?? 'Restore', suggestion: SUGGESTIONS[c.causeNode ?? ''] ?? 'Fix the cause shown, then run the probes again to validate' };
+  if (c.type === 'none') return step('overall', 'Scope', 'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect', 'table-drift');
+  const suggestion = SUGGESTIONS[c.causeNode ?? ''] ?? 'Fix the cause shown, then run the probes again to validate';
+  return step(c.type, AFTER_CAUSE[c.type] ?? 'Restore', suggestion, c.evidence[0]?.probe ?? null);
 }
 
 const SUGGESTIONS: Record<string, string> = {

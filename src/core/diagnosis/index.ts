@@ -5,3 +5,5 @@ export { diagnose } from './engine';
 export { chartToMermaid, mermaidText, cssName } from './mermaid';
 export { buildMapState } from './mapState';
 export type { MapChart, MapState } from './mapState';
+export { runbookSteps, cellForNextStep } from './steps';
+export type { RunbookStep, StepSource } from './steps';

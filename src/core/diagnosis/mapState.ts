@@ -14,6 +14,8 @@ export interface MapState {
   charts: MapChart[];
   headline: string;
   next: string | null;
+  /** The runbook cell (notebook index) the next step points at, for a link from the map. */
+  nextCell: number | null;
   focus: string;
 }
 
@@ -34,5 +36,6 @@ export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState
     charts, focus,
     headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${escalation}`,
     next: diagnosis.next?.suggestion ?? null,
+    nextCell: diagnosis.next?.cell ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import type { RunbookStep } from './steps';
 import type { Finding, Severity } from '../probes/types';
 import type { ChartId, HostInfo } from './charts';
 
@@ -24,6 +25,10 @@ export interface NextStep {
   chart: ChartId;
   node: string;
   suggestion: string;
+  /** The probe to run next (or again, once the fix is in), when one applies. */
+  probe: string | null;
+  /** The runbook cell (notebook index) to go to for it, when the runbook has one. */
+  cell: number | null;
 }
 
 export interface Diagnosis {
@@ -47,6 +52,8 @@ export interface DiagnosisInput {
   openedAt?: string;
   /** Team handles per consistency type, from settings; none are built in. */
   contacts?: Partial<Record<ConsistencyType, string>>;
+  /** The runbook's code cells, so that the next step can name the cell to run. */
+  steps?: RunbookStep[];
 }
 
 export const CONSISTENCY_TITLE: Record<ConsistencyType, string> = {

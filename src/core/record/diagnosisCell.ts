@@ -38,7 +38,7 @@ export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
   const chartId = d.consistencyType === 'none' || d.consistencyType === 'unknown' ? 'overall' : d.consistencyType;
   const chart = allCharts(hosts).find((c) => c.id === chartId);
   const lines = ['## Diagnosis', '', `${SEVERITY_ICON[d.severity]} **${CONSISTENCY_TITLE[d.consistencyType]}**${d.rootCause ? `: ${escapeMarkdownInline(d.rootCause)}` : ''}`];
-  if (d.next) lines.push('', `**Next:** ${escapeMarkdownInline(d.next.suggestion)}`);
+  if (d.next) lines.push('', `**Next:** ${escapeMarkdownInline(d.next.suggestion)}${d.next.cell === null ? '' : ` (cell ${d.next.cell + 1} of the runbook)`}`);
   if (d.escalation) {
     const e = d.escalation;
     const elapsed = e.elapsedMinutes === null ? 'incident opening time not set (incident.opened)' : `${e.elapsedMinutes} min since the incident opened`;
