@@ -59,12 +59,39 @@ describe('replication-lag', () => {
     await cluster.replicas[1]!.query('SELECT pg_wal_replay_pause()');
     try {
       await cluster.primary.query('INSERT INTO customers VALUES (100)');
+      const written = Date.now();
       await sleep(800);
       const f = byTarget(await probe('replication-lag on=replicas warn=500ms critical=60s'));
+      const truth = (Date.now() - written) / 1000;
       expect(f.replica1?.severity).toBe('ok');
       expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true } });
       expect(Number(f.replica2?.metrics.bytesBehind)).toBeGreaterThan(0);
-      expect(Number(f.replica2?.metrics.lagSeconds)).toBeGreaterThanOrEqual(0.8);
+      // The estimate is a lower bound (short by the standby's reply delay); the upper bound is above the truth.
+      expect(Number(f.replica2?.metrics.lagSeconds)).toBeGreaterThanOrEqual(0.8 - 0.3);
+      expect(Number(f.replica2?.metrics.lagSeconds)).toBeLessThanOrEqual(truth);
+      expect(Number(f.replica2?.metrics.lagUpperBoundSeconds)).toBeGreaterThanOrEqual(0.8);
+    } finally {
+      await cluster.replicas[1]!.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('does not count the time the primary sat idle before the write a paused replica misses', async () => {
+    await sleep(3000); // the primary is idle: the replica's last replayed commit grows old
+    await cluster.replicas[1]!.query('SELECT pg_wal_replay_pause()');
+    try {
+      await cluster.primary.query('INSERT INTO customers VALUES (101)');
+      const written = Date.now();
+      await sleep(500);
+      const started = Date.now();
+      const f = byTarget(await probe('replication-lag on=replicas warn=200ms critical=2500ms'));
+      const [low, high] = [(started - written) / 1000, (Date.now() - written) / 1000];
+      const lag = Number(f.replica2?.metrics.lagSeconds);
+      const upper = Number(f.replica2?.metrics.lagUpperBoundSeconds);
+      console.log(`replication-lag without marker after 3 s idle: true lag ${low.toFixed(3)}–${high.toFixed(3)} s, estimated ${lag.toFixed(3)} s, upper bound ${upper.toFixed(3)} s`);
+      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, lagMethod: 'wal-sender' } });
+      expect(lag).toBeGreaterThanOrEqual(low - 0.3);
+      expect(lag).toBeLessThanOrEqual(high);
+      expect(upper).toBeGreaterThanOrEqual(3.5);
     } finally {
       await cluster.replicas[1]!.query('SELECT pg_wal_replay_resume()');
     }

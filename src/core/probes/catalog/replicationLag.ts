@@ -9,7 +9,8 @@ const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay
 const PRIMARY_SQL = `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
   extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
-  extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms FROM pg_stat_replication`;
+  extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms,
+  extract(epoch FROM replay_lag + (clock_timestamp() - reply_time)) * 1000 AS replay_lag_now_ms FROM pg_stat_replication`;
 
 /**
  * Per replica: bytes of WAL not yet replayed, pg_stat_replication's replay lag, and (opt-in, marker=yes) the
@@ -55,16 +56,19 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
     const sender = senders.find((r) => r.replay_lsn === s.replay_lsn) ?? (senders.length === 1 ? senders[0] : undefined);
     const caughtUp = bytes !== null && bytes <= 0;
     const marker = markers.get(name);
-    // Without a marker, the time since the last replayed commit is an upper bound of the lag, and only while behind.
-    const estimateMs = marker ?? (caughtUp ? 0 : Number(s.since_last_replayed_commit_ms ?? NaN));
-    const severity = s.paused === 't' && !caughtUp ? worst([grade(estimateMs, args.warn as number, args.critical as number), 'warning']) : grade(estimateMs, args.warn as number, args.critical as number);
-    const how = marker !== undefined && marker !== null ? 'marker visible after' : caughtUp ? 'caught up' : 'behind; last replayed commit';
+    const behind = behindEstimate(s, sender);
+    const estimateMs = marker ?? (caughtUp ? 0 : behind.ms);
+    // Behind with replay paused, or with an upper bound past the critical line, is never less than a warning.
+    const mayBeCritical = !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= (args.critical as number);
+    const floor = !caughtUp && (s.paused === 't' || mayBeCritical) ? 'warning' : 'ok';
+    const severity = worst([grade(estimateMs, args.warn as number, args.critical as number), floor]);
     return {
       probe: 'replication-lag', target: name, severity,
-      summary: caughtUp && marker === undefined ? `caught up (0 bytes behind${s.paused === 't' ? ', replay paused' : ''})` : `${how} ${(estimateMs / 1000).toFixed(2)} s, ${bytes ?? '?'} bytes behind${s.paused === 't' ? ', replay PAUSED' : ''}`,
+      summary: lagSummary({ caughtUp, marker, estimateMs, behind, standby: s, bytes }),
       metrics: {
         lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
-        lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : 'last-replayed-commit',
+        lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : behind.method,
+        lagUpperBoundSeconds: caughtUp ? 0 : seconds(s.since_last_replayed_commit_ms),
         bytesBehind: bytes, replayPaused: s.paused === 't',
         writeLagSeconds: seconds(sender?.write_lag_ms), flushLagSeconds: seconds(sender?.flush_lag_ms), replayLagSeconds: seconds(sender?.replay_lag_ms),
         senderState: sender?.state ?? null,
@@ -73,6 +77,32 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
   } catch (error) {
     return unknownBecause('replication-lag', name, error);
   }
+}
+
+function lagSummary(m: { caughtUp: boolean; marker: number | null | undefined; estimateMs: number; behind: ReturnType<typeof behindEstimate>; standby: Row; bytes: number | null }): string {
+  const paused = m.standby.paused === 't';
+  if (m.caughtUp && m.marker === undefined) return `caught up (0 bytes behind${paused ? ', replay paused' : ''})`;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const tail = `${m.bytes ?? '?'} bytes behind${paused ? ', replay PAUSED' : ''}`;
+  if (m.marker !== undefined && m.marker !== null) return `marker visible after ${s(m.estimateMs)}, ${tail}`;
+  if (m.behind.method === 'wal-sender') {
+    return `behind; unreplayed WAL waiting at least ${s(m.estimateMs)} (last replayed commit ${s(Number(m.standby.since_last_replayed_commit_ms))} ago), ${tail}`;
+  }
+  return `behind; last replayed commit ${s(m.estimateMs)} ago, ${tail}`;
+}
+
+/**
+ * How long the oldest WAL the replica has not replayed has waited. The time since its last replayed commit
+ * is an upper bound that also counts any idle time of the primary before the write the replica misses.
+ * The primary's WAL sender gives a lower bound: replay_lag as of the standby's last reply plus the time
+ * since that reply (the reply came after the WAL it acknowledges). The lower bound is the estimate when
+ * there is one; the upper bound stays in the metrics. Both compare two servers' clocks.
+ */
+function behindEstimate(standby: Row, sender: Row | undefined): { ms: number; method: 'wal-sender' | 'last-replayed-commit' } {
+  const sinceCommit = Number(standby.since_last_replayed_commit_ms ?? NaN);
+  const tracked = sender?.replay_lag_now_ms === null || sender?.replay_lag_now_ms === undefined ? NaN : Number(sender.replay_lag_now_ms);
+  if (Number.isFinite(tracked) && !(tracked > sinceCommit)) return { ms: Math.max(0, tracked), method: 'wal-sender' };
+  return { ms: sinceCommit, method: 'last-replayed-commit' };
 }
 
 /** pg_stat_replication's lag columns are NULL while the standby is idle and caught up. */
