@@ -154,7 +154,7 @@ export function registerNotebookTests(): void {
       const bad = workspaceFile('broken.cnbook');
       const text = '---\ncnbook: 1\n---\n```sql\nSELECT 1\n';
       fs.writeFileSync(bad.fsPath, text);
-      await assert.rejects(async () => vscode.workspace.openNotebookDocument(bad), /line 4: code cell opened here is never closed/);
+      await assert.rejects(async () => vscode.workspace.openNotebookDocument(bad), /line 4: unclosed code fence opened here; expected a closing ``` line/);
       assert.equal(fs.readFileSync(bad.fsPath, 'utf8'), text);
     });
   });
