@@ -136,7 +136,7 @@ describe('the Investigation Map in a real browser', () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ connection: `replica-${i}`, role: 'replicas' }));
     const findings = many.map((h, i) => f('replication-lag', h.connection, i % 7 === 0 ? 'critical' : i % 3 === 0 ? 'warning' : 'ok', `${(i * 0.37).toFixed(2)} s`));
     const state = buildMapState(diagnose({ findings, hosts: many, now: '2026-11-25T10:00:00Z' }), many);
-    expect(state.charts.find((c) => c.id === 'eventual')?.mermaid.split('\n').filter((l) => /^ {2}\w+[[({]/.test(l)).length).toBe(60);
+    expect(state.charts.find((c) => c.id === 'eventual')?.mermaid.split('\n').filter((l) => /^ +\w+[[({]/.test(l)).length).toBe(60);
     const times: number[] = [];
     for (let i = 0; i < 5; i++) times.push((await renderChart({ ...state, focus: 'eventual' }, 'eventual')).ms);
     console.log(`METRIC map render, 60-node chart: ${times.join(', ')} ms (median ${[...times].sort((a, b) => a - b)[2]} ms)`);

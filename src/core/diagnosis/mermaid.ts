@@ -27,7 +27,14 @@ const ICON: Partial<Record<NodeState, string>> = { ok: '🟢 ', warning: '🟡 '
 /** A chart with its node states as a mermaid flowchart, one class per state; every label escaped. */
 export function chartToMermaid(chart: Chart, states: Record<string, NodeStatus>): string {
   const lines = ['flowchart TD'];
-  for (const node of chart.nodes) lines.push(`  ${node.id}${shape(node, label(node, states[node.id]))}`);
+  const grouped = new Set(chart.groups?.flatMap((g) => g.nodes));
+  const nodeLine = (node: ChartNode, indent: string) => `${indent}${node.id}${shape(node, label(node, states[node.id]))}`;
+  for (const node of chart.nodes) if (!grouped.has(node.id)) lines.push(nodeLine(node, '  '));
+  for (const group of chart.groups ?? []) {
+    lines.push(`  subgraph ${group.id} ["${mermaidText(group.title)}"]`);
+    for (const node of chart.nodes) if (group.nodes.includes(node.id)) lines.push(nodeLine(node, '    '));
+    lines.push('  end', `  style ${group.id} fill:transparent,stroke:#9e9e9e`);
+  }
   for (const [from, to] of chart.edges) lines.push(`  ${from} --> ${to}`);
   for (const [state, style] of Object.entries(CLASSES)) lines.push(`  classDef ${cssName(state as NodeState)} ${style}`);
   const byState = new Map<NodeState, string[]>();
