@@ -74,11 +74,13 @@ export class PgSession implements SqlSession {
 
   private async begin(options: TransactionOptions): Promise<void> {
     const ms = (n: number) => `'${Math.max(0, Math.round(n))}ms'`;
-    // The idle timeout frees the server if this process dies between statements.
+    // The idle timeout frees the server if this process dies between statements. Dates and times are
+    // written the same way on every server (UTC, ISO), so values from two servers compare as text.
     await this.client.query(
       `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs)};` +
         ` SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs)};` +
-        ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)}`,
+        ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)};` +
+        ` SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
     );
   }
 

@@ -154,6 +154,25 @@ describe('running SQL on a real primary', () => {
 });
 
 describe('running a cell on several connections', () => {
+  it('writes times the same way on servers set to different time zones, so they compare', async () => {
+    const pool = newPool();
+    const replica = cluster.replicas[0]!;
+    await replica.query("ALTER SYSTEM SET TimeZone = 'Asia/Tokyo'");
+    await replica.query("ALTER SYSTEM SET DateStyle = 'SQL, DMY'");
+    await replica.query('SELECT pg_reload_conf()');
+    try {
+      const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')], replicas: [connectionTo(replica, 'tokyo')] });
+      const run = await runCell("-- @on all\nSELECT timestamptz '2026-11-25 10:00:00+00' AS at, date '2026-11-25' AS d", bindings, pool);
+      expect(run.payload.comparison).toMatchObject({ agree: true });
+      expect(run.payload.results.map((r) => r.statements?.[0]?.rows[0])).toEqual([['2026-11-25 10:00:00+00', '2026-11-25'], ['2026-11-25 10:00:00+00', '2026-11-25']]);
+    } finally {
+      await replica.query('ALTER SYSTEM RESET TimeZone');
+      await replica.query('ALTER SYSTEM RESET DateStyle');
+      await replica.query('SELECT pg_reload_conf()');
+      await pool.closeAll();
+    }
+  });
+
   it('runs concurrently on all and marks the rows that differ', async () => {
     const pool = newPool();
     const [r1, r2] = cluster.replicas as [typeof cluster.primary, typeof cluster.primary];

@@ -285,17 +285,42 @@ describe('table-drift', () => {
   it('names the keys missing, extra and different between two servers, across chunk boundaries', async () => {
     const load = `CREATE TABLE accounts (id bigint PRIMARY KEY, owner text, balance numeric(12,2));
       INSERT INTO accounts SELECT g, 'owner ' || g, g * 1.25 FROM generate_series(1, 12000) g;
-      CREATE TABLE tags (name text PRIMARY KEY, n int); INSERT INTO tags VALUES ('a', 1), ('B', 2), ('é', 3), ('z', 4);`;
+      CREATE TABLE tags (name text PRIMARY KEY, n int); INSERT INTO tags VALUES ('a', 1), ('B', 2), ('é', 3), ('z', 4), ('\uFF5E', 5), ('😀', 6), ('😀x', 7), ('a"b\\c', 8);`;
     await Promise.all([cluster.primary.query(load), other.query(load)]);
     const cell = 'table-drift table=accounts key=id source=primary target=customers';
     expect((await probe(cell))[0]).toMatchObject({ severity: 'ok', metrics: { keysCompared: 12000 } });
     await other.query(`DELETE FROM accounts WHERE id IN (1, 5000, 5001, 12000); UPDATE accounts SET balance = 0 WHERE id IN (7, 10001);
-      INSERT INTO accounts VALUES (20000, 'intruder', 1); UPDATE tags SET n = 30 WHERE name = 'é'; DELETE FROM tags WHERE name = 'B';`);
+      INSERT INTO accounts VALUES (20000, 'intruder', 1); UPDATE tags SET n = 30 WHERE name IN ('é', 'a"b\\c'); DELETE FROM tags WHERE name = 'B';`);
     const [f] = await probe(cell);
     expect(f).toMatchObject({ severity: 'critical', metrics: { missing: 4, extra: 1, different: 2 } });
-    expect(f?.evidence).toEqual({ missing: ['1', '5000', '5001', '12000'], extra: ['20000'], different: ['7', '10001'] });
+    expect(f?.evidence).toEqual({ missing: ['1', '5000', '5001', '12000'], extra: ['20000'], different: ['7', '10001'], inFlight: [] });
+    expect(f?.metrics.recheck).toBe('independent');
+    // Text keys merge in the server's byte order: U+FF5E sorts before an emoji there, not in UTF-16.
     const [tags] = await probe('table-drift table=tags key=name source=primary target=customers');
-    expect(tags?.evidence).toEqual({ missing: ['B'], extra: [], different: ['é'] });
+    expect(tags?.evidence).toEqual({ missing: ['B'], extra: [], different: ['a"b\\c', 'é'], inFlight: [] });
+    expect(tags?.metrics).toMatchObject({ keysCompared: 8 });
+  });
+
+  it('tells rows in flight to a replica from drift: they converge once it has replayed', async () => {
+    const replica = cluster.replicas[1]!;
+    await cluster.primary.query('CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, g FROM generate_series(1, 200) g');
+    await waitForReplay(cluster);
+    await replica.query('SELECT pg_wal_replay_pause()');
+    try {
+      await cluster.primary.query('UPDATE ledger SET amount = 0 WHERE id IN (3, 4); DELETE FROM ledger WHERE id = 150; INSERT INTO ledger VALUES (500, 5)');
+      // The replica does not replay in time: the differences stand, and the finding says why they may.
+      const [stuck] = await probe('table-drift table=ledger key=id source=primary target=replica2 settle=300ms');
+      expect(stuck).toMatchObject({ severity: 'critical', metrics: { missing: 1, extra: 1, different: 2, inFlight: 0, recheck: 'behind' } });
+      expect(stuck?.summary).toMatch(/had not replayed/);
+      // Replay resumes while the probe waits: every difference converges.
+      const resume = sleep(1500).then(() => replica.query('SELECT pg_wal_replay_resume()'));
+      const [settled] = await probe('table-drift table=ledger key=id source=primary target=replica2 settle=20s');
+      await resume;
+      expect(settled).toMatchObject({ severity: 'ok', metrics: { missing: 0, extra: 0, different: 0, inFlight: 4, recheck: 'caught-up' } });
+      expect(settled?.evidence).toMatchObject({ inFlight: ['500', '150', '3', '4'] });
+    } finally {
+      await replica.query('SELECT pg_wal_replay_resume()');
+    }
   });
 });
 
