@@ -162,6 +162,42 @@ describe('locks', () => {
   });
 });
 
+describe('cancel and timeouts', () => {
+  it('stops a probe when cancelled, removes its marker and leaves no query running', async () => {
+    const replica = cluster.replicas[1]!;
+    await replica.query('SELECT pg_wal_replay_pause()');
+    try {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 500);
+      // The marker cannot reach the paused replica: without the cancel the probe would wait its 30 s.
+      await executeProbeCell('replication-lag on=replicas marker=yes timeout=30s', { bindings: bindings(), defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: true, signal: controller.signal });
+      console.log(`replication-lag marker cancelled at 500 ms: returned after ${Date.now() - started} ms`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await cluster.primary.query('SELECT count(*)::int AS n FROM cnbook_lag_marker')).toEqual([{ n: 0 }]);
+      for (const server of [cluster.primary, ...cluster.replicas]) {
+        expect(await server.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND state = 'active'")).toEqual([{ n: 0 }]);
+      }
+    } finally {
+      await replica.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('gives up at the lock timeout and says unknown with the reason, never ok', async () => {
+    const holder = new Client({ connectionString: cluster.primary.url });
+    await holder.connect();
+    await holder.query('BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+    try {
+      const f = byTarget(await probe('row-counts tables=customers on=primary'));
+      expect(Object.values(f)).toHaveLength(1);
+      expect(Object.values(f)[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/lock timeout/) });
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+});
+
 describe('foreign-keys and orphans', () => {
   it('passes valid keys and relationships', async () => {
     expect((await probe('foreign-keys')).every((f) => f.severity === 'ok')).toBe(true);

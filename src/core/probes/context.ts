@@ -17,23 +17,31 @@ export interface ProbeContextOptions {
 
 /** Gives probes read-only queries with the run's timeouts, cancel and session pool. */
 export function createProbeContext(options: ProbeContextOptions): ProbeContext {
-  const run = async (target: Target, sql: string, values: unknown[], readOnly: boolean): Promise<Row[]> => {
-    const session = await options.pool.get(target.connection, options.signal);
+  const run = async (target: Target, sql: string, values: unknown[], readOnly: boolean, cancellable = true): Promise<Row[]> => {
+    const signal = cancellable ? options.signal : undefined;
+    const session = await options.pool.get(target.connection, signal);
     const outcome = await session.runTransaction([{ text: sql, values: values.map((v) => (v === null || v === undefined ? (v as null) : String(v))) as string[], offset: 0 }], {
       readOnly, statementTimeoutMs: options.statementTimeoutMs, lockTimeoutMs: options.lockTimeoutMs,
-      maxRowsStored: 10_000, batchSize: 1000, ...(options.signal ? { signal: options.signal } : {}),
+      maxRowsStored: 10_000, batchSize: 1000, ...(signal ? { signal } : {}),
     });
     const result = outcome.statements[0];
     if (!result) return [];
     return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i] ?? null])));
   };
+  const checkWrite = (target: Target) => {
+    if (!options.writesPermitted) throw new SqlError({ kind: 'refused', message: 'this probe writes (a marker) and writes are not permitted for this run' });
+    if (!target.connection.allowWrites) throw new SqlError({ kind: 'refused', message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)` });
+  };
   return {
     targets: (names) => resolveTargets(names, options.bindings, options.defaultRole),
     query: (target, sql, values = []) => run(target, sql, values, true),
     write: (target, sql, values = []) => {
-      if (!options.writesPermitted) throw new SqlError({ kind: 'refused', message: 'this probe writes (a marker) and writes are not permitted for this run' });
-      if (!target.connection.allowWrites) throw new SqlError({ kind: 'refused', message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)` });
+      checkWrite(target);
       return run(target, sql, values, false);
+    },
+    cleanup: (target, sql, values = []) => {
+      checkWrite(target);
+      return run(target, sql, values, false, false);
     },
     writesPermitted: options.writesPermitted,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -22,6 +22,8 @@ export interface ProbeContext {
   query(target: Target, sql: string, values?: unknown[]): Promise<Row[]>;
   /** For opt-in probes that must write (a marker row); refused unless writes are permitted. */
   write(target: Target, sql: string, values?: unknown[]): Promise<Row[]>;
+  /** Removes what a probe wrote: runs even after cancel (with the run's timeouts), so nothing is left behind. */
+  cleanup(target: Target, sql: string, values?: unknown[]): Promise<Row[]>;
   readonly writesPermitted: boolean;
   readonly signal?: AbortSignal;
   /** Wall clock in epoch milliseconds with sub-millisecond resolution. */

@@ -133,7 +133,7 @@ async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[],
       }
     });
   } finally {
-    await ctx.write(primary, 'DELETE FROM cnbook_lag_marker WHERE id = $1', [id]);
+    await ctx.cleanup(primary, 'DELETE FROM cnbook_lag_marker WHERE id = $1', [id]);
   }
   return results;
 }

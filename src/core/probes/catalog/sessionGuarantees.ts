@@ -40,7 +40,7 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
     } catch (error) {
       return [unknownBecause('session-guarantees', label, error)];
     } finally {
-      await ctx.write(primary, `DELETE FROM ${TABLE} WHERE run = $1`, [run]).catch(() => undefined);
+      await ctx.cleanup(primary, `DELETE FROM ${TABLE} WHERE run = $1`, [run]).catch(() => undefined);
     }
   },
 };
