@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { allCharts, buildMapState, diagnose, runbookSteps, type Diagnosis, type HostInfo, type MapState, type RunbookStep } from '../core/diagnosis';
+import { allCharts, bearsOn, buildMapState, diagnose, runbookSteps, type Diagnosis, type HostInfo, type MapState, type RunbookStep } from '../core/diagnosis';
 import type { Finding } from '../core/probes/types';
 import type { ConnectionManager } from './connectionManager';
 
@@ -49,8 +49,8 @@ export class DiagnosisTracker implements vscode.Disposable {
   /** The cell whose findings decided a node, so a click on the map can take the user there. */
   cellFor(notebook: vscode.NotebookDocument, chartId: string, nodeId: string): number | undefined {
     const node = allCharts(this.hosts()).find((c) => c.id === chartId)?.nodes.find((n) => n.id === nodeId);
-    if (!node?.probes) return undefined;
-    return this.findings(notebook).find(({ finding }) => node.probes?.includes(finding.probe) && (!node.connection || finding.target.startsWith(node.connection)))?.cell;
+    if (!node) return undefined;
+    return this.findings(notebook).find(({ finding }) => bearsOn(node, finding))?.cell;
   }
 
   private hosts(): HostInfo[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartToMermaid, diagnose, eventualChart, mermaidText, runbookSteps } from '../../src/core/diagnosis';
+import { bearsOn, chartToMermaid, diagnose, eventualChart, mermaidText, runbookSteps } from '../../src/core/diagnosis';
 import type { Finding } from '../../src/core/probes/types';
 
 const f = (probe: string, target: string, severity: Finding['severity'], summary = `${probe} ${severity}`, metrics: Finding['metrics'] = {}): Finding => ({ probe, target, severity, summary, metrics });
@@ -37,6 +37,16 @@ describe('diagnosis', () => {
     expect(d.charts.eventual.Host0?.state).toBe('visited');
     expect(d.charts.eventual.Restore?.state).toBe('current');
     expect(d.charts.overall.Eventual?.state).toBe('critical');
+  });
+
+  it('tells host db-replica-1 from db-replica-10', () => {
+    const many = [...hosts, ...Array.from({ length: 8 }, (_, i) => ({ connection: `db-replica-${i + 3}`, role: 'replicas' }))];
+    const eventual = eventualChart(many);
+    const host1 = eventual.nodes.find((n) => n.connection === 'db-replica-1')!;
+    expect(bearsOn(host1, f('replication-lag', 'db-replica-10', 'critical'))).toBe(false);
+    expect(bearsOn(host1, f('replication-lag', 'db-replica-1', 'critical'))).toBe(true);
+    expect(bearsOn(host1, f('topology', 'db-replica-1/timeline', 'warning'))).toBe(true);
+    expect(diagnose({ findings: [f('replication-lag', 'db-replica-10', 'critical')], hosts: many, now }).charts.eventual.Host1?.state).toBe('visited');
   });
 
   it('times escalation from the incident opening, with handles from settings only', () => {

@@ -46,8 +46,14 @@ function chartStates(chart: Chart, findings: Finding[]): Record<string, NodeStat
   return Object.fromEntries(chart.nodes.map((node) => [node.id, nodeStatus(node, findings)]));
 }
 
+/** Whether a finding decides a node: one of its probes, and for a host node that host (or a part of it, `host/...`). */
+export function bearsOn(node: ChartNode, finding: Finding): boolean {
+  if (!node.probes?.includes(finding.probe)) return false;
+  return !node.connection || finding.target === node.connection || finding.target.startsWith(`${node.connection}/`);
+}
+
 function nodeStatus(node: ChartNode, findings: Finding[]): NodeStatus {
-  const relevant = findings.filter((f) => node.probes?.includes(f.probe) && (!node.connection || f.target === node.connection || f.target.startsWith(`${node.connection}/`)));
+  const relevant = findings.filter((f) => bearsOn(node, f));
   if (relevant.length === 0) return { state: 'not-visited', values: [], findings: [] };
   const severity: Severity = worst(relevant.map((f) => f.severity));
   const state = severity === 'unknown' ? 'visited' : severity;
