@@ -338,19 +338,20 @@ describe('table-drift', () => {
   });
 
   it('tells rows in flight to a replica from drift: they converge once it has replayed', async () => {
-    const replica = cluster.replicas[1]!;
+    // replica2 was promoted by the topology test: replica1 is still a standby.
+    const replica = cluster.replicas[0]!;
     await cluster.primary.query('CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, g FROM generate_series(1, 200) g');
     await waitForReplay(cluster);
     await replica.query('SELECT pg_wal_replay_pause()');
     try {
       await cluster.primary.query('UPDATE ledger SET amount = 0 WHERE id IN (3, 4); DELETE FROM ledger WHERE id = 150; INSERT INTO ledger VALUES (500, 5)');
       // The replica does not replay in time: the differences stand, and the finding says why they may.
-      const [stuck] = await probe('table-drift table=ledger key=id source=primary target=replica2 settle=300ms');
+      const [stuck] = await probe('table-drift table=ledger key=id source=primary target=replica1 settle=300ms');
       expect(stuck).toMatchObject({ severity: 'critical', metrics: { missing: 1, extra: 1, different: 2, inFlight: 0, recheck: 'behind' } });
       expect(stuck?.summary).toMatch(/had not replayed/);
       // Replay resumes while the probe waits: every difference converges.
       const resume = sleep(1500).then(() => replica.query('SELECT pg_wal_replay_resume()'));
-      const [settled] = await probe('table-drift table=ledger key=id source=primary target=replica2 settle=20s');
+      const [settled] = await probe('table-drift table=ledger key=id source=primary target=replica1 settle=20s');
       await resume;
       expect(settled).toMatchObject({ severity: 'ok', metrics: { missing: 0, extra: 0, different: 0, inFlight: 4, recheck: 'caught-up' } });
       expect(settled?.evidence).toMatchObject({ inFlight: ['500', '150', '3', '4'] });
