@@ -88,7 +88,7 @@ describe('the result table in a real browser', () => {
       expect(await page.locator('#out .cnbook-compare').getAttribute('class')).toBe('cnbook-compare differ');
       expect(await page.locator('#out .cnbook-target header strong').allTextContents()).toEqual(['main', 'replica']);
       expect(await page.locator('#out .cnbook-target').nth(1).locator('header').textContent()).toMatch(/ · standby · /);
-      const marks = await page.locator('#out .cnbook-target').evaluateAll((boxes) => boxes.map((b) => [...b.querySelectorAll('tbody tr')].map((tr) => tr.className)));
+      const marks = await page.locator('#out .cnbook-target').evaluateAll((boxes) => boxes.map((b) => Array.from(b.querySelectorAll('tbody tr'), (tr) => tr.className)));
       expect(marks).toEqual([['', 'differs'], ['', 'differs']]);
     } finally {
       await replica!.query('SELECT pg_wal_replay_resume()');
