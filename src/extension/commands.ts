@@ -53,13 +53,16 @@ async function pickConnection(connections: ConnectionManager, title: string): Pr
   return names.length === 0 ? undefined : vscode.window.showQuickPick(names, { title });
 }
 
-async function testConnection(connections: ConnectionManager, name?: string): Promise<void> {
+/** What Test Connection found; returned to callers of the command too (tests, other extensions). */
+export type ConnectionTest = { connection: string; ok: true; serverVersion: string; inRecovery: boolean; ms: number } | { connection: string; ok: false; message: string };
+
+async function testConnection(connections: ConnectionManager, name?: string): Promise<ConnectionTest | undefined> {
   const chosen = name ?? (await pickConnection(connections, 'Test which connection?'));
-  if (!chosen) return;
-  const connection = connections.resolve(chosen);
+  if (!chosen) return undefined;
   const started = Date.now();
   const poolKey = `test-connection:${chosen}`;
   try {
+    const connection = connections.resolve(chosen);
     const session = await connections.poolFor(poolKey).get(connection);
     const outcome = await session.runTransaction([{ text: 'SELECT 1', values: [], offset: 0 }], {
       readOnly: true, statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxRowsStored: 1, batchSize: 1,
@@ -67,8 +70,11 @@ async function testConnection(connections: ConnectionManager, name?: string): Pr
     const ms = Date.now() - started;
     const role = outcome.server.inRecovery ? 'standby (in recovery)' : 'primary (not in recovery)';
     void vscode.window.showInformationMessage(`${chosen}: PostgreSQL ${outcome.server.serverVersion}, ${role}, ${ms} ms to connect and query.`);
+    return { connection: chosen, ok: true, serverVersion: outcome.server.serverVersion, inRecovery: outcome.server.inRecovery, ms };
   } catch (error) {
-    void vscode.window.showErrorMessage(`${chosen}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    void vscode.window.showErrorMessage(`${chosen}: ${message}`);
+    return { connection: chosen, ok: false, message };
   } finally {
     await connections.closePool(poolKey);
   }

@@ -64,6 +64,8 @@ function userSettings(cluster: PgCluster): Record<string, unknown> {
     'cnbook.connections': {
       'test-primary': { url: `${cluster.primary.url}?sslmode=disable`, allowWrites: true, label: 'test primary' },
       'test-replica': { host: '127.0.0.1', port: replica.port, user: 'postgres', database: 'postgres', sslmode: 'disable' },
+      // Nothing listens on port 1: Test Connection must say so.
+      'test-down': { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', sslmode: 'disable' },
     },
     'cnbook.profiles': { test: { primary: 'test-primary', replicas: ['test-replica'] } },
     'cnbook.activeProfile': 'test',

@@ -19,6 +19,20 @@ export function registerNotebookTests(): void {
       assert.equal(editor.notebook.cellCount, 8);
     });
 
+    it('tests a connection: version, recovery and round trip, or what went wrong', async () => {
+      const replica = await vscode.commands.executeCommand<{ ok: boolean; serverVersion?: string; inRecovery?: boolean; ms?: number }>('cnbook.testConnection', 'test-replica');
+      assert.equal(replica?.ok, true, JSON.stringify(replica));
+      assert.match(replica?.serverVersion ?? '', /^15\./);
+      assert.equal(replica?.inRecovery, true);
+      console.log(`METRIC test connection round trip ${replica?.ms} ms`);
+      const down = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('cnbook.testConnection', 'test-down');
+      assert.equal(down?.ok, false);
+      assert.match(down?.message ?? '', /test-down.*(refused|could not connect)|(refused|could not connect).*test-down/i, down?.message);
+      const unknown = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('cnbook.testConnection', 'no-such-connection');
+      assert.equal(unknown?.ok, false);
+      assert.match(unknown?.message ?? '', /no-such-connection/);
+    });
+
     it('runs a SQL cell and shows the rows, with provenance', async () => {
       const cell = await runCell(editor, 1);
       assert.equal(cell.executionSummary?.success, true, JSON.stringify(cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data)))));
