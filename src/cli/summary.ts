@@ -1,3 +1,4 @@
+import type { Finding } from '../core/probes/types';
 import type { CellReport } from '../core/run/runbook';
 
 export interface RunSummary {
@@ -6,7 +7,7 @@ export interface RunSummary {
   startedAt: string;
   finishedAt: string;
   cells: CellReport[];
-  findings: unknown[];
+  findings: Finding[];
   diagnosis: unknown | null;
 }
 
@@ -30,7 +31,7 @@ export function formatSummary(summary: RunSummary): string {
 /** 0 all ok, 1 warnings, 2 critical findings, 3 could not run (bad input, connection failure, failed cell). */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.cells.some((c) => c.status !== 'ok')) return 3;
-  const severities = summary.findings.map((f) => (f as { severity?: string }).severity);
+  const severities = summary.findings.map((f) => f.severity);
   if (severities.includes('critical')) return 2;
   if (severities.includes('warning') || severities.includes('unknown')) return 1;
   return 0;
