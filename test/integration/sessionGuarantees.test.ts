@@ -46,6 +46,7 @@ describe('session-guarantees', () => {
       const rr = await probe('round-robin');
       // Round robin over a live and a paused replica: about half the reads are stale, and a read after a
       // fresh one can go back in time.
+      console.log(`session-guarantees round-robin over a live and a paused replica: read-your-writes stale rate ${String(rr['read-your-writes']?.metrics.staleRate)}, worst staleness ${String(rr['read-your-writes']?.metrics.worstStalenessMs)} ms; monotonic-reads ${rr['monotonic-reads']?.summary}`);
       expect(rr['read-your-writes']).toMatchObject({ severity: 'critical' });
       expect(Number(rr['read-your-writes']?.metrics.staleRate)).toBeGreaterThanOrEqual(0.4);
       expect(Number(rr['read-your-writes']?.metrics.worstStalenessMs)).toBeGreaterThanOrEqual(300);
