@@ -9,7 +9,7 @@ export function compareDecimals(x: string, y: string): number {
   const [sy, ay] = split(y);
   if (sx !== sy) return isZero(ax) && isZero(ay) ? 0 : sx < sy ? -1 : 1;
   const magnitude = compareMagnitudes(ax, ay);
-  return sx < 0 ? -magnitude : magnitude;
+  return sx < 0 && magnitude !== 0 ? -magnitude : magnitude;
 }
 
 function split(text: string): [number, string] {
