@@ -88,7 +88,24 @@ function logLine(type: string, args: unknown[], verbose: boolean): void {
   console.log(text);
 }
 
-/** The suite asks for a screenshot by writing `shot-NAME` in the signal folder and waits for `shot-NAME.done`. */
+/**
+ * The suite asks for a screenshot by writing `shot-NAME` in the signal folder, or for a click inside a webview
+ * by writing `click-NAME` holding a CSS selector, and waits for `NAME.done` (a failed click writes its reason there).
+ */
+/** Webviews live in nested iframes: clicks the first element that matches in any frame of the page. */
+async function clickInFrames(page: Page, selector: string): Promise<string> {
+  for (const frame of page.frames()) {
+    const element = await frame.$(selector).catch(() => null);
+    if (element) {
+      // A DOM click event, not a mouse click: Playwright cannot scroll an SVG node of a nested webview
+      // iframe into view, and what is tested is the webview's handler and the extension's answer to it.
+      await element.dispatchEvent('click');
+      return 'clicked';
+    }
+  }
+  return `no element matches ${selector} in any frame`;
+}
+
 function serveScreenshots(page: Page, options: SessionOptions): () => void {
   const dir = options.fixture.signalDir;
   fs.mkdirSync(options.screenshotsDir, { recursive: true });
@@ -101,6 +118,11 @@ function serveScreenshots(page: Page, options: SessionOptions): () => void {
         const name = file.slice('shot-'.length);
         await page.screenshot({ path: path.join(options.screenshotsDir, `${name}.png`) });
         fs.renameSync(path.join(dir, file), path.join(dir, `${file}.done`));
+      }
+      for (const file of fs.readdirSync(dir).filter((f) => f.startsWith('click-') && !f.endsWith('.done'))) {
+        const outcome = await clickInFrames(page, fs.readFileSync(path.join(dir, file), 'utf8'));
+        fs.writeFileSync(path.join(dir, `${file}.done`), outcome);
+        fs.rmSync(path.join(dir, file));
       }
     } finally {
       busy = false;

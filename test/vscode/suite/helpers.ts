@@ -58,6 +58,21 @@ async function query(url: string | undefined, sql: string, params: unknown[]): P
   }
 }
 
+/**
+ * Asks the launcher (outside VS Code, driving the browser) to click an element inside a webview. Only the
+ * headless launcher can; under @vscode/test-electron this returns false.
+ */
+export async function clickInWebview(name: string, selector: string): Promise<boolean> {
+  const dir = process.env.CNBOOK_TEST_SIGNAL_DIR;
+  if (!dir) return false;
+  fs.writeFileSync(path.join(dir, `click-${name}`), selector);
+  const done = path.join(dir, `click-${name}.done`);
+  await waitFor(() => fs.existsSync(done), 20_000, `click on ${selector}`);
+  const outcome = fs.readFileSync(done, 'utf8');
+  if (outcome !== 'clicked') throw new Error(outcome);
+  return true;
+}
+
 /** Asks the launcher (outside VS Code) for a screenshot of the browser page, and waits for it. */
 export async function screenshot(name: string): Promise<void> {
   const dir = process.env.CNBOOK_TEST_SIGNAL_DIR;

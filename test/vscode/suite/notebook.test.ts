@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, openRunbook, outputJson, primaryQuery, replicaQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
+import { clickInWebview, EXTENSION_ID, openRunbook, outputJson, primaryQuery, replicaQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
 
 export function registerNotebookTests(): void {
   describe('cnbook in a real VS Code', () => {
@@ -137,6 +137,18 @@ export function registerNotebookTests(): void {
         assert.deepEqual(render.nodeClasses.Config, ['cn-warning']);
         await new Promise((r) => setTimeout(r, 500));
         await screenshot('investigation-map-in-vscode');
+        // Clicks in the map take the user to the runbook: the next-step link, then the lagging host's node.
+        const selected = () => vscode.window.activeNotebookEditor?.selections[0]?.start;
+        editor.selections = [new vscode.NotebookRange(0, 1)];
+        if (await clickInWebview('next-cell', '#next-cell')) {
+          await waitFor(() => selected() === 7, 10_000, 'the next-step link to select cell 8');
+          editor.selections = [new vscode.NotebookRange(0, 1)];
+          assert.equal(selected(), 0);
+          // Focus moving to the notebook re-renders the map; mermaid's scratch copy has no handlers.
+          await new Promise((r) => setTimeout(r, 1500));
+          await clickInWebview('host-node', '#chart g.node[id*="flowchart-Host1-"]');
+          await waitFor(() => selected() === 7, 10_000, 'a click on the replica node to select the probe cell');
+        }
       } finally {
         await replicaQuery('SELECT pg_wal_replay_resume()');
       }
