@@ -66,8 +66,9 @@ describe('replication-lag', () => {
       expect(f.replica1?.severity).toBe('ok');
       expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true } });
       expect(Number(f.replica2?.metrics.bytesBehind)).toBeGreaterThan(0);
-      // The estimate is a lower bound (short by the standby's reply delay); the upper bound is above the truth.
-      expect(Number(f.replica2?.metrics.lagSeconds)).toBeGreaterThanOrEqual(0.8 - 0.3);
+      // The estimate is a lower bound, short by the time WAL took to reach the standby: up to wal_writer_delay
+      // (200 ms) here, where the test cluster commits asynchronously. The upper bound is above the truth.
+      expect(Number(f.replica2?.metrics.lagSeconds)).toBeGreaterThanOrEqual(0.8 - 0.45);
       expect(Number(f.replica2?.metrics.lagSeconds)).toBeLessThanOrEqual(truth);
       expect(Number(f.replica2?.metrics.lagUpperBoundSeconds)).toBeGreaterThanOrEqual(0.8);
     } finally {
@@ -89,7 +90,7 @@ describe('replication-lag', () => {
       const upper = Number(f.replica2?.metrics.lagUpperBoundSeconds);
       console.log(`replication-lag without marker after 3 s idle: true lag ${low.toFixed(3)}–${high.toFixed(3)} s, estimated ${lag.toFixed(3)} s, upper bound ${upper.toFixed(3)} s`);
       expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, lagMethod: 'wal-sender' } });
-      expect(lag).toBeGreaterThanOrEqual(low - 0.3);
+      expect(lag).toBeGreaterThanOrEqual(low - 0.45);
       expect(lag).toBeLessThanOrEqual(high);
       expect(upper).toBeGreaterThanOrEqual(3.5);
     } finally {
