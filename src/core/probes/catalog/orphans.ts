@@ -1,7 +1,7 @@
 import type { ColumnRef, Finding, ProbeContext, ProbeDefinition } from '../types';
 import type { Target } from '../../sql/targets';
 import { unknownBecause } from '../context';
-import { quoteQualified } from './sqlNames';
+import { quoteQualified, textArrayLiteral } from './sqlNames';
 
 const CROSS_BATCH = 5000;
 
@@ -50,15 +50,12 @@ async function acrossConnections(ctx: ProbeContext, childTarget: Target, parentT
   for (let i = 0; i < Math.min(keys.length, maxKeys); i += CROSS_BATCH) {
     const batch = keys.slice(i, i + CROSS_BATCH);
     const found = new Set((await ctx.query(parentTarget, `SELECT ${quoteQualified(parent.column)}::text AS k FROM ${quoteQualified(parent.table)}
-      WHERE ${quoteQualified(parent.column)}::text = ANY($1::text[])`, [toArrayLiteral(batch)])).map((r) => r.k));
+      WHERE ${quoteQualified(parent.column)}::text = ANY($1::text[])`, [textArrayLiteral(batch)])).map((r) => r.k));
     missing.push(...batch.filter((k) => !found.has(k)));
   }
   return { keys: missing, count: missing.length, partial };
 }
 
-function toArrayLiteral(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
 
 function finding(name: string, childTarget: Target, parentTarget: Target, orphans: { keys: string[]; count: number; partial: boolean }, sample: number): Finding {
   const where = childTarget.connection.name === parentTarget.connection.name ? childTarget.connection.name : `${childTarget.connection.name} → ${parentTarget.connection.name}`;

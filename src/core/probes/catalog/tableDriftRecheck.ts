@@ -1,6 +1,6 @@
 import type { ProbeContext, Row } from '../types';
 import type { Target } from '../../sql/targets';
-import { quoteQualified } from './sqlNames';
+import { quoteQualified, textArrayLiteral } from './sqlNames';
 import type { Drift } from './tableDriftScan';
 
 export interface Recheck {
@@ -60,11 +60,6 @@ async function waitForReplay(ctx: ProbeContext, source: Target, target: Target, 
 /** Row hashes of the given keys, by key text. */
 async function rowsByKey(ctx: ProbeContext, side: Target, drift: Drift, keys: string[]): Promise<Map<string, string | null>> {
   const key = quoteQualified(drift.key);
-  const rows: Row[] = await ctx.query(side, `SELECT ${key}::text AS k, md5(t::text) AS h FROM ${quoteQualified(drift.table)} t WHERE ${key} = ANY($1::${drift.keyType}[])`, [arrayLiteral(keys)]);
+  const rows: Row[] = await ctx.query(side, `SELECT ${key}::text AS k, md5(t::text) AS h FROM ${quoteQualified(drift.table)} t WHERE ${key} = ANY($1::${drift.keyType}[])`, [textArrayLiteral(keys)]);
   return new Map(rows.map((row) => [row.k ?? '', row.h ?? null]));
-}
-
-/** A PostgreSQL array literal of text elements, each quoted: parameters travel as text. */
-function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
