@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { allCharts, bearsOn, buildMapState, diagnose, runbookSteps, type Diagnosis, type HostInfo, type MapState, type RunbookStep } from '../core/diagnosis';
+import { FINDINGS_MIME } from '../core/format/model';
+import { readFindingsOutput } from '../core/probes/render';
 import type { Finding } from '../core/probes/types';
 import type { ConnectionManager } from './connectionManager';
-
-const FINDINGS_MIME = 'application/vnd.cnbook.findings+json';
 
 /** Re-diagnoses a runbook whenever a cell's outputs change, from the findings saved in those outputs. */
 export class DiagnosisTracker implements vscode.Disposable {
@@ -20,7 +20,7 @@ export class DiagnosisTracker implements vscode.Disposable {
   findings(notebook: vscode.NotebookDocument): { finding: Finding; cell: number }[] {
     return notebook.getCells().flatMap((cell) => cell.outputs.flatMap((o) => o.items)
       .filter((item) => item.mime === FINDINGS_MIME)
-      .flatMap((item) => storedFindings(item.data).map((finding) => ({ finding, cell: cell.index }))));
+      .flatMap((item) => readFindingsOutput(new TextDecoder().decode(item.data)).map((finding) => ({ finding, cell: cell.index }))));
   }
 
   private steps(notebook: vscode.NotebookDocument): RunbookStep[] {
@@ -64,19 +64,4 @@ export class DiagnosisTracker implements vscode.Disposable {
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-/** Findings saved in a cell's output; a hand-edited output that no longer parses holds none. */
-function storedFindings(data: Uint8Array): Finding[] {
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(data)) as { findings?: unknown };
-    return Array.isArray(parsed.findings) ? parsed.findings.filter(isFinding) : [];
-  } catch {
-    return [];
-  }
-}
-
-function isFinding(value: unknown): value is Finding {
-  const f = value as Partial<Finding> | null;
-  return typeof f === 'object' && f !== null && typeof f.probe === 'string' && typeof f.target === 'string' && typeof f.severity === 'string' && typeof f.summary === 'string' && typeof f.metrics === 'object' && f.metrics !== null;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDirectives } from '../../src/core/probes/directive';
 import { checkProbeCell } from '../../src/core/probes/execute';
 import { expectationFindings } from '../../src/core/probes/expect';
-import { renderFindingsMarkdown } from '../../src/core/probes/render';
+import { findingsOutput, readFindingsOutput, renderFindingsMarkdown } from '../../src/core/probes/render';
 import type { TargetRun } from '../../src/core/sql/payload';
 
 describe('the cnprobe language', () => {
@@ -67,5 +67,20 @@ describe('SQL checks (-- @expect)', () => {
 
   it('renders findings with their severity, escaped', () => {
     expect(renderFindingsMarkdown([{ probe: 'x', target: '<r1>', severity: 'critical', summary: 'a|b', metrics: {} }])).toBe('- 🔴 **x** &lt;r1&gt;: a\\|b');
+  });
+});
+
+describe('findings stored in an output', () => {
+  const finding = { probe: 'topology', target: 'db1', severity: 'ok' as const, summary: 'primary', metrics: { writable: true } };
+
+  it('reads back what findingsOutput stored', () => {
+    const text = findingsOutput([finding]).items[0]?.text ?? '';
+    expect(readFindingsOutput(text)).toEqual([finding]);
+  });
+
+  it('drops what a hand edit broke instead of failing the map', () => {
+    expect(readFindingsOutput('{ not json')).toEqual([]);
+    expect(readFindingsOutput('{"findings": 3}')).toEqual([]);
+    expect(readFindingsOutput(JSON.stringify({ findings: [finding, { ...finding, severity: 'fine' }, { probe: 'x' }, null] }))).toEqual([finding]);
   });
 });

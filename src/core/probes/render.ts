@@ -19,3 +19,21 @@ export function findingsOutput(findings: Finding[]): CellOutput {
     ],
   };
 }
+
+const SEVERITIES = new Set(Object.keys(SEVERITY_ICON));
+
+/** The findings stored by findingsOutput, read back; an output edited by hand into nonsense holds none. */
+export function readFindingsOutput(text: string): Finding[] {
+  try {
+    const parsed = JSON.parse(text) as { findings?: unknown };
+    return Array.isArray(parsed.findings) ? parsed.findings.filter(isFinding) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isFinding(value: unknown): value is Finding {
+  const f = value as Partial<Finding> | null;
+  return typeof f === 'object' && f !== null && typeof f.probe === 'string' && typeof f.target === 'string'
+    && SEVERITIES.has(f.severity as string) && typeof f.summary === 'string' && typeof f.metrics === 'object' && f.metrics !== null;
+}
