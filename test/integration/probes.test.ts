@@ -89,7 +89,7 @@ describe('replication-lag', () => {
       const lag = Number(f.replica2?.metrics.lagSeconds);
       const upper = Number(f.replica2?.metrics.lagUpperBoundSeconds);
       console.log(`replication-lag without marker after 3 s idle: true lag ${low.toFixed(3)}–${high.toFixed(3)} s, estimated ${lag.toFixed(3)} s, upper bound ${upper.toFixed(3)} s`);
-      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, lagMethod: 'wal-sender' } });
+      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, lagMethod: 'wal-sender', senderState: 'streaming' } });
       expect(lag).toBeGreaterThanOrEqual(low - 0.45);
       expect(lag).toBeLessThanOrEqual(high);
       expect(upper).toBeGreaterThanOrEqual(3.5);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { senderOf } from '../../src/core/probes/catalog/replicationLag';
 import { parseDirectives } from '../../src/core/probes/directive';
 import { checkProbeCell } from '../../src/core/probes/execute';
 import { expectationFindings } from '../../src/core/probes/expect';
@@ -82,5 +83,26 @@ describe('findings stored in an output', () => {
     expect(readFindingsOutput('{ not json')).toEqual([]);
     expect(readFindingsOutput('{"findings": 3}')).toEqual([]);
     expect(readFindingsOutput(JSON.stringify({ findings: [finding, { ...finding, severity: 'fine' }, { probe: 'x' }, null] }))).toEqual([finding]);
+  });
+});
+
+describe('which WAL sender serves a standby', () => {
+  const senders = [
+    { application_name: 'east', replay_lsn: '0/3000060', state: 'streaming' },
+    { application_name: 'west', replay_lsn: '0/3000060', state: 'streaming' },
+    { application_name: 'walreceiver', replay_lsn: '0/2FFFF00', state: 'streaming' },
+  ];
+  const standby = (conninfo: string | null, cluster = '', replay = '0/3000060') => ({ receiver_conninfo: conninfo, cluster_name: cluster, replay_lsn: replay });
+
+  it('goes by the name the WAL receiver connects with, then by cluster_name', () => {
+    expect(senderOf(standby('user=postgres host=10.0.0.1 application_name=west'), senders)?.application_name).toBe('west');
+    expect(senderOf(standby("user=postgres application_name='east' port=5432"), senders)?.application_name).toBe('east');
+    expect(senderOf(standby(null, 'west'), senders)?.application_name).toBe('west');
+  });
+
+  it('falls back to the replay position, then to the only sender, else none', () => {
+    expect(senderOf(standby(null, '', '0/2FFFF00'), senders)?.application_name).toBe('walreceiver');
+    expect(senderOf(standby(null, '', '0/1'), senders)).toBeUndefined();
+    expect(senderOf(standby(null, '', '0/1'), senders.slice(0, 1))?.application_name).toBe('east');
   });
 });

@@ -5,7 +5,8 @@ import type { Target } from '../../sql/targets';
 
 const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
   pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
-  extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms`;
+  extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms,
+  (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name`;
 const PRIMARY_SQL = `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
   extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
@@ -53,7 +54,7 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
     const [s] = await ctx.query(replica, STANDBY_SQL);
     if (!s || s.in_recovery !== 't') return { probe: 'replication-lag', target: name, severity: 'critical', summary: 'not a standby: it is not in recovery (promoted, or not a replica)', metrics: { inRecovery: false } };
     const bytes = primaryLsn && s.replay_lsn ? await lsnDiff(ctx, replica, primaryLsn, s.replay_lsn) : null;
-    const sender = senders.find((r) => r.replay_lsn === s.replay_lsn) ?? (senders.length === 1 ? senders[0] : undefined);
+    const sender = senderOf(s, senders);
     const caughtUp = bytes !== null && bytes <= 0;
     const marker = markers.get(name);
     const behind = behindEstimate(s, sender);
@@ -103,6 +104,20 @@ function behindEstimate(standby: Row, sender: Row | undefined): { ms: number; me
   const tracked = sender?.replay_lag_now_ms === null || sender?.replay_lag_now_ms === undefined ? NaN : Number(sender.replay_lag_now_ms);
   if (Number.isFinite(tracked) && !(tracked > sinceCommit)) return { ms: Math.max(0, tracked), method: 'wal-sender' };
   return { ms: sinceCommit, method: 'last-replayed-commit' };
+}
+
+/**
+ * The primary's WAL sender row for this standby: by the name its WAL receiver gives (application_name in its
+ * connection string, else cluster_name) when that name is unique, else by replay position, else the only one.
+ */
+export function senderOf(standby: Row, senders: readonly Row[]): Row | undefined {
+  const named = /(?:^|\s)application_name=('(?:[^'\\]|\\.)*'|\S+)/.exec(standby.receiver_conninfo ?? '')?.[1]?.replace(/^'|'$/g, '');
+  const name = named || standby.cluster_name || '';
+  const byName = name ? senders.filter((r) => r.application_name === name) : [];
+  if (byName.length === 1) return byName[0];
+  const byPosition = senders.filter((r) => r.replay_lsn === standby.replay_lsn);
+  if (byPosition.length >= 1) return byPosition[0];
+  return senders.length === 1 ? senders[0] : undefined;
 }
 
 /** pg_stat_replication's lag columns are NULL while the standby is idle and caught up. */
