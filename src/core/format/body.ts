@@ -1,3 +1,4 @@
+import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
 import { parseMetadata } from './json';
 import { blankText, cellOpener, CellInfo, closesFence, Fence, isBlank, MARKDOWN_OPEN, OUTPUTS_CLOSE, OUTPUTS_OPEN_PREFIX, scanMarkdown } from './lines';
@@ -133,11 +134,7 @@ class BodyReader {
     if (data.execution) cell.execution = data.execution;
     const written = this.lines.slice(this.i, next);
     // Only a block the printer would not write the same way is kept: outputs can be megabytes.
-    if (!sameLines(written, outputsLines(cell.outputs ?? [], cell.execution))) layout.outputsText = written;
+    if (!deepEqual(written, outputsLines(cell.outputs ?? [], cell.execution))) layout.outputsText = written;
     this.i = next;
   }
-}
-
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((line, i) => line === b[i]);
 }

@@ -1,3 +1,4 @@
+import { escapeMarkdownInline } from '../util/escape';
 import { closesFence, Fence, fenceOpener, OUTPUTS_CLOSE } from './lines';
 import { CellOutput, ERROR_MIME } from './model';
 
@@ -23,8 +24,8 @@ function outputView(output: CellOutput): string[] {
     return ['', `${fence}text`, ...viewLines(plain), fence, ''];
   }
   const error = text(ERROR_MIME);
-  if (error !== undefined) return ['', `> **Error:** ${escapeMarkdown(errorMessage(error))}`, ''];
-  const mimes = output.items.map((item) => escapeMarkdown(item.mime)).join(', ');
+  if (error !== undefined) return ['', `> **Error:** ${escapeMarkdownInline(errorMessage(error))}`, ''];
+  const mimes = output.items.map((item) => escapeMarkdownInline(item.mime)).join(', ');
   return ['', mimes ? `*(output: ${mimes})*` : '*(empty output)*', ''];
 }
 
@@ -37,10 +38,6 @@ function longestBacktickRun(text: string): number {
   let longest = 0;
   for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
   return longest;
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>&#|~]/g, (ch) => `\\${ch}`).replace(/\r\n|\r|\n/g, ' ');
 }
 
 function errorMessage(json: string): string {

@@ -15,7 +15,7 @@ export function escapeHtml(text: string): string {
 export function escapeMarkdownInline(text: string): string {
   return escapeHtml(text)
     .replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)
-    .replace(/\r?\n/g, '↵ ');
+    .replace(/\r\n|\r|\n/g, '↵ ');
 }
 
 /** A value for a Markdown table cell, shortened for reading (the full value stays in the JSON). */
