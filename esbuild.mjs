@@ -6,24 +6,79 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 // pg optionally requires pg-native; we never use it.
-const node = { platform: 'node', format: 'cjs', target: 'node20', bundle: true, external: ['pg-native'], logLevel: 'warning' };
+const node = {
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  bundle: true,
+  external: ['pg-native'],
+  logLevel: 'warning',
+};
 const shipped = { sourcemap: !production, minify: production };
 
 const contexts = [
   // The only bundle that imports vscode.
-  { ...node, ...shipped, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'pg-native'] },
+  {
+    ...node,
+    ...shipped,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode', 'pg-native'],
+  },
   // Runs in the notebook's webview, so it is browser code.
-  { entryPoints: ['src/renderer/resultRenderer.ts'], outfile: 'dist/renderer.js', platform: 'browser', format: 'esm', target: 'es2022', bundle: true, minify: production, logLevel: 'warning' },
+  {
+    entryPoints: ['src/renderer/resultRenderer.ts'],
+    outfile: 'dist/renderer.js',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    bundle: true,
+    minify: production,
+    logLevel: 'warning',
+  },
   // The Investigation Map webview, with mermaid bundled: no remote content.
-  { entryPoints: ['src/webview/investigationMap.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', bundle: true, minify: true, logLevel: 'warning' },
-  { ...node, ...shipped, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: ['src/webview/investigationMap.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    bundle: true,
+    minify: true,
+    logLevel: 'warning',
+  },
+  {
+    ...node,
+    ...shipped,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  },
   // The README's first command and the benchmark; both reuse the tests' cluster helper.
   { ...node, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' },
   { ...node, entryPoints: ['bench/run.ts'], outfile: 'dist/bench.js' },
   // Test launchers, and the suite that runs inside VS Code's extension host.
-  { ...node, sourcemap: true, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test/suite/index.js', external: ['vscode', 'mocha', 'pg-native'] },
-  { ...node, sourcemap: true, entryPoints: ['test/vscode/launchHeadless.ts'], outfile: 'dist/test/launchHeadless.js', external: ['playwright-core', 'pg-native'] },
-  { ...node, sourcemap: true, entryPoints: ['test/vscode/launchElectron.ts'], outfile: 'dist/test/launchElectron.js', external: ['@vscode/test-electron', 'pg-native'] },
+  {
+    ...node,
+    sourcemap: true,
+    entryPoints: ['test/vscode/suite/index.ts'],
+    outfile: 'dist/test/suite/index.js',
+    external: ['vscode', 'mocha', 'pg-native'],
+  },
+  {
+    ...node,
+    sourcemap: true,
+    entryPoints: ['test/vscode/launchHeadless.ts'],
+    outfile: 'dist/test/launchHeadless.js',
+    external: ['playwright-core', 'pg-native'],
+  },
+  {
+    ...node,
+    sourcemap: true,
+    entryPoints: ['test/vscode/launchElectron.ts'],
+    outfile: 'dist/test/launchElectron.js',
+    external: ['@vscode/test-electron', 'pg-native'],
+  },
 ];
 
 for (const options of contexts) {

@@ -6,7 +6,10 @@ export default tseslint.config(
   {
     // Plain CommonJS helpers that run outside the bundle (preloads for measured processes).
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -19,16 +22,25 @@ export default tseslint.config(
     // so the layer boundary is a lint error, not a convention.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          { name: 'vscode', message: 'src/core must not import vscode; put the adapter in src/extension.' },
-          { name: 'pg', message: 'src/core must not import pg; talk to the database through SqlClient (src/core/sql).' },
-          { name: 'pg-cursor', message: 'src/core must not import pg-cursor; use a driver in src/drivers.' },
-        ],
-        patterns: [
-          { group: ['**/drivers/**', '**/extension/**', '**/cli/**'], message: 'src/core must not depend on outer layers.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'vscode', message: 'src/core must not import vscode; put the adapter in src/extension.' },
+            {
+              name: 'pg',
+              message: 'src/core must not import pg; talk to the database through SqlClient (src/core/sql).',
+            },
+            { name: 'pg-cursor', message: 'src/core must not import pg-cursor; use a driver in src/drivers.' },
+          ],
+          patterns: [
+            {
+              group: ['**/drivers/**', '**/extension/**', '**/cli/**'],
+              message: 'src/core must not depend on outer layers.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -12,13 +12,19 @@ const root = path.resolve(__dirname, '..');
 const ROWS = Number(process.env.CNBOOK_BENCH_ROWS ?? 1_000_000);
 const BIG = `SELECT g AS id, md5(g::text) AS payload, now() AS at FROM generate_series(1, ${ROWS}) g`;
 
-interface Measure { seconds: number; peakRssMb: number }
+interface Measure {
+  seconds: number;
+  peakRssMb: number;
+}
 
 function measure(args: string[], dir: string): Measure {
   const rssFile = path.join(dir, `rss-${Date.now()}`);
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ['--require', path.join(root, 'bench', 'maxrss.cjs'), ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, CNBOOK_BENCH_RSS_FILE: rssFile }, maxBuffer: 1 << 26,
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CNBOOK_BENCH_RSS_FILE: rssFile },
+    maxBuffer: 1 << 26,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}`);
@@ -36,9 +42,27 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-bench-'));
   try {
     const connections = path.join(dir, 'connections.json');
-    fs.writeFileSync(connections, JSON.stringify({ connections: { db: { url: server.url, sslmode: 'disable' } }, profiles: { bench: { primary: 'db' } } }));
+    fs.writeFileSync(
+      connections,
+      JSON.stringify({
+        connections: { db: { url: server.url, sslmode: 'disable' } },
+        profiles: { bench: { primary: 'db' } },
+      }),
+    );
     const cli = path.join(root, 'dist', 'cli.js');
-    const cnbook = (file: string) => [cli, 'run', file, '--connections', connections, '--profile', 'bench', '--out', `${file}.out`, '--max-rows', '1000'];
+    const cnbook = (file: string) => [
+      cli,
+      'run',
+      file,
+      '--connections',
+      connections,
+      '--profile',
+      'bench',
+      '--out',
+      `${file}.out`,
+      '--max-rows',
+      '1000',
+    ];
     const tiny = measure(cnbook(runbook(dir, 'tiny.cnbook', 'SELECT 1')), dir);
     const big = measure(cnbook(runbook(dir, 'big.cnbook', BIG)), dir);
     const naive = measure([path.join(root, 'bench', 'naiveQuery.cjs'), server.url, BIG], dir);
@@ -48,7 +72,10 @@ async function main(): Promise<void> {
       [`cnbook run, ${ROWS} rows, first 1000 kept`, big],
       [`pg client.query, ${ROWS} rows in memory (baseline)`, naive],
     ] as const;
-    for (const [label, m] of rows) console.log(`${label.padEnd(52)} ${m.seconds.toFixed(2).padStart(7)} s  peak RSS ${m.peakRssMb.toFixed(0).padStart(5)} MB`);
+    for (const [label, m] of rows)
+      console.log(
+        `${label.padEnd(52)} ${m.seconds.toFixed(2).padStart(7)} s  peak RSS ${m.peakRssMb.toFixed(0).padStart(5)} MB`,
+      );
     console.log(`\npeak RSS, ${ROWS} rows vs 1 row:             ${(big.peakRssMb / tiny.peakRssMb).toFixed(2)}x`);
     console.log(`peak RSS, cnbook vs unbounded client.query:    ${(big.peakRssMb / naive.peakRssMb).toFixed(2)}x`);
     console.log(`time, cnbook (cursor + sha256) vs client.query: ${(big.seconds / naive.seconds).toFixed(2)}x`);

@@ -34,25 +34,48 @@ async function main(): Promise<number> {
     await cluster.primary.query("UPDATE orders SET status = 'refunded' WHERE id IN (999, 1000)");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-demo-'));
     const connections = path.join(dir, 'connections.json');
-    fs.writeFileSync(connections, JSON.stringify({
-      connections: { 'demo-primary': { url: cluster.primary.url }, 'demo-replica': { url: replica.url } },
-      profiles: { demo: { primary: 'demo-primary', replicas: ['demo-replica'] } },
-    }, null, 2));
+    fs.writeFileSync(
+      connections,
+      JSON.stringify(
+        {
+          connections: { 'demo-primary': { url: cluster.primary.url }, 'demo-replica': { url: replica.url } },
+          profiles: { demo: { primary: 'demo-primary', replicas: ['demo-replica'] } },
+        },
+        null,
+        2,
+      ),
+    );
     fs.mkdirSync(path.join(root, 'out'), { recursive: true });
     const out = path.join('out', 'orders-vs-items.demo.cnbook');
-    const args = [path.join(root, 'dist', 'cli.js'), 'run', 'runbooks/orders-vs-items.cnbook', '--connections', connections, '--profile', 'demo', '--out', out];
+    const args = [
+      path.join(root, 'dist', 'cli.js'),
+      'run',
+      'runbooks/orders-vs-items.cnbook',
+      '--connections',
+      connections,
+      '--profile',
+      'demo',
+      '--out',
+      out,
+    ];
     console.log(`$ cnbook ${args.slice(1).join(' ')}`);
     const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
     console.log(`\nThe filled runbook (the incident record) is ${out}: open it in VS Code or any Markdown viewer.`);
     // Exit 1 or 2 means the runbook ran and found the injected faults, which is the point of the demo.
-    if (result.status === 1 || result.status === 2) console.log(`cnbook exited ${result.status}: it found the faults injected above.`);
+    if (result.status === 1 || result.status === 2)
+      console.log(`cnbook exited ${result.status}: it found the faults injected above.`);
     return result.status !== null && result.status <= 2 ? 0 : 3;
   } finally {
     await cluster.destroy();
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error(`demo failed: ${(error as Error).message}`);
-  process.exitCode = 3;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`demo failed: ${(error as Error).message}`);
+    process.exitCode = 3;
+  },
+);

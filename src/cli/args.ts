@@ -15,34 +15,72 @@ export interface RunArgs {
   maxRows: number;
 }
 
-const RUN_FLAGS = ['--connections', '--profile', '--param', '--statement-timeout', '--allow-writes', '--out', '--json', '--max-rows'];
+const RUN_FLAGS = [
+  '--connections',
+  '--profile',
+  '--param',
+  '--statement-timeout',
+  '--allow-writes',
+  '--out',
+  '--json',
+  '--max-rows',
+];
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const args: RunArgs = { file: '', params: {}, statementTimeoutMs: 30_000, allowWrites: false, json: false, maxRows: 1000 };
+  const args: RunArgs = {
+    file: '',
+    params: {},
+    statementTimeoutMs: 30_000,
+    allowWrites: false,
+    json: false,
+    maxRows: 1000,
+  };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
     switch (flag) {
-      case '--connections': args.connections = value(); break;
-      case '--profile': args.profile = value(); break;
-      case '--out': args.out = value(); break;
-      case '--json': args.json = true; break;
-      case '--allow-writes': args.allowWrites = true; break;
-      case '--param': addParam(args.params, value()); break;
-      case '--statement-timeout': args.statementTimeoutMs = durationArg(flag, value()); break;
-      case '--max-rows': args.maxRows = countArg(flag, value()); break;
+      case '--connections':
+        args.connections = value();
+        break;
+      case '--profile':
+        args.profile = value();
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--allow-writes':
+        args.allowWrites = true;
+        break;
+      case '--param':
+        addParam(args.params, value());
+        break;
+      case '--statement-timeout':
+        args.statementTimeoutMs = durationArg(flag, value());
+        break;
+      case '--max-rows':
+        args.maxRows = countArg(flag, value());
+        break;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, RUN_FLAGS)}`);
         files.push(arg);
     }
   }
-  if (files.length !== 1) throw new UsageError(files.length === 0 ? 'run needs a runbook file' : `run takes one runbook file, got ${files.length}`);
+  if (files.length !== 1)
+    throw new UsageError(
+      files.length === 0 ? 'run needs a runbook file' : `run takes one runbook file, got ${files.length}`,
+    );
   args.file = files[0] ?? '';
   return args;
 }
@@ -55,7 +93,8 @@ function addParam(params: Record<string, string>, text: string): void {
 
 function durationArg(flag: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} expects a duration like 500ms, 30s or 2m, got '${text}'`);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`${flag} expects a duration like 500ms, 30s or 2m, got '${text}'`);
   return ms;
 }
 

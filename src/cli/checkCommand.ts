@@ -20,7 +20,8 @@ export function checkCommand(argv: string[]): number {
     const arg = argv[i] ?? '';
     if (arg === '--connections') connections = argv[++i];
     else if (arg === '--profile') profile = argv[++i];
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}${didYouMean(arg, ['--connections', '--profile'])}`);
+    else if (arg.startsWith('-'))
+      throw new UsageError(`unknown option ${arg}${didYouMean(arg, ['--connections', '--profile'])}`);
     else files.push(arg);
   }
   if (files.length === 0) throw new UsageError('check needs at least one runbook file');
@@ -48,7 +49,12 @@ function checkFile(file: string, connections: string | undefined, profile: strin
       const environment = nodeEnvironment();
       const loaded = loadConnections(connections, environment.homeDir);
       const info = runbookInfo(notebook);
-      resolveProfile(loaded.config, chooseProfile(loaded.config, profile), requiredRoles(info, Object.keys(loaded.config.connections)), environment);
+      resolveProfile(
+        loaded.config,
+        chooseProfile(loaded.config, profile),
+        requiredRoles(info, Object.keys(loaded.config.connections)),
+        environment,
+      );
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);
     }
@@ -60,7 +66,9 @@ function checkCells(file: string, notebook: Notebook): string[] {
   const messages: string[] = [];
   for (const cell of notebook.cells) {
     if (redactSecrets(cell.source) !== cell.source) {
-      messages.push(`${file}:${cell.layout?.sourceLine ?? 1}: this cell holds what looks like a password; runbooks are shared records, put it in ~/.pgpass or PGPASSWORD`);
+      messages.push(
+        `${file}:${cell.layout?.sourceLine ?? 1}: this cell holds what looks like a password; runbooks are shared records, put it in ~/.pgpass or PGPASSWORD`,
+      );
     }
   }
   const declared = runbookInfo(notebook).declaredRoles;
@@ -68,7 +76,8 @@ function checkCells(file: string, notebook: Notebook): string[] {
     if (cell.kind !== 'code') continue;
     const base = (cell.layout?.sourceLine ?? 1) - 1;
     if (cell.language === 'cnprobe') {
-      for (const p of checkProbeCell(cell.source).problems) messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
+      for (const p of checkProbeCell(cell.source).problems)
+        messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
       continue;
     }
     if (cell.language !== 'sql') continue;
@@ -78,7 +87,9 @@ function checkCells(file: string, notebook: Notebook): string[] {
     for (const name of annotations.on) {
       if (name === 'all' || declared.includes(name)) continue;
       const line = cell.source.split('\n').findIndex((l) => /--\s*@on\b/.test(l) && l.includes(name));
-      messages.push(`${file}:${base + line + 1}: '${name}' is not a role of this runbook (roles: ${declared.join(', ')})${didYouMean(name, declared)}`);
+      messages.push(
+        `${file}:${base + line + 1}: '${name}' is not a role of this runbook (roles: ${declared.join(', ')})${didYouMean(name, declared)}`,
+      );
     }
   }
   return messages;

@@ -14,15 +14,20 @@ export interface LoadedConnections {
 export function loadConnections(explicit: string | undefined, homeDir: string): LoadedConnections {
   const candidates = explicit
     ? [explicit]
-    : [process.env.CNBOOK_CONNECTIONS, 'cnbook.connections.json', path.join(homeDir, '.config', 'cnbook', 'connections.json')].filter(
-        (p): p is string => !!p,
-      );
+    : [
+        process.env.CNBOOK_CONNECTIONS,
+        'cnbook.connections.json',
+        path.join(homeDir, '.config', 'cnbook', 'connections.json'),
+      ].filter((p): p is string => !!p);
   for (const file of candidates) {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (error) {
-      if (explicit) throw new UsageError(`cannot read connections file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      if (explicit)
+        throw new UsageError(
+          `cannot read connections file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       continue;
     }
     return { ...parseConnectionsFile(text, file), file };

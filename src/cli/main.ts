@@ -6,9 +6,14 @@ import { runCommand } from './runCommand';
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'run': return runCommand(rest);
-    case 'check': return checkCommand(rest);
-    case undefined: case '-h': case '--help': case 'help':
+    case 'run':
+      return runCommand(rest);
+    case 'check':
+      return checkCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
       console.log(USAGE);
       return command === undefined ? 3 : 0;
     default:
@@ -17,7 +22,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     console.error(`cnbook: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
     if (error instanceof UsageError) console.error(`\n${USAGE}`);

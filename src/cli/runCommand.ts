@@ -26,15 +26,40 @@ export async function runCommand(argv: string[]): Promise<number> {
   const info = runbookInfo(notebook);
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   const startedAt = new Date().toISOString();
-  const cells = await executeCells(args, notebook, { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params), osUser: environment.osUser }, environment);
+  const cells = await executeCells(
+    args,
+    notebook,
+    { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params), osUser: environment.osUser },
+    environment,
+  );
   const findings = cells.flatMap((c) => c.findings ?? []);
   const hosts = [...bindings.values()].flatMap((b) => b.connections.map((c) => ({ connection: c.name, role: b.role })));
   const finishedAt = new Date().toISOString();
-  const diagnosis = diagnose({ findings, hosts, now: finishedAt, steps: stepsOf(notebook, cells), ...openedAt(notebook), ...(config.escalation ? { contacts: config.escalation } : {}) });
+  const diagnosis = diagnose({
+    findings,
+    hosts,
+    now: finishedAt,
+    steps: stepsOf(notebook, cells),
+    ...openedAt(notebook),
+    ...(config.escalation ? { contacts: config.escalation } : {}),
+  });
   if (findings.length > 0) upsertDiagnosisCell(notebook, diagnosis, hosts);
   const summary: RunSummary = {
-    runbook: args.file, profile, startedAt, finishedAt, cells: cells.map(({ findings: _f, ...c }) => c), findings,
-    diagnosis: { consistencyType: diagnosis.consistencyType, rootCause: diagnosis.rootCause, severity: diagnosis.severity, path: diagnosis.path, next: diagnosis.next, evidence: diagnosis.evidence, escalation: diagnosis.escalation },
+    runbook: args.file,
+    profile,
+    startedAt,
+    finishedAt,
+    cells: cells.map(({ findings: _f, ...c }) => c),
+    findings,
+    diagnosis: {
+      consistencyType: diagnosis.consistencyType,
+      rootCause: diagnosis.rootCause,
+      severity: diagnosis.severity,
+      path: diagnosis.path,
+      next: diagnosis.next,
+      evidence: diagnosis.evidence,
+      escalation: diagnosis.escalation,
+    },
   };
   writeOutput(args, notebook);
   printSummary(args, summary, diagnosis);
@@ -44,16 +69,30 @@ export async function runCommand(argv: string[]): Promise<number> {
 type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser'>;
 
 /** Runs the cells with the run's limits; Ctrl-C cancels the running statement on the server. */
-async function executeCells(args: RunArgs, notebook: Notebook, context: RunContext, environment: ReturnType<typeof nodeEnvironment>) {
-  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), { connectTimeoutMs: 10_000, applicationName: 'cnbook' });
+async function executeCells(
+  args: RunArgs,
+  notebook: Notebook,
+  context: RunContext,
+  environment: ReturnType<typeof nodeEnvironment>,
+) {
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
+    connectTimeoutMs: 10_000,
+    applicationName: 'cnbook',
+  });
   const controller = new AbortController();
   const stopOnSigint = interruptHandler(controller);
   try {
     return await runRunbook(notebook, {
-      ...context, pool, signal: controller.signal,
-      statementTimeoutMs: args.statementTimeoutMs, lockTimeoutMs: Math.min(5_000, args.statementTimeoutMs),
-      maxRowsStored: args.maxRows, writesPermitted: args.allowWrites,
-      onCellEnd: (report) => { if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report)); },
+      ...context,
+      pool,
+      signal: controller.signal,
+      statementTimeoutMs: args.statementTimeoutMs,
+      lockTimeoutMs: Math.min(5_000, args.statementTimeoutMs),
+      maxRowsStored: args.maxRows,
+      writesPermitted: args.allowWrites,
+      onCellEnd: (report) => {
+        if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report));
+      },
     });
   } finally {
     process.off('SIGINT', stopOnSigint);
@@ -62,9 +101,14 @@ async function executeCells(args: RunArgs, notebook: Notebook, context: RunConte
 }
 
 function stepsOf(notebook: Notebook, cells: { index: number; status: string }[]) {
-  return runbookSteps(notebook.cells.map((cell, index) => ({
-    index, language: cell.kind === 'code' ? cell.language : 'markdown', source: cell.source, ran: cells.some((c) => c.index === index && c.status !== 'skipped'),
-  })));
+  return runbookSteps(
+    notebook.cells.map((cell, index) => ({
+      index,
+      language: cell.kind === 'code' ? cell.language : 'markdown',
+      source: cell.source,
+      ran: cells.some((c) => c.index === index && c.status !== 'skipped'),
+    })),
+  );
 }
 
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {
@@ -73,8 +117,12 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     return;
   }
   if (summary.findings.length > 0) console.log(renderFindingsMarkdown(summary.findings).replace(/\\/g, ''));
-  const next = diagnosis.next ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}` : '';
-  console.log(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`);
+  const next = diagnosis.next
+    ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}`
+    : '';
+  console.log(
+    `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
+  );
   console.log(formatSummary(summary));
 }
 

@@ -4,9 +4,17 @@ import * as net from 'node:net';
  * Sends PostgreSQL's CancelRequest (protocol message 80877102) on a new socket, as libpq's PQcancel does.
  * node-postgres has no public API for it, and pg_cancel_backend() would need a whole new session.
  */
-export function sendCancelRequest(host: string, port: number, processId: number, secretKey: number, timeoutMs = 5000): Promise<void> {
+export function sendCancelRequest(
+  host: string,
+  port: number,
+  processId: number,
+  secretKey: number,
+  timeoutMs = 5000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = host.startsWith('/') ? net.connect({ path: `${host}/.s.PGSQL.${port}` }) : net.connect({ host, port });
+    const socket = host.startsWith('/')
+      ? net.connect({ path: `${host}/.s.PGSQL.${port}` })
+      : net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`cancel request to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -50,12 +50,18 @@ export class NodePostgresClient implements SqlClient {
 /** libpq's sslmode, as far as node-postgres can follow it ("prefer" tries TLS, then plain). */
 function sslAttempts(mode: ResolvedConnection['sslmode']): ClientConfig['ssl'][] {
   switch (mode) {
-    case 'disable': return [false];
-    case 'allow': return [false, { rejectUnauthorized: false }];
-    case 'prefer': return [{ rejectUnauthorized: false }, false];
-    case 'require': return [{ rejectUnauthorized: false }];
-    case 'verify-ca': return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
-    case 'verify-full': return [{ rejectUnauthorized: true }];
+    case 'disable':
+      return [false];
+    case 'allow':
+      return [false, { rejectUnauthorized: false }];
+    case 'prefer':
+      return [{ rejectUnauthorized: false }, false];
+    case 'require':
+      return [{ rejectUnauthorized: false }];
+    case 'verify-ca':
+      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
+    case 'verify-full':
+      return [{ rejectUnauthorized: true }];
   }
 }
 

@@ -25,23 +25,43 @@ export function connectError(error: unknown, conn: ResolvedConnection, timeoutMs
   const e = error as PgLikeError;
   const where = `${conn.name} (${conn.user}@${conn.host}:${conn.port}/${conn.database})`;
   if (e.code === '28P01' || e.code === '28000') {
-    const hint = conn.passwordSource === 'none'
-      ? 'No password was found: add one to ~/.pgpass (mode 0600) or set PGPASSWORD.'
-      : `The password came from ${conn.passwordSource === 'pgpass' ? '~/.pgpass' : conn.passwordSource === 'environment' ? 'PGPASSWORD' : 'the stored secret'}; check it there.`;
-    return new SqlError({ kind: 'connection', sqlstate: e.code, message: `could not log in to ${where}: ${e.message}`, hint });
+    const hint =
+      conn.passwordSource === 'none'
+        ? 'No password was found: add one to ~/.pgpass (mode 0600) or set PGPASSWORD.'
+        : `The password came from ${conn.passwordSource === 'pgpass' ? '~/.pgpass' : conn.passwordSource === 'environment' ? 'PGPASSWORD' : 'the stored secret'}; check it there.`;
+    return new SqlError({
+      kind: 'connection',
+      sqlstate: e.code,
+      message: `could not log in to ${where}: ${e.message}`,
+      hint,
+    });
   }
   if (/timeout/i.test(e.message ?? '')) {
-    return new SqlError({ kind: 'connection', message: `could not connect to ${where}: no answer within ${timeoutMs} ms (connect timeout)` });
+    return new SqlError({
+      kind: 'connection',
+      message: `could not connect to ${where}: no answer within ${timeoutMs} ms (connect timeout)`,
+    });
   }
   const reason = (e.code && CONNECT_HINTS[e.code]) ?? e.message;
-  return new SqlError({ kind: 'connection', sqlstate: isSqlState(e.code) ? e.code : undefined, message: `could not connect to ${where}: ${reason}` });
+  return new SqlError({
+    kind: 'connection',
+    sqlstate: isSqlState(e.code) ? e.code : undefined,
+    message: `could not connect to ${where}: ${reason}`,
+  });
 }
 
 /** Maps an error raised while a statement ran; `cancelled`/`timedOut` say whether we asked for the cancel. */
-export function statementError(error: unknown, conn: ResolvedConnection, why: { cancelled: boolean; timedOutMs?: number }): SqlError {
+export function statementError(
+  error: unknown,
+  conn: ResolvedConnection,
+  why: { cancelled: boolean; timedOutMs?: number },
+): SqlError {
   const e = error as PgLikeError;
   if (!isSqlState(e.code)) {
-    return new SqlError({ kind: 'connection', message: `lost the connection to ${conn.name} (${conn.host}:${conn.port}) during the query: ${e.message}` });
+    return new SqlError({
+      kind: 'connection',
+      message: `lost the connection to ${conn.name} (${conn.host}:${conn.port}) during the query: ${e.message}`,
+    });
   }
   const fields = {
     sqlstate: e.code,
@@ -52,13 +72,22 @@ export function statementError(error: unknown, conn: ResolvedConnection, why: { 
     where: e.where,
   };
   if (e.code === '57014' && why.timedOutMs !== undefined) {
-    return new SqlError({ ...fields, kind: 'timeout', message: `statement timed out after ${why.timedOutMs} ms on ${conn.name} and was cancelled on the server` });
+    return new SqlError({
+      ...fields,
+      kind: 'timeout',
+      message: `statement timed out after ${why.timedOutMs} ms on ${conn.name} and was cancelled on the server`,
+    });
   }
-  if (e.code === '57014' && why.cancelled) return new SqlError({ ...fields, kind: 'cancelled', message: `cancelled on ${conn.name}: ${e.message}` });
+  if (e.code === '57014' && why.cancelled)
+    return new SqlError({ ...fields, kind: 'cancelled', message: `cancelled on ${conn.name}: ${e.message}` });
   if (e.code === '57014') return new SqlError({ ...fields, kind: 'timeout' });
   if (e.code === '55P03') return new SqlError({ ...fields, kind: 'timeout' });
   if (e.code === '25006') {
-    return new SqlError({ ...fields, kind: 'refused', hint: 'cnbook runs SQL read-only. A cell that must write says `-- @write`, and its connection must set "allowWrites": true.' });
+    return new SqlError({
+      ...fields,
+      kind: 'refused',
+      hint: 'cnbook runs SQL read-only. A cell that must write says `-- @write`, and its connection must set "allowWrites": true.',
+    });
   }
   if (e.code?.startsWith('57P') || e.code?.startsWith('08')) return new SqlError({ ...fields, kind: 'connection' });
   return new SqlError({ ...fields, kind: 'server' });

@@ -3,7 +3,12 @@ import type { Client } from 'pg';
 import Cursor from 'pg-cursor';
 import type { ResolvedConnection } from '../core/connections/model';
 import type {
-  BoundStatement, ServerState, SqlSession, StatementResult, TransactionOptions, TransactionOutcome,
+  BoundStatement,
+  ServerState,
+  SqlSession,
+  StatementResult,
+  TransactionOptions,
+  TransactionOutcome,
 } from '../core/sql/client';
 import { SqlError } from '../core/sql/errors';
 import { typeName } from '../core/sql/pgTypes';
@@ -18,17 +23,31 @@ const SERVER_STATE_SQL = `SELECT current_setting('server_version') AS version, p
   (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn,
   pg_backend_pid() AS pid, inet_server_addr()::text AS addr`;
 
-interface FieldLike { name: string; dataTypeID: number }
-interface CursorResult { fields: FieldLike[]; command: string | null; rowCount: number | null }
+interface FieldLike {
+  name: string;
+  dataTypeID: number;
+}
+interface CursorResult {
+  fields: FieldLike[];
+  command: string | null;
+  rowCount: number | null;
+}
 
 export class PgSession implements SqlSession {
   private broken = false;
   private closed = false;
   private cancelRequested = false;
 
-  constructor(private readonly client: Client, readonly connection: ResolvedConnection) {
-    client.on('error', () => { this.broken = true; });
-    client.on('end', () => { this.broken = true; });
+  constructor(
+    private readonly client: Client,
+    readonly connection: ResolvedConnection,
+  ) {
+    client.on('error', () => {
+      this.broken = true;
+    });
+    client.on('end', () => {
+      this.broken = true;
+    });
   }
 
   get usable(): boolean {
@@ -50,12 +69,16 @@ export class PgSession implements SqlSession {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let timedOutMs: number | undefined;
     // statement_timeout restarts with every cursor fetch, so a long fetch loop also gets a wall-clock limit.
-    const watchdog = setTimeout(() => {
-      timedOutMs = options.statementTimeoutMs;
-      void this.cancel().catch(() => undefined);
-    }, options.statementTimeoutMs * Math.max(1, statements.length) + 1000);
+    const watchdog = setTimeout(
+      () => {
+        timedOutMs = options.statementTimeoutMs;
+        void this.cancel().catch(() => undefined);
+      },
+      options.statementTimeoutMs * Math.max(1, statements.length) + 1000,
+    );
     try {
-      if (options.signal?.aborted) throw new SqlError({ kind: 'cancelled', message: `cancelled before it ran on ${this.connection.name}` });
+      if (options.signal?.aborted)
+        throw new SqlError({ kind: 'cancelled', message: `cancelled before it ran on ${this.connection.name}` });
       await this.begin(options);
       const server = await this.serverState();
       const results: StatementResult[] = [];
@@ -65,7 +88,10 @@ export class PgSession implements SqlSession {
     } catch (error) {
       await this.rollbackQuietly();
       if (error instanceof SqlError) throw error;
-      throw statementError(error, this.connection, { cancelled: this.cancelRequested || !!options.signal?.aborted, timedOutMs });
+      throw statementError(error, this.connection, {
+        cancelled: this.cancelRequested || !!options.signal?.aborted,
+        timedOutMs,
+      });
     } finally {
       clearTimeout(watchdog);
       options.signal?.removeEventListener('abort', onAbort);
@@ -96,8 +122,14 @@ export class PgSession implements SqlSession {
     };
   }
 
-  private async runStatement(statement: BoundStatement, options: TransactionOptions, index: number): Promise<StatementResult> {
-    const cursor = this.client.query(new Cursor(statement.text, statement.values, { rowMode: 'array', types: TEXT_TYPES }));
+  private async runStatement(
+    statement: BoundStatement,
+    options: TransactionOptions,
+    index: number,
+  ): Promise<StatementResult> {
+    const cursor = this.client.query(
+      new Cursor(statement.text, statement.values, { rowMode: 'array', types: TEXT_TYPES }),
+    );
     try {
       let builder: ResultBuilder | undefined;
       let result: CursorResult | undefined;
@@ -109,7 +141,10 @@ export class PgSession implements SqlSession {
         if (rows.length === 0) break;
         builder.add(rows);
       }
-      return (builder ?? new ResultBuilder([], options.maxRowsStored, sha256())).finish(result?.command ?? '', result?.rowCount);
+      return (builder ?? new ResultBuilder([], options.maxRowsStored, sha256())).finish(
+        result?.command ?? '',
+        result?.rowCount,
+      );
     } catch (error) {
       const mapped = statementError(error, this.connection, { cancelled: this.cancelRequested });
       mapped.fields.statementIndex = index;
@@ -161,7 +196,12 @@ function sha256() {
 /** Waits for a promise for at most `ms`; true if it fulfilled in time. Never rejects. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-  const settled = promise.then(() => true, () => false);
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => false,
+  );
   return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
 }

@@ -22,7 +22,9 @@ export class CnbookController implements vscode.Disposable {
 
   private async executeCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('cnbook runs nothing in an untrusted workspace. Trust this folder (Manage Workspace Trust) to run runbooks.');
+      void vscode.window.showWarningMessage(
+        'cnbook runs nothing in an untrusted workspace. Trust this folder (Manage Workspace Trust) to run runbooks.',
+      );
       return;
     }
     for (const cell of cells) {
@@ -41,13 +43,18 @@ export class CnbookController implements vscode.Disposable {
     try {
       await execution.clearOutput();
       const result = await this.runner.run({
-        source: cell.document.getText(), language: cell.document.languageId,
-        frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {}, notebookUri: notebook.uri.toString(), signal: abort.signal,
+        source: cell.document.getText(),
+        language: cell.document.languageId,
+        frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
+        notebookUri: notebook.uri.toString(),
+        signal: abort.signal,
       });
       await execution.replaceOutput(result.outputs.map(toCellOutput));
       success = result.success;
     } catch (error) {
-      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error as Error)]));
+      await execution.replaceOutput(
+        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error as Error)]),
+      );
     } finally {
       cancel.dispose();
       execution.end(success, Date.now());

@@ -14,7 +14,10 @@ export class CnbookSerializer implements vscode.NotebookSerializer {
     try {
       return toNotebookData(parseNotebook(text));
     } catch (error) {
-      if (error instanceof CnbookFormatError) throw new Error(`This .cnbook file cannot be opened: ${error.message}. Fix it in a text editor (Reopen Editor With... > Text Editor).`);
+      if (error instanceof CnbookFormatError)
+        throw new Error(
+          `This .cnbook file cannot be opened: ${error.message}. Fix it in a text editor (Reopen Editor With... > Text Editor).`,
+        );
       throw error;
     }
   }

@@ -17,21 +17,34 @@ async function selectProfile(connections: ConnectionManager): Promise<void> {
   const config = connections.config();
   const items = Object.entries(config.profiles).map(([name, roles]) => ({
     label: name,
-    description: Object.entries(roles).map(([role, target]) => `${role} → ${[target].flat().join(', ')}`).join('  '),
+    description: Object.entries(roles)
+      .map(([role, target]) => `${role} → ${[target].flat().join(', ')}`)
+      .join('  '),
   }));
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('No profiles yet: add "cnbook.profiles" to your user settings, e.g. { "prod": { "primary": "db1", "replicas": ["db2"] } }.');
+    void vscode.window.showInformationMessage(
+      'No profiles yet: add "cnbook.profiles" to your user settings, e.g. { "prod": { "primary": "db1", "replicas": ["db2"] } }.',
+    );
     return;
   }
   const picked = await vscode.window.showQuickPick(items, { title: 'Run runbooks on which profile?' });
-  if (picked) await vscode.workspace.getConfiguration('cnbook').update('activeProfile', picked.label, vscode.ConfigurationTarget.Global);
+  if (picked)
+    await vscode.workspace
+      .getConfiguration('cnbook')
+      .update('activeProfile', picked.label, vscode.ConfigurationTarget.Global);
 }
 
 async function addConnection(connections: ConnectionManager): Promise<void> {
-  const name = await vscode.window.showInputBox({ title: 'Connection name', prompt: 'e.g. prod-primary', validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'letters, digits, . _ - only') });
+  const name = await vscode.window.showInputBox({
+    title: 'Connection name',
+    prompt: 'e.g. prod-primary',
+    validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'letters, digits, . _ - only'),
+  });
   if (!name) return;
   const url = await vscode.window.showInputBox({
-    title: `URL for ${name}`, prompt: 'postgres://user@host:5432/database?sslmode=require — no password: you are asked for it once, and it is kept in secret storage',
+    title: `URL for ${name}`,
+    prompt:
+      'postgres://user@host:5432/database?sslmode=require — no password: you are asked for it once, and it is kept in secret storage',
     validateInput: (v) => {
       try {
         return parsePostgresUrl(v, 'URL').hadPassword ? 'leave the password out of the URL' : undefined;
@@ -54,7 +67,9 @@ async function pickConnection(connections: ConnectionManager, title: string): Pr
 }
 
 /** What Test Connection found; returned to callers of the command too (tests, other extensions). */
-export type ConnectionTest = { connection: string; ok: true; serverVersion: string; inRecovery: boolean; ms: number } | { connection: string; ok: false; message: string };
+export type ConnectionTest =
+  | { connection: string; ok: true; serverVersion: string; inRecovery: boolean; ms: number }
+  | { connection: string; ok: false; message: string };
 
 async function testConnection(connections: ConnectionManager, name?: string): Promise<ConnectionTest | undefined> {
   const chosen = name ?? (await pickConnection(connections, 'Test which connection?'));
@@ -65,12 +80,24 @@ async function testConnection(connections: ConnectionManager, name?: string): Pr
     const connection = connections.resolve(chosen);
     const session = await connections.poolFor(poolKey).get(connection);
     const outcome = await session.runTransaction([{ text: 'SELECT 1', values: [], offset: 0 }], {
-      readOnly: true, statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxRowsStored: 1, batchSize: 1,
+      readOnly: true,
+      statementTimeoutMs: 5000,
+      lockTimeoutMs: 1000,
+      maxRowsStored: 1,
+      batchSize: 1,
     });
     const ms = Date.now() - started;
     const role = outcome.server.inRecovery ? 'standby (in recovery)' : 'primary (not in recovery)';
-    void vscode.window.showInformationMessage(`${chosen}: PostgreSQL ${outcome.server.serverVersion}, ${role}, ${ms} ms to connect and query.`);
-    return { connection: chosen, ok: true, serverVersion: outcome.server.serverVersion, inRecovery: outcome.server.inRecovery, ms };
+    void vscode.window.showInformationMessage(
+      `${chosen}: PostgreSQL ${outcome.server.serverVersion}, ${role}, ${ms} ms to connect and query.`,
+    );
+    return {
+      connection: chosen,
+      ok: true,
+      serverVersion: outcome.server.serverVersion,
+      inRecovery: outcome.server.inRecovery,
+      ms,
+    };
   } catch (error) {
     const message = (error as Error).message;
     void vscode.window.showErrorMessage(`${chosen}: ${message}`);
@@ -84,11 +111,14 @@ async function forgetPassword(connections: ConnectionManager, name?: string): Pr
   const chosen = name ?? (await pickConnection(connections, 'Forget the stored password of which connection?'));
   if (!chosen) return;
   const had = await connections.forgetPassword(chosen);
-  void vscode.window.showInformationMessage(had ? `Forgot the stored password of '${chosen}'.` : `No password was stored for '${chosen}'.`);
+  void vscode.window.showInformationMessage(
+    had ? `Forgot the stored password of '${chosen}'.` : `No password was stored for '${chosen}'.`,
+  );
 }
 
 async function newRunbook(): Promise<void> {
-  const text = '---\ncnbook: 1\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
+  const text =
+    '---\ncnbook: 1\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
   const data = new CnbookSerializer().deserializeNotebook(new TextEncoder().encode(text));
   const document = await vscode.workspace.openNotebookDocument('cnbook', data);
   await vscode.window.showNotebookDocument(document);

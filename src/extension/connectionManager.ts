@@ -17,7 +17,10 @@ export class ConnectionManager implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('cnbook')) void this.reset();
@@ -46,7 +49,10 @@ export class ConnectionManager implements vscode.Disposable {
   bindings(): Map<string, RoleBinding> {
     const config = this.config();
     const profile = this.activeProfile(config);
-    if (!profile) throw new Error('No connection profile is selected: add connections and a profile in settings (cnbook.connections, cnbook.profiles), then pick one in the status bar.');
+    if (!profile)
+      throw new Error(
+        'No connection profile is selected: add connections and a profile in settings (cnbook.connections, cnbook.profiles), then pick one in the status bar.',
+      );
     return resolveProfile(config, profile, [], this.environment);
   }
 
@@ -60,7 +66,10 @@ export class ConnectionManager implements vscode.Disposable {
     let pool = this.pools.get(notebookUri);
     if (!pool) {
       const client = new NodePostgresClient((c) => this.password(c));
-      pool = new SessionPool(client, { connectTimeoutMs: executionSettings().connectTimeoutMs, applicationName: 'cnbook (VS Code)' });
+      pool = new SessionPool(client, {
+        connectTimeoutMs: executionSettings().connectTimeoutMs,
+        applicationName: 'cnbook (VS Code)',
+      });
       this.pools.set(notebookUri, pool);
     }
     return pool;
@@ -83,7 +92,8 @@ export class ConnectionManager implements vscode.Disposable {
     const typed = await vscode.window.showInputBox({
       title: `Password for ${connection.user}@${connection.host}:${connection.port}/${connection.database}`,
       prompt: `cnbook keeps it in VS Code's secret storage for connection '${connection.name}' (leave empty if none is needed)`,
-      password: true, ignoreFocusOut: true,
+      password: true,
+      ignoreFocusOut: true,
     });
     if (typed) await this.secrets.store(key, typed);
     return typed || undefined;

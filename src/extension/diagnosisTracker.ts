@@ -1,5 +1,15 @@
 import * as vscode from 'vscode';
-import { allCharts, bearsOn, buildMapState, diagnose, runbookSteps, type Diagnosis, type HostInfo, type MapState, type RunbookStep } from '../core/diagnosis';
+import {
+  allCharts,
+  bearsOn,
+  buildMapState,
+  diagnose,
+  runbookSteps,
+  type Diagnosis,
+  type HostInfo,
+  type MapState,
+  type RunbookStep,
+} from '../core/diagnosis';
 import { FINDINGS_MIME } from '../core/format/model';
 import { readFindingsOutput } from '../core/probes/render';
 import type { Finding } from '../core/probes/types';
@@ -12,22 +22,34 @@ export class DiagnosisTracker implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(private readonly connections: ConnectionManager) {
-    this.disposables.push(vscode.workspace.onDidChangeNotebookDocument((e) => {
-      if (e.notebook.notebookType === 'cnbook' && e.cellChanges.some((c) => c.outputs !== undefined)) this.changed.fire(e.notebook);
-    }));
+    this.disposables.push(
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (e.notebook.notebookType === 'cnbook' && e.cellChanges.some((c) => c.outputs !== undefined))
+          this.changed.fire(e.notebook);
+      }),
+    );
   }
 
   findings(notebook: vscode.NotebookDocument): { finding: Finding; cell: number }[] {
-    return notebook.getCells().flatMap((cell) => cell.outputs.flatMap((o) => o.items)
-      .filter((item) => item.mime === FINDINGS_MIME)
-      .flatMap((item) => readFindingsOutput(new TextDecoder().decode(item.data)).map((finding) => ({ finding, cell: cell.index }))));
+    return notebook.getCells().flatMap((cell) =>
+      cell.outputs
+        .flatMap((o) => o.items)
+        .filter((item) => item.mime === FINDINGS_MIME)
+        .flatMap((item) =>
+          readFindingsOutput(new TextDecoder().decode(item.data)).map((finding) => ({ finding, cell: cell.index })),
+        ),
+    );
   }
 
   private steps(notebook: vscode.NotebookDocument): RunbookStep[] {
-    return runbookSteps(notebook.getCells().map((cell) => ({
-      index: cell.index, language: cell.document.languageId, source: cell.document.getText(),
-      ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
-    })));
+    return runbookSteps(
+      notebook.getCells().map((cell) => ({
+        index: cell.index,
+        language: cell.document.languageId,
+        source: cell.document.getText(),
+        ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
+      })),
+    );
   }
 
   diagnosis(notebook: vscode.NotebookDocument): { diagnosis: Diagnosis; hosts: HostInfo[] } {
@@ -35,7 +57,11 @@ export class DiagnosisTracker implements vscode.Disposable {
     const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
     const hosts = this.hosts();
     const diagnosis = diagnose({
-      findings: this.findings(notebook).map((f) => f.finding), hosts, now: new Date().toISOString(), contacts, steps: this.steps(notebook),
+      findings: this.findings(notebook).map((f) => f.finding),
+      hosts,
+      now: new Date().toISOString(),
+      contacts,
+      steps: this.steps(notebook),
       ...(typeof incident?.opened === 'string' ? { openedAt: incident.opened } : {}),
     });
     return { diagnosis, hosts };
@@ -48,14 +74,18 @@ export class DiagnosisTracker implements vscode.Disposable {
 
   /** The cell whose findings decided a node, so a click on the map can take the user there. */
   cellFor(notebook: vscode.NotebookDocument, chartId: string, nodeId: string): number | undefined {
-    const node = allCharts(this.hosts()).find((c) => c.id === chartId)?.nodes.find((n) => n.id === nodeId);
+    const node = allCharts(this.hosts())
+      .find((c) => c.id === chartId)
+      ?.nodes.find((n) => n.id === nodeId);
     if (!node) return undefined;
     return this.findings(notebook).find(({ finding }) => bearsOn(node, finding))?.cell;
   }
 
   private hosts(): HostInfo[] {
     try {
-      return [...this.connections.bindings().values()].flatMap((b) => b.connections.map((c) => ({ connection: c.name, role: b.role })));
+      return [...this.connections.bindings().values()].flatMap((b) =>
+        b.connections.map((c) => ({ connection: c.name, role: b.role })),
+      );
     } catch {
       return [];
     }

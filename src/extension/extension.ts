@@ -22,7 +22,8 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     ...registerCommands(connections),
   );
   const tracker = new DiagnosisTracker(connections);
-  const showMap = () => InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
+  const showMap = () =>
+    InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
   context.subscriptions.push(
     tracker,
     writeDiagnosisOnSave(tracker),

@@ -11,11 +11,20 @@ export class InvestigationMapPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private notebook: vscode.NotebookDocument | undefined;
 
-  static createOrShow(extensionUri: vscode.Uri, tracker: DiagnosisTracker, notebook: vscode.NotebookDocument | undefined): InvestigationMapPanel {
+  static createOrShow(
+    extensionUri: vscode.Uri,
+    tracker: DiagnosisTracker,
+    notebook: vscode.NotebookDocument | undefined,
+  ): InvestigationMapPanel {
     if (InvestigationMapPanel.current) {
       InvestigationMapPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
     } else {
-      const panel = vscode.window.createWebviewPanel(InvestigationMapPanel.viewType, 'Investigation Map', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options(extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        InvestigationMapPanel.viewType,
+        'Investigation Map',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        options(extensionUri),
+      );
       InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, tracker);
     }
     InvestigationMapPanel.current.show(notebook);
@@ -32,13 +41,19 @@ export class InvestigationMapPanel implements vscode.Disposable {
     return InvestigationMapPanel.current !== undefined;
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly tracker: DiagnosisTracker) {
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly tracker: DiagnosisTracker,
+  ) {
     panel.webview.html = html(panel.webview, extensionUri);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
       tracker.onDidChange((notebook) => this.show(notebook)),
-      vscode.window.onDidChangeActiveNotebookEditor((e) => e?.notebook.notebookType === 'cnbook' && this.show(e.notebook)),
+      vscode.window.onDidChangeActiveNotebookEditor(
+        (e) => e?.notebook.notebookType === 'cnbook' && this.show(e.notebook),
+      ),
     );
   }
 
@@ -52,7 +67,8 @@ export class InvestigationMapPanel implements vscode.Disposable {
 
   private async onMessage(message: FromWebview): Promise<void> {
     if (message.type === 'rendered') InvestigationMapPanel.lastRender = message;
-    else if (message.type === 'reveal' && this.notebook) await this.revealCell(this.tracker.cellFor(this.notebook, message.chart, message.node));
+    else if (message.type === 'reveal' && this.notebook)
+      await this.revealCell(this.tracker.cellFor(this.notebook, message.chart, message.node));
     else if (message.type === 'revealCell') await this.revealCell(message.cell);
     else if (message.type === 'exportSvg') await exportSvg(message.svg, message.chart);
     else if (message.type === 'error') void vscode.window.showErrorMessage(`Investigation Map: ${message.message}`);
@@ -60,8 +76,12 @@ export class InvestigationMapPanel implements vscode.Disposable {
 
   private async revealCell(index: number | undefined): Promise<void> {
     const notebook = this.notebook;
-    if (!notebook || index === undefined || !Number.isInteger(index) || index < 0 || index >= notebook.cellCount) return;
-    const editor = await vscode.window.showNotebookDocument(notebook, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    if (!notebook || index === undefined || !Number.isInteger(index) || index < 0 || index >= notebook.cellCount)
+      return;
+    const editor = await vscode.window.showNotebookDocument(notebook, {
+      viewColumn: vscode.ViewColumn.One,
+      preserveFocus: false,
+    });
     const range = new vscode.NotebookRange(index, index + 1);
     editor.selections = [range];
     editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
@@ -75,7 +95,11 @@ export class InvestigationMapPanel implements vscode.Disposable {
 }
 
 function options(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
 }
 
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
@@ -92,6 +116,9 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 }
 
 async function exportSvg(svg: string, chart: string): Promise<void> {
-  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`investigation-${chart}.svg`), filters: { SVG: ['svg'] } });
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(`investigation-${chart}.svg`),
+    filters: { SVG: ['svg'] },
+  });
   if (target) await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(svg));
 }

@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import type { Cell, CellLayout, CellOutput, ExecutionSummary, JsonObject, Notebook, NotebookLayout, OutputItem } from '../core/format/model';
+import type {
+  Cell,
+  CellLayout,
+  CellOutput,
+  ExecutionSummary,
+  JsonObject,
+  Notebook,
+  NotebookLayout,
+  OutputItem,
+} from '../core/format/model';
 
 /** Where the file layout rides along in VS Code's metadata, so saving an unedited notebook keeps its bytes. */
 const CELL_LAYOUT_KEY = 'cnbook.layout';
@@ -39,21 +48,32 @@ function fromCellData(data: vscode.NotebookCellData): Cell {
   const outputs = (data.outputs ?? []).map(fromCellOutput);
   const execution = fromSummary(data.executionSummary);
   return {
-    kind: 'code', language: data.languageId, source: data.value, ...withLayout,
+    kind: 'code',
+    language: data.languageId,
+    source: data.value,
+    ...withLayout,
     ...(outputs.length > 0 ? { outputs } : {}),
     ...(execution ? { execution } : {}),
   };
 }
 
 export function toCellOutput(output: CellOutput): vscode.NotebookCellOutput {
-  const items = output.items.map((item) =>
-    new vscode.NotebookCellOutputItem(item.base64 !== undefined ? Buffer.from(item.base64, 'base64') : new TextEncoder().encode(item.text ?? ''), item.mime));
+  const items = output.items.map(
+    (item) =>
+      new vscode.NotebookCellOutputItem(
+        item.base64 !== undefined ? Buffer.from(item.base64, 'base64') : new TextEncoder().encode(item.text ?? ''),
+        item.mime,
+      ),
+  );
   return new vscode.NotebookCellOutput(items, output.metadata);
 }
 
 function fromCellOutput(output: vscode.NotebookCellOutput): CellOutput {
   const items: OutputItem[] = output.items.map((item) =>
-    isBinary(item.mime) ? { mime: item.mime, base64: Buffer.from(item.data).toString('base64') } : { mime: item.mime, text: new TextDecoder().decode(item.data) });
+    isBinary(item.mime)
+      ? { mime: item.mime, base64: Buffer.from(item.data).toString('base64') }
+      : { mime: item.mime, text: new TextDecoder().decode(item.data) },
+  );
   return output.metadata && Object.keys(output.metadata).length > 0 ? { items, metadata: output.metadata } : { items };
 }
 
@@ -62,7 +82,10 @@ function isBinary(mime: string): boolean {
 }
 
 function toSummary(execution: ExecutionSummary): vscode.NotebookCellExecutionSummary {
-  const timing = execution.startTime !== undefined && execution.endTime !== undefined ? { startTime: execution.startTime, endTime: execution.endTime } : undefined;
+  const timing =
+    execution.startTime !== undefined && execution.endTime !== undefined
+      ? { startTime: execution.startTime, endTime: execution.endTime }
+      : undefined;
   return {
     ...(execution.executionOrder !== undefined ? { executionOrder: execution.executionOrder } : {}),
     ...(execution.success !== undefined ? { success: execution.success } : {}),
@@ -75,6 +98,7 @@ function fromSummary(summary: vscode.NotebookCellExecutionSummary | undefined): 
   const execution: ExecutionSummary = {};
   if (summary.executionOrder !== undefined) execution.executionOrder = summary.executionOrder;
   if (summary.success !== undefined) execution.success = summary.success;
-  if (summary.timing) Object.assign(execution, { startTime: summary.timing.startTime, endTime: summary.timing.endTime });
+  if (summary.timing)
+    Object.assign(execution, { startTime: summary.timing.startTime, endTime: summary.timing.endTime });
   return Object.keys(execution).length > 0 ? execution : undefined;
 }

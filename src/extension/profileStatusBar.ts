@@ -29,7 +29,9 @@ export class ProfileStatusBar implements vscode.Disposable {
       profile = undefined;
     }
     this.item.text = `$(database) ${profile ?? 'no profile'}`;
-    this.item.tooltip = profile ? `cnbook runs this runbook on profile '${profile}'. Click to switch.` : 'cnbook: choose connections to run this runbook on.';
+    this.item.tooltip = profile
+      ? `cnbook runs this runbook on profile '${profile}'. Click to switch.`
+      : 'cnbook: choose connections to run this runbook on.';
     this.item.backgroundColor = profile ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.show();
   }

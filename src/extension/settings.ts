@@ -10,7 +10,10 @@ export function readConnectionSettings(): ConfigWithWarnings {
   const config = vscode.workspace.getConfiguration('cnbook');
   const user = <T>(key: string): T | undefined => config.inspect<T>(key)?.globalValue;
   return validateConnectionsConfig(
-    { connections: user<Record<string, unknown>>('connections') ?? {}, profiles: user<Record<string, unknown>>('profiles') ?? {} },
+    {
+      connections: user<Record<string, unknown>>('connections') ?? {},
+      profiles: user<Record<string, unknown>>('profiles') ?? {},
+    },
     'settings (cnbook.connections / cnbook.profiles)',
   );
 }

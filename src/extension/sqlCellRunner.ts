@@ -14,7 +14,10 @@ import { executionSettings } from './settings';
 
 /** Runs SQL cells against the active profile; asks before any write, naming the connections and hosts. */
 export class SqlCellRunner implements CellRunner {
-  constructor(private readonly connections: ConnectionManager, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   async run(request: CellRunRequest): Promise<CellRunResult> {
     try {
@@ -22,11 +25,22 @@ export class SqlCellRunner implements CellRunner {
       const bindings = this.connections.bindings();
       const writesPermitted = await this.confirmWrites(writeTargets(request, bindings, info.defaultRole));
       const settings = executionSettings();
-      const run = await runCodeCell(request.language, request.source, {
-        bindings, defaultRole: info.defaultRole, pool: this.connections.poolFor(request.notebookUri),
-        params: settleParams(info, {}), writesPermitted, osUser: this.connections.osUser, signal: request.signal,
-        memory: this.connections.memoryFor(request.notebookUri), ...settings,
-      }, 'this cell');
+      const run = await runCodeCell(
+        request.language,
+        request.source,
+        {
+          bindings,
+          defaultRole: info.defaultRole,
+          pool: this.connections.poolFor(request.notebookUri),
+          params: settleParams(info, {}),
+          writesPermitted,
+          osUser: this.connections.osUser,
+          signal: request.signal,
+          memory: this.connections.memoryFor(request.notebookUri),
+          ...settings,
+        },
+        'this cell',
+      );
       if (run.error) this.log.warn(redactSecrets(run.error));
       return { outputs: run.outputs, success: run.status === 'ok' };
     } catch (error) {
@@ -41,22 +55,32 @@ export class SqlCellRunner implements CellRunner {
     if (targets.some((c) => !c.allowWrites)) return false;
     const where = targets.map((c) => `${c.name} (${c.host}:${c.port}/${c.database})`).join(', ');
     // A dialog that cannot be shown (a headless or locked-down workbench) counts as "no".
-    const answer = await Promise.resolve(vscode.window.showWarningMessage(
-      `This cell writes to ${where}.`,
-      { modal: true, detail: 'The statements run in a READ WRITE transaction and are committed.' },
-      'Run and Write',
-    )).catch(() => undefined);
+    const answer = await Promise.resolve(
+      vscode.window.showWarningMessage(
+        `This cell writes to ${where}.`,
+        { modal: true, detail: 'The statements run in a READ WRITE transaction and are committed.' },
+        'Run and Write',
+      ),
+    ).catch(() => undefined);
     return answer === 'Run and Write';
   }
 }
 
 /** The connections a cell would write to: a `-- @write` SQL cell's targets, or the primary of a writing probe. */
-function writeTargets(request: CellRunRequest, bindings: Map<string, RoleBinding>, defaultRole: string): ResolvedConnection[] {
+function writeTargets(
+  request: CellRunRequest,
+  bindings: Map<string, RoleBinding>,
+  defaultRole: string,
+): ResolvedConnection[] {
   if (request.language === 'cnprobe') {
     if (!probeCellWrites(request.source)) return [];
-    return checkProbeCell(request.source).directives
-      .filter((d) => d.probe.writes?.(d.args))
-      .flatMap((d) => resolveTargets((d.args.primary as string[] | undefined) ?? ['primary'], bindings, defaultRole).map((t) => t.connection));
+    return checkProbeCell(request.source)
+      .directives.filter((d) => d.probe.writes?.(d.args))
+      .flatMap((d) =>
+        resolveTargets((d.args.primary as string[] | undefined) ?? ['primary'], bindings, defaultRole).map(
+          (t) => t.connection,
+        ),
+      );
   }
   const { annotations } = parseAnnotations(request.source);
   return annotations.write ? resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection) : [];
@@ -65,4 +89,3 @@ function writeTargets(request: CellRunRequest, bindings: Map<string, RoleBinding
 function failed(name: string, message: string): CellRunResult {
   return { outputs: [errorOutput(name, message)], success: false };
 }
-

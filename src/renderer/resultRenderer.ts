@@ -13,7 +13,11 @@ export const activate: ActivationFunction = () => ({
   },
 });
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -24,10 +28,17 @@ export function renderPayload(payload: ResultPayload): HTMLElement {
   const root = el('div', 'cnbook-result');
   root.append(el('style', undefined, RESULT_STYLE));
   if (payload.comparison) {
-    root.append(el('div', `cnbook-compare ${payload.comparison.agree ? 'agree' : 'differ'}`, `${payload.comparison.agree ? '✓' : '≠'} ${payload.comparison.summary}`));
+    root.append(
+      el(
+        'div',
+        `cnbook-compare ${payload.comparison.agree ? 'agree' : 'differ'}`,
+        `${payload.comparison.agree ? '✓' : '≠'} ${payload.comparison.summary}`,
+      ),
+    );
   }
   const side = el('div', payload.results.length > 1 ? 'cnbook-side-by-side' : 'cnbook-single');
-  for (const run of payload.results) side.append(renderRun(run, payload.comparison?.differingRows[run.connection] ?? []));
+  for (const run of payload.results)
+    side.append(renderRun(run, payload.comparison?.differingRows[run.connection] ?? []));
   root.append(side);
   return root;
 }
@@ -37,15 +48,23 @@ function renderRun(run: TargetRun, differing: number[]): HTMLElement {
   const p = run.provenance;
   const head = el('header');
   head.append(el('strong', undefined, run.connection));
-  const facts = [run.role, `${p.host}:${p.port}/${p.database}`, p.serverVersion ? `PostgreSQL ${p.serverVersion.split(' ')[0]}` : undefined,
-    p.inRecovery === undefined ? undefined : p.inRecovery ? 'standby' : 'primary', p.walLsn ? `LSN ${p.walLsn}` : undefined, `${p.durationMs} ms`,
-    p.readOnly ? 'read-only' : 'READ WRITE'];
+  const facts = [
+    run.role,
+    `${p.host}:${p.port}/${p.database}`,
+    p.serverVersion ? `PostgreSQL ${p.serverVersion.split(' ')[0]}` : undefined,
+    p.inRecovery === undefined ? undefined : p.inRecovery ? 'standby' : 'primary',
+    p.walLsn ? `LSN ${p.walLsn}` : undefined,
+    `${p.durationMs} ms`,
+    p.readOnly ? 'read-only' : 'READ WRITE',
+  ];
   head.append(el('span', 'cnbook-facts', facts.filter(Boolean).join(' · ')));
   head.title = `started ${p.startedAt}, finished ${p.finishedAt}, by ${p.osUser}${p.backendPid ? `, backend pid ${p.backendPid}` : ''}`;
   box.append(head);
   if (run.error) box.append(renderError(run.error));
   const statements = run.statements ?? [];
-  statements.forEach((s, i) => box.append(renderStatement(s, i === statements.length - 1 ? new Set(differing) : new Set())));
+  statements.forEach((s, i) =>
+    box.append(renderStatement(s, i === statements.length - 1 ? new Set(differing) : new Set())),
+  );
   return box;
 }
 
@@ -78,28 +97,50 @@ function renderStatement(result: StatementResult, differing: Set<number>): HTMLE
   table.append(el('thead'), tbody);
   table.tHead?.append(header);
   fillBody(tbody, order, result, differing);
-  const shown = result.truncated ? `showing first ${result.rows.length} of ${result.rowCount} rows` : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
+  const shown = result.truncated
+    ? `showing first ${result.rows.length} of ${result.rowCount} rows`
+    : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
   wrap.append(table, el('div', 'cnbook-footer', `${shown} · ${result.hash.slice(0, 19)}`));
   return wrap;
 }
 
-function fillBody(tbody: HTMLTableSectionElement, order: number[], result: StatementResult, differing: Set<number>): void {
-  tbody.replaceChildren(...order.map((index) => {
-    const tr = el('tr', differing.has(index) ? 'differs' : undefined);
-    if (differing.size > 0) tr.append(el('td', 'cnbook-mark', differing.has(index) ? '≠' : ''));
-    (result.rows[index] ?? []).forEach((value, c) => tr.append(renderValue(value, isNumericType(result.columns[c]?.type ?? ''))));
-    return tr;
-  }));
+function fillBody(
+  tbody: HTMLTableSectionElement,
+  order: number[],
+  result: StatementResult,
+  differing: Set<number>,
+): void {
+  tbody.replaceChildren(
+    ...order.map((index) => {
+      const tr = el('tr', differing.has(index) ? 'differs' : undefined);
+      if (differing.size > 0) tr.append(el('td', 'cnbook-mark', differing.has(index) ? '≠' : ''));
+      (result.rows[index] ?? []).forEach((value, c) =>
+        tr.append(renderValue(value, isNumericType(result.columns[c]?.type ?? ''))),
+      );
+      return tr;
+    }),
+  );
 }
 
 function renderValue(value: string | null, numeric: boolean): HTMLTableCellElement {
   if (value === null) return el('td', 'null', 'NULL');
-  const td = el('td', numeric ? 'num' : undefined, value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value);
+  const td = el(
+    'td',
+    numeric ? 'num' : undefined,
+    value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value,
+  );
   if (value.length > MAX_SHOWN_CHARS || value.includes('\n')) td.title = value;
   return td;
 }
 
-function sortBy(order: number[], result: StatementResult, column: number, th: HTMLElement, tbody: HTMLTableSectionElement, differing: Set<number>): void {
+function sortBy(
+  order: number[],
+  result: StatementResult,
+  column: number,
+  th: HTMLElement,
+  tbody: HTMLTableSectionElement,
+  differing: Set<number>,
+): void {
   const descending = th.dataset.sort === 'asc';
   th.parentElement?.querySelectorAll('th').forEach((h) => delete h.dataset.sort);
   th.dataset.sort = descending ? 'desc' : 'asc';

@@ -18,8 +18,12 @@ let userChose = false;
 
 // Initialise once, with the theme the workbench uses; labels are strict (no HTML, no scripts, no clicks).
 mermaid.initialize({
-  startOnLoad: false, securityLevel: 'strict',
-  theme: document.body.classList.contains('vscode-dark') || document.body.classList.contains('vscode-high-contrast') ? 'dark' : 'default',
+  startOnLoad: false,
+  securityLevel: 'strict',
+  theme:
+    document.body.classList.contains('vscode-dark') || document.body.classList.contains('vscode-high-contrast')
+      ? 'dark'
+      : 'default',
   flowchart: { htmlLabels: false, useMaxWidth: true },
 });
 
@@ -54,16 +58,18 @@ function renderNext(state: MapState): void {
 
 function renderTabs(state: MapState): void {
   const tabs = byId('tabs');
-  tabs.replaceChildren(...state.charts.map((chart) => {
-    const button = document.createElement('button');
-    button.textContent = chart.title;
-    button.className = chart.id === selected ? 'tab selected' : 'tab';
-    button.addEventListener('click', () => {
-      userChose = true;
-      if (current) show(current, chart.id);
-    });
-    return button;
-  }));
+  tabs.replaceChildren(
+    ...state.charts.map((chart) => {
+      const button = document.createElement('button');
+      button.textContent = chart.title;
+      button.className = chart.id === selected ? 'tab selected' : 'tab';
+      button.addEventListener('click', () => {
+        userChose = true;
+        if (current) show(current, chart.id);
+      });
+      return button;
+    }),
+  );
 }
 
 /** mermaid cannot render twice at once: renders queue, and one overtaken by a newer request is skipped. */
@@ -83,7 +89,12 @@ async function renderNow(chart: MapChart, serial: number): Promise<void> {
     const container = byId('chart');
     container.innerHTML = svg; // mermaid's own output under securityLevel strict; labels were escaped in the core
     decorate(container, chart);
-    vscode.postMessage({ type: 'rendered', chart: chart.id, ms: Math.round(performance.now() - started), nodeClasses: nodeClasses(container) });
+    vscode.postMessage({
+      type: 'rendered',
+      chart: chart.id,
+      ms: Math.round(performance.now() - started),
+      nodeClasses: nodeClasses(container),
+    });
   } catch (error) {
     vscode.postMessage({ type: 'error', message: (error as Error).message });
   }
@@ -119,7 +130,8 @@ function nodeClasses(container: HTMLElement): Record<string, string[]> {
 
 byId('export').addEventListener('click', () => {
   const svg = byId('chart').querySelector('svg');
-  if (svg && selected) vscode.postMessage({ type: 'exportSvg', chart: selected, svg: new XMLSerializer().serializeToString(svg) });
+  if (svg && selected)
+    vscode.postMessage({ type: 'exportSvg', chart: selected, svg: new XMLSerializer().serializeToString(svg) });
 });
 
 function byId(id: string): HTMLElement {

@@ -14,17 +14,37 @@ let page: Page;
 let dir: string;
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-map-'));
-  fs.writeFileSync(path.join(dir, 'index.html'), `<!DOCTYPE html><html><head><meta charset="utf-8">
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    `<!DOCTYPE html><html><head><meta charset="utf-8">
     <link rel="stylesheet" href="file://${root}/media/investigationMap.css"></head><body class="vscode-light">
     <header><div id="headline"></div><div id="next"></div></header><nav id="tabs"></nav><button id="export">Export SVG</button><main id="chart"></main>
     <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m), getState: () => window.restoreState, setState: (s) => { window.savedState = s; } });</script>
-    <script src="file://${root}/dist/webview.js"></script></body></html>`);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--allow-file-access-from-files'] });
+    <script src="file://${root}/dist/webview.js"></script></body></html>`,
+  );
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--allow-file-access-from-files',
+    ],
+  });
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-  page.on('dialog', (d) => { throw new Error(`a dialog opened: ${d.message()}`); });
+  page.on('dialog', (d) => {
+    throw new Error(`a dialog opened: ${d.message()}`);
+  });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`file://${dir}/index.html`);
 }, 600_000);
@@ -33,41 +53,91 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Sent { type: string; chart?: string; ms?: number; message?: string; nodeClasses?: Record<string, string[]> }
+interface Sent {
+  type: string;
+  chart?: string;
+  ms?: number;
+  message?: string;
+  nodeClasses?: Record<string, string[]>;
+}
 type Rendered = Required<Pick<Sent, 'chart' | 'ms' | 'nodeClasses'>>;
 
 async function renderChart(state: MapState, tab: string): Promise<Rendered> {
-  await page.evaluate(() => { (window as unknown as { sent: unknown[] }).sent = []; });
+  await page.evaluate(() => {
+    (window as unknown as { sent: unknown[] }).sent = [];
+  });
   await page.evaluate((s) => window.postMessage({ type: 'update', state: s }, '*'), state);
   const title = state.charts.find((c) => c.id === tab)?.title;
   // Once a tab has been chosen, updates keep it, so pick the wanted one explicitly.
   await page.getByRole('button', { name: title, exact: true }).click();
-  await page.waitForFunction((id) => (window as unknown as { sent: { type: string; chart: string }[] }).sent.some((m) => m.type === 'rendered' && m.chart === id) ||
-    (window as unknown as { sent: { type: string }[] }).sent.some((m) => m.type === 'error'), tab, { timeout: 30_000 });
+  await page.waitForFunction(
+    (id) =>
+      (window as unknown as { sent: { type: string; chart: string }[] }).sent.some(
+        (m) => m.type === 'rendered' && m.chart === id,
+      ) || (window as unknown as { sent: { type: string }[] }).sent.some((m) => m.type === 'error'),
+    tab,
+    { timeout: 30_000 },
+  );
   const sent = await page.evaluate(() => (window as unknown as { sent: Sent[] }).sent);
   const error = sent.find((m) => m.type === 'error');
   if (error) throw new Error(`render failed: ${error.message}`);
   return sent.filter((m) => m.type === 'rendered' && m.chart === tab).pop() as Rendered;
 }
 
-const f = (probe: string, target: string, severity: Finding['severity'], summary: string, metrics: Finding['metrics'] = {}): Finding => ({ probe, target, severity, summary, metrics });
-const hosts: HostInfo[] = [{ connection: 'db-primary', role: 'primary' }, { connection: 'db-replica-1', role: 'replicas' }, { connection: 'db-replica-2', role: 'replicas' }];
+const f = (
+  probe: string,
+  target: string,
+  severity: Finding['severity'],
+  summary: string,
+  metrics: Finding['metrics'] = {},
+): Finding => ({ probe, target, severity, summary, metrics });
+const hosts: HostInfo[] = [
+  { connection: 'db-primary', role: 'primary' },
+  { connection: 'db-replica-1', role: 'replicas' },
+  { connection: 'db-replica-2', role: 'replicas' },
+];
 const SCENARIOS: Record<string, Finding[]> = {
-  lag: [f('replication-lag', 'db-replica-2', 'critical', 'behind; 42.10 s, 8192 bytes behind, replay PAUSED', { replayPaused: true }), f('replication-lag', 'db-replica-1', 'ok', 'caught up'), f('row-counts', 'orders', 'warning', 'counts differ by 3')],
-  strong: [f('topology', 'db-primary,db-replica-1', 'critical', 'split brain: 2 writable nodes'), f('locks', 'db-primary', 'ok', 'no session is waiting')],
-  session: [f('session-guarantees', 'routing=round-robin over a,b read-your-writes', 'critical', '12 of 24 reads missed their write')],
-  causal: [f('clock-skew', 'db-replica-1', 'critical', '+3000.1 ms ± 0.3 ms'), f('causal-order', 'db-primary/events order', 'warning', '1 event before its parent')],
+  lag: [
+    f('replication-lag', 'db-replica-2', 'critical', 'behind; 42.10 s, 8192 bytes behind, replay PAUSED', {
+      replayPaused: true,
+    }),
+    f('replication-lag', 'db-replica-1', 'ok', 'caught up'),
+    f('row-counts', 'orders', 'warning', 'counts differ by 3'),
+  ],
+  strong: [
+    f('topology', 'db-primary,db-replica-1', 'critical', 'split brain: 2 writable nodes'),
+    f('locks', 'db-primary', 'ok', 'no session is waiting'),
+  ],
+  session: [
+    f(
+      'session-guarantees',
+      'routing=round-robin over a,b read-your-writes',
+      'critical',
+      '12 of 24 reads missed their write',
+    ),
+  ],
+  causal: [
+    f('clock-skew', 'db-replica-1', 'critical', '+3000.1 ms ± 0.3 ms'),
+    f('causal-order', 'db-primary/events order', 'warning', '1 event before its parent'),
+  ],
   none: [],
 };
 
 describe('the Investigation Map in a real browser', () => {
-  it.each(Object.keys(SCENARIOS))('renders every chart for the %s scenario with the node classes the engine chose', async (scenario) => {
-    const state = buildMapState(diagnose({ findings: SCENARIOS[scenario]!, hosts, now: '2026-11-25T10:00:00Z' }), hosts);
-    for (const chart of state.charts) {
-      const rendered = await renderChart(state, chart.id);
-      for (const [node, info] of Object.entries(chart.nodes)) expect(rendered.nodeClasses[node], `${scenario}/${chart.id}/${node}`).toEqual([`cn-${info.state}`]);
-    }
-  });
+  it.each(Object.keys(SCENARIOS))(
+    'renders every chart for the %s scenario with the node classes the engine chose',
+    async (scenario) => {
+      const state = buildMapState(
+        diagnose({ findings: SCENARIOS[scenario]!, hosts, now: '2026-11-25T10:00:00Z' }),
+        hosts,
+      );
+      for (const chart of state.charts) {
+        const rendered = await renderChart(state, chart.id);
+        for (const [node, info] of Object.entries(chart.nodes))
+          expect(rendered.nodeClasses[node], `${scenario}/${chart.id}/${node}`).toEqual([`cn-${info.state}`]);
+      }
+    },
+  );
 
   it('shows the lagging replica red with its measured lag in the label (screenshot for the README)', async () => {
     const state = buildMapState(diagnose({ findings: SCENARIOS.lag!, hosts, now: '2026-11-25T10:00:00Z' }), hosts);
@@ -76,31 +146,54 @@ describe('the Investigation Map in a real browser', () => {
     const label = await page.locator('g.node[id*="flowchart-Host2-"]').textContent();
     expect(label).toContain('db-replica-2');
     expect(label).toContain('42.10 s');
-    expect(await page.locator('#headline').textContent()).toMatch(/^Eventual consistency: replay paused on db-replica-2/);
+    expect(await page.locator('#headline').textContent()).toMatch(
+      /^Eventual consistency: replay paused on db-replica-2/,
+    );
     fs.mkdirSync(path.join(root, 'test-results', 'screenshots'), { recursive: true });
-    await page.screenshot({ path: path.join(root, 'test-results', 'screenshots', 'investigation-map.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(root, 'test-results', 'screenshots', 'investigation-map.png'),
+      fullPage: true,
+    });
   });
 
   it('keeps hostile names and values inert', async () => {
-    const evil: HostInfo[] = [{ connection: '<img src=x onerror=alert(1)>', role: '"]-->B' }, { connection: 'r"]; click Host0 call alert()', role: '`x`' }];
-    const findings = [f('replication-lag', evil[0]!.connection, 'critical', '<script>alert(2)</script> --> "]'), f('replication-lag', evil[1]!.connection, 'warning', '&lt;b&gt;')];
+    const evil: HostInfo[] = [
+      { connection: '<img src=x onerror=alert(1)>', role: '"]-->B' },
+      { connection: 'r"]; click Host0 call alert()', role: '`x`' },
+    ];
+    const findings = [
+      f('replication-lag', evil[0]!.connection, 'critical', '<script>alert(2)</script> --> "]'),
+      f('replication-lag', evil[1]!.connection, 'warning', '&lt;b&gt;'),
+    ];
     const state = buildMapState(diagnose({ findings, hosts: evil, now: '2026-11-25T10:00:00Z' }), evil);
     const rendered = await renderChart(state, 'eventual');
     expect(rendered.nodeClasses.Host0).toEqual(['cn-critical']);
     expect(await page.locator('#chart img').count()).toBe(0);
     expect(await page.locator('#chart script').count()).toBe(0);
-    expect(await page.locator('g.node[id*="flowchart-Host0-"]').textContent()).toContain('<img src=x onerror=alert(1)>');
-    expect(await page.locator('g.node[id*="flowchart-Host1-"]').textContent()).toContain('r"]; click Host0 call alert()');
+    expect(await page.locator('g.node[id*="flowchart-Host0-"]').textContent()).toContain(
+      '<img src=x onerror=alert(1)>',
+    );
+    expect(await page.locator('g.node[id*="flowchart-Host1-"]').textContent()).toContain(
+      'r"]; click Host0 call alert()',
+    );
   });
 
   it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {
-    const steps = [{ index: 1, probes: ['topology', 'replication-lag'], ran: true }, { index: 3, probes: ['table-drift'], ran: false }];
-    const state = buildMapState(diagnose({ findings: SCENARIOS.lag!, hosts, now: '2026-11-25T10:00:00Z', steps }), hosts);
+    const steps = [
+      { index: 1, probes: ['topology', 'replication-lag'], ran: true },
+      { index: 3, probes: ['table-drift'], ran: false },
+    ];
+    const state = buildMapState(
+      diagnose({ findings: SCENARIOS.lag!, hosts, now: '2026-11-25T10:00:00Z', steps }),
+      hosts,
+    );
     expect(state.nextCell).toBe(1);
     await renderChart(state, 'eventual');
     const sent = () => page.evaluate(() => (window as unknown as { sent: Sent[] }).sent);
     await page.locator('g.node[id*="flowchart-Host2-"]').click();
-    expect((await sent()).filter((m) => m.type === 'reveal')).toEqual([{ type: 'reveal', chart: 'eventual', node: 'Host2' }]);
+    expect((await sent()).filter((m) => m.type === 'reveal')).toEqual([
+      { type: 'reveal', chart: 'eventual', node: 'Host2' },
+    ]);
     expect(await page.locator('#next').textContent()).toMatch(/^Next: Resume replay .* Go to cell 2$/);
     await page.locator('#next-cell').click();
     expect((await sent()).filter((m) => m.type === 'revealCell')).toEqual([{ type: 'revealCell', cell: 1 }]);
@@ -119,11 +212,19 @@ describe('the Investigation Map in a real browser', () => {
     const again = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
     again.on('pageerror', (e) => console.error('page error:', e.message));
     try {
-      await again.addInitScript((s) => { (window as unknown as { restoreState: unknown }).restoreState = s; }, saved);
+      await again.addInitScript((s) => {
+        (window as unknown as { restoreState: unknown }).restoreState = s;
+      }, saved);
       await again.goto(`file://${dir}/index.html`);
       // No update message is sent: what shows comes from the state VS Code kept for the webview.
-      await again.waitForFunction(() => (window as unknown as { sent: Sent[] }).sent.some((m) => m.type === 'rendered'), undefined, { timeout: 30_000 });
-      const rendered = await again.evaluate(() => (window as unknown as { sent: Sent[] }).sent.find((m) => m.type === 'rendered'));
+      await again.waitForFunction(
+        () => (window as unknown as { sent: Sent[] }).sent.some((m) => m.type === 'rendered'),
+        undefined,
+        { timeout: 30_000 },
+      );
+      const rendered = await again.evaluate(() =>
+        (window as unknown as { sent: Sent[] }).sent.find((m) => m.type === 'rendered'),
+      );
       expect(rendered?.chart).toBe('session');
       expect(await again.locator('#headline').textContent()).toBe(state.headline);
       expect(await again.locator('#tabs .selected').textContent()).toBe('Session consistency investigation');
@@ -134,11 +235,25 @@ describe('the Investigation Map in a real browser', () => {
 
   it('renders a 60-node chart (10 steps and 50 hosts) and reports how long it took', async () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ connection: `replica-${i}`, role: 'replicas' }));
-    const findings = many.map((h, i) => f('replication-lag', h.connection, i % 7 === 0 ? 'critical' : i % 3 === 0 ? 'warning' : 'ok', `${(i * 0.37).toFixed(2)} s`));
+    const findings = many.map((h, i) =>
+      f(
+        'replication-lag',
+        h.connection,
+        i % 7 === 0 ? 'critical' : i % 3 === 0 ? 'warning' : 'ok',
+        `${(i * 0.37).toFixed(2)} s`,
+      ),
+    );
     const state = buildMapState(diagnose({ findings, hosts: many, now: '2026-11-25T10:00:00Z' }), many);
-    expect(state.charts.find((c) => c.id === 'eventual')?.mermaid.split('\n').filter((l) => /^ +\w+[[({]/.test(l)).length).toBe(60);
+    expect(
+      state.charts
+        .find((c) => c.id === 'eventual')
+        ?.mermaid.split('\n')
+        .filter((l) => /^ +\w+[[({]/.test(l)).length,
+    ).toBe(60);
     const times: number[] = [];
     for (let i = 0; i < 5; i++) times.push((await renderChart({ ...state, focus: 'eventual' }, 'eventual')).ms);
-    console.log(`METRIC map render, 60-node chart: ${times.join(', ')} ms (median ${[...times].sort((a, b) => a - b)[2]} ms)`);
+    console.log(
+      `METRIC map render, 60-node chart: ${times.join(', ')} ms (median ${[...times].sort((a, b) => a - b)[2]} ms)`,
+    );
   });
 });

@@ -15,7 +15,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   cluster = await startCluster({ replicas: 1 });
   await cluster.primary.query(`CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(12,2), note text);
     INSERT INTO orders VALUES (1, 10.50, '<img src=x onerror=window.pwned=1>'), (2, 9.00, NULL), (3, 100.00, repeat('long ', 100)),
@@ -23,10 +25,31 @@ beforeAll(async () => {
 lines'), (9007199254740993, 0.10, 'beyond doubles');`);
   await waitForReplay(cluster);
   // The renderer as VS Code loads it is an ES module; for a plain page, the same source as a script.
-  const bundle = await esbuild.build({ entryPoints: [path.join(root, 'src/renderer/resultRenderer.ts')], bundle: true, format: 'iife', globalName: 'cnbookRenderer', write: false, target: 'es2022' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const bundle = await esbuild.build({
+    entryPoints: [path.join(root, 'src/renderer/resultRenderer.ts')],
+    bundle: true,
+    format: 'iife',
+    globalName: 'cnbookRenderer',
+    write: false,
+    target: 'es2022',
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-  page.on('dialog', (d) => { throw new Error(`a dialog opened: ${d.message()}`); });
+  page.on('dialog', (d) => {
+    throw new Error(`a dialog opened: ${d.message()}`);
+  });
   await page.setContent('<!DOCTYPE html><html><body><div id="out"></div></body></html>');
   await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
 }, 600_000);
@@ -38,7 +61,11 @@ afterAll(async () => {
 
 async function render(payload: ResultPayload): Promise<void> {
   await page.evaluate((p) => {
-    const renderer = (window as unknown as { cnbookRenderer: { activate: (ctx: unknown) => { renderOutputItem: (item: unknown, el: Element) => void } } }).cnbookRenderer;
+    const renderer = (
+      window as unknown as {
+        cnbookRenderer: { activate: (ctx: unknown) => { renderOutputItem: (item: unknown, el: Element) => void } };
+      }
+    ).cnbookRenderer;
     renderer.activate({}).renderOutputItem({ json: () => p }, document.getElementById('out')!);
   }, payload);
 }
@@ -50,7 +77,9 @@ describe('the result table in a real browser', () => {
     const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')] });
     const run = await runCell('SELECT id, total, note FROM orders ORDER BY id', bindings, pool);
     await render(run.payload);
-    expect(await page.locator('#out header').textContent()).toMatch(/^main.*127\.0\.0\.1:\d+\/postgres · PostgreSQL 15\.\d+ · primary · LSN \d+\/[0-9A-F]+ · \d+ ms · read-only$/);
+    expect(await page.locator('#out header').textContent()).toMatch(
+      /^main.*127\.0\.0\.1:\d+\/postgres · PostgreSQL 15\.\d+ · primary · LSN \d+\/[0-9A-F]+ · \d+ ms · read-only$/,
+    );
     expect(await column(1)).toEqual(['1', '2', '3', '4', '9007199254740993']);
     const notes = page.locator('#out tbody tr td:nth-child(3)');
     expect(await notes.nth(0).textContent()).toBe('<img src=x onerror=window.pwned=1>');
@@ -79,7 +108,10 @@ describe('the result table in a real browser', () => {
 
   it('puts a primary and a stale replica side by side and marks the rows that differ', async () => {
     const [replica] = cluster.replicas;
-    const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')], replicas: [connectionTo(replica!, 'replica')] });
+    const bindings = bindingsOf({
+      primary: [connectionTo(cluster.primary, 'main')],
+      replicas: [connectionTo(replica!, 'replica')],
+    });
     await replica!.query('SELECT pg_wal_replay_pause()');
     try {
       await cluster.primary.query("UPDATE orders SET note = 'refunded' WHERE id = 2");
@@ -88,8 +120,13 @@ describe('the result table in a real browser', () => {
       expect(await page.locator('#out .cnbook-compare').getAttribute('class')).toBe('cnbook-compare differ');
       expect(await page.locator('#out .cnbook-target header strong').allTextContents()).toEqual(['main', 'replica']);
       expect(await page.locator('#out .cnbook-target').nth(1).locator('header').textContent()).toMatch(/ · standby · /);
-      const marks = await page.locator('#out .cnbook-target').evaluateAll((boxes) => boxes.map((b) => Array.from(b.querySelectorAll('tbody tr'), (tr) => tr.className)));
-      expect(marks).toEqual([['', 'differs'], ['', 'differs']]);
+      const marks = await page
+        .locator('#out .cnbook-target')
+        .evaluateAll((boxes) => boxes.map((b) => Array.from(b.querySelectorAll('tbody tr'), (tr) => tr.className)));
+      expect(marks).toEqual([
+        ['', 'differs'],
+        ['', 'differs'],
+      ]);
     } finally {
       await replica!.query('SELECT pg_wal_replay_resume()');
     }

@@ -59,9 +59,18 @@ const PORT_ATTEMPTS = 5;
 
 // Small on purpose: the CI machine has 2 cores and a test file may run three servers at once.
 const BASE_CONFIG: Record<string, string> = {
-  listen_addresses: '127.0.0.1', shared_buffers: '16MB', max_connections: '40', fsync: 'off',
-  synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: '10',
-  hot_standby: 'on', max_prepared_transactions: '10', wal_keep_size: '64MB', logging_collector: 'off',
+  listen_addresses: '127.0.0.1',
+  shared_buffers: '16MB',
+  max_connections: '40',
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  wal_level: 'replica',
+  max_wal_senders: '10',
+  hot_standby: 'on',
+  max_prepared_transactions: '10',
+  wal_keep_size: '64MB',
+  logging_collector: 'off',
 };
 
 export function pgBin(name: string): string {
@@ -83,26 +92,39 @@ function serverCommand(program: string, args: string[], env: Record<string, stri
   return assignments.length ? ['env', [...assignments, pgBin(program), ...args]] : [pgBin(program), args];
 }
 
-interface RunOptions { cwd: string; env?: Record<string, string>; timeoutMs?: number }
+interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
 
 function runServerProgram(program: string, args: string[], options: RunOptions): Promise<string> {
   const [command, argv] = serverCommand(program, args, options.env);
   return new Promise((resolve, reject) => {
     // cwd matters: as postgres, the test's own cwd (e.g. /root) may be unreadable and initdb warns about it.
-    execFile(command, argv, { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      const output = `${stderr}${stdout}`.trim() || error.message;
-      reject(new Error(`${program} ${args.join(' ')} failed:\n${output}`));
-    });
+    execFile(
+      command,
+      argv,
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const output = `${stderr}${stdout}`.trim() || error.message;
+        reject(new Error(`${program} ${args.join(' ')} failed:\n${output}`));
+      },
+    );
   });
 }
 
 function ensureBinaries(options: StandaloneOptions): void {
   if (!fs.existsSync(pgBin('initdb'))) {
-    throw new Error(`PostgreSQL 15 server binaries not found in ${BIN}: run 'bash .ci/install-postgres.sh' as root, or set CNBOOK_PG_BIN`);
+    throw new Error(
+      `PostgreSQL 15 server binaries not found in ${BIN}: run 'bash .ci/install-postgres.sh' as root, or set CNBOOK_PG_BIN`,
+    );
   }
   if (options.fakeTimeOffset && !fakeTimeAvailable()) {
-    throw new Error(`fakeTimeOffset needs ${FAKETIME_LIB}: run 'bash .ci/install-postgres.sh' as root (apt-get install -y libfaketime)`);
+    throw new Error(
+      `fakeTimeOffset needs ${FAKETIME_LIB}: run 'bash .ci/install-postgres.sh' as root (apt-get install -y libfaketime)`,
+    );
   }
 }
 
@@ -119,7 +141,9 @@ function makeRoot(): string {
   const probe = spawnSync('runuser', ['-u', SERVER_USER, '--', 'test', '-w', root, '-a', '-x', root]);
   if (probe.status !== 0) {
     fs.rmSync(root, { recursive: true, force: true });
-    throw new Error(`the ${SERVER_USER} user cannot reach ${root}: point TMPDIR at a folder every user can traverse, such as /tmp`);
+    throw new Error(
+      `the ${SERVER_USER} user cannot reach ${root}: point TMPDIR at a folder every user can traverse, such as /tmp`,
+    );
   }
   return root;
 }
@@ -142,12 +166,19 @@ function freePort(): Promise<number> {
 /** Quotes every value, so callers pass plain values; values already in quotes are kept. */
 function configLines(settings: Record<string, string>): string {
   const quote = (v: string) => (/^'.*'$/s.test(v) ? v : `'${v.replace(/'/g, "''")}'`);
-  return Object.entries(settings).map(([k, v]) => `${k} = ${quote(v)}`).join('\n') + '\n';
+  return (
+    Object.entries(settings)
+      .map(([k, v]) => `${k} = ${quote(v)}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Replaces postgresql.auto.conf (it wins over postgresql.conf, and ALTER SYSTEM keeps our lines). */
 function writeConfig(dataDir: string, settings: Record<string, string>): void {
-  fs.writeFileSync(path.join(dataDir, 'postgresql.auto.conf'), `# written by test/helpers/pgCluster.ts\n${configLines(settings)}`);
+  fs.writeFileSync(
+    path.join(dataDir, 'postgresql.auto.conf'),
+    `# written by test/helpers/pgCluster.ts\n${configLines(settings)}`,
+  );
 }
 
 function writeHba(dataDir: string, passwordRole: boolean): void {
@@ -166,7 +197,10 @@ function writeHba(dataDir: string, passwordRole: boolean): void {
 // One server
 
 class StartError extends Error {
-  constructor(message: string, readonly portInUse: boolean) {
+  constructor(
+    message: string,
+    readonly portInUse: boolean,
+  ) {
     super(message);
   }
 }
@@ -175,7 +209,12 @@ class ServerNode implements PgNode {
   readonly host = '127.0.0.1' as const;
   port = 0;
 
-  constructor(readonly name: string, readonly dataDir: string, private readonly root: string, private readonly env: Record<string, string> = {}) {}
+  constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    private readonly root: string,
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   get url(): string {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
@@ -189,12 +228,19 @@ class ServerNode implements PgNode {
     const logStart = fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
     const options = `-p ${this.port} -k '${this.root}'`;
     try {
-      await runServerProgram('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', '60', '-o', options, 'start'], { cwd: this.root, env: this.env });
+      await runServerProgram(
+        'pg_ctl',
+        ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', '60', '-o', options, 'start'],
+        { cwd: this.root, env: this.env },
+      );
     } catch (error) {
       // pg_ctl only says "see the log"; the reason (bad setting, port taken) is in the server log.
       const log = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').slice(logStart) : '';
       const tail = log.trimEnd().split('\n').slice(-20).join('\n');
-      throw new StartError(`${this.name} (port ${this.port}) did not start: ${(error as Error).message}\n--- server log ---\n${tail}`, /Address already in use/.test(log));
+      throw new StartError(
+        `${this.name} (port ${this.port}) did not start: ${(error as Error).message}\n--- server log ---\n${tail}`,
+        /Address already in use/.test(log),
+      );
     }
   }
 
@@ -242,16 +288,25 @@ class ServerNode implements PgNode {
 // ---------------------------------------------------------------------------------------------------------
 // Clusters
 
-interface LiveCluster { root: string; nodes: ServerNode[]; destroyed: boolean }
+interface LiveCluster {
+  root: string;
+  nodes: ServerNode[];
+  destroyed: boolean;
+}
 
 // Shared through globalThis so that two copies of this module (vitest re-imports per file) keep one
 // registry and one set of process handlers.
 const REGISTRY = Symbol.for('cnbook.pgCluster.live');
-const liveClusters: Set<LiveCluster> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new Set<LiveCluster>()) as Set<LiveCluster>;
+const liveClusters: Set<LiveCluster> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??=
+  new Set<LiveCluster>()) as Set<LiveCluster>;
 
 async function createPrimary(live: LiveCluster, name: string, options: StandaloneOptions): Promise<ServerNode> {
   const dataDir = path.join(live.root, name);
-  await runServerProgram('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'], { cwd: live.root });
+  await runServerProgram(
+    'initdb',
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'],
+    { cwd: live.root },
+  );
   writeConfig(dataDir, { ...BASE_CONFIG, ...options.primaryConfig });
   writeHba(dataDir, options.password !== undefined);
   giveToServerUser(dataDir);
@@ -263,21 +318,46 @@ async function createPrimary(live: LiveCluster, name: string, options: Standalon
   await node.startOnFreePort();
   if (options.password !== undefined) {
     // CREATE ROLE takes no bind parameters, so let the server quote the password.
-    const [{ sql }] = await node.query("SELECT format('CREATE ROLE app LOGIN PASSWORD %L', $1::text) AS sql", [options.password]);
+    const [{ sql }] = await node.query("SELECT format('CREATE ROLE app LOGIN PASSWORD %L', $1::text) AS sql", [
+      options.password,
+    ]);
     await node.query(sql);
   }
   return node;
 }
 
-async function createReplica(live: LiveCluster, primary: ServerNode, name: string, config: Record<string, string>): Promise<ServerNode> {
+async function createReplica(
+  live: LiveCluster,
+  primary: ServerNode,
+  name: string,
+  config: Record<string, string>,
+): Promise<ServerNode> {
   const dataDir = path.join(live.root, name);
   // --checkpoint=fast: the default spread checkpoint can make pg_basebackup wait for minutes.
-  await runServerProgram('pg_basebackup', ['-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync',
-    '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'], { cwd: live.root });
+  await runServerProgram(
+    'pg_basebackup',
+    [
+      '-D',
+      dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '--checkpoint=fast',
+      '--no-sync',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+    ],
+    { cwd: live.root },
+  );
   // Rewritten rather than inherited: the primary's own settings (primaryConfig) stay on the primary, and
   // application_name lets tests find this replica in pg_stat_replication.
   writeConfig(dataDir, {
-    ...BASE_CONFIG, ...config,
+    ...BASE_CONFIG,
+    ...config,
     primary_conninfo: `host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}`,
   });
   giveToServerUser(dataDir);
@@ -291,10 +371,15 @@ async function waitForStreaming(primary: PgNode, replicas: PgNode[], timeoutMs: 
   const names = replicas.map((r) => r.name);
   const deadline = Date.now() + timeoutMs;
   while (names.length > 0) {
-    const rows = await primary.query("SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'");
+    const rows = await primary.query(
+      "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
+    );
     const streaming = new Set(rows.map((r) => r.name as string));
     if (names.every((n) => streaming.has(n))) return;
-    if (Date.now() > deadline) throw new Error(`replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`,
+      );
     await sleep(100);
   }
 }
@@ -308,7 +393,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
     const names = Array.from({ length: options.replicas ?? 0 }, (_, i) => `replica${i + 1}`);
     // In parallel: each replica spends most of its time waiting for a checkpoint or for its server to start.
     // allSettled, not all: tearing down while a sibling replica is still being copied would leave it behind.
-    const settled = await Promise.allSettled(names.map((name) => createReplica(live, primary, name, options.replicaConfig ?? {})));
+    const settled = await Promise.allSettled(
+      names.map((name) => createReplica(live, primary, name, options.replicaConfig ?? {})),
+    );
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const replicas = settled.map((r) => (r as PromiseFulfilledResult<ServerNode>).value);
@@ -344,7 +431,10 @@ export async function waitForReplay(cluster: PgCluster, timeoutMs = 30_000): Pro
   for (const replica of cluster.replicas) {
     let why = await replayLag(replica, target);
     while (why) {
-      if (Date.now() > deadline) throw new Error(`${replica.name} did not replay the primary's WAL up to ${target} within ${timeoutMs} ms: ${why}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${replica.name} did not replay the primary's WAL up to ${target} within ${timeoutMs} ms: ${why}`,
+        );
       await sleep(50);
       why = await replayLag(replica, target);
     }
@@ -355,7 +445,10 @@ export async function waitForReplay(cluster: PgCluster, timeoutMs = 30_000): Pro
 async function replayLag(replica: PgNode, target: string): Promise<string> {
   try {
     // A replica being restarted refuses connections for a moment: that is lag too, not a failure.
-    const [row] = await replica.query('SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS replayed, pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught', [target]);
+    const [row] = await replica.query(
+      'SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS replayed, pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught',
+      [target],
+    );
     return !row.recovering || row.caught ? '' : `replayed up to ${row.replayed}`;
   } catch (error) {
     return (error as Error).message;
@@ -392,11 +485,13 @@ async function destroyCluster(live: LiveCluster): Promise<void> {
  * shutdown) and leaves the deletion to a detached `rm`, which outlives a SIGKILL.
  */
 function destroyAllSync(): void {
-  const stopping = [...liveClusters].flatMap((live) => live.nodes).flatMap((node) => {
-    const pid = postmasterPid(node.dataDir);
-    if (pid !== undefined) signal(pid, 'SIGQUIT');
-    return pid === undefined ? [] : [{ pid, pidFile: path.join(node.dataDir, 'postmaster.pid') }];
-  });
+  const stopping = [...liveClusters]
+    .flatMap((live) => live.nodes)
+    .flatMap((node) => {
+      const pid = postmasterPid(node.dataDir);
+      if (pid !== undefined) signal(pid, 'SIGQUIT');
+      return pid === undefined ? [] : [{ pid, pidFile: path.join(node.dataDir, 'postmaster.pid') }];
+    });
   // The postmaster deletes its pid file last, after all its children have exited.
   const deadline = Date.now() + 300;
   while (stopping.some((s) => fs.existsSync(s.pidFile)) && Date.now() < deadline) sleepSync(10);

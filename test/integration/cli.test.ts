@@ -16,17 +16,28 @@ let connections: string;
 beforeAll(async () => {
   spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   cluster = await startCluster({ replicas: 1 });
-  await cluster.primary.query('CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 50) g;');
+  await cluster.primary.query(
+    'CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 50) g;',
+  );
   await waitForReplay(cluster);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-cli-'));
-  connections = write('connections.json', JSON.stringify({
-    connections: {
-      p: { url: `postgres://postgres@127.0.0.1:${cluster.primary.port}/postgres?sslmode=disable` },
-      r: { host: '127.0.0.1', port: cluster.replicas[0]!.port, user: 'postgres', database: 'postgres', sslmode: 'disable' },
-      down: { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', sslmode: 'disable' },
-    },
-    profiles: { test: { primary: 'p', replicas: ['r'] }, broken: { primary: 'down', replicas: ['r'] } },
-  }));
+  connections = write(
+    'connections.json',
+    JSON.stringify({
+      connections: {
+        p: { url: `postgres://postgres@127.0.0.1:${cluster.primary.port}/postgres?sslmode=disable` },
+        r: {
+          host: '127.0.0.1',
+          port: cluster.replicas[0]!.port,
+          user: 'postgres',
+          database: 'postgres',
+          sslmode: 'disable',
+        },
+        down: { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', sslmode: 'disable' },
+      },
+      profiles: { test: { primary: 'p', replicas: ['r'] }, broken: { primary: 'down', replicas: ['r'] } },
+    }),
+  );
 });
 afterAll(async () => {
   await cluster?.destroy();
@@ -40,25 +51,59 @@ function write(name: string, text: string): string {
 }
 
 function runbook(name: string, ...cells: string[]): string {
-  return write(name, `---\ncnbook: 1\ntitle: ${name}\n---\n# ${name}\n${cells.map((c) => `\n\`\`\`sql\n${c}\n\`\`\`\n`).join('')}`);
+  return write(
+    name,
+    `---\ncnbook: 1\ntitle: ${name}\n---\n# ${name}\n${cells.map((c) => `\n\`\`\`sql\n${c}\n\`\`\`\n`).join('')}`,
+  );
 }
 
 function cnbook(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, PGPASSWORD: '' } });
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: '' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('cnbook run', () => {
   it('runs the minimal runbook of the issue and writes the filled notebook to --out only', async () => {
     await cluster.primary.query('CREATE TABLE IF NOT EXISTS orders (id int); INSERT INTO orders VALUES (1), (2)');
-    const file = write('minimal.cnbook', '---\ncnbook: 1\ntitle: Orders vs items\n---\n# Step 1\n```sql\n-- @on primary\nSELECT count(*) FROM orders;\n```\n');
+    const file = write(
+      'minimal.cnbook',
+      '---\ncnbook: 1\ntitle: Orders vs items\n---\n# Step 1\n```sql\n-- @on primary\nSELECT count(*) FROM orders;\n```\n',
+    );
     const before = fs.readFileSync(file, 'utf8');
-    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'filled.cnbook', '--json']);
+    const r = cnbook([
+      'run',
+      file,
+      '--connections',
+      connections,
+      '--profile',
+      'test',
+      '--out',
+      'filled.cnbook',
+      '--json',
+    ]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ runbook: file, profile: 'test', findings: [], diagnosis: { consistencyType: 'unknown' }, cells: [{ index: 1, language: 'sql', status: 'ok' }] });
-    expect(Object.keys(summary)).toEqual(['runbook', 'profile', 'startedAt', 'finishedAt', 'cells', 'findings', 'diagnosis']);
+    expect(summary).toMatchObject({
+      runbook: file,
+      profile: 'test',
+      findings: [],
+      diagnosis: { consistencyType: 'unknown' },
+      cells: [{ index: 1, language: 'sql', status: 'ok' }],
+    });
+    expect(Object.keys(summary)).toEqual([
+      'runbook',
+      'profile',
+      'startedAt',
+      'finishedAt',
+      'cells',
+      'findings',
+      'diagnosis',
+    ]);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     const filled = parseNotebook(fs.readFileSync(path.join(dir, 'filled.cnbook'), 'utf8'));
     const cell = filled.cells[1] as CodeCell;
@@ -70,7 +115,17 @@ describe('cnbook run', () => {
 
   it('stops at the first failed cell, marks the rest skipped, exits 3 and still writes what ran', () => {
     const file = runbook('fails.cnbook', 'SELECT 1', 'SELECT * FROM no_such_table', 'SELECT 3');
-    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'fails.out.cnbook', '--json']);
+    const r = cnbook([
+      'run',
+      file,
+      '--connections',
+      connections,
+      '--profile',
+      'test',
+      '--out',
+      'fails.out.cnbook',
+      '--json',
+    ]);
     expect(r.code).toBe(3);
     const summary = JSON.parse(r.stdout);
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'error', 'skipped']);
@@ -79,7 +134,7 @@ describe('cnbook run', () => {
   });
 
   it('refuses writes without --allow-writes and names what to do', () => {
-    const file = runbook('writes.cnbook', '-- @write\nINSERT INTO t VALUES (1000, \'x\')');
+    const file = runbook('writes.cnbook', "-- @write\nINSERT INTO t VALUES (1000, 'x')");
     const r = cnbook(['run', file, '--connections', connections, '--profile', 'test']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not allow writes/);
@@ -94,24 +149,38 @@ describe('cnbook run', () => {
 
   it('explains bad input: unknown profile, missing file, malformed runbook, unknown option', () => {
     const file = runbook('ok.cnbook', 'SELECT 1');
-    expect(cnbook(['run', file, '--connections', connections, '--profile', 'tset']).stderr).toMatch(/profile "tset": not defined \(did you mean 'test'\?\)/);
-    expect(cnbook(['run', 'nope.cnbook', '--connections', connections]).stderr).toMatch(/cannot read nope.cnbook: ENOENT/);
+    expect(cnbook(['run', file, '--connections', connections, '--profile', 'tset']).stderr).toMatch(
+      /profile "tset": not defined \(did you mean 'test'\?\)/,
+    );
+    expect(cnbook(['run', 'nope.cnbook', '--connections', connections]).stderr).toMatch(
+      /cannot read nope.cnbook: ENOENT/,
+    );
     const bad = write('bad.cnbook', '---\ncnbook: 1\n---\n```sql\nSELECT 1\n');
     const r = cnbook(['run', bad, '--connections', connections, '--profile', 'test']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.cnbook:4: /);
-    expect(cnbook(['run', file, '--conections', connections]).stderr).toMatch(/unknown option --conections \(did you mean '--connections'\?\)/);
+    expect(cnbook(['run', file, '--conections', connections]).stderr).toMatch(
+      /unknown option --conections \(did you mean '--connections'\?\)/,
+    );
   });
 
   it('cancels the running statement on Ctrl-C, writes what ran and leaves no backend', async () => {
     const file = runbook('sleep.cnbook', 'SELECT 1', 'SELECT pg_sleep(30)', 'SELECT 3');
-    const child = spawn(process.execPath, [cli, 'run', file, '--connections', connections, '--profile', 'test', '--out', 'sleep.out.cnbook', '--json'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', file, '--connections', connections, '--profile', 'test', '--out', 'sleep.out.cnbook', '--json'],
+      { cwd: dir },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     let pid: number | undefined;
     for (let i = 0; i < 100 && pid === undefined; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      pid = (await cluster.primary.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'"))[0]?.pid;
+      pid = (
+        await cluster.primary.query(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'",
+        )
+      )[0]?.pid;
     }
     expect(pid).toBeDefined();
     const interrupted = Date.now();
@@ -127,22 +196,53 @@ describe('cnbook run', () => {
 
 describe('findings in cnbook run', () => {
   it('returns probe findings and @expect checks in --json, and exits 2 on a critical one', () => {
-    const file = write('checks.cnbook', [
-      '---', 'cnbook: 1', 'roles: [primary, replicas]', '---',
-      '```cnprobe', 'replication-lag on=replicas', 'topology on=all', '```', '',
-      '```sql', '-- @expect empty', 'SELECT id FROM t WHERE id <= 2 ORDER BY id', '```', '',
-    ].join('\n'));
-    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--json', '--out', 'checks.out.cnbook']);
+    const file = write(
+      'checks.cnbook',
+      [
+        '---',
+        'cnbook: 1',
+        'roles: [primary, replicas]',
+        '---',
+        '```cnprobe',
+        'replication-lag on=replicas',
+        'topology on=all',
+        '```',
+        '',
+        '```sql',
+        '-- @expect empty',
+        'SELECT id FROM t WHERE id <= 2 ORDER BY id',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const r = cnbook([
+      'run',
+      file,
+      '--connections',
+      connections,
+      '--profile',
+      'test',
+      '--json',
+      '--out',
+      'checks.out.cnbook',
+    ]);
     expect(r.code).toBe(2);
     const summary = JSON.parse(r.stdout);
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
-    const bySource = summary.findings.map((f: { probe: string; target: string; severity: string }) => `${f.probe} ${f.target} ${f.severity}`);
+    const bySource = summary.findings.map(
+      (f: { probe: string; target: string; severity: string }) => `${f.probe} ${f.target} ${f.severity}`,
+    );
     expect(bySource).toEqual(['replication-lag r ok', 'topology p ok', 'topology r ok', 'sql-check p critical']);
     expect(summary.findings[3].evidence).toEqual([{ id: '1' }, { id: '2' }]);
     const record = fs.readFileSync(path.join(dir, 'checks.out.cnbook'), 'utf8');
     expect(record).toContain('- 🔴 **sql-check** p: cell 2: expected no rows, got 2');
     expect(record).toContain('application/vnd.cnbook.findings+json');
-    expect(summary.diagnosis).toMatchObject({ consistencyType: 'strong', severity: 'critical', rootCause: expect.stringMatching(/^integrity violation on p/), next: { chart: 'strong', node: 'Recovery', probe: 'sql-check', cell: 1 } });
+    expect(summary.diagnosis).toMatchObject({
+      consistencyType: 'strong',
+      severity: 'critical',
+      rootCause: expect.stringMatching(/^integrity violation on p/),
+      next: { chart: 'strong', node: 'Recovery', probe: 'sql-check', cell: 1 },
+    });
     expect(summary.diagnosis.path.slice(-1)).toEqual(['strong:Integrity']);
     // The record carries the diagnosis in words, in metadata, and as a mermaid chart a Markdown viewer can draw.
     const diagnosisCell = parseNotebook(record).cells.find((c) => c.metadata?.cnbook === 'diagnosis');
@@ -157,7 +257,10 @@ describe('findings in cnbook run', () => {
     const file = write('warn.cnbook', '---\ncnbook: 1\n---\n```sql\n-- @expect rows = 0\nSELECT 1\n```\n');
     // A failed @expect is critical; a probe warning is what gives 1.
     expect(cnbook(['run', file, '--connections', connections, '--profile', 'test']).code).toBe(2);
-    const locks = write('locks.cnbook', '---\ncnbook: 1\n---\n```cnprobe\nreplication-slots warn=0 critical=100000\n```\n');
+    const locks = write(
+      'locks.cnbook',
+      '---\ncnbook: 1\n---\n```cnprobe\nreplication-slots warn=0 critical=100000\n```\n',
+    );
     expect(cnbook(['run', locks, '--connections', connections, '--profile', 'test']).code).toBe(0);
   });
 });
@@ -165,15 +268,23 @@ describe('findings in cnbook run', () => {
 describe('cnbook check', () => {
   it('passes good runbooks and gives line-numbered messages for bad ones', () => {
     expect(cnbook(['check', path.join(root, 'runbooks', 'orders-vs-items.cnbook')]).code).toBe(0);
-    const file = write('typo.cnbook', '---\ncnbook: 1\nroles: [primary, replicas]\n---\n# x\n\n```sql\nSELECT 1;\n-- @wirte\n```\n\n```sql\n-- @on replica\nSELECT 2\n```\n');
+    const file = write(
+      'typo.cnbook',
+      '---\ncnbook: 1\nroles: [primary, replicas]\n---\n# x\n\n```sql\nSELECT 1;\n-- @wirte\n```\n\n```sql\n-- @on replica\nSELECT 2\n```\n',
+    );
     const r = cnbook(['check', file]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${file}:9:4: unknown annotation '@wirte' (did you mean 'write'?)`);
-    expect(r.stderr).toContain(`${file}:13: 'replica' is not a role of this runbook (roles: primary, replicas) (did you mean 'replicas'?)`);
+    expect(r.stderr).toContain(
+      `${file}:13: 'replica' is not a role of this runbook (roles: primary, replicas) (did you mean 'replicas'?)`,
+    );
   });
 
   it('flags a password written into a runbook', () => {
-    const file = write('secret.cnbook', "---\ncnbook: 1\n---\nConnect with postgres://app:hunter2@db/shop\n\n```sql\nSELECT 1\n```\n");
+    const file = write(
+      'secret.cnbook',
+      '---\ncnbook: 1\n---\nConnect with postgres://app:hunter2@db/shop\n\n```sql\nSELECT 1\n```\n',
+    );
     const r = cnbook(['check', file]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/looks like a password/);
@@ -181,7 +292,10 @@ describe('cnbook check', () => {
   });
 
   it('checks cnprobe directives with line, column and a suggestion', () => {
-    const file = write('probes.cnbook', '---\ncnbook: 1\n---\n# x\n\n```cnprobe\nreplication-lag on=replicas\nreplication-lga on=replicas\nlocks long-transactoin=5m\n```\n');
+    const file = write(
+      'probes.cnbook',
+      '---\ncnbook: 1\n---\n# x\n\n```cnprobe\nreplication-lag on=replicas\nreplication-lga on=replicas\nlocks long-transactoin=5m\n```\n',
+    );
     const r = cnbook(['check', file]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${file}:8:1: unknown probe 'replication-lga' (did you mean 'replication-lag'?)`);

@@ -8,7 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeTimeAvailable, PgCluster, PgNode, startCluster, startStandalone, waitForReplay } from '../helpers/pgCluster';
+import {
+  fakeTimeAvailable,
+  PgCluster,
+  PgNode,
+  startCluster,
+  startStandalone,
+  waitForReplay,
+} from '../helpers/pgCluster';
 
 const APP_PASSWORD = "s3cret-'quoted'";
 
@@ -28,7 +35,12 @@ async function ids(node: PgNode): Promise<number[]> {
   return (await node.query('SELECT id FROM items ORDER BY id')).map((row) => row.id);
 }
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+async function poll<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -39,7 +51,14 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what
 }
 
 async function loginAsApp(node: PgNode, password: string): Promise<string> {
-  const client = new Client({ host: '127.0.0.1', port: node.port, user: 'app', password, database: 'postgres', connectionTimeoutMillis: 5000 });
+  const client = new Client({
+    host: '127.0.0.1',
+    port: node.port,
+    user: 'app',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -52,7 +71,10 @@ async function loginAsApp(node: PgNode, password: string): Promise<string> {
 /** Pids of a node's postmaster and of its children, read before teardown. */
 function serverPids(node: PgNode): number[] {
   const postmaster = Number(fs.readFileSync(path.join(node.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
   return [postmaster, ...children];
 }
 
@@ -81,8 +103,13 @@ describe('a primary with two streaming replicas', () => {
   });
 
   it('shows both replicas streaming in pg_stat_replication on the primary', async () => {
-    const rows = await cluster.primary.query('SELECT application_name AS name, state FROM pg_stat_replication ORDER BY 1');
-    expect(rows).toEqual([{ name: 'replica1', state: 'streaming' }, { name: 'replica2', state: 'streaming' }]);
+    const rows = await cluster.primary.query(
+      'SELECT application_name AS name, state FROM pg_stat_replication ORDER BY 1',
+    );
+    expect(rows).toEqual([
+      { name: 'replica1', state: 'streaming' },
+      { name: 'replica2', state: 'streaming' },
+    ]);
   });
 
   it('shows a row written on the primary on every replica after waitForReplay', async () => {
@@ -97,11 +124,21 @@ describe('a primary with two streaming replicas', () => {
     await cluster.primary.query("INSERT INTO items VALUES (2, 'while paused')");
     const [{ lsn }] = await cluster.primary.query('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     // The WAL reaches the replica; only its replay is held back.
-    await poll(async () => (await replica.query('SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [lsn]))[0].ok, Boolean, 'the replica to receive the WAL');
+    await poll(
+      async () => (await replica.query('SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [lsn]))[0].ok,
+      Boolean,
+      'the replica to receive the WAL',
+    );
     expect((await replica.query('SELECT pg_get_wal_replay_pause_state() AS s'))[0].s).toBe('paused');
     expect(await ids(replica)).toEqual([1]);
     // The other replica is not paused and goes on replaying.
-    expect(await poll(() => ids(cluster.replicas[0]!), (v) => v.length === 2, 'replica1 to replay')).toEqual([1, 2]);
+    expect(
+      await poll(
+        () => ids(cluster.replicas[0]!),
+        (v) => v.length === 2,
+        'replica1 to replay',
+      ),
+    ).toEqual([1, 2]);
     await expect(waitForReplay(cluster, 500)).rejects.toThrow(/replica2 did not replay/);
 
     await replica.query('SELECT pg_wal_replay_resume()');
@@ -157,7 +194,9 @@ describe('a primary with two streaming replicas', () => {
 });
 
 describe('a standalone server', () => {
-  const why = fakeTimeAvailable() ? '' : ' (SKIPPED: libfaketime is not installed; run `bash .ci/install-postgres.sh` as root)';
+  const why = fakeTimeAvailable()
+    ? ''
+    : ' (SKIPPED: libfaketime is not installed; run `bash .ci/install-postgres.sh` as root)';
 
   it.skipIf(!fakeTimeAvailable())(`runs its clock 3 s ahead with fakeTimeOffset '+3s'${why}`, async () => {
     const server = await startStandalone({ fakeTimeOffset: '+3s' });

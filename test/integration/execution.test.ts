@@ -27,13 +27,29 @@ async function backendAlive(pid: number): Promise<boolean> {
 describe('running SQL on a real primary', () => {
   it('returns rows as PostgreSQL text with provenance', async () => {
     const pool = newPool();
-    const run = await runCell('-- @on primary\nSELECT id, total, note FROM orders ORDER BY id LIMIT 3;', primaryOnly(), pool);
+    const run = await runCell(
+      '-- @on primary\nSELECT id, total, note FROM orders ORDER BY id LIMIT 3;',
+      primaryOnly(),
+      pool,
+    );
     await pool.closeAll();
     const result = run.payload.results[0]!;
     expect(run.ok).toBe(true);
-    expect(result.statements?.[0]?.rows).toEqual([['1', '1.50', 'n1'], ['2', '3.00', null], ['3', '4.50', 'n3']]);
+    expect(result.statements?.[0]?.rows).toEqual([
+      ['1', '1.50', 'n1'],
+      ['2', '3.00', null],
+      ['3', '4.50', 'n3'],
+    ]);
     expect(result.statements?.[0]?.columns.map((c) => c.type)).toEqual(['int4', 'numeric', 'text']);
-    expect(result.provenance).toMatchObject({ connection: 'main', role: 'primary', host: '127.0.0.1', inRecovery: false, readOnly: true, osUser: 'tester', rowCount: 3 });
+    expect(result.provenance).toMatchObject({
+      connection: 'main',
+      role: 'primary',
+      host: '127.0.0.1',
+      inRecovery: false,
+      readOnly: true,
+      osUser: 'tester',
+      rowCount: 3,
+    });
     expect(result.provenance.serverVersion).toMatch(/^15\./);
     expect(result.provenance.walLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(Date.parse(result.provenance.finishedAt)).toBeGreaterThanOrEqual(Date.parse(result.provenance.startedAt));
@@ -44,14 +60,20 @@ describe('running SQL on a real primary', () => {
     const run = await runCell('DELETE FROM orders', primaryOnly({ allowWrites: true }), pool);
     await pool.closeAll();
     expect(run.ok).toBe(false);
-    expect(run.payload.results[0]?.error).toMatchObject({ kind: 'refused', sqlstate: '25006', hint: expect.stringContaining('-- @write') });
+    expect(run.payload.results[0]?.error).toMatchObject({
+      kind: 'refused',
+      sqlstate: '25006',
+      hint: expect.stringContaining('-- @write'),
+    });
     expect(await cluster.primary.query('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 10 }]);
   });
 
   it('runs @write only when the connection allows writes and the run permits them', async () => {
     const pool = newPool();
-    const cell = '-- @write\nUPDATE orders SET note = \'touched\' WHERE id = 1';
-    await expect(runCell(cell, primaryOnly(), pool, { writesPermitted: true })).rejects.toThrow(/does not allow writes/);
+    const cell = "-- @write\nUPDATE orders SET note = 'touched' WHERE id = 1";
+    await expect(runCell(cell, primaryOnly(), pool, { writesPermitted: true })).rejects.toThrow(
+      /does not allow writes/,
+    );
     await expect(runCell(cell, primaryOnly({ allowWrites: true }), pool)).rejects.toThrow(CellInputError);
     const run = await runCell(cell, primaryOnly({ allowWrites: true }), pool, { writesPermitted: true });
     await pool.closeAll();
@@ -75,9 +97,17 @@ describe('running SQL on a real primary', () => {
     const pool = newPool();
     const bindings = primaryOnly({ allowWrites: true });
     // Hold a row lock from a second session for the duration of a long statement.
-    const holding = runCell("-- @write\nSELECT id FROM orders WHERE id = 2 FOR UPDATE; SELECT pg_sleep(3)", bindings, holder, { writesPermitted: true });
+    const holding = runCell(
+      '-- @write\nSELECT id FROM orders WHERE id = 2 FOR UPDATE; SELECT pg_sleep(3)',
+      bindings,
+      holder,
+      { writesPermitted: true },
+    );
     await new Promise((r) => setTimeout(r, 500));
-    const run = await runCell("-- @write\nUPDATE orders SET note = 'x' WHERE id = 2", bindings, pool, { writesPermitted: true, lockTimeoutMs: 200 });
+    const run = await runCell("-- @write\nUPDATE orders SET note = 'x' WHERE id = 2", bindings, pool, {
+      writesPermitted: true,
+      lockTimeoutMs: 200,
+    });
     await holding;
     await Promise.all([holder.closeAll(), pool.closeAll()]);
     expect(run.payload.results[0]?.error).toMatchObject({ kind: 'timeout', sqlstate: '55P03' });
@@ -90,7 +120,9 @@ describe('running SQL on a real primary', () => {
     let pid: number | undefined;
     for (let i = 0; i < 50 && pid === undefined; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const rows = await cluster.primary.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND query LIKE '%pg_sleep(30)%'");
+      const rows = await cluster.primary.query(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND query LIKE '%pg_sleep(30)%'",
+      );
       pid = rows[0]?.pid;
     }
     expect(pid).toBeDefined();
@@ -108,7 +140,9 @@ describe('running SQL on a real primary', () => {
     const pool = newPool();
     const running = runCell('SELECT pg_sleep(30)', primaryOnly(), pool);
     await new Promise((r) => setTimeout(r, 700));
-    await cluster.primary.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND query LIKE '%pg_sleep(30)%'");
+    await cluster.primary.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND query LIKE '%pg_sleep(30)%'",
+    );
     const run = await running;
     expect(run.payload.results[0]?.error?.kind).toBe('connection');
     expect(run.payload.results[0]?.error?.message).toMatch(/terminat/i);
@@ -121,14 +155,25 @@ describe('running SQL on a real primary', () => {
     const pool = newPool();
     const down = bindingsOf({ primary: [connectionTo({ port: 1 }, 'ghost')] });
     const run = await runCell('SELECT 1', down, pool);
-    expect(run.payload.results[0]?.error).toMatchObject({ kind: 'connection', message: expect.stringMatching(/could not connect to ghost \(postgres@127\.0\.0\.1:1\/postgres\): connection refused/) });
+    expect(run.payload.results[0]?.error).toMatchObject({
+      kind: 'connection',
+      message: expect.stringMatching(
+        /could not connect to ghost \(postgres@127\.0\.0\.1:1\/postgres\): connection refused/,
+      ),
+    });
   });
 
   it('maps an error position to the cell line and keeps SQLSTATE, detail and hint', async () => {
     const pool = newPool();
     const run = await runCell('SELECT 1;\nSELECT id,\n  nope FROM orders', primaryOnly(), pool);
     await pool.closeAll();
-    expect(run.payload.results[0]?.error).toMatchObject({ kind: 'server', sqlstate: '42703', statementIndex: 1, line: 3, column: 3 });
+    expect(run.payload.results[0]?.error).toMatchObject({
+      kind: 'server',
+      sqlstate: '42703',
+      statementIndex: 1,
+      line: 3,
+      column: 3,
+    });
   });
 
   it('keeps the first N rows of a large result, the true count and a stable hash', async () => {
@@ -147,7 +192,9 @@ describe('running SQL on a real primary', () => {
 
   it('binds :name parameters as values, never as SQL', async () => {
     const pool = newPool();
-    const run = await runCell("SELECT :v::text AS v", primaryOnly(), pool, { params: { v: "x'; DROP TABLE orders; --" } });
+    const run = await runCell('SELECT :v::text AS v', primaryOnly(), pool, {
+      params: { v: "x'; DROP TABLE orders; --" },
+    });
     await pool.closeAll();
     expect(run.payload.results[0]?.statements?.[0]?.rows).toEqual([["x'; DROP TABLE orders; --"]]);
   });
@@ -161,10 +208,20 @@ describe('running a cell on several connections', () => {
     await replica.query("ALTER SYSTEM SET DateStyle = 'SQL, DMY'");
     await replica.query('SELECT pg_reload_conf()');
     try {
-      const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')], replicas: [connectionTo(replica, 'tokyo')] });
-      const run = await runCell("-- @on all\nSELECT timestamptz '2026-11-25 10:00:00+00' AS at, date '2026-11-25' AS d", bindings, pool);
+      const bindings = bindingsOf({
+        primary: [connectionTo(cluster.primary, 'main')],
+        replicas: [connectionTo(replica, 'tokyo')],
+      });
+      const run = await runCell(
+        "-- @on all\nSELECT timestamptz '2026-11-25 10:00:00+00' AS at, date '2026-11-25' AS d",
+        bindings,
+        pool,
+      );
       expect(run.payload.comparison).toMatchObject({ agree: true });
-      expect(run.payload.results.map((r) => r.statements?.[0]?.rows[0])).toEqual([['2026-11-25 10:00:00+00', '2026-11-25'], ['2026-11-25 10:00:00+00', '2026-11-25']]);
+      expect(run.payload.results.map((r) => r.statements?.[0]?.rows[0])).toEqual([
+        ['2026-11-25 10:00:00+00', '2026-11-25'],
+        ['2026-11-25 10:00:00+00', '2026-11-25'],
+      ]);
     } finally {
       await replica.query('ALTER SYSTEM RESET TimeZone');
       await replica.query('ALTER SYSTEM RESET DateStyle');
@@ -192,7 +249,10 @@ describe('running a cell on several connections', () => {
       const differ = await runCell(cell, bindings, pool);
       expect(differ.payload.comparison?.agree).toBe(false);
       expect(differ.payload.comparison?.differingRows).toEqual({ main: [0], replica1: [0], replica2: [0] });
-      expect(differ.payload.results.find((r) => r.connection === 'replica2')?.statements?.[0]?.rows[0]).toEqual(['9', 'n9']);
+      expect(differ.payload.results.find((r) => r.connection === 'replica2')?.statements?.[0]?.rows[0]).toEqual([
+        '9',
+        'n9',
+      ]);
     } finally {
       await r2.query('SELECT pg_wal_replay_resume()');
       await pool.closeAll();
@@ -208,9 +268,15 @@ describe('servers that fail', () => {
       const hba = path.join(server.dataDir, 'pg_hba.conf');
       fs.writeFileSync(hba, `host all app 127.0.0.1/32 scram-sha-256\n${fs.readFileSync(hba, 'utf8')}`);
       await server.query('SELECT pg_reload_conf()');
-      const app = bindingsOf({ primary: [connectionTo(server, 'guarded', { user: 'app', passwordSource: 'environment' })] });
+      const app = bindingsOf({
+        primary: [connectionTo(server, 'guarded', { user: 'app', passwordSource: 'environment' })],
+      });
       const wrong = await runCell('SELECT 1', app, newPool('wrong-password'));
-      expect(wrong.payload.results[0]?.error).toMatchObject({ kind: 'connection', sqlstate: '28P01', hint: expect.stringContaining('PGPASSWORD') });
+      expect(wrong.payload.results[0]?.error).toMatchObject({
+        kind: 'connection',
+        sqlstate: '28P01',
+        hint: expect.stringContaining('PGPASSWORD'),
+      });
       expect(JSON.stringify(wrong.payload)).not.toContain('wrong-password');
       const right = await runCell('SELECT current_user', app, newPool('right-password'));
       expect(right.payload.results[0]?.statements?.[0]?.rows).toEqual([['app']]);

@@ -38,7 +38,15 @@ function bindings() {
 
 async function probe(source: string, writesPermitted = false): Promise<Finding[]> {
   const started = Date.now();
-  const findings = await executeProbeCell(source, { bindings: bindings(), defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted, memory: new Map() });
+  const findings = await executeProbeCell(source, {
+    bindings: bindings(),
+    defaultRole: 'primary',
+    pool,
+    statementTimeoutMs: 10_000,
+    lockTimeoutMs: 1000,
+    writesPermitted,
+    memory: new Map(),
+  });
   const name = source.split(/\s/)[0] ?? source;
   timings[name] = Math.max(timings[name] ?? 0, Date.now() - started);
   return findings;
@@ -88,8 +96,13 @@ describe('replication-lag', () => {
       const [low, high] = [(started - written) / 1000, (Date.now() - written) / 1000];
       const lag = Number(f.replica2?.metrics.lagSeconds);
       const upper = Number(f.replica2?.metrics.lagUpperBoundSeconds);
-      console.log(`replication-lag without marker after 3 s idle: true lag ${low.toFixed(3)}–${high.toFixed(3)} s, estimated ${lag.toFixed(3)} s, upper bound ${upper.toFixed(3)} s`);
-      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, lagMethod: 'wal-sender', senderState: 'streaming' } });
+      console.log(
+        `replication-lag without marker after 3 s idle: true lag ${low.toFixed(3)}–${high.toFixed(3)} s, estimated ${lag.toFixed(3)} s, upper bound ${upper.toFixed(3)} s`,
+      );
+      expect(f.replica2).toMatchObject({
+        severity: 'warning',
+        metrics: { replayPaused: true, lagMethod: 'wal-sender', senderState: 'streaming' },
+      });
       expect(lag).toBeGreaterThanOrEqual(low - 0.45);
       expect(lag).toBeLessThanOrEqual(high);
       expect(upper).toBeGreaterThanOrEqual(3.5);
@@ -106,7 +119,9 @@ describe('replication-lag', () => {
       await sleep(300);
       const f = byTarget(await probe('replication-lag on=replicas marker=yes warn=1s critical=10s timeout=15s', true));
       const measured = Number(f.replica1?.metrics.lagSeconds);
-      console.log(`replication-lag marker: injected 2.000 s, measured ${measured.toFixed(3)} s (error ${(measured - 2).toFixed(3)} s)`);
+      console.log(
+        `replication-lag marker: injected 2.000 s, measured ${measured.toFixed(3)} s (error ${(measured - 2).toFixed(3)} s)`,
+      );
       expect(f.replica1).toMatchObject({ severity: 'warning', metrics: { lagMethod: 'marker' } });
       expect(Math.abs(measured - 2)).toBeLessThan(0.5);
       expect(Number(f.replica2?.metrics.lagSeconds)).toBeLessThan(0.5);
@@ -172,12 +187,24 @@ describe('cancel and timeouts', () => {
       const started = Date.now();
       setTimeout(() => controller.abort(), 500);
       // The marker cannot reach the paused replica: without the cancel the probe would wait its 30 s.
-      await executeProbeCell('replication-lag on=replicas marker=yes timeout=30s', { bindings: bindings(), defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: true, signal: controller.signal });
+      await executeProbeCell('replication-lag on=replicas marker=yes timeout=30s', {
+        bindings: bindings(),
+        defaultRole: 'primary',
+        pool,
+        statementTimeoutMs: 10_000,
+        lockTimeoutMs: 1000,
+        writesPermitted: true,
+        signal: controller.signal,
+      });
       console.log(`replication-lag marker cancelled at 500 ms: returned after ${Date.now() - started} ms`);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(await cluster.primary.query('SELECT count(*)::int AS n FROM cnbook_lag_marker')).toEqual([{ n: 0 }]);
       for (const server of [cluster.primary, ...cluster.replicas]) {
-        expect(await server.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND state = 'active'")).toEqual([{ n: 0 }]);
+        expect(
+          await server.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cnbook-test' AND state = 'active'",
+          ),
+        ).toEqual([{ n: 0 }]);
       }
     } finally {
       await replica.query('SELECT pg_wal_replay_resume()');
@@ -191,7 +218,10 @@ describe('cancel and timeouts', () => {
     try {
       const f = byTarget(await probe('row-counts tables=customers on=primary'));
       expect(Object.values(f)).toHaveLength(1);
-      expect(Object.values(f)[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/lock timeout/) });
+      expect(Object.values(f)[0]).toMatchObject({
+        severity: 'unknown',
+        summary: expect.stringMatching(/lock timeout/),
+      });
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();
@@ -211,8 +241,16 @@ describe('foreign-keys and orphans', () => {
       ALTER TABLE refunds ADD CONSTRAINT refunds_order_fk FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;`);
     try {
       const f = byTarget(await probe('foreign-keys'));
-      expect(f['primary1/order_items_order_id_fkey']).toMatchObject({ severity: 'critical', metrics: { violations: 1, validated: true }, evidence: [{ order_id: '5001' }] });
-      expect(f['primary1/refunds_order_fk']).toMatchObject({ severity: 'critical', metrics: { violations: 1, validated: false }, evidence: [{ order_id: '7777' }] });
+      expect(f['primary1/order_items_order_id_fkey']).toMatchObject({
+        severity: 'critical',
+        metrics: { violations: 1, validated: true },
+        evidence: [{ order_id: '5001' }],
+      });
+      expect(f['primary1/refunds_order_fk']).toMatchObject({
+        severity: 'critical',
+        metrics: { violations: 1, validated: false },
+        evidence: [{ order_id: '7777' }],
+      });
     } finally {
       await cluster.primary.query('DROP TABLE refunds; DELETE FROM order_items WHERE id = 1001');
     }
@@ -223,7 +261,9 @@ describe('foreign-keys and orphans', () => {
     try {
       const [same] = await probe('orphans child=orders.customer_id parent=customers.id');
       expect(same).toMatchObject({ severity: 'critical', metrics: { orphans: 1 }, evidence: ['99'] });
-      const [across] = await probe('orphans child=orders.customer_id parent=customers.id on=primary parent-on=customers');
+      const [across] = await probe(
+        'orphans child=orders.customer_id parent=customers.id on=primary parent-on=customers',
+      );
       // The other service knows customers 1..8: 9, 10 and 99 are missing there.
       expect(across).toMatchObject({ severity: 'critical', metrics: { orphans: 3 } });
       expect((across?.evidence as string[]).sort()).toEqual(['10', '9', '99']);
@@ -236,7 +276,10 @@ describe('foreign-keys and orphans', () => {
 describe('row-counts and replication-slots', () => {
   it('agrees on a caught-up cluster and shows a stale replica', async () => {
     await waitForReplay(cluster);
-    expect((await probe('row-counts tables=orders,customers on=primary,replicas')).map((f) => f.severity)).toEqual(['ok', 'ok']);
+    expect((await probe('row-counts tables=orders,customers on=primary,replicas')).map((f) => f.severity)).toEqual([
+      'ok',
+      'ok',
+    ]);
     await cluster.replicas[0]!.query('SELECT pg_wal_replay_pause()');
     try {
       await cluster.primary.query('INSERT INTO orders VALUES (600, 1, 1)');
@@ -285,16 +328,30 @@ describe('clock-skew', () => {
     const ahead = await startStandalone({ fakeTimeOffset: '+3s' });
     const local = newPool();
     try {
-      const skewed = bindingsOf({ primary: [connectionTo(cluster.primary, 'primary1')], ahead: [connectionTo(ahead, 'ahead')] });
-      const findings = await executeProbeCell('clock-skew on=primary,ahead', { bindings: skewed, defaultRole: 'primary', pool: local, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: false });
+      const skewed = bindingsOf({
+        primary: [connectionTo(cluster.primary, 'primary1')],
+        ahead: [connectionTo(ahead, 'ahead')],
+      });
+      const findings = await executeProbeCell('clock-skew on=primary,ahead', {
+        bindings: skewed,
+        defaultRole: 'primary',
+        pool: local,
+        statementTimeoutMs: 10_000,
+        lockTimeoutMs: 1000,
+        writesPermitted: false,
+      });
       const f = byTarget(findings);
       const offset = Number(f.ahead?.metrics.offsetMs);
       const bound = Number(f.ahead?.metrics.errorBoundMs);
-      console.log(`clock-skew: injected +3000 ms, measured ${offset} ms ± ${bound} ms (error ${(offset - 3000).toFixed(1)} ms)`);
+      console.log(
+        `clock-skew: injected +3000 ms, measured ${offset} ms ± ${bound} ms (error ${(offset - 3000).toFixed(1)} ms)`,
+      );
       expect(f.ahead?.severity).toBe('critical');
       // libfaketime's offset is applied at process start, so allow a few ms beyond the round-trip bound.
       expect(Math.abs(offset - 3000)).toBeLessThanOrEqual(bound + 25);
-      expect(Math.abs(Number(f.primary1?.metrics.offsetMs))).toBeLessThanOrEqual(Number(f.primary1?.metrics.errorBoundMs) + 25);
+      expect(Math.abs(Number(f.primary1?.metrics.offsetMs))).toBeLessThanOrEqual(
+        Number(f.primary1?.metrics.errorBoundMs) + 25,
+      );
       expect(f['ahead vs primary1']).toMatchObject({ severity: 'critical' });
     } finally {
       await local.closeAll();
@@ -309,10 +366,19 @@ describe('causal-order', () => {
       INSERT INTO events VALUES (1, NULL, '2026-01-01 10:00:00+00'), (2, 1, '2026-01-01 10:00:01+00'), (3, 2, '2026-01-01 10:00:02+00');`);
     const cell = 'causal-order table=events key=id parent=parent_id time=at';
     expect((await probe(cell)).map((f) => f.severity)).toEqual(['ok', 'ok']);
-    await cluster.primary.query(`INSERT INTO events VALUES (4, 3, '2026-01-01 10:00:01.5+00'), (5, 42, '2026-01-01 10:00:03+00')`);
+    await cluster.primary.query(
+      `INSERT INTO events VALUES (4, 3, '2026-01-01 10:00:01.5+00'), (5, 42, '2026-01-01 10:00:03+00')`,
+    );
     const [missing, order] = await probe(cell);
-    expect(missing).toMatchObject({ severity: 'critical', metrics: { missingParents: 1 }, evidence: [{ event: '5', parent: '42' }] });
-    expect(order).toMatchObject({ severity: 'critical', metrics: { beforeParent: 1, beyondTolerance: 1, worstMs: 500 } });
+    expect(missing).toMatchObject({
+      severity: 'critical',
+      metrics: { missingParents: 1 },
+      evidence: [{ event: '5', parent: '42' }],
+    });
+    expect(order).toMatchObject({
+      severity: 'critical',
+      metrics: { beforeParent: 1, beyondTolerance: 1, worstMs: 500 },
+    });
     const [, withinSkew] = await probe(`${cell} tolerance=1s`);
     expect(withinSkew).toMatchObject({ severity: 'warning', metrics: { beforeParent: 1, beyondTolerance: 0 } });
   });
@@ -330,7 +396,12 @@ describe('table-drift', () => {
       INSERT INTO accounts VALUES (20000, 'intruder', 1); UPDATE tags SET n = 30 WHERE name IN ('é', 'a"b\\c'); DELETE FROM tags WHERE name = 'B';`);
     const [f] = await probe(cell);
     expect(f).toMatchObject({ severity: 'critical', metrics: { missing: 4, extra: 1, different: 2 } });
-    expect(f?.evidence).toEqual({ missing: ['1', '5000', '5001', '12000'], extra: ['20000'], different: ['7', '10001'], inFlight: [] });
+    expect(f?.evidence).toEqual({
+      missing: ['1', '5000', '5001', '12000'],
+      extra: ['20000'],
+      different: ['7', '10001'],
+      inFlight: [],
+    });
     expect(f?.metrics.recheck).toBe('independent');
     // Text keys merge in the server's byte order: U+FF5E sorts before an emoji there, not in UTF-16.
     const [tags] = await probe('table-drift table=tags key=name source=primary target=customers');
@@ -341,20 +412,30 @@ describe('table-drift', () => {
   it('tells rows in flight to a replica from drift: they converge once it has replayed', async () => {
     // replica2 was promoted by the topology test: replica1 is still a standby.
     const replica = cluster.replicas[0]!;
-    await cluster.primary.query('CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, g FROM generate_series(1, 200) g');
+    await cluster.primary.query(
+      'CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, g FROM generate_series(1, 200) g',
+    );
     await waitForReplay(cluster);
     await replica.query('SELECT pg_wal_replay_pause()');
     try {
-      await cluster.primary.query('UPDATE ledger SET amount = 0 WHERE id IN (3, 4); DELETE FROM ledger WHERE id = 150; INSERT INTO ledger VALUES (500, 5)');
+      await cluster.primary.query(
+        'UPDATE ledger SET amount = 0 WHERE id IN (3, 4); DELETE FROM ledger WHERE id = 150; INSERT INTO ledger VALUES (500, 5)',
+      );
       // The replica does not replay in time: the differences stand, and the finding says why they may.
       const [stuck] = await probe('table-drift table=ledger key=id source=primary target=replica1 settle=300ms');
-      expect(stuck).toMatchObject({ severity: 'critical', metrics: { missing: 1, extra: 1, different: 2, inFlight: 0, recheck: 'behind' } });
+      expect(stuck).toMatchObject({
+        severity: 'critical',
+        metrics: { missing: 1, extra: 1, different: 2, inFlight: 0, recheck: 'behind' },
+      });
       expect(stuck?.summary).toMatch(/had not replayed/);
       // Replay resumes while the probe waits: every difference converges.
       const resume = sleep(1500).then(() => replica.query('SELECT pg_wal_replay_resume()'));
       const [settled] = await probe('table-drift table=ledger key=id source=primary target=replica1 settle=20s');
       await resume;
-      expect(settled).toMatchObject({ severity: 'ok', metrics: { missing: 0, extra: 0, different: 0, inFlight: 4, recheck: 'caught-up' } });
+      expect(settled).toMatchObject({
+        severity: 'ok',
+        metrics: { missing: 0, extra: 0, different: 0, inFlight: 4, recheck: 'caught-up' },
+      });
       expect(settled?.evidence).toMatchObject({ inFlight: ['500', '150', '3', '4'] });
     } finally {
       await replica.query('SELECT pg_wal_replay_resume()');
@@ -364,12 +445,24 @@ describe('table-drift', () => {
 
 describe('probe cells', () => {
   it('puts a role the profile lacks at its line and column, before anything runs', async () => {
-    await expect(probe('topology on=all\nreplication-lag on=replica')).rejects.toThrow(/^line 2, column 20: on: 'replica' is neither a role.*did you mean 'replicas'/);
+    await expect(probe('topology on=all\nreplication-lag on=replica')).rejects.toThrow(
+      /^line 2, column 20: on: 'replica' is neither a role.*did you mean 'replicas'/,
+    );
   });
 
   it('refuses a marker on a connection that does not allow writes, even when the run permits writes', async () => {
-    const readOnlyPrimary = bindingsOf({ primary: [connectionTo(cluster.primary, 'primary1')], replicas: [connectionTo(cluster.replicas[0]!, 'replica1')] });
-    const findings = await executeProbeCell('replication-lag marker=yes', { bindings: readOnlyPrimary, defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted: true });
+    const readOnlyPrimary = bindingsOf({
+      primary: [connectionTo(cluster.primary, 'primary1')],
+      replicas: [connectionTo(cluster.replicas[0]!, 'replica1')],
+    });
+    const findings = await executeProbeCell('replication-lag marker=yes', {
+      bindings: readOnlyPrimary,
+      defaultRole: 'primary',
+      pool,
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 1000,
+      writesPermitted: true,
+    });
     expect(findings[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/does not allow writes/) });
   });
 });

@@ -10,7 +10,10 @@ const pool = newPool();
 // Synchronous remote_apply replication: a commit returns only once both replicas show it, so a healthy
 // cluster must give no stale read at all (no false alarm).
 beforeAll(async () => {
-  cluster = await startCluster({ replicas: 2, primaryConfig: { synchronous_standby_names: 'ANY 2 (replica1, replica2)', synchronous_commit: 'remote_apply' } });
+  cluster = await startCluster({
+    replicas: 2,
+    primaryConfig: { synchronous_standby_names: 'ANY 2 (replica1, replica2)', synchronous_commit: 'remote_apply' },
+  });
 });
 afterAll(async () => {
   await pool.closeAll();
@@ -24,7 +27,14 @@ async function probe(routing: string, writesPermitted = true) {
     replicas: [connectionTo(r1!, 'replica1'), connectionTo(r2!, 'replica2')],
   });
   const source = `session-guarantees routing=${routing} sessions=6 operations=4 wait=300ms`;
-  const findings = await executeProbeCell(source, { bindings, defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, writesPermitted });
+  const findings = await executeProbeCell(source, {
+    bindings,
+    defaultRole: 'primary',
+    pool,
+    statementTimeoutMs: 10_000,
+    lockTimeoutMs: 1000,
+    writesPermitted,
+  });
   return Object.fromEntries(findings.map((f) => [f.target.split(' ').pop(), f]));
 }
 
@@ -32,7 +42,10 @@ describe('session-guarantees', () => {
   it('holds every guarantee on a synchronously replicated cluster, whatever the routing', async () => {
     for (const routing of ['sticky', 'round-robin', 'hash', 'weighted weights=3,1']) {
       const f = await probe(routing);
-      expect([f['read-your-writes']?.severity, f['monotonic-reads']?.severity, f['writes-follow-reads']?.severity], routing).toEqual(['ok', 'ok', 'ok']);
+      expect(
+        [f['read-your-writes']?.severity, f['monotonic-reads']?.severity, f['writes-follow-reads']?.severity],
+        routing,
+      ).toEqual(['ok', 'ok', 'ok']);
       expect(f['read-your-writes']?.metrics.reads).toBe(24);
     }
     expect(await cluster.primary.query('SELECT count(*)::int AS n FROM cnbook_session_probe')).toEqual([{ n: 0 }]);
@@ -46,7 +59,9 @@ describe('session-guarantees', () => {
       const rr = await probe('round-robin');
       // Round robin over a live and a paused replica: about half the reads are stale, and a read after a
       // fresh one can go back in time.
-      console.log(`session-guarantees round-robin over a live and a paused replica: read-your-writes stale rate ${String(rr['read-your-writes']?.metrics.staleRate)}, worst staleness ${String(rr['read-your-writes']?.metrics.worstStalenessMs)} ms; monotonic-reads ${rr['monotonic-reads']?.summary}`);
+      console.log(
+        `session-guarantees round-robin over a live and a paused replica: read-your-writes stale rate ${String(rr['read-your-writes']?.metrics.staleRate)}, worst staleness ${String(rr['read-your-writes']?.metrics.worstStalenessMs)} ms; monotonic-reads ${rr['monotonic-reads']?.summary}`,
+      );
       expect(rr['read-your-writes']).toMatchObject({ severity: 'critical' });
       expect(Number(rr['read-your-writes']?.metrics.staleRate)).toBeGreaterThanOrEqual(0.4);
       expect(Number(rr['read-your-writes']?.metrics.worstStalenessMs)).toBeGreaterThanOrEqual(300);

@@ -5,8 +5,22 @@ import { NodePostgresClient } from '../../src/drivers/pgClient';
 import type { PgNode } from '../helpers/pgCluster';
 
 /** A resolved connection for a test server, as the connections module would produce it. */
-export function connectionTo(node: Pick<PgNode, 'port'>, name: string, extra: Partial<ResolvedConnection> = {}): ResolvedConnection {
-  return { name, host: '127.0.0.1', port: node.port, database: 'postgres', user: 'postgres', sslmode: 'disable', allowWrites: false, passwordSource: 'none', ...extra };
+export function connectionTo(
+  node: Pick<PgNode, 'port'>,
+  name: string,
+  extra: Partial<ResolvedConnection> = {},
+): ResolvedConnection {
+  return {
+    name,
+    host: '127.0.0.1',
+    port: node.port,
+    database: 'postgres',
+    user: 'postgres',
+    sslmode: 'disable',
+    allowWrites: false,
+    passwordSource: 'none',
+    ...extra,
+  };
 }
 
 export function bindingsOf(roles: Record<string, ResolvedConnection[]>): Map<string, RoleBinding> {
@@ -14,13 +28,29 @@ export function bindingsOf(roles: Record<string, ResolvedConnection[]>): Map<str
 }
 
 export function newPool(password?: string): SessionPool {
-  return new SessionPool(new NodePostgresClient(async () => password), { connectTimeoutMs: 3000, applicationName: 'cnbook-test' });
+  return new SessionPool(new NodePostgresClient(async () => password), {
+    connectTimeoutMs: 3000,
+    applicationName: 'cnbook-test',
+  });
 }
 
 /** Runs a SQL cell with test defaults; any option can be overridden. */
-export function runCell(source: string, bindings: Map<string, RoleBinding>, pool: SessionPool, overrides: Partial<SqlCellOptions> = {}) {
+export function runCell(
+  source: string,
+  bindings: Map<string, RoleBinding>,
+  pool: SessionPool,
+  overrides: Partial<SqlCellOptions> = {},
+) {
   return executeSqlCell(source, {
-    bindings, defaultRole: 'primary', pool, statementTimeoutMs: 10_000, lockTimeoutMs: 1000, maxRowsStored: 1000,
-    params: {}, writesPermitted: false, osUser: 'tester', ...overrides,
+    bindings,
+    defaultRole: 'primary',
+    pool,
+    statementTimeoutMs: 10_000,
+    lockTimeoutMs: 1000,
+    maxRowsStored: 1000,
+    params: {},
+    writesPermitted: false,
+    osUser: 'tester',
+    ...overrides,
   });
 }

@@ -1,13 +1,50 @@
 import fc from 'fast-check';
-import type { Cell, CellOutput, CodeCell, ExecutionSummary, JsonObject, MarkdownCell, Notebook } from '../../src/core/format';
+import type {
+  Cell,
+  CellOutput,
+  CodeCell,
+  ExecutionSummary,
+  JsonObject,
+  MarkdownCell,
+  Notebook,
+} from '../../src/core/format';
 
 /** Lines chosen to collide with the format's own syntax. */
 const TRICKY_LINES = [
-  '```sql', '```', '````', '~~~', '~~~cnprobe', '```python', '```python {}', '``` sql', '```sql {"a":1}', '   ```', '---', '...',
-  '<!-- cnbook:markdown -->', '<!-- cnbook:markdown lines=2 -->', '<!-- cnbook:outputs {"outputs":[]} -->',
-  '<!-- /cnbook:outputs -->', ' <!-- /cnbook:outputs -->', '', '  ', '\t', '\r', '-->', '<img src=x onerror=alert(1)>', '| a | b |',
+  '```sql',
+  '```',
+  '````',
+  '~~~',
+  '~~~cnprobe',
+  '```python',
+  '```python {}',
+  '``` sql',
+  '```sql {"a":1}',
+  '   ```',
+  '---',
+  '...',
+  '<!-- cnbook:markdown -->',
+  '<!-- cnbook:markdown lines=2 -->',
+  '<!-- cnbook:outputs {"outputs":[]} -->',
+  '<!-- /cnbook:outputs -->',
+  ' <!-- /cnbook:outputs -->',
+  '',
+  '  ',
+  '\t',
+  '\r',
+  '-->',
+  '<img src=x onerror=alert(1)>',
+  '| a | b |',
   // Characters some tools treat as line breaks or strip: they must stay inside their line.
-  '\u2028', 'a\u2029b', '\uFEFF', 'x\u0085y', '```sql {"a":"\u2028"}', '<!-- cnbook:markdown {"x":"\u2029"} -->', '``` sql  ', '```  ', ' \t ',
+  '\u2028',
+  'a\u2029b',
+  '\uFEFF',
+  'x\u0085y',
+  '```sql {"a":"\u2028"}',
+  '<!-- cnbook:markdown {"x":"\u2029"} -->',
+  '``` sql  ',
+  '```  ',
+  ' \t ',
 ];
 
 /** Strings for metadata and front matter values that stress escaping. */
@@ -24,7 +61,9 @@ export const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
-const safeKey = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...TRICKY_VALUES)).filter((k) => k !== '__proto__');
+const safeKey = fc
+  .oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...TRICKY_VALUES))
+  .filter((k) => k !== '__proto__');
 const jsonValue = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown) },
   { weight: 1, arbitrary: fc.constantFrom(...TRICKY_VALUES) },
@@ -32,7 +71,16 @@ const jsonValue = fc.oneof(
 export const jsonObject: fc.Arbitrary<JsonObject> = fc.dictionary(safeKey, jsonValue, { maxKeys: 4 });
 
 const outputItem = fc.oneof(
-  fc.record({ mime: fc.constantFrom('text/markdown', 'text/plain', 'application/vnd.cnbook.result+json', 'application/vnd.code.notebook.error', 'x/<weird>&'), text }),
+  fc.record({
+    mime: fc.constantFrom(
+      'text/markdown',
+      'text/plain',
+      'application/vnd.cnbook.result+json',
+      'application/vnd.code.notebook.error',
+      'x/<weird>&',
+    ),
+    text,
+  }),
   fc.record({ mime: fc.constant('image/png'), base64: fc.base64String({ maxLength: 40 }) }),
 );
 
@@ -46,7 +94,10 @@ const execution: fc.Arbitrary<ExecutionSummary> = fc.record(
   { requiredKeys: [] },
 );
 
-const markdownCell: fc.Arbitrary<MarkdownCell> = fc.record({ kind: fc.constant('markdown' as const), source: text, metadata: jsonObject }, { requiredKeys: ['kind', 'source'] });
+const markdownCell: fc.Arbitrary<MarkdownCell> = fc.record(
+  { kind: fc.constant('markdown' as const), source: text, metadata: jsonObject },
+  { requiredKeys: ['kind', 'source'] },
+);
 
 const codeCell: fc.Arbitrary<CodeCell> = fc.record(
   {
@@ -68,13 +119,15 @@ export const notebook: fc.Arbitrary<Notebook> = fc.record({
 });
 
 /** A file as a person might write it by hand: front matter, then any lines, with LF or CRLF breaks. */
-export const handWrittenFile = fc.record({
-  lines: fc.array(line, { maxLength: 14 }),
-  crlf: fc.boolean(),
-  finalNewline: fc.boolean(),
-  bom: fc.boolean(),
-}).map(({ lines, crlf, finalNewline, bom }) => {
-  const eol = crlf ? '\r\n' : '\n';
-  const body = ['---', 'cnbook: 1', '---', ...lines].join(eol) + (finalNewline ? eol : '');
-  return bom ? `\uFEFF${body}` : body;
-});
+export const handWrittenFile = fc
+  .record({
+    lines: fc.array(line, { maxLength: 14 }),
+    crlf: fc.boolean(),
+    finalNewline: fc.boolean(),
+    bom: fc.boolean(),
+  })
+  .map(({ lines, crlf, finalNewline, bom }) => {
+    const eol = crlf ? '\r\n' : '\n';
+    const body = ['---', 'cnbook: 1', '---', ...lines].join(eol) + (finalNewline ? eol : '');
+    return bom ? `\uFEFF${body}` : body;
+  });

@@ -34,7 +34,10 @@ describe('hand-written runbooks', () => {
 
   it('keeps unknown front matter fields and metadata keys, and survives an edit elsewhere', () => {
     const nb = parseNotebook(read('valid', 'unknown-fields.cnbook'));
-    expect(nb.frontMatter).toMatchObject({ incident: { id: 'INC-4711', severity: 'sev2' }, 'x-team-field': { nested: [1, 2, 3] } });
+    expect(nb.frontMatter).toMatchObject({
+      incident: { id: 'INC-4711', severity: 'sev2' },
+      'x-team-field': { nested: [1, 2, 3] },
+    });
     expect(nb.cells[1]?.metadata).toEqual({ id: 'count', 'x-custom': { keep: true } });
     nb.cells[0]!.source = '# Step, renamed';
     const reread = parseNotebook(printNotebook(nb));
@@ -46,9 +49,21 @@ describe('hand-written runbooks', () => {
   it('restores outputs, execution summaries and Markdown cell metadata', () => {
     const nb = parseNotebook(read('valid', 'with-outputs.cnbook'));
     const cell = nb.cells[0] as CodeCell;
-    expect(cell.execution).toEqual({ executionOrder: 1, success: true, startTime: 1764040000000, endTime: 1764040000012 });
-    expect(cell.outputs?.[0]?.items.map((i) => i.mime)).toEqual(['application/vnd.cnbook.result+json', 'text/markdown']);
-    expect(nb.cells[1]).toMatchObject({ kind: 'markdown', source: 'A Markdown cell with metadata.', metadata: { tags: ['note'] } });
+    expect(cell.execution).toEqual({
+      executionOrder: 1,
+      success: true,
+      startTime: 1764040000000,
+      endTime: 1764040000012,
+    });
+    expect(cell.outputs?.[0]?.items.map((i) => i.mime)).toEqual([
+      'application/vnd.cnbook.result+json',
+      'text/markdown',
+    ]);
+    expect(nb.cells[1]).toMatchObject({
+      kind: 'markdown',
+      source: 'A Markdown cell with metadata.',
+      metadata: { tags: ['note'] },
+    });
   });
 
   it('reads Windows line endings and writes them back', () => {
@@ -67,8 +82,23 @@ describe('hand-written runbooks', () => {
 
   it('stores a large output and a thousand cells without trouble', () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
-    const cells = Array.from({ length: 1000 }, (_, i) => ({ kind: 'code' as const, language: 'sql', source: `SELECT ${i};` }));
-    const nb = { frontMatter: { cnbook: 1 }, cells: [...cells, { kind: 'code' as const, language: 'sql', source: 'SELECT big', outputs: [{ items: [{ mime: 'text/plain', text: big }] }] }] };
+    const cells = Array.from({ length: 1000 }, (_, i) => ({
+      kind: 'code' as const,
+      language: 'sql',
+      source: `SELECT ${i};`,
+    }));
+    const nb = {
+      frontMatter: { cnbook: 1 },
+      cells: [
+        ...cells,
+        {
+          kind: 'code' as const,
+          language: 'sql',
+          source: 'SELECT big',
+          outputs: [{ items: [{ mime: 'text/plain', text: big }] }],
+        },
+      ],
+    };
     const back = parseNotebook(printNotebook(nb));
     expect(back.cells).toHaveLength(1001);
     expect((back.cells[1000] as CodeCell).outputs?.[0]?.items[0]?.text).toHaveLength(big.length);
@@ -77,7 +107,10 @@ describe('hand-written runbooks', () => {
 
 describe('malformed runbooks', () => {
   const expectations: Record<string, [number, RegExp]> = {
-    'no-front-matter.cnbook': [1, /does not start with front matter; expected a line '---' opening the YAML front matter/],
+    'no-front-matter.cnbook': [
+      1,
+      /does not start with front matter; expected a line '---' opening the YAML front matter/,
+    ],
     'unclosed-front-matter.cnbook': [1, /never closed; expected a line '---' closing it/],
     'yaml-error.cnbook': [3, /YAML error in the front matter: .*; expected valid YAML/],
     'not-a-mapping.cnbook': [2, /YAML mapping/],
@@ -86,7 +119,10 @@ describe('malformed runbooks', () => {
     'version-not-number.cnbook': [2, /the format version is "one", not a whole number; expected 'cnbook: 1'/],
     'unclosed-sql.cnbook': [6, /unclosed code fence opened here; expected a closing ``` line/],
     'bad-info-json.cnbook': [6, /bad cell metadata JSON \(.*\); expected a JSON object of cell metadata after 'sql'/],
-    'info-not-object.cnbook': [4, /the cell metadata is not a JSON object: '\[1, 2\]'; expected a JSON object of cell metadata after 'sql'/],
+    'info-not-object.cnbook': [
+      4,
+      /the cell metadata is not a JSON object: '\[1, 2\]'; expected a JSON object of cell metadata after 'sql'/,
+    ],
     'unclosed-outputs.cnbook': [7, /unclosed outputs block opened here; expected a line '<!-- \/cnbook:outputs -->'/],
     'bad-outputs-json.cnbook': [7, /bad JSON in the outputs comment/],
     'outputs-wrong-shape.cnbook': [7, /"text" or "base64"/],

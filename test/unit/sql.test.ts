@@ -35,22 +35,33 @@ SELECT 3`;
 
 describe('parameters', () => {
   it('binds declared :names outside literals and leaves casts alone', () => {
-    const { text, values } = bindParameters("SELECT :id::int, ':id', \"col:id\", :id, :other -- :id", { id: '42' });
-    expect(text).toBe("SELECT $1::int, ':id', \"col:id\", $1, :other -- :id");
+    const { text, values } = bindParameters('SELECT :id::int, \':id\', "col:id", :id, :other -- :id', { id: '42' });
+    expect(text).toBe('SELECT $1::int, \':id\', "col:id", $1, :other -- :id');
     expect(values).toEqual(['42']);
   });
 });
 
 describe('annotations', () => {
   it('reads @on, @write, @timeout and @expect', () => {
-    const { annotations, problems } = parseAnnotations('-- @on primary, replicas\n-- @write\n--@timeout 5s\n-- @expect rows <= 3\nSELECT 1');
+    const { annotations, problems } = parseAnnotations(
+      '-- @on primary, replicas\n-- @write\n--@timeout 5s\n-- @expect rows <= 3\nSELECT 1',
+    );
     expect(problems).toEqual([]);
-    expect(annotations).toEqual({ on: ['primary', 'replicas'], write: true, timeoutMs: 5000, expect: { kind: 'rows', op: '<=', value: 3 } });
+    expect(annotations).toEqual({
+      on: ['primary', 'replicas'],
+      write: true,
+      timeoutMs: 5000,
+      expect: { kind: 'rows', op: '<=', value: 3 },
+    });
   });
 
   it('reports typos with line, column and a suggestion', () => {
     const { problems } = parseAnnotations('SELECT 1\n  -- @wrtie\n-- @timeout soon\n-- @expect nothing');
-    expect(problems[0]).toEqual({ line: 2, column: 6, message: expect.stringContaining("unknown annotation '@wrtie' (did you mean 'write'?)") });
+    expect(problems[0]).toEqual({
+      line: 2,
+      column: 6,
+      message: expect.stringContaining("unknown annotation '@wrtie' (did you mean 'write'?)"),
+    });
     expect(problems[1]).toMatchObject({ line: 3, column: 13, message: expect.stringContaining('duration') });
     expect(problems[2]).toMatchObject({ line: 4, message: expect.stringContaining("@expect needs 'empty'") });
   });
@@ -64,7 +75,16 @@ describe('error positions', () => {
   });
 });
 
-const conn = (name: string): ResolvedConnection => ({ name, host: 'h', port: 5432, database: 'd', user: 'u', sslmode: 'prefer', allowWrites: false, passwordSource: 'none' });
+const conn = (name: string): ResolvedConnection => ({
+  name,
+  host: 'h',
+  port: 5432,
+  database: 'd',
+  user: 'u',
+  sslmode: 'prefer',
+  allowWrites: false,
+  passwordSource: 'none',
+});
 const bindings = new Map<string, RoleBinding>([
   ['primary', { role: 'primary', connections: [conn('p1')] }],
   ['replicas', { role: 'replicas', connections: [conn('r1'), conn('r2')] }],
@@ -74,7 +94,11 @@ describe('targets', () => {
   it('resolves roles, connection names and all, without duplicates', () => {
     expect(resolveTargets([], bindings, 'primary').map((t) => t.connection.name)).toEqual(['p1']);
     expect(resolveTargets(['replicas'], bindings, 'primary').map((t) => t.connection.name)).toEqual(['r1', 'r2']);
-    expect(resolveTargets(['r2', 'all'], bindings, 'primary').map((t) => t.connection.name)).toEqual(['r2', 'p1', 'r1']);
+    expect(resolveTargets(['r2', 'all'], bindings, 'primary').map((t) => t.connection.name)).toEqual([
+      'r2',
+      'p1',
+      'r1',
+    ]);
     expect(() => resolveTargets(['replica'], bindings, 'primary')).toThrow(/did you mean 'replicas'/);
   });
 });
@@ -82,15 +106,48 @@ describe('targets', () => {
 function run(connection: string, rows: (string | null)[][], hash = JSON.stringify(rows)): TargetRun {
   return {
     connection,
-    provenance: { connection, host: '<h>', port: 1, database: 'd', user: 'u', startedAt: '', finishedAt: '', durationMs: 3, rowCount: rows.length, osUser: 'me', readOnly: true },
-    statements: [{ command: 'SELECT', columns: [{ name: 'id', type: 'int4', typeOid: 23 }, { name: 'v', type: 'text', typeOid: 25 }], rows, rowCount: rows.length, truncated: false, hash }],
+    provenance: {
+      connection,
+      host: '<h>',
+      port: 1,
+      database: 'd',
+      user: 'u',
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 3,
+      rowCount: rows.length,
+      osUser: 'me',
+      readOnly: true,
+    },
+    statements: [
+      {
+        command: 'SELECT',
+        columns: [
+          { name: 'id', type: 'int4', typeOid: 23 },
+          { name: 'v', type: 'text', typeOid: 25 },
+        ],
+        rows,
+        rowCount: rows.length,
+        truncated: false,
+        hash,
+      },
+    ],
   };
 }
 
 describe('comparing connections', () => {
   it('agrees when hashes match and marks rows that differ otherwise', () => {
     expect(compareRuns([run('a', [['1', 'x']]), run('b', [['1', 'x']])])?.agree).toBe(true);
-    const c = compareRuns([run('a', [['1', 'x'], ['2', 'y']]), run('b', [['1', 'x'], ['2', 'z']])]);
+    const c = compareRuns([
+      run('a', [
+        ['1', 'x'],
+        ['2', 'y'],
+      ]),
+      run('b', [
+        ['1', 'x'],
+        ['2', 'z'],
+      ]),
+    ]);
     expect(c?.agree).toBe(false);
     expect(c?.differingRows).toEqual({ a: [1], b: [1] });
     expect(c?.summary).toMatch(/a: 1 row not on every other connection/);
@@ -100,7 +157,16 @@ describe('comparing connections', () => {
 describe('rendering results as Markdown', () => {
   it('escapes every database value and shows NULL apart from the text NULL', () => {
     const hostile = '<img src=x onerror=alert(1)> | **bold** [link](javascript:x)\nnext';
-    const md = renderResultMarkdown({ version: 1, results: [run('p<1>', [['1', hostile], ['2', null], ['3', 'NULL']])] });
+    const md = renderResultMarkdown({
+      version: 1,
+      results: [
+        run('p<1>', [
+          ['1', hostile],
+          ['2', null],
+          ['3', 'NULL'],
+        ]),
+      ],
+    });
     expect(md).not.toMatch(/<img/);
     expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\| \\*\\*bold\\*\\* \\[link\\](javascript:x)↵ next');
     expect(md).toContain('| 2 | *NULL* |');
@@ -109,8 +175,14 @@ describe('rendering results as Markdown', () => {
   });
 
   it('marks differing rows side by side', () => {
-    const a = run('a', [['1', 'x'], ['2', 'y']]);
-    const b = run('b', [['1', 'x'], ['2', 'z']]);
+    const a = run('a', [
+      ['1', 'x'],
+      ['2', 'y'],
+    ]);
+    const b = run('b', [
+      ['1', 'x'],
+      ['2', 'z'],
+    ]);
     const payload = { version: 1 as const, results: [a, b], comparison: compareRuns([a, b])! };
     const md = renderResultMarkdown(payload);
     expect(md).toMatch(/^⚠️ results differ/);

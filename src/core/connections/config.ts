@@ -17,14 +17,18 @@ export function parseConnectionsFile(text: string, fileName: string): ConfigWith
   } catch (error) {
     throw new ConnectionConfigError(fileName, `not valid JSON: ${(error as Error).message}`);
   }
-  if (!isObject(data)) throw new ConnectionConfigError(fileName, 'expected a JSON object with "connections" and "profiles"');
+  if (!isObject(data))
+    throw new ConnectionConfigError(fileName, 'expected a JSON object with "connections" and "profiles"');
   return validateConnectionsConfig(data, fileName);
 }
 
 export function validateConnectionsConfig(data: Record<string, unknown>, where: string): ConfigWithWarnings {
   for (const key of Object.keys(data)) {
     if (key !== 'connections' && key !== 'profiles' && key !== 'escalation' && !key.startsWith('$')) {
-      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['connections', 'profiles', 'escalation'])}`);
+      throw new ConnectionConfigError(
+        where,
+        `unknown key "${key}"${didYouMean(key, ['connections', 'profiles', 'escalation'])}`,
+      );
     }
   }
   const warnings: string[] = [];
@@ -39,7 +43,10 @@ export function validateConnectionsConfig(data: Record<string, unknown>, where: 
   const escalation = objectAt(data, 'escalation', where) as Record<string, unknown>;
   for (const [type, handle] of Object.entries(escalation)) {
     if (!['eventual', 'strong', 'session', 'causal'].includes(type) || typeof handle !== 'string') {
-      throw new ConnectionConfigError(`${where}: escalation.${type}`, 'expected "eventual", "strong", "session" or "causal" mapped to a team handle');
+      throw new ConnectionConfigError(
+        `${where}: escalation.${type}`,
+        'expected "eventual", "strong", "session" or "causal" mapped to a team handle',
+      );
     }
   }
   const config: ConnectionsConfig = { connections, profiles };
@@ -59,7 +66,10 @@ function validateSpec(value: unknown, where: string, warnings: string[]): Connec
   expectType(spec, ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password'], 'string', where);
   expectType(spec, ['allowWrites'], 'boolean', where);
   if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port > 0 && spec.port < 65536)) {
-    throw new ConnectionConfigError(where, `port must be a whole number from 1 to 65535, not ${JSON.stringify(spec.port)}`);
+    throw new ConnectionConfigError(
+      where,
+      `port must be a whole number from 1 to 65535, not ${JSON.stringify(spec.port)}`,
+    );
   }
   if (spec.sslmode !== undefined) checkSslMode(spec.sslmode, where);
   if (spec.password !== undefined || /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/i.test(spec.url ?? '')) {
@@ -81,7 +91,10 @@ function validateProfile(value: unknown, where: string, connectionNames: string[
     }
     for (const name of names as string[]) {
       if (!connectionNames.includes(name)) {
-        throw new ConnectionConfigError(`${where}.${role}`, `unknown connection "${name}"${didYouMean(name, connectionNames)}`);
+        throw new ConnectionConfigError(
+          `${where}.${role}`,
+          `unknown connection "${name}"${didYouMean(name, connectionNames)}`,
+        );
       }
     }
     profile[role] = target as string | string[];

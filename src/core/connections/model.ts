@@ -60,7 +60,10 @@ export interface ConnectionEnvironment {
 }
 
 export class ConnectionConfigError extends Error {
-  constructor(readonly where: string, message: string) {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
     super(`${where}: ${message}`);
     this.name = 'ConnectionConfigError';
   }

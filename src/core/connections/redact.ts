@@ -7,8 +7,5 @@ const KEYWORD_PASSWORD = /\b(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi;
 const JSON_PASSWORD = /("password"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
 export function redactSecrets(text: string): string {
-  return text
-    .replace(URL_PASSWORD, '$1***$3')
-    .replace(KEYWORD_PASSWORD, '$1***')
-    .replace(JSON_PASSWORD, '$1"***"');
+  return text.replace(URL_PASSWORD, '$1***$3').replace(KEYWORD_PASSWORD, '$1***').replace(JSON_PASSWORD, '$1"***"');
 }

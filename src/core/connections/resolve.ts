@@ -12,7 +12,11 @@ import { parseServiceFile, serviceFilePaths } from './service';
 import { checkSslMode, parsePostgresUrl } from './url';
 
 /** Settles every libpq parameter of a connection: service file, then URL, then explicit keys, then PG* defaults. */
-export function resolveConnection(name: string, spec: ConnectionSpec, environment: ConnectionEnvironment): ResolvedConnection {
+export function resolveConnection(
+  name: string,
+  spec: ConnectionSpec,
+  environment: ConnectionEnvironment,
+): ResolvedConnection {
   const where = `connection "${name}"`;
   const fromService = spec.service ? serviceParameters(spec.service, environment, where) : {};
   const fromUrl = spec.url ? parsePostgresUrl(spec.url, where).spec : {};

@@ -39,36 +39,88 @@ export interface HostInfo {
   role?: string;
 }
 
-const step = (id: string, title: string, detail: string, budgetMin?: number, probes?: string[]): ChartNode =>
-  ({ id, title, detail, shape: 'step', ...(budgetMin ? { budgetMin } : {}), ...(probes ? { probes } : {}) });
-const branch = (id: string, title: string, detail: string, probes?: string[]): ChartNode => ({ id, title, detail, shape: 'branch', ...(probes ? { probes } : {}) });
+const step = (id: string, title: string, detail: string, budgetMin?: number, probes?: string[]): ChartNode => ({
+  id,
+  title,
+  detail,
+  shape: 'step',
+  ...(budgetMin ? { budgetMin } : {}),
+  ...(probes ? { probes } : {}),
+});
+const branch = (id: string, title: string, detail: string, probes?: string[]): ChartNode => ({
+  id,
+  title,
+  detail,
+  shape: 'branch',
+  ...(probes ? { probes } : {}),
+});
 
 export function overallChart(): Chart {
   return {
-    id: 'overall', title: 'Investigation flow',
+    id: 'overall',
+    title: 'Investigation flow',
     nodes: [
       { id: 'Alert', title: 'Data inconsistency alert', detail: 'Cross-service data mismatch', shape: 'start' },
-      step('Scope', '1. Inconsistency scope', 'Identify affected data sets', 5, ['row-counts', 'table-drift', 'sql-check', 'orphans', 'foreign-keys']),
+      step('Scope', '1. Inconsistency scope', 'Identify affected data sets', 5, [
+        'row-counts',
+        'table-drift',
+        'sql-check',
+        'orphans',
+        'foreign-keys',
+      ]),
       step('Model', '2. Consistency model analysis', 'Expected vs actual behaviour', 4),
       { id: 'Types', title: '3. Consistency type', detail: 'Pattern identification', shape: 'decision', budgetMin: 3 },
-      branch('Eventual', 'Eventual consistency', 'Delayed propagation', ['replication-lag', 'replication-slots', 'row-counts', 'table-drift']),
-      branch('Strong', 'Strong consistency', 'Immediate consistency required', ['prepared-transactions', 'locks', 'topology', 'foreign-keys', 'orphans', 'sql-check']),
+      branch('Eventual', 'Eventual consistency', 'Delayed propagation', [
+        'replication-lag',
+        'replication-slots',
+        'row-counts',
+        'table-drift',
+      ]),
+      branch('Strong', 'Strong consistency', 'Immediate consistency required', [
+        'prepared-transactions',
+        'locks',
+        'topology',
+        'foreign-keys',
+        'orphans',
+        'sql-check',
+      ]),
       branch('Causal', 'Causal consistency', 'Ordered dependencies', ['causal-order', 'clock-skew']),
       branch('Session', 'Session consistency', 'User session scope', ['session-guarantees']),
       step('Reconcile', '5. Data reconciliation', 'Restore consistency', 20),
       step('Validate', '6. Consistency validation', 'Verify data integrity', 10),
       step('Monitor', '7. Enhanced monitoring', 'Prevent recurrence', 8),
     ],
-    edges: [['Alert', 'Scope'], ['Scope', 'Model'], ['Model', 'Types'], ['Types', 'Eventual'], ['Types', 'Strong'], ['Types', 'Causal'], ['Types', 'Session'],
-      ['Eventual', 'Reconcile'], ['Strong', 'Reconcile'], ['Causal', 'Reconcile'], ['Session', 'Reconcile'], ['Reconcile', 'Validate'], ['Validate', 'Monitor']],
+    edges: [
+      ['Alert', 'Scope'],
+      ['Scope', 'Model'],
+      ['Model', 'Types'],
+      ['Types', 'Eventual'],
+      ['Types', 'Strong'],
+      ['Types', 'Causal'],
+      ['Types', 'Session'],
+      ['Eventual', 'Reconcile'],
+      ['Strong', 'Reconcile'],
+      ['Causal', 'Reconcile'],
+      ['Session', 'Reconcile'],
+      ['Reconcile', 'Validate'],
+      ['Validate', 'Monitor'],
+    ],
   };
 }
 
 /** The eventual-consistency chart, with one node per connection of the profile instead of the guide's example regions. */
 export function eventualChart(hosts: HostInfo[]): Chart {
-  const hostNodes: ChartNode[] = hosts.map((h, i) => ({ id: `Host${i}`, title: h.connection, detail: h.role ?? '', shape: 'host', connection: h.connection, probes: ['replication-lag', 'topology', 'row-counts'] }));
+  const hostNodes: ChartNode[] = hosts.map((h, i) => ({
+    id: `Host${i}`,
+    title: h.connection,
+    detail: h.role ?? '',
+    shape: 'host',
+    connection: h.connection,
+    probes: ['replication-lag', 'topology', 'row-counts'],
+  }));
   return {
-    id: 'eventual', title: 'Eventual consistency analysis',
+    id: 'eventual',
+    title: 'Eventual consistency analysis',
     nodes: [
       { id: 'Issue', title: 'Eventual consistency issue', detail: 'Read-after-write inconsistency', shape: 'start' },
       step('Lag', '1. Replication lag analysis', 'Propagation to every replica', 4, ['replication-lag']),
@@ -84,19 +136,47 @@ export function eventualChart(hosts: HostInfo[]): Chart {
     ],
     // Hosts sit in one box with an edge in and out: two edges per host made a 50-replica chart take
     // twice as long to lay out and draw, and said nothing more.
-    groups: hostNodes.length > 0 ? [{ id: 'HostGroup', title: 'Connections of the profile', nodes: hostNodes.map((h) => h.id) }] : [],
-    edges: [['Issue', 'Lag'], ['Lag', 'Hosts'], ...(hostNodes.length > 0 ? [['Hosts', 'HostGroup'], ['HostGroup', 'Cause']] as [string, string][] : [['Hosts', 'Cause'] as [string, string]]),
-      ['Cause', 'CauseKind'], ['CauseKind', 'Network'], ['CauseKind', 'Capacity'], ['CauseKind', 'Config'],
-      ['Network', 'Restore'], ['Capacity', 'Restore'], ['Config', 'Restore'], ['Restore', 'Validate']],
+    groups:
+      hostNodes.length > 0
+        ? [{ id: 'HostGroup', title: 'Connections of the profile', nodes: hostNodes.map((h) => h.id) }]
+        : [],
+    edges: [
+      ['Issue', 'Lag'],
+      ['Lag', 'Hosts'],
+      ...(hostNodes.length > 0
+        ? ([
+            ['Hosts', 'HostGroup'],
+            ['HostGroup', 'Cause'],
+          ] as [string, string][])
+        : [['Hosts', 'Cause'] as [string, string]]),
+      ['Cause', 'CauseKind'],
+      ['CauseKind', 'Network'],
+      ['CauseKind', 'Capacity'],
+      ['CauseKind', 'Config'],
+      ['Network', 'Restore'],
+      ['Capacity', 'Restore'],
+      ['Config', 'Restore'],
+      ['Restore', 'Validate'],
+    ],
   };
 }
 
 export function strongChart(): Chart {
   return {
-    id: 'strong', title: 'Strong consistency debugging',
+    id: 'strong',
+    title: 'Strong consistency debugging',
     nodes: [
-      { id: 'Violation', title: 'Strong consistency violation', detail: 'Transaction isolation failure', shape: 'start' },
-      step('Txn', '1. Transaction analysis', 'Integrity of what was committed', 6, ['sql-check', 'foreign-keys', 'orphans']),
+      {
+        id: 'Violation',
+        title: 'Strong consistency violation',
+        detail: 'Transaction isolation failure',
+        shape: 'start',
+      },
+      step('Txn', '1. Transaction analysis', 'Integrity of what was committed', 6, [
+        'sql-check',
+        'foreign-keys',
+        'orphans',
+      ]),
       step('TwoPC', '2. Two-phase commit analysis', 'Coordinator and participant status', 5, ['prepared-transactions']),
       branch('Prepare', 'Prepare phase', 'In-doubt prepared transactions', ['prepared-transactions']),
       branch('Locks', 'Locks', 'Blocking chains, long transactions, deadlocks', ['locks']),
@@ -104,21 +184,45 @@ export function strongChart(): Chart {
       step('RootCause', '3. Violation root cause', 'Transaction failure analysis', 10),
       { id: 'Category', title: 'Violation category?', shape: 'decision' },
       branch('Deadlock', '4a. Deadlock / lock resolution', 'Lock ordering, timeouts, retries', ['locks']),
-      branch('Timeout', '4b. Two-phase commit recovery', 'Commit or roll back in-doubt transactions', ['prepared-transactions']),
+      branch('Timeout', '4b. Two-phase commit recovery', 'Commit or roll back in-doubt transactions', [
+        'prepared-transactions',
+      ]),
       branch('Partition', '4c. Partition / split brain', 'Fence the extra primary, repair', ['topology']),
-      branch('Integrity', '4d. Integrity repair', 'Rows that break keys or totals', ['foreign-keys', 'orphans', 'sql-check']),
+      branch('Integrity', '4d. Integrity repair', 'Rows that break keys or totals', [
+        'foreign-keys',
+        'orphans',
+        'sql-check',
+      ]),
       step('Recovery', '5. Strong consistency recovery', 'Restore ACID properties', 20),
       step('ACID', '6. ACID validation', 'Verify transaction properties', 15),
     ],
-    edges: [['Violation', 'Txn'], ['Txn', 'TwoPC'], ['TwoPC', 'Prepare'], ['TwoPC', 'Locks'], ['TwoPC', 'Nodes'], ['Prepare', 'RootCause'], ['Locks', 'RootCause'], ['Nodes', 'RootCause'],
-      ['RootCause', 'Category'], ['Category', 'Deadlock'], ['Category', 'Timeout'], ['Category', 'Partition'], ['Category', 'Integrity'],
-      ['Deadlock', 'Recovery'], ['Timeout', 'Recovery'], ['Partition', 'Recovery'], ['Integrity', 'Recovery'], ['Recovery', 'ACID']],
+    edges: [
+      ['Violation', 'Txn'],
+      ['Txn', 'TwoPC'],
+      ['TwoPC', 'Prepare'],
+      ['TwoPC', 'Locks'],
+      ['TwoPC', 'Nodes'],
+      ['Prepare', 'RootCause'],
+      ['Locks', 'RootCause'],
+      ['Nodes', 'RootCause'],
+      ['RootCause', 'Category'],
+      ['Category', 'Deadlock'],
+      ['Category', 'Timeout'],
+      ['Category', 'Partition'],
+      ['Category', 'Integrity'],
+      ['Deadlock', 'Recovery'],
+      ['Timeout', 'Recovery'],
+      ['Partition', 'Recovery'],
+      ['Integrity', 'Recovery'],
+      ['Recovery', 'ACID'],
+    ],
   };
 }
 
 export function sessionChart(): Chart {
   return {
-    id: 'session', title: 'Session consistency investigation',
+    id: 'session',
+    title: 'Session consistency investigation',
     nodes: [
       { id: 'Stale', title: 'Session consistency issue', detail: 'User sees stale data', shape: 'start' },
       step('Tracing', '1. Session tracing', 'Read-your-writes, monotonic reads', 4, ['session-guarantees']),
@@ -130,21 +234,41 @@ export function sessionChart(): Chart {
       branch('Hash', 'Hash-based', 'Deterministic routing', ['session-guarantees']),
       step('Fix', '4. Session consistency fix', 'Restore user experience', 6),
       { id: 'Strategy', title: 'Fix strategy?', shape: 'decision' },
-      branch('Replication', '5a. Read from primary / wait for LSN', 'Route a session after its write', ['replication-lag']),
+      branch('Replication', '5a. Read from primary / wait for LSN', 'Route a session after its write', [
+        'replication-lag',
+      ]),
       branch('Cache', '5b. Cache invalidation', 'Selective invalidation'),
       branch('Repair', '5c. Read repair', 'Version reconciliation'),
       step('Validate', '6. Session validation', 'User experience verification', 10),
     ],
-    edges: [['Stale', 'Tracing'], ['Tracing', 'Routing'], ['Routing', 'Policy'], ['Policy', 'Sticky'], ['Policy', 'RoundRobin'], ['Policy', 'Weighted'], ['Policy', 'Hash'],
-      ['Sticky', 'Fix'], ['RoundRobin', 'Fix'], ['Weighted', 'Fix'], ['Hash', 'Fix'], ['Fix', 'Strategy'], ['Strategy', 'Replication'], ['Strategy', 'Cache'], ['Strategy', 'Repair'],
-      ['Replication', 'Validate'], ['Cache', 'Validate'], ['Repair', 'Validate']],
+    edges: [
+      ['Stale', 'Tracing'],
+      ['Tracing', 'Routing'],
+      ['Routing', 'Policy'],
+      ['Policy', 'Sticky'],
+      ['Policy', 'RoundRobin'],
+      ['Policy', 'Weighted'],
+      ['Policy', 'Hash'],
+      ['Sticky', 'Fix'],
+      ['RoundRobin', 'Fix'],
+      ['Weighted', 'Fix'],
+      ['Hash', 'Fix'],
+      ['Fix', 'Strategy'],
+      ['Strategy', 'Replication'],
+      ['Strategy', 'Cache'],
+      ['Strategy', 'Repair'],
+      ['Replication', 'Validate'],
+      ['Cache', 'Validate'],
+      ['Repair', 'Validate'],
+    ],
   };
 }
 
 /** The guide has no detailed causal chart; this one follows its 4c step: ordering, dependency chains, skew. */
 export function causalChart(): Chart {
   return {
-    id: 'causal', title: 'Causal consistency analysis',
+    id: 'causal',
+    title: 'Causal consistency analysis',
     nodes: [
       { id: 'Disorder', title: 'Causal consistency issue', detail: 'Effects seen before causes', shape: 'start' },
       step('Ordering', '1. Event ordering', 'Events recorded before their parents', 4, ['causal-order']),
@@ -157,8 +281,19 @@ export function causalChart(): Chart {
       step('Repair', '5. Repair order', 'Re-sequence, backfill parents', 10),
       step('Validate', '6. Causal validation', 'Ordering holds under load', 8),
     ],
-    edges: [['Disorder', 'Ordering'], ['Ordering', 'Chains'], ['Chains', 'Skew'], ['Skew', 'Cause'], ['Cause', 'ClockCause'], ['Cause', 'OrderCause'], ['Cause', 'LagCause'],
-      ['ClockCause', 'Repair'], ['OrderCause', 'Repair'], ['LagCause', 'Repair'], ['Repair', 'Validate']],
+    edges: [
+      ['Disorder', 'Ordering'],
+      ['Ordering', 'Chains'],
+      ['Chains', 'Skew'],
+      ['Skew', 'Cause'],
+      ['Cause', 'ClockCause'],
+      ['Cause', 'OrderCause'],
+      ['Cause', 'LagCause'],
+      ['ClockCause', 'Repair'],
+      ['OrderCause', 'Repair'],
+      ['LagCause', 'Repair'],
+      ['Repair', 'Validate'],
+    ],
   };
 }
 

@@ -22,33 +22,60 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { type: 'session', specificity: 4, match: (f) => f.probe === 'session-guarantees', cause: (ev) => {
-    const routing = /routing=([a-z-]+)/.exec(ev[0]?.target ?? '')?.[1] ?? 'round-robin';
-    const node = { sticky: 'Sticky', 'round-robin': 'RoundRobin', weighted: 'Weighted', hash: 'Hash' }[routing] ?? 'RoundRobin';
-    return { text: `session guarantees violated through ${routing} routing: ${ev[0]?.summary}`, node };
-  } },
-  { type: 'causal', specificity: 3, match: (f) => f.probe === 'causal-order' || f.probe === 'clock-skew', cause: (ev) => {
-    const skew = ev.find((f) => f.probe === 'clock-skew');
-    return skew ? { text: `clock skew: ${skew.target} ${skew.summary}`, node: 'ClockCause' } : { text: `causal order broken: ${ev[0]?.summary}`, node: 'OrderCause' };
-  } },
-  { type: 'strong', specificity: 2, match: (f) => ['topology', 'prepared-transactions', 'locks', 'foreign-keys', 'orphans', 'sql-check'].includes(f.probe), cause: (ev) => {
-    const split = ev.find((f) => f.probe === 'topology' && f.summary.startsWith('split brain'));
-    if (split) return { text: split.summary, node: 'Partition' };
-    const prepared = ev.find((f) => f.probe === 'prepared-transactions');
-    if (prepared) return { text: `two-phase commit in doubt on ${prepared.target}: ${prepared.summary}`, node: 'Timeout' };
-    const locks = ev.find((f) => f.probe === 'locks');
-    if (locks) return { text: `lock contention on ${locks.target}: ${locks.summary}`, node: 'Deadlock' };
-    return { text: `integrity violation on ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Integrity' };
-  } },
-  { type: 'eventual', specificity: 1, match: (f) => ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'].includes(f.probe), cause: (ev) => {
-    const lag = ev.find((f) => f.probe === 'replication-lag');
-    if (lag?.metrics.replayPaused === true) return { text: `replay paused on ${lag.target}: ${lag.summary}`, node: 'Config' };
-    if (lag && lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined) return { text: `WAL not streaming to ${lag.target}: ${lag.summary}`, node: 'Network' };
-    const slot = ev.find((f) => f.probe === 'replication-slots');
-    if (slot) return { text: `WAL retained by ${slot.target}: ${slot.summary}`, node: 'Capacity' };
-    if (lag) return { text: `replication lag on ${lag.target}: ${lag.summary}`, node: 'Capacity' };
-    return { text: `copies differ: ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Capacity' };
-  } },
+  {
+    type: 'session',
+    specificity: 4,
+    match: (f) => f.probe === 'session-guarantees',
+    cause: (ev) => {
+      const routing = /routing=([a-z-]+)/.exec(ev[0]?.target ?? '')?.[1] ?? 'round-robin';
+      const node =
+        { sticky: 'Sticky', 'round-robin': 'RoundRobin', weighted: 'Weighted', hash: 'Hash' }[routing] ?? 'RoundRobin';
+      return { text: `session guarantees violated through ${routing} routing: ${ev[0]?.summary}`, node };
+    },
+  },
+  {
+    type: 'causal',
+    specificity: 3,
+    match: (f) => f.probe === 'causal-order' || f.probe === 'clock-skew',
+    cause: (ev) => {
+      const skew = ev.find((f) => f.probe === 'clock-skew');
+      return skew
+        ? { text: `clock skew: ${skew.target} ${skew.summary}`, node: 'ClockCause' }
+        : { text: `causal order broken: ${ev[0]?.summary}`, node: 'OrderCause' };
+    },
+  },
+  {
+    type: 'strong',
+    specificity: 2,
+    match: (f) =>
+      ['topology', 'prepared-transactions', 'locks', 'foreign-keys', 'orphans', 'sql-check'].includes(f.probe),
+    cause: (ev) => {
+      const split = ev.find((f) => f.probe === 'topology' && f.summary.startsWith('split brain'));
+      if (split) return { text: split.summary, node: 'Partition' };
+      const prepared = ev.find((f) => f.probe === 'prepared-transactions');
+      if (prepared)
+        return { text: `two-phase commit in doubt on ${prepared.target}: ${prepared.summary}`, node: 'Timeout' };
+      const locks = ev.find((f) => f.probe === 'locks');
+      if (locks) return { text: `lock contention on ${locks.target}: ${locks.summary}`, node: 'Deadlock' };
+      return { text: `integrity violation on ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Integrity' };
+    },
+  },
+  {
+    type: 'eventual',
+    specificity: 1,
+    match: (f) => ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'].includes(f.probe),
+    cause: (ev) => {
+      const lag = ev.find((f) => f.probe === 'replication-lag');
+      if (lag?.metrics.replayPaused === true)
+        return { text: `replay paused on ${lag.target}: ${lag.summary}`, node: 'Config' };
+      if (lag && lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined)
+        return { text: `WAL not streaming to ${lag.target}: ${lag.summary}`, node: 'Network' };
+      const slot = ev.find((f) => f.probe === 'replication-slots');
+      if (slot) return { text: `WAL retained by ${slot.target}: ${slot.summary}`, node: 'Capacity' };
+      if (lag) return { text: `replication lag on ${lag.target}: ${lag.summary}`, node: 'Capacity' };
+      return { text: `copies differ: ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Capacity' };
+    },
+  },
 ];
 
 /** Which kind of inconsistency the findings show, why, and on what evidence. */
@@ -61,7 +88,12 @@ export function classify(findings: Finding[]): Classification {
   const chosen = candidates[0];
   if (!chosen) {
     const measured = findings.some((f) => f.severity === 'ok');
-    return { type: measured ? 'none' : 'unknown', rootCause: null, causeNode: null, evidence: findings.filter((f) => f.severity === 'unknown') };
+    return {
+      type: measured ? 'none' : 'unknown',
+      rootCause: null,
+      causeNode: null,
+      evidence: findings.filter((f) => f.severity === 'unknown'),
+    };
   }
   const cause = chosen.rule.cause(chosen.evidence);
   return { type: chosen.rule.type, rootCause: cause.text, causeNode: cause.node, evidence: chosen.evidence };

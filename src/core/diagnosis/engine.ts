@@ -5,7 +5,12 @@ import { classify, Classification } from './classify';
 import { cellForNextStep, RunbookStep } from './steps';
 import { Diagnosis, DiagnosisInput, ESCALATION_MINUTES, Escalation, NextStep, NodeStatus } from './model';
 
-const TYPE_BRANCH: Record<string, string> = { eventual: 'Eventual', strong: 'Strong', causal: 'Causal', session: 'Session' };
+const TYPE_BRANCH: Record<string, string> = {
+  eventual: 'Eventual',
+  strong: 'Strong',
+  causal: 'Causal',
+  session: 'Session',
+};
 // The walk through each type's chart up to its cause decision, as the guide orders it.
 const TYPE_WALK: Record<string, string[]> = {
   eventual: ['Issue', 'Lag', 'Hosts', 'Cause', 'CauseKind'],
@@ -13,17 +18,29 @@ const TYPE_WALK: Record<string, string[]> = {
   session: ['Stale', 'Tracing', 'Routing', 'Policy'],
   causal: ['Disorder', 'Ordering', 'Chains', 'Skew', 'Cause'],
 };
-const AFTER_CAUSE: Record<string, string> = { eventual: 'Restore', strong: 'Recovery', session: 'Fix', causal: 'Repair' };
+const AFTER_CAUSE: Record<string, string> = {
+  eventual: 'Restore',
+  strong: 'Recovery',
+  session: 'Fix',
+  causal: 'Repair',
+};
 
 /** Findings in, diagnosis out: node states of every chart, type and cause, path, next step, escalation. Pure. */
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const charts = allCharts(input.hosts);
   const classification = classify(input.findings);
-  const states = Object.fromEntries(charts.map((chart) => [chart.id, chartStates(chart, input.findings)])) as Diagnosis['charts'];
+  const states = Object.fromEntries(
+    charts.map((chart) => [chart.id, chartStates(chart, input.findings)]),
+  ) as Diagnosis['charts'];
   const path = walk(classification);
   // Walking the per-host step visits every host of the profile, measured or not.
   const hostsAt = path.indexOf('eventual:Hosts');
-  if (hostsAt >= 0) path.splice(hostsAt + 1, 0, ...(charts[1]?.nodes ?? []).filter((n) => n.shape === 'host').map((n) => `eventual:${n.id}`));
+  if (hostsAt >= 0)
+    path.splice(
+      hostsAt + 1,
+      0,
+      ...(charts[1]?.nodes ?? []).filter((n) => n.shape === 'host').map((n) => `eventual:${n.id}`),
+    );
   for (const id of path) {
     const [chartId, node] = id.split(':') as [ChartId, string];
     const status = states[chartId]?.[node];
@@ -36,7 +53,10 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     consistencyType: classification.type,
     rootCause: classification.rootCause,
     severity: worst(input.findings.map((f) => f.severity)),
-    path, next, evidence: classification.evidence, charts: states,
+    path,
+    next,
+    evidence: classification.evidence,
+    charts: states,
     escalation: escalation(classification, input),
     diagnosedAt: input.now,
   };
@@ -57,7 +77,10 @@ function nodeStatus(node: ChartNode, findings: Finding[]): NodeStatus {
   if (relevant.length === 0) return { state: 'not-visited', values: [], findings: [] };
   const severity: Severity = worst(relevant.map((f) => f.severity));
   const state = severity === 'unknown' ? 'visited' : severity;
-  const values = relevant.filter((f) => f.severity === severity).slice(0, 2).map((f) => (node.connection ? f.summary : `${f.target}: ${f.summary}`));
+  const values = relevant
+    .filter((f) => f.severity === severity)
+    .slice(0, 2)
+    .map((f) => (node.connection ? f.summary : `${f.target}: ${f.summary}`));
   return { state, values, findings: relevant };
 }
 
@@ -66,38 +89,70 @@ function walk(c: Classification): string[] {
   if (c.type === 'none' || c.type === 'unknown') return overall.slice(0, 2);
   const chart = c.type;
   const typeWalk = (TYPE_WALK[chart] ?? []).map((n) => `${chart}:${n}`);
-  return [...overall, `overall:${TYPE_BRANCH[chart]}`, ...typeWalk, ...(c.causeNode ? [`${chart}:${c.causeNode}`] : [])];
+  return [
+    ...overall,
+    `overall:${TYPE_BRANCH[chart]}`,
+    ...typeWalk,
+    ...(c.causeNode ? [`${chart}:${c.causeNode}`] : []),
+  ];
 }
 
 function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]): NextStep {
   const unmeasured = findings.find((f) => f.severity === 'unknown');
   // While nothing points anywhere, the runbook's own order says what to run next.
   const followRunbook = c.type === 'none' || (c.type === 'unknown' && !unmeasured);
-  const step = (chart: ChartId, node: string, suggestion: string, probe: string | null): NextStep =>
-    ({ chart, node, suggestion, probe, cell: cellForNextStep(steps, probe, followRunbook) });
+  const step = (chart: ChartId, node: string, suggestion: string, probe: string | null): NextStep => ({
+    chart,
+    node,
+    suggestion,
+    probe,
+    cell: cellForNextStep(steps, probe, followRunbook),
+  });
   if (c.type === 'unknown') {
     return unmeasured
-      ? step('overall', 'Scope', 'Some probes could not measure (see the unknown findings): fix access, then run them again', unmeasured.probe)
-      : step('overall', 'Scope', 'Scope the inconsistency: run topology on=all, replication-lag on=replicas and row-counts tables=... on=all', 'topology');
+      ? step(
+          'overall',
+          'Scope',
+          'Some probes could not measure (see the unknown findings): fix access, then run them again',
+          unmeasured.probe,
+        )
+      : step(
+          'overall',
+          'Scope',
+          'Scope the inconsistency: run topology on=all, replication-lag on=replicas and row-counts tables=... on=all',
+          'topology',
+        );
   }
-  if (c.type === 'none') return step('overall', 'Scope', 'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect', 'table-drift');
+  if (c.type === 'none')
+    return step(
+      'overall',
+      'Scope',
+      'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect',
+      'table-drift',
+    );
   const suggestion = SUGGESTIONS[c.causeNode ?? ''] ?? 'Fix the cause shown, then run the probes again to validate';
   return step(c.type, AFTER_CAUSE[c.type] ?? 'Restore', suggestion, c.evidence[0]?.probe ?? null);
 }
 
 const SUGGESTIONS: Record<string, string> = {
-  Config: 'Resume replay (SELECT pg_wal_replay_resume()) or remove recovery_min_apply_delay, then run replication-lag again',
-  Network: 'Check the standby\'s WAL receiver and its connection to the primary (primary_conninfo, pg_hba.conf, the network)',
-  Capacity: 'Find what holds replay or WAL back (long queries on the standby, inactive slots), then run replication-lag and replication-slots again',
-  Partition: 'Fence the extra writable node now (stop writes to it), pick the authoritative primary, then compare copies with table-drift',
+  Config:
+    'Resume replay (SELECT pg_wal_replay_resume()) or remove recovery_min_apply_delay, then run replication-lag again',
+  Network:
+    "Check the standby's WAL receiver and its connection to the primary (primary_conninfo, pg_hba.conf, the network)",
+  Capacity:
+    'Find what holds replay or WAL back (long queries on the standby, inactive slots), then run replication-lag and replication-slots again',
+  Partition:
+    'Fence the extra writable node now (stop writes to it), pick the authoritative primary, then compare copies with table-drift',
   Timeout: 'Decide each in-doubt transaction with its coordinator: COMMIT PREPARED or ROLLBACK PREPARED',
   Deadlock: 'Find the blocking session (locks evidence) and end it, then fix lock ordering',
-  Integrity: 'List the offending rows (evidence), repair them in a reviewed -- @write cell, then add or validate the constraint',
-  Sticky: 'Route a session\'s reads to the primary (or to a replica past its write LSN) after it writes',
-  RoundRobin: 'Stop round-robin reads after a write: pin sessions, or wait for the write\'s LSN on the replica',
+  Integrity:
+    'List the offending rows (evidence), repair them in a reviewed -- @write cell, then add or validate the constraint',
+  Sticky: "Route a session's reads to the primary (or to a replica past its write LSN) after it writes",
+  RoundRobin: "Stop round-robin reads after a write: pin sessions, or wait for the write's LSN on the replica",
   Weighted: 'Send reads after a write to the primary or a caught-up replica',
   Hash: 'Make the hash route fail over consistently and wait for the write LSN',
-  ClockCause: 'Fix time synchronisation (chrony/NTP) on the skewed server, and order events by a sequence, not a timestamp',
+  ClockCause:
+    'Fix time synchronisation (chrony/NTP) on the skewed server, and order events by a sequence, not a timestamp',
   OrderCause: 'Write the parent before the child in one transaction, or backfill the missing parents',
 };
 
@@ -106,5 +161,11 @@ function escalation(c: Classification, input: DiagnosisInput): Escalation | null
   if (limit === undefined) return null;
   const opened = input.openedAt ? Date.parse(input.openedAt) : NaN;
   const elapsed = Number.isNaN(opened) ? null : Math.max(0, (Date.parse(input.now) - opened) / 60_000);
-  return { consistencyType: c.type, limitMinutes: limit, elapsedMinutes: elapsed === null ? null : Math.round(elapsed * 10) / 10, due: elapsed !== null && elapsed >= limit, contact: input.contacts?.[c.type] ?? null };
+  return {
+    consistencyType: c.type,
+    limitMinutes: limit,
+    elapsedMinutes: elapsed === null ? null : Math.round(elapsed * 10) / 10,
+    due: elapsed !== null && elapsed >= limit,
+    contact: input.contacts?.[c.type] ?? null,
+  };
 }

@@ -19,21 +19,30 @@ export interface MapState {
   focus: string;
 }
 
-
 export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState {
   const charts = allCharts(hosts).map((chart): MapChart => {
     const states = diagnosis.charts[chart.id];
-    const nodes = Object.fromEntries(chart.nodes.map((n) => {
-      const status = states[n.id];
-      const evidence = (status?.findings ?? []).map((f) => `${f.severity.toUpperCase()} ${f.probe} ${f.target}: ${f.summary}`);
-      return [n.id, { state: status?.state ?? 'not-visited', evidence }];
-    }));
+    const nodes = Object.fromEntries(
+      chart.nodes.map((n) => {
+        const status = states[n.id];
+        const evidence = (status?.findings ?? []).map(
+          (f) => `${f.severity.toUpperCase()} ${f.probe} ${f.target}: ${f.summary}`,
+        );
+        return [n.id, { state: status?.state ?? 'not-visited', evidence }];
+      }),
+    );
     return { id: chart.id, title: chart.title, mermaid: chartToMermaid(chart, states), nodes };
   });
-  const focus = diagnosis.consistencyType === 'none' || diagnosis.consistencyType === 'unknown' ? 'overall' : diagnosis.consistencyType;
-  const escalation = diagnosis.escalation?.due ? ` · escalate now${diagnosis.escalation.contact ? ` to ${diagnosis.escalation.contact}` : ''}` : '';
+  const focus =
+    diagnosis.consistencyType === 'none' || diagnosis.consistencyType === 'unknown'
+      ? 'overall'
+      : diagnosis.consistencyType;
+  const escalation = diagnosis.escalation?.due
+    ? ` · escalate now${diagnosis.escalation.contact ? ` to ${diagnosis.escalation.contact}` : ''}`
+    : '';
   return {
-    charts, focus,
+    charts,
+    focus,
     headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${escalation}`,
     next: diagnosis.next?.suggestion ?? null,
     nextCell: diagnosis.next?.cell ?? null,

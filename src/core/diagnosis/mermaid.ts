@@ -28,7 +28,8 @@ const ICON: Partial<Record<NodeState, string>> = { ok: '🟢 ', warning: '🟡 '
 export function chartToMermaid(chart: Chart, states: Record<string, NodeStatus>): string {
   const lines = ['flowchart TD'];
   const grouped = new Set(chart.groups?.flatMap((g) => g.nodes));
-  const nodeLine = (node: ChartNode, indent: string) => `${indent}${node.id}${shape(node, label(node, states[node.id]))}`;
+  const nodeLine = (node: ChartNode, indent: string) =>
+    `${indent}${node.id}${shape(node, label(node, states[node.id]))}`;
   for (const node of chart.nodes) if (!grouped.has(node.id)) lines.push(nodeLine(node, '  '));
   for (const group of chart.groups ?? []) {
     lines.push(`  subgraph ${group.id} ["${mermaidText(group.title)}"]`);
@@ -36,7 +37,8 @@ export function chartToMermaid(chart: Chart, states: Record<string, NodeStatus>)
     lines.push('  end', `  style ${group.id} fill:transparent,stroke:#9e9e9e`);
   }
   for (const [from, to] of chart.edges) lines.push(`  ${from} --> ${to}`);
-  for (const [state, style] of Object.entries(CLASSES)) lines.push(`  classDef ${cssName(state as NodeState)} ${style}`);
+  for (const [state, style] of Object.entries(CLASSES))
+    lines.push(`  classDef ${cssName(state as NodeState)} ${style}`);
   const byState = new Map<NodeState, string[]>();
   for (const node of chart.nodes) {
     const state = states[node.id]?.state ?? 'not-visited';
@@ -53,16 +55,21 @@ export function cssName(state: NodeState): string {
 function label(node: ChartNode, status: NodeStatus | undefined): string {
   const parts = [`${ICON[status?.state ?? 'not-visited'] ?? ''}${mermaidText(node.title)}`];
   if (node.detail) parts.push(mermaidText(node.detail));
-  for (const value of status?.values ?? []) parts.push(mermaidText(value.length > 80 ? `${value.slice(0, 80)}…` : value));
+  for (const value of status?.values ?? [])
+    parts.push(mermaidText(value.length > 80 ? `${value.slice(0, 80)}…` : value));
   if (node.budgetMin) parts.push(`⏱️ ${node.budgetMin} min`);
   return parts.join('<br/>');
 }
 
 function shape(node: ChartNode, text: string): string {
   switch (node.shape) {
-    case 'decision': return `{"${text}"}`;
-    case 'start': return `(["${text}"])`;
-    case 'host': return `[("${text}")]`;
-    default: return `["${text}"]`;
+    case 'decision':
+      return `{"${text}"}`;
+    case 'start':
+      return `(["${text}"])`;
+    case 'host':
+      return `[("${text}")]`;
+    default:
+      return `["${text}"]`;
   }
 }

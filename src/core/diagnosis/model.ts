@@ -57,9 +57,18 @@ export interface DiagnosisInput {
 }
 
 export const CONSISTENCY_TITLE: Record<ConsistencyType, string> = {
-  eventual: 'Eventual consistency', strong: 'Strong consistency', causal: 'Causal consistency', session: 'Session consistency',
-  none: 'No inconsistency measured', unknown: 'Not yet known',
+  eventual: 'Eventual consistency',
+  strong: 'Strong consistency',
+  causal: 'Causal consistency',
+  session: 'Session consistency',
+  none: 'No inconsistency measured',
+  unknown: 'Not yet known',
 };
 
 /** The guide's escalation table: minutes before a type of inconsistency must be escalated. */
-export const ESCALATION_MINUTES: Partial<Record<ConsistencyType, number>> = { strong: 10, session: 15, causal: 20, eventual: 30 };
+export const ESCALATION_MINUTES: Partial<Record<ConsistencyType, number>> = {
+  strong: 10,
+  session: 15,
+  causal: 20,
+  eventual: 30,
+};

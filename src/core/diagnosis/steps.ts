@@ -32,7 +32,11 @@ function probesOf(cell: StepSource): string[] {
  * The cell to go to for the recommended probe: one that has not run yet holds it; else, when asked to
  * follow the runbook, its next unrun step; else the cell that ran it, to run again once the fix is in.
  */
-export function cellForNextStep(steps: readonly RunbookStep[], probe: string | null, followRunbook: boolean): number | null {
+export function cellForNextStep(
+  steps: readonly RunbookStep[],
+  probe: string | null,
+  followRunbook: boolean,
+): number | null {
   const holds = (step: RunbookStep) => probe !== null && step.probes.includes(probe);
   const unrunWithProbe = steps.find((step) => !step.ran && holds(step));
   if (unrunWithProbe) return unrunWithProbe.index;

@@ -1,7 +1,18 @@
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
 import { parseMetadata } from './json';
-import { blankText, cellOpener, CellInfo, closesFence, Fence, isBlank, MARKDOWN_OPEN, OUTPUTS_CLOSE, OUTPUTS_OPEN_PREFIX, scanMarkdown } from './lines';
+import {
+  blankText,
+  cellOpener,
+  CellInfo,
+  closesFence,
+  Fence,
+  isBlank,
+  MARKDOWN_OPEN,
+  OUTPUTS_CLOSE,
+  OUTPUTS_OPEN_PREFIX,
+  scanMarkdown,
+} from './lines';
 import { Cell, CellLayout, CodeCell, MarkdownCell } from './model';
 import { outputsLines, readOutputsBlock } from './outputsBlock';
 
@@ -21,7 +32,10 @@ class BodyReader {
   private blanks: string[] = [];
   private i: number;
 
-  constructor(private readonly lines: readonly string[], start: number) {
+  constructor(
+    private readonly lines: readonly string[],
+    start: number,
+  ) {
     this.i = start;
   }
 
@@ -36,9 +50,17 @@ class BodyReader {
       } else if (opener) this.push(this.readCodeCell(opener));
       else if (marker) this.push(this.readMarkedMarkdown(marker));
       else if (line.startsWith(OUTPUTS_OPEN_PREFIX)) {
-        throw CnbookFormatError.at(this.i + 1, 'outputs block with no code cell right before it', "it directly under a code cell's closing fence");
+        throw CnbookFormatError.at(
+          this.i + 1,
+          'outputs block with no code cell right before it',
+          "it directly under a code cell's closing fence",
+        );
       } else if (line === OUTPUTS_CLOSE) {
-        throw CnbookFormatError.at(this.i + 1, 'closing outputs marker with no outputs block open', `an opening '${OUTPUTS_OPEN_PREFIX}{...} -->' line before it`);
+        throw CnbookFormatError.at(
+          this.i + 1,
+          'closing outputs marker with no outputs block open',
+          `an opening '${OUTPUTS_OPEN_PREFIX}{...} -->' line before it`,
+        );
       } else this.push(this.readMarkdown());
     }
     return { cells: this.cells, blankLinesAtEnd: this.blanks };
@@ -93,7 +115,11 @@ class BodyReader {
     const start = this.i;
     const available = this.lines.length - start;
     if (count > available) {
-      throw CnbookFormatError.at(markerLine + 1, `markdown wrapper announces ${count} lines but only ${available} follow`, `${count} lines after it`);
+      throw CnbookFormatError.at(
+        markerLine + 1,
+        `markdown wrapper announces ${count} lines but only ${available} follow`,
+        `${count} lines after it`,
+      );
     }
     const body = this.lines.slice(start, start + count);
     this.i = start + count;

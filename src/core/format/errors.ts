@@ -3,7 +3,11 @@
  * person fixing the file in a text editor knows where to look.
  */
 export class CnbookFormatError extends Error {
-  constructor(readonly line: number, readonly expected: string, message?: string) {
+  constructor(
+    readonly line: number,
+    readonly expected: string,
+    message?: string,
+  ) {
     super(`line ${line}: ${message ?? `expected ${expected}`}`);
     this.name = 'CnbookFormatError';
   }

@@ -15,10 +15,15 @@ export interface FrontMatter {
 
 export function readFrontMatter(lines: readonly string[]): FrontMatter {
   if (lines[0] !== FRONT_MATTER_FENCE) {
-    throw CnbookFormatError.at(1, 'the file does not start with front matter', "a line '---' opening the YAML front matter (a runbook starts with ---, cnbook: 1, ---)");
+    throw CnbookFormatError.at(
+      1,
+      'the file does not start with front matter',
+      "a line '---' opening the YAML front matter (a runbook starts with ---, cnbook: 1, ---)",
+    );
   }
   const close = lines.indexOf(FRONT_MATTER_FENCE, 1);
-  if (close === -1) throw CnbookFormatError.at(1, 'front matter opened here is never closed', "a line '---' closing it");
+  if (close === -1)
+    throw CnbookFormatError.at(1, 'front matter opened here is never closed', "a line '---' closing it");
   const text = close > 1 ? `${lines.slice(1, close).join('\n')}\n` : '';
   return { data: parseFrontMatter(text), text, next: close + 1 };
 }
@@ -71,7 +76,9 @@ export function frontMatterLines(frontMatter: JsonObject, recorded: string | und
 function canonicalYaml(frontMatter: JsonObject): string {
   const yaml = stringify(frontMatter, { lineWidth: 0 });
   if (!UNSAFE_IN_YAML.test(yaml) && stillMeans(yaml, frontMatter)) return yaml;
-  return Object.entries(frontMatter).map(([key, value]) => `${yamlSafeJson(key)}: ${yamlSafeJson(value)}\n`).join('');
+  return Object.entries(frontMatter)
+    .map(([key, value]) => `${yamlSafeJson(key)}: ${yamlSafeJson(value)}\n`)
+    .join('');
 }
 
 const UNSAFE_IN_YAML = /[\r\u0085\u2028\u2029\uFEFF]/;

@@ -29,7 +29,11 @@ function recordedHolds(recorded: readonly string[], cell: CodeCell): boolean {
   if (!(recorded[0] ?? '').startsWith(OUTPUTS_OPEN_PREFIX)) return false;
   try {
     const { data, next } = readOutputsBlock(recorded, 0);
-    return next === recorded.length && deepEqual(data.outputs, cell.outputs ?? []) && deepEqual(data.execution, cell.execution);
+    return (
+      next === recorded.length &&
+      deepEqual(data.outputs, cell.outputs ?? []) &&
+      deepEqual(data.execution, cell.execution)
+    );
   } catch {
     return false;
   }
@@ -38,8 +42,15 @@ function recordedHolds(recorded: readonly string[], cell: CodeCell): boolean {
 /** Reads an outputs block starting at `start` (its opening line); returns the outputs and the line after it. */
 export function readOutputsBlock(lines: readonly string[], start: number): { data: OutputsJson; next: number } {
   const opening = lines[start] ?? '';
-  if (!opening.endsWith(OUTPUTS_OPEN_SUFFIX) || opening.length < OUTPUTS_OPEN_PREFIX.length + OUTPUTS_OPEN_SUFFIX.length) {
-    throw CnbookFormatError.at(start + 1, 'the outputs comment does not end on its line', "'-->' at the end of the line");
+  if (
+    !opening.endsWith(OUTPUTS_OPEN_SUFFIX) ||
+    opening.length < OUTPUTS_OPEN_PREFIX.length + OUTPUTS_OPEN_SUFFIX.length
+  ) {
+    throw CnbookFormatError.at(
+      start + 1,
+      'the outputs comment does not end on its line',
+      "'-->' at the end of the line",
+    );
   }
   const data = parseOutputsJson(opening.slice(OUTPUTS_OPEN_PREFIX.length, -OUTPUTS_OPEN_SUFFIX.length), start + 1);
   for (let i = start + 1; i < lines.length; i++) {
@@ -48,7 +59,8 @@ export function readOutputsBlock(lines: readonly string[], start: number): { dat
   throw CnbookFormatError.at(start + 1, 'unclosed outputs block opened here', `a line '${OUTPUTS_CLOSE}'`);
 }
 
-const OUTPUTS_SHAPE = '{"outputs": [{"items": [{"mime": ..., "text" or "base64": ...}], "metadata"?: {...}}], "execution"?: {...}}';
+const OUTPUTS_SHAPE =
+  '{"outputs": [{"items": [{"mime": ..., "text" or "base64": ...}], "metadata"?: {...}}], "execution"?: {...}}';
 
 function parseOutputsJson(text: string, line: number): OutputsJson {
   let data: unknown;
@@ -70,6 +82,9 @@ function isOutput(value: unknown): boolean {
   if (!isObject(value) || !Array.isArray(value.items)) return false;
   if (value.metadata !== undefined && !isObject(value.metadata)) return false;
   return value.items.every(
-    (item) => isObject(item) && typeof item.mime === 'string' && (typeof item.text === 'string') !== (typeof item.base64 === 'string'),
+    (item) =>
+      isObject(item) &&
+      typeof item.mime === 'string' &&
+      (typeof item.text === 'string') !== (typeof item.base64 === 'string'),
   );
 }

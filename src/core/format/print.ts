@@ -7,8 +7,13 @@ import { printCodeCell, printMarkdownCell } from './printCells';
 /** Writes a notebook as .cnbook text; reuses the recorded layout wherever the content it stands for is unchanged. */
 export function printNotebook(notebook: Notebook): string {
   const layout = notebook.layout ?? {};
-  if (typeof layout.emptyText === 'string' && /^\s*$/.test(layout.emptyText) && isEmptyNotebook(notebook)) return layout.emptyText;
-  const out = [FRONT_MATTER_FENCE, ...frontMatterLines(notebook.frontMatter, layout.frontMatterText), FRONT_MATTER_FENCE];
+  if (typeof layout.emptyText === 'string' && /^\s*$/.test(layout.emptyText) && isEmptyNotebook(notebook))
+    return layout.emptyText;
+  const out = [
+    FRONT_MATTER_FENCE,
+    ...frontMatterLines(notebook.frontMatter, layout.frontMatterText),
+    FRONT_MATTER_FENCE,
+  ];
   let afterOpenMarkdown = false;
   notebook.cells.forEach((cell, index) => {
     append(out, blankLines(cell.layout?.blankLinesBefore, cell.layout?.blankLineText, 1));

@@ -15,7 +15,10 @@ export function printCodeCell(cell: CodeCell): string[] {
   const fence = chooseFence(body, layout.fence);
   const char = fence[0] === '~' ? '~' : '`';
   const recordedClose = layout.closingFence;
-  const close = typeof recordedClose === 'string' && closesFence(recordedClose, { char, length: fence.length }) ? recordedClose : fence;
+  const close =
+    typeof recordedClose === 'string' && closesFence(recordedClose, { char, length: fence.length })
+      ? recordedClose
+      : fence;
   return [`${fence}${chooseInfo(cell, fence)}`, ...body, close, ...printOutputs(cell)];
 }
 
@@ -32,7 +35,8 @@ function chooseInfo(cell: CodeCell, fence: string): string {
   const recorded = cell.layout?.info;
   if (typeof recorded === 'string' && !recorded.includes('\n')) {
     const opener = cellOpener(`${fence}${recorded}`);
-    if (opener?.language === cell.language && sameMetadata(tryMetadata(opener.language, opener.json), cell.metadata)) return recorded;
+    if (opener?.language === cell.language && sameMetadata(tryMetadata(opener.language, opener.json), cell.metadata))
+      return recorded;
   }
   const needsJson = !isEmptyObject(cell.metadata) || !CELL_LANGUAGES.includes(cell.language);
   return needsJson ? `${cell.language} ${infoJson(cell.metadata ?? {})}` : cell.language;
@@ -68,7 +72,12 @@ export function printMarkdownCell(cell: MarkdownCell, afterOpenMarkdown: boolean
  * Bare text when it reads back as itself; a marker when it must be told apart from the Markdown before
  * it (or was written with one); a line-counted wrapper when the text would not read back as itself.
  */
-function markdownForm(lines: readonly string[], recorded: Marker | undefined, needsMarker: boolean, last: boolean): 'bare' | 'marker' | 'wrapper' {
+function markdownForm(
+  lines: readonly string[],
+  recorded: Marker | undefined,
+  needsMarker: boolean,
+  last: boolean,
+): 'bare' | 'marker' | 'wrapper' {
   if (recorded?.count !== undefined) return 'wrapper';
   // After a plain marker an empty cell reads back as empty: the next block is a cell or a marker.
   if (needsWrapper(lines, last)) return recorded && lines.length === 0 ? 'marker' : 'wrapper';
@@ -94,8 +103,14 @@ function readMarker(text: string | undefined): Marker | undefined {
   return metadata === null ? undefined : { count: match[1] === undefined ? undefined : Number(match[1]), metadata };
 }
 
-function markerLine(text: string | undefined, recorded: Marker | undefined, count: number | undefined, metadata: JsonObject | undefined): string {
-  if (text !== undefined && recorded && recorded.count === count && sameMetadata(recorded.metadata, metadata)) return text;
+function markerLine(
+  text: string | undefined,
+  recorded: Marker | undefined,
+  count: number | undefined,
+  metadata: JsonObject | undefined,
+): string {
+  if (text !== undefined && recorded && recorded.count === count && sameMetadata(recorded.metadata, metadata))
+    return text;
   const lines = count === undefined ? '' : ` lines=${count}`;
   return `<!-- cnbook:markdown${lines}${metadata ? ` ${commentJson(metadata)}` : ''} -->`;
 }

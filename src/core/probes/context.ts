@@ -17,20 +17,47 @@ export interface ProbeContextOptions {
 
 /** Gives probes read-only queries with the run's timeouts, cancel and session pool. */
 export function createProbeContext(options: ProbeContextOptions): ProbeContext {
-  const run = async (target: Target, sql: string, values: unknown[], readOnly: boolean, cancellable = true): Promise<Row[]> => {
+  const run = async (
+    target: Target,
+    sql: string,
+    values: unknown[],
+    readOnly: boolean,
+    cancellable = true,
+  ): Promise<Row[]> => {
     const signal = cancellable ? options.signal : undefined;
     const session = await options.pool.get(target.connection, signal);
-    const outcome = await session.runTransaction([{ text: sql, values: values.map((v) => (v === null || v === undefined ? (v as null) : String(v))) as string[], offset: 0 }], {
-      readOnly, statementTimeoutMs: options.statementTimeoutMs, lockTimeoutMs: options.lockTimeoutMs,
-      maxRowsStored: 10_000, batchSize: 1000, ...(signal ? { signal } : {}),
-    });
+    const outcome = await session.runTransaction(
+      [
+        {
+          text: sql,
+          values: values.map((v) => (v === null || v === undefined ? (v as null) : String(v))) as string[],
+          offset: 0,
+        },
+      ],
+      {
+        readOnly,
+        statementTimeoutMs: options.statementTimeoutMs,
+        lockTimeoutMs: options.lockTimeoutMs,
+        maxRowsStored: 10_000,
+        batchSize: 1000,
+        ...(signal ? { signal } : {}),
+      },
+    );
     const result = outcome.statements[0];
     if (!result) return [];
     return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i] ?? null])));
   };
   const checkWrite = (target: Target) => {
-    if (!options.writesPermitted) throw new SqlError({ kind: 'refused', message: 'this probe writes (a marker) and writes are not permitted for this run' });
-    if (!target.connection.allowWrites) throw new SqlError({ kind: 'refused', message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)` });
+    if (!options.writesPermitted)
+      throw new SqlError({
+        kind: 'refused',
+        message: 'this probe writes (a marker) and writes are not permitted for this run',
+      });
+    if (!target.connection.allowWrites)
+      throw new SqlError({
+        kind: 'refused',
+        message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)`,
+      });
   };
   return {
     targets: (names) => resolveTargets(names, options.bindings, options.defaultRole),
@@ -51,7 +78,11 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
 }
 
 /** Runs `work` for every item with at most `limit` at once, keeping the results in order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -71,5 +102,12 @@ export function targetName(target: Target): string {
 /** A finding for a target a probe could not measure: never ok. */
 export function unknownBecause(probe: string, target: string, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
-  return { probe, target, severity: 'unknown' as const, summary: `could not measure: ${message}`, metrics: {}, evidence: { error: message } };
+  return {
+    probe,
+    target,
+    severity: 'unknown' as const,
+    summary: `could not measure: ${message}`,
+    metrics: {},
+    evidence: { error: message },
+  };
 }

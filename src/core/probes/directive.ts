@@ -28,7 +28,8 @@ export function parseDirectives(source: string): { directives: Directive[]; prob
       const tokens = tokenize(text, line);
       const [head, ...rest] = tokens;
       if (!head) return;
-      if (head.key !== undefined) throw problemAt(line, head.column, `expected a probe name first, found '${head.key}=${head.value}'`);
+      if (head.key !== undefined)
+        throw problemAt(line, head.column, `expected a probe name first, found '${head.key}=${head.value}'`);
       directives.push({ name: head.value, line, column: head.column, args: rest.map((t) => toArg(t, line)) });
     } catch (error) {
       if (!isProblem(error)) throw error;
@@ -86,7 +87,8 @@ function readQuoted(text: string, start: number, line: number): [string, number]
 
 function toArg(token: Token, line: number): DirectiveArg {
   if (token.key === undefined) throw problemAt(line, token.column, `expected key=value, found '${token.value}'`);
-  if (!/^[a-z][a-z0-9-]*$/.test(token.key)) throw problemAt(line, token.column, `'${token.key}' is not a valid key (lowercase letters, digits and -)`);
+  if (!/^[a-z][a-z0-9-]*$/.test(token.key))
+    throw problemAt(line, token.column, `'${token.key}' is not a valid key (lowercase letters, digits and -)`);
   return { key: token.key, value: token.value, column: token.column, valueColumn: token.valueColumn };
 }
 

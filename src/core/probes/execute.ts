@@ -6,7 +6,10 @@ import type { Finding, ProbeDefinition } from './types';
 import { ValidDirective, validateDirective } from './validate';
 
 /** Parses and validates a cnprobe cell without running it: for `cnbook check` and before a run. */
-export function checkProbeCell(source: string, catalog: ReadonlyMap<string, ProbeDefinition> = PROBE_CATALOG): { directives: ValidDirective[]; problems: DirectiveProblem[] } {
+export function checkProbeCell(
+  source: string,
+  catalog: ReadonlyMap<string, ProbeDefinition> = PROBE_CATALOG,
+): { directives: ValidDirective[]; problems: DirectiveProblem[] } {
   const parsed = parseDirectives(source);
   const problems = [...parsed.problems];
   const directives: ValidDirective[] = [];
@@ -41,7 +44,8 @@ export async function executeProbeCell(source: string, options: ProbeContextOpti
   const { directives, problems } = checkProbeCell(source);
   const first = problems[0];
   if (first) throw new CellInputError(first.message, first.line, first.column);
-  if (directives.length === 0) throw new CellInputError('the cell has no probe directive (e.g. replication-lag on=replicas)');
+  if (directives.length === 0)
+    throw new CellInputError('the cell has no probe directive (e.g. replication-lag on=replicas)');
   const context = createProbeContext(options);
   directives.forEach((d) => checkRoles(d, context));
   const findings: Finding[] = [];

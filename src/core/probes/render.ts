@@ -2,12 +2,20 @@ import { FINDINGS_MIME, type CellOutput } from '../format/model';
 import { escapeMarkdownInline } from '../util/escape';
 import type { Finding } from './types';
 
-export const SEVERITY_ICON: Record<Finding['severity'], string> = { ok: '🟢', warning: '🟡', critical: '🔴', unknown: '⚪' };
+export const SEVERITY_ICON: Record<Finding['severity'], string> = {
+  ok: '🟢',
+  warning: '🟡',
+  critical: '🔴',
+  unknown: '⚪',
+};
 
 export function renderFindingsMarkdown(findings: Finding[]): string {
   if (findings.length === 0) return '*no findings*';
   return findings
-    .map((f) => `- ${SEVERITY_ICON[f.severity]} **${escapeMarkdownInline(f.probe)}** ${escapeMarkdownInline(f.target)}: ${escapeMarkdownInline(f.summary)}`)
+    .map(
+      (f) =>
+        `- ${SEVERITY_ICON[f.severity]} **${escapeMarkdownInline(f.probe)}** ${escapeMarkdownInline(f.target)}: ${escapeMarkdownInline(f.summary)}`,
+    )
     .join('\n');
 }
 
@@ -34,6 +42,14 @@ export function readFindingsOutput(text: string): Finding[] {
 
 function isFinding(value: unknown): value is Finding {
   const f = value as Partial<Finding> | null;
-  return typeof f === 'object' && f !== null && typeof f.probe === 'string' && typeof f.target === 'string'
-    && SEVERITIES.has(f.severity as string) && typeof f.summary === 'string' && typeof f.metrics === 'object' && f.metrics !== null;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.probe === 'string' &&
+    typeof f.target === 'string' &&
+    SEVERITIES.has(f.severity as string) &&
+    typeof f.summary === 'string' &&
+    typeof f.metrics === 'object' &&
+    f.metrics !== null
+  );
 }

@@ -12,11 +12,22 @@ export interface ValidDirective {
 }
 
 /** Checks a directive against the catalog: known probe, known keys, well-formed values, required keys. */
-export function validateDirective(directive: Directive, catalog: ReadonlyMap<string, ProbeDefinition>): { valid?: ValidDirective; problems: DirectiveProblem[] } {
+export function validateDirective(
+  directive: Directive,
+  catalog: ReadonlyMap<string, ProbeDefinition>,
+): { valid?: ValidDirective; problems: DirectiveProblem[] } {
   const probe = catalog.get(directive.name);
   if (!probe) {
     const names = [...catalog.keys()];
-    return { problems: [{ line: directive.line, column: directive.column, message: `unknown probe '${directive.name}'${didYouMean(directive.name, names)}` }] };
+    return {
+      problems: [
+        {
+          line: directive.line,
+          column: directive.column,
+          message: `unknown probe '${directive.name}'${didYouMean(directive.name, names)}`,
+        },
+      ],
+    };
   }
   const problems: DirectiveProblem[] = [];
   const args: ProbeArgs = {};
@@ -25,10 +36,15 @@ export function validateDirective(directive: Directive, catalog: ReadonlyMap<str
   for (const arg of directive.args) {
     const spec = probe.params[arg.key];
     if (!spec) {
-      problems.push({ line: directive.line, column: arg.column, message: `${probe.name} has no key '${arg.key}'${didYouMean(arg.key, keys)}; keys: ${keys.join(', ')}` });
+      problems.push({
+        line: directive.line,
+        column: arg.column,
+        message: `${probe.name} has no key '${arg.key}'${didYouMean(arg.key, keys)}; keys: ${keys.join(', ')}`,
+      });
       continue;
     }
-    if (arg.key in args) problems.push({ line: directive.line, column: arg.column, message: `'${arg.key}' is given twice` });
+    if (arg.key in args)
+      problems.push({ line: directive.line, column: arg.column, message: `'${arg.key}' is given twice` });
     const value = convert(arg.value, spec);
     if (typeof value === 'object' && value !== null && 'error' in value) {
       problems.push({ line: directive.line, column: arg.valueColumn, message: `${arg.key}: ${value.error}` });
@@ -39,14 +55,23 @@ export function validateDirective(directive: Directive, catalog: ReadonlyMap<str
     if (spec.default !== undefined) {
       const value = convert(spec.default, spec);
       if (!(typeof value === 'object' && value !== null && 'error' in value)) args[key] = value;
-    } else if (spec.required) problems.push({ line: directive.line, column: directive.column, message: `${probe.name} needs ${key}=... (${spec.doc})` });
+    } else if (spec.required)
+      problems.push({
+        line: directive.line,
+        column: directive.column,
+        message: `${probe.name} needs ${key}=... (${spec.doc})`,
+      });
   }
   const columns = Object.fromEntries(directive.args.map((a) => [a.key, a.valueColumn]));
   return problems.length > 0 ? { problems } : { valid: { probe, args, line: directive.line, columns }, problems };
 }
 
 function convert(text: string, spec: ParamSpec): ArgValue | { error: string } {
-  const list = () => text.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = () =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   switch (spec.type) {
     case 'duration': {
       const ms = parseDuration(text);
@@ -55,17 +80,29 @@ function convert(text: string, spec: ParamSpec): ArgValue | { error: string } {
     case 'number':
       return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : { error: `expected a number, found '${text}'` };
     case 'bool':
-      return ['yes', 'true', 'on'].includes(text) ? true : ['no', 'false', 'off'].includes(text) ? false : { error: `expected yes or no, found '${text}'` };
+      return ['yes', 'true', 'on'].includes(text)
+        ? true
+        : ['no', 'false', 'off'].includes(text)
+          ? false
+          : { error: `expected yes or no, found '${text}'` };
     case 'enum':
-      return spec.values?.includes(text) ? text : { error: `expected one of ${spec.values?.join(', ')}, found '${text}'${didYouMean(text, spec.values ?? [])}` };
+      return spec.values?.includes(text)
+        ? text
+        : {
+            error: `expected one of ${spec.values?.join(', ')}, found '${text}'${didYouMean(text, spec.values ?? [])}`,
+          };
     case 'roles':
     case 'list':
       return list().length > 0 ? list() : { error: 'expected one or more comma-separated names' };
     case 'identifier':
-      return /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/.test(text) ? text : { error: `expected a table name like orders or shop.orders, found '${text}'` };
+      return /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/.test(text)
+        ? text
+        : { error: `expected a table name like orders or shop.orders, found '${text}'` };
     case 'column': {
       const match = /^([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)\.([A-Za-z_][\w$]*)$/.exec(text);
-      return match?.[1] && match[2] ? { table: match[1], column: match[2] } : { error: `expected table.column, found '${text}'` };
+      return match?.[1] && match[2]
+        ? { table: match[1], column: match[2] }
+        : { error: `expected table.column, found '${text}'` };
     }
     case 'string':
       return text;

@@ -12,12 +12,20 @@ const MARKER = 'diagnosis';
 export function upsertDiagnosisCell(notebook: Notebook, diagnosis: Diagnosis, hosts: HostInfo[]): void {
   const cell = diagnosisCell(diagnosis, hosts);
   const index = notebook.cells.findIndex((c) => c.metadata?.cnbook === MARKER);
-  if (index >= 0) notebook.cells[index] = { ...cell, ...(notebook.cells[index]?.layout ? { layout: notebook.cells[index]?.layout } : {}) };
+  if (index >= 0)
+    notebook.cells[index] = {
+      ...cell,
+      ...(notebook.cells[index]?.layout ? { layout: notebook.cells[index]?.layout } : {}),
+    };
   else notebook.cells.push(cell);
 }
 
 export function diagnosisCell(diagnosis: Diagnosis, hosts: HostInfo[]): MarkdownCell {
-  return { kind: 'markdown', source: diagnosisMarkdown(diagnosis, hosts), metadata: { cnbook: MARKER, diagnosis: recordOf(diagnosis) } };
+  return {
+    kind: 'markdown',
+    source: diagnosisMarkdown(diagnosis, hosts),
+    metadata: { cnbook: MARKER, diagnosis: recordOf(diagnosis) },
+  };
 }
 
 export function isDiagnosisCell(metadata: Record<string, unknown> | undefined): boolean {
@@ -31,18 +39,40 @@ export function sameConclusion(stored: unknown, diagnosis: Diagnosis): boolean {
 }
 
 function recordOf(d: Diagnosis) {
-  return { consistencyType: d.consistencyType, rootCause: d.rootCause, severity: d.severity, path: d.path, next: d.next, escalation: d.escalation, diagnosedAt: d.diagnosedAt };
+  return {
+    consistencyType: d.consistencyType,
+    rootCause: d.rootCause,
+    severity: d.severity,
+    path: d.path,
+    next: d.next,
+    escalation: d.escalation,
+    diagnosedAt: d.diagnosedAt,
+  };
 }
 
 export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
   const chartId = d.consistencyType === 'none' || d.consistencyType === 'unknown' ? 'overall' : d.consistencyType;
   const chart = allCharts(hosts).find((c) => c.id === chartId);
-  const lines = ['## Diagnosis', '', `${SEVERITY_ICON[d.severity]} **${CONSISTENCY_TITLE[d.consistencyType]}**${d.rootCause ? `: ${escapeMarkdownInline(d.rootCause)}` : ''}`];
-  if (d.next) lines.push('', `**Next:** ${escapeMarkdownInline(d.next.suggestion)}${d.next.cell === null ? '' : ` (cell ${d.next.cell + 1} of the runbook)`}`);
+  const lines = [
+    '## Diagnosis',
+    '',
+    `${SEVERITY_ICON[d.severity]} **${CONSISTENCY_TITLE[d.consistencyType]}**${d.rootCause ? `: ${escapeMarkdownInline(d.rootCause)}` : ''}`,
+  ];
+  if (d.next)
+    lines.push(
+      '',
+      `**Next:** ${escapeMarkdownInline(d.next.suggestion)}${d.next.cell === null ? '' : ` (cell ${d.next.cell + 1} of the runbook)`}`,
+    );
   if (d.escalation) {
     const e = d.escalation;
-    const elapsed = e.elapsedMinutes === null ? 'incident opening time not set (incident.opened)' : `${e.elapsedMinutes} min since the incident opened`;
-    lines.push('', `**Escalation:** ${e.due ? '⏰ due now' : 'not yet due'}: limit ${e.limitMinutes} min, ${elapsed}${e.contact ? `, contact ${escapeMarkdownInline(e.contact)}` : ''}`);
+    const elapsed =
+      e.elapsedMinutes === null
+        ? 'incident opening time not set (incident.opened)'
+        : `${e.elapsedMinutes} min since the incident opened`;
+    lines.push(
+      '',
+      `**Escalation:** ${e.due ? '⏰ due now' : 'not yet due'}: limit ${e.limitMinutes} min, ${elapsed}${e.contact ? `, contact ${escapeMarkdownInline(e.contact)}` : ''}`,
+    );
   }
   lines.push('', `*Diagnosed at ${d.diagnosedAt}.*`);
   if (chart) lines.push('', '```mermaid', chartToMermaid(chart, d.charts[chart.id]), '```');

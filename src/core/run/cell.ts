@@ -22,24 +22,39 @@ export interface CellRunOptions extends SqlCellOptions {
 }
 
 /** Runs one `sql` or `cnprobe` cell: what the CLI and the VS Code controller both do with a cell. */
-export async function runCodeCell(language: string, source: string, options: CellRunOptions, label: string): Promise<CodeCellRun> {
+export async function runCodeCell(
+  language: string,
+  source: string,
+  options: CellRunOptions,
+  label: string,
+): Promise<CodeCellRun> {
   try {
     if (language === 'cnprobe') {
       const findings = await executeProbeCell(source, { ...options, memory: options.memory ?? new Map() });
       return { status: options.signal?.aborted ? 'cancelled' : 'ok', outputs: [findingsOutput(findings)], findings };
     }
-    if (language !== 'sql') throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
+    if (language !== 'sql')
+      throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
     const run = await executeSqlCell(source, options);
-    const findings = run.annotations.expect ? expectationFindings(run.annotations.expect, run.payload.results, label) : [];
+    const findings = run.annotations.expect
+      ? expectationFindings(run.annotations.expect, run.payload.results, label)
+      : [];
     const outputs = [resultOutput(run.payload), ...(findings.length > 0 ? [findingsOutput(findings)] : [])];
     const failed = run.payload.results.find((r) => r.error);
     if (!failed?.error) return { status: 'ok', outputs, findings };
     return {
-      status: failed.error.kind === 'cancelled' ? 'cancelled' : 'error', outputs, findings,
+      status: failed.error.kind === 'cancelled' ? 'cancelled' : 'error',
+      outputs,
+      findings,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
     };
   } catch (error) {
     const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';
-    return { status: 'error', outputs: [errorOutput(name, (error as Error).message)], findings: [], error: (error as Error).message };
+    return {
+      status: 'error',
+      outputs: [errorOutput(name, (error as Error).message)],
+      findings: [],
+      error: (error as Error).message,
+    };
   }
 }

@@ -43,7 +43,12 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
   return reports;
 }
 
-async function runCell(cell: CodeCell, index: number, executionOrder: number, options: CellRunOptions): Promise<CellReport> {
+async function runCell(
+  cell: CodeCell,
+  index: number,
+  executionOrder: number,
+  options: CellRunOptions,
+): Promise<CellReport> {
   const start = Date.now();
   const run = await runCodeCell(cell.language, cell.source, options, `cell ${index + 1}`);
   const end = Date.now();

@@ -21,14 +21,21 @@ export function runbookInfo(notebook: Notebook): RunbookInfo {
       if (name !== 'all' && !namesUsed.includes(name)) namesUsed.push(name);
     }
   }
-  const defaultRole = typeof fm.defaultRole === 'string' ? fm.defaultRole : declaredRoles?.[0] ?? 'primary';
-  return { title: typeof fm.title === 'string' ? fm.title : '', declaredRoles, namesUsed, defaultRole, params: paramsOf(fm.params) };
+  const defaultRole = typeof fm.defaultRole === 'string' ? fm.defaultRole : (declaredRoles?.[0] ?? 'primary');
+  return {
+    title: typeof fm.title === 'string' ? fm.title : '',
+    declaredRoles,
+    namesUsed,
+    defaultRole,
+    params: paramsOf(fm.params),
+  };
 }
 
 function paramsOf(value: unknown): Record<string, string | null> {
   if (typeof value !== 'object' || value === null) return {};
   const params: Record<string, string | null> = {};
-  for (const [name, def] of Object.entries(value)) params[name] = def === null || def === undefined ? null : String(def);
+  for (const [name, def] of Object.entries(value))
+    params[name] = def === null || def === undefined ? null : String(def);
   return params;
 }
 
@@ -49,7 +56,8 @@ export function settleParams(info: RunbookInfo, given: Record<string, string>): 
     settled[name] = value;
   }
   for (const [name, value] of Object.entries(given)) {
-    if (!(name in info.params)) throw new Error(`parameter '${name}' is not declared in the runbook's front matter (params:)`);
+    if (!(name in info.params))
+      throw new Error(`parameter '${name}' is not declared in the runbook's front matter (params:)`);
     settled[name] = value;
   }
   return settled;

@@ -34,20 +34,26 @@ export function parseAnnotations(source: string): { annotations: SqlAnnotations;
     const [, lead = '', name = '', rest = ''] = match;
     const problem = applyAnnotation(annotations, name, rest.trim());
     if (problem) {
-      const column = problem.onArgument ? lead.length + 2 + name.length + (rest.length - rest.trimStart().length) : lead.length + 1;
+      const column = problem.onArgument
+        ? lead.length + 2 + name.length + (rest.length - rest.trimStart().length)
+        : lead.length + 1;
       problems.push({ line: index + 1, column, message: problem.message });
     }
   });
   return { annotations, problems };
 }
 
-interface Problem { message: string; onArgument?: boolean }
+interface Problem {
+  message: string;
+  onArgument?: boolean;
+}
 
 function applyAnnotation(into: SqlAnnotations, name: string, args: string): Problem | undefined {
   switch (name) {
     case 'on': {
       const targets = args.split(/[\s,]+/).filter(Boolean);
-      if (targets.length === 0) return { message: '@on needs a role or connection name, e.g. -- @on primary', onArgument: true };
+      if (targets.length === 0)
+        return { message: '@on needs a role or connection name, e.g. -- @on primary', onArgument: true };
       into.on.push(...targets);
       return undefined;
     }
@@ -57,18 +63,25 @@ function applyAnnotation(into: SqlAnnotations, name: string, args: string): Prob
       return undefined;
     case 'timeout': {
       const ms = parseDuration(args);
-      if (ms === undefined || ms <= 0) return { message: `@timeout needs a duration like 500ms, 5s or 2m, found '${args}'`, onArgument: true };
+      if (ms === undefined || ms <= 0)
+        return { message: `@timeout needs a duration like 500ms, 5s or 2m, found '${args}'`, onArgument: true };
       into.timeoutMs = ms;
       return undefined;
     }
     case 'expect': {
       const expectation = parseExpectation(args);
-      if (!expectation) return { message: `@expect needs 'empty', 'rows OP N' or 'value OP X' (OP one of = != < > <= >=), found '${args}'`, onArgument: true };
+      if (!expectation)
+        return {
+          message: `@expect needs 'empty', 'rows OP N' or 'value OP X' (OP one of = != < > <= >=), found '${args}'`,
+          onArgument: true,
+        };
       into.expect = expectation;
       return undefined;
     }
     default:
-      return { message: `unknown annotation '@${name}'${didYouMean(name, NAMES)}; known: ${NAMES.map((n) => '@' + n).join(', ')}` };
+      return {
+        message: `unknown annotation '@${name}'${didYouMean(name, NAMES)}; known: ${NAMES.map((n) => '@' + n).join(', ')}`,
+      };
   }
 }
 

@@ -33,7 +33,11 @@ export class SqlError extends Error {
 }
 
 /** Turns a statement-relative error position into a line and column of the cell. */
-export function locateInCell(source: string, statementOffset: number, position: number): { line: number; column: number } {
+export function locateInCell(
+  source: string,
+  statementOffset: number,
+  position: number,
+): { line: number; column: number } {
   const absolute = Math.min(source.length, statementOffset + Math.max(0, position - 1));
   const before = source.slice(0, absolute);
   const line = before.split('\n').length;

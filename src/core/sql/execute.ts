@@ -31,7 +31,11 @@ export interface SqlCellRun {
 
 /** A problem with the cell itself (annotation, target, permission): nothing was sent to a server. */
 export class CellInputError extends Error {
-  constructor(message: string, readonly line?: number, readonly column?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
     super(line === undefined ? message : `line ${line}, column ${column}: ${message}`);
     this.name = 'CellInputError';
   }
@@ -48,9 +52,14 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
     throw new CellInputError((error as Error).message);
   }
   if (annotations.write) checkWritePermission(targets, options.writesPermitted);
-  const statements: BoundStatement[] = splitStatements(source).map((s) => ({ ...bindParameters(s.text, options.params), offset: s.offset }));
+  const statements: BoundStatement[] = splitStatements(source).map((s) => ({
+    ...bindParameters(s.text, options.params),
+    offset: s.offset,
+  }));
   if (statements.length === 0) throw new CellInputError('the cell has no SQL statement to run');
-  const runs = await Promise.all(targets.map((target) => runOnTarget(source, statements, target, annotations, options)));
+  const runs = await Promise.all(
+    targets.map((target) => runOnTarget(source, statements, target, annotations, options)),
+  );
   const payload: ResultPayload = { version: 1, results: runs };
   const comparison = compareRuns(runs);
   if (comparison) payload.comparison = comparison;
@@ -60,17 +69,30 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
 function checkWritePermission(targets: Target[], writesPermitted: boolean): void {
   const locked = targets.filter((t) => !t.connection.allowWrites).map((t) => t.connection.name);
   if (locked.length > 0) {
-    throw new CellInputError(`this cell writes (-- @write) but connection ${locked.join(', ')} does not allow writes; set "allowWrites": true on it to permit them`);
+    throw new CellInputError(
+      `this cell writes (-- @write) but connection ${locked.join(', ')} does not allow writes; set "allowWrites": true on it to permit them`,
+    );
   }
   if (!writesPermitted) {
-    throw new CellInputError('this cell writes (-- @write); writes must be permitted for this run (cnbook run --allow-writes, or confirm in VS Code)');
+    throw new CellInputError(
+      'this cell writes (-- @write); writes must be permitted for this run (cnbook run --allow-writes, or confirm in VS Code)',
+    );
   }
 }
 
-async function runOnTarget(source: string, statements: BoundStatement[], target: Target, annotations: SqlAnnotations, options: SqlCellOptions): Promise<TargetRun> {
+async function runOnTarget(
+  source: string,
+  statements: BoundStatement[],
+  target: Target,
+  annotations: SqlAnnotations,
+  options: SqlCellOptions,
+): Promise<TargetRun> {
   const { connection } = target;
   const started = new Date();
-  const run: TargetRun = { connection: connection.name, provenance: provenance(target, started, options, !annotations.write) };
+  const run: TargetRun = {
+    connection: connection.name,
+    provenance: provenance(target, started, options, !annotations.write),
+  };
   if (target.role) run.role = target.role;
   try {
     const session = await options.pool.get(connection, options.signal);
@@ -91,7 +113,8 @@ async function runOnTarget(source: string, statements: BoundStatement[], target:
       rowCount: outcome.statements.reduce((sum, s) => sum + s.rowCount, 0),
     });
   } catch (error) {
-    const sqlError = error instanceof SqlError ? error : new SqlError({ kind: 'connection', message: (error as Error).message });
+    const sqlError =
+      error instanceof SqlError ? error : new SqlError({ kind: 'connection', message: (error as Error).message });
     run.error = withCellPosition(sqlError, source, statements);
     // After a cancel, a timeout or a lost connection the session's state is unknown: close it now.
     if (sqlError.kind !== 'server' && sqlError.kind !== 'refused') await options.pool.discard(connection);
@@ -107,15 +130,23 @@ function provenance(target: Target, started: Date, options: SqlCellOptions, read
   return {
     connection: c.name,
     ...(target.role ? { role: target.role } : {}),
-    host: c.host, port: c.port, database: c.database, user: c.user,
-    startedAt: started.toISOString(), finishedAt: started.toISOString(), durationMs: 0, rowCount: 0,
-    osUser: options.osUser, readOnly,
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    startedAt: started.toISOString(),
+    finishedAt: started.toISOString(),
+    durationMs: 0,
+    rowCount: 0,
+    osUser: options.osUser,
+    readOnly,
   };
 }
 
 function withCellPosition(error: SqlError, source: string, statements: BoundStatement[]) {
   const fields = { ...error.fields };
   const statement = fields.statementIndex === undefined ? undefined : statements[fields.statementIndex];
-  if (statement && fields.position !== undefined) Object.assign(fields, locateInCell(source, statement.offset, fields.position));
+  if (statement && fields.position !== undefined)
+    Object.assign(fields, locateInCell(source, statement.offset, fields.position));
   return fields;
 }

@@ -40,9 +40,14 @@ function lineEnd(s: string, i: number): number {
 function blockCommentEnd(s: string, i: number): number {
   let depth = 0;
   while (i < s.length) {
-    if (s.startsWith('/*', i)) { depth++; i += 2; }
-    else if (s.startsWith('*/', i)) { depth--; i += 2; if (depth === 0) return i; }
-    else i++;
+    if (s.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (s.startsWith('*/', i)) {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else i++;
   }
   return s.length;
 }
@@ -112,10 +117,16 @@ export function bindParameters(sql: string, params: Record<string, string>): { t
   let text = '';
   scan(sql, (kind, start, end) => {
     const chunk = sql.slice(start, end);
-    if (kind === 'skip') { text += chunk; return; }
+    if (kind === 'skip') {
+      text += chunk;
+      return;
+    }
     text += chunk.replace(/(^|[^:]):([A-Za-z_][A-Za-z_0-9]*)/g, (match, before: string, name: string) => {
       if (!(name in params)) return match;
-      if (!numbers.has(name)) { values.push(params[name] ?? ''); numbers.set(name, values.length); }
+      if (!numbers.has(name)) {
+        values.push(params[name] ?? '');
+        numbers.set(name, values.length);
+      }
       return `${before}$${numbers.get(name)}`;
     });
   });

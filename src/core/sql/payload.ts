@@ -57,7 +57,9 @@ export function compareRuns(runs: TargetRun[]): Comparison | undefined {
       .filter(({ key }) => rowSets.some((set, j) => j !== i && !set.has(key)))
       .map(({ index }) => index);
   });
-  const hashes = new Set(finished.map((r) => `${JSON.stringify(last(r)?.columns.map((c) => c.name))}|${last(r)?.hash}`));
+  const hashes = new Set(
+    finished.map((r) => `${JSON.stringify(last(r)?.columns.map((c) => c.name))}|${last(r)?.hash}`),
+  );
   const failed = runs.length - finished.length;
   const agree = failed === 0 && hashes.size === 1;
   const differing = Object.entries(differingRows).filter(([, rows]) => rows.length > 0);
@@ -65,8 +67,12 @@ export function compareRuns(runs: TargetRun[]): Comparison | undefined {
     ? `all ${runs.length} connections returned identical results`
     : [
         hashes.size > 1 ? `results differ across ${finished.length} connections` : '',
-        ...differing.map(([name, rows]) => `${name}: ${rows.length} row${rows.length === 1 ? '' : 's'} not on every other connection`),
+        ...differing.map(
+          ([name, rows]) => `${name}: ${rows.length} row${rows.length === 1 ? '' : 's'} not on every other connection`,
+        ),
         failed > 0 ? `${failed} connection${failed === 1 ? '' : 's'} failed` : '',
-      ].filter(Boolean).join('; ');
+      ]
+        .filter(Boolean)
+        .join('; ');
   return { agree, summary, differingRows };
 }

@@ -20,7 +20,12 @@ export function renderResultMarkdown(payload: ResultPayload): string {
 function renderRun(run: TargetRun, differing: number[] | undefined): string {
   const lines = [renderProvenanceLine(run)];
   if (run.error) {
-    lines.push('', ...describeSqlError(run.error).split('\n').map((l, i) => `> ${i === 0 ? '❌ ' : ''}${escapeMarkdownInline(l)}`));
+    lines.push(
+      '',
+      ...describeSqlError(run.error)
+        .split('\n')
+        .map((l, i) => `> ${i === 0 ? '❌ ' : ''}${escapeMarkdownInline(l)}`),
+    );
   }
   const statements = run.statements ?? [];
   statements.forEach((statement, index) => {
@@ -52,8 +57,13 @@ function renderStatement(result: StatementResult, differing: number[] | undefine
   const marks = differing && differing.length > 0 ? new Set(differing) : undefined;
   const header = [...(marks ? ['≠'] : []), ...result.columns.map((c) => escapeMarkdownInline(c.name) || ' ')];
   const align = [...(marks ? [':-:'] : []), ...result.columns.map((c) => (isNumericType(c.type) ? '---:' : '---'))];
-  const body = result.rows.map((row, index) => [...(marks ? [marks.has(index) ? '≠' : ''] : []), ...row.map((v) => markdownTableCell(v))]);
+  const body = result.rows.map((row, index) => [
+    ...(marks ? [marks.has(index) ? '≠' : ''] : []),
+    ...row.map((v) => markdownTableCell(v)),
+  ]);
   const table = [header, align, ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
-  const shown = result.truncated ? `showing first ${result.rows.length} of ${result.rowCount} rows` : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
+  const shown = result.truncated
+    ? `showing first ${result.rows.length} of ${result.rowCount} rows`
+    : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
   return `${table}\n\n*${shown} · ${escapeMarkdownInline(result.hash.slice(0, 19))}*`;
 }

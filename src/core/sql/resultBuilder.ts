@@ -35,7 +35,7 @@ export class ResultBuilder {
       command,
       columns: this.columns,
       rows: this.rows,
-      rowCount: this.columns.length > 0 ? this.count : affectedRows ?? 0,
+      rowCount: this.columns.length > 0 ? this.count : (affectedRows ?? 0),
       truncated: this.count > this.rows.length,
       hash: `sha256:${this.hasher.digest()}`,
     };

@@ -5,7 +5,10 @@ import type { OpenOptions, SqlClient, SqlSession } from './client';
 export class SessionPool {
   private readonly sessions = new Map<string, SqlSession>();
 
-  constructor(private readonly client: SqlClient, private readonly options: Omit<OpenOptions, 'signal'>) {}
+  constructor(
+    private readonly client: SqlClient,
+    private readonly options: Omit<OpenOptions, 'signal'>,
+  ) {}
 
   async get(connection: ResolvedConnection, signal?: AbortSignal): Promise<SqlSession> {
     const existing = this.sessions.get(connection.name);

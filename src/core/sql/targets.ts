@@ -15,7 +15,11 @@ export class TargetError extends Error {
 }
 
 /** Turns `-- @on` names (roles, connection names or `all`) into distinct connections, in order. */
-export function resolveTargets(names: readonly string[], bindings: ReadonlyMap<string, RoleBinding>, defaultRole: string): Target[] {
+export function resolveTargets(
+  names: readonly string[],
+  bindings: ReadonlyMap<string, RoleBinding>,
+  defaultRole: string,
+): Target[] {
   const wanted = names.length > 0 ? names : [defaultRole];
   const targets: Target[] = [];
   const seen = new Set<string>();
@@ -37,7 +41,9 @@ export function resolveTargets(names: readonly string[], bindings: ReadonlyMap<s
     const direct = findConnection(bindings, name);
     if (!direct) {
       const known = [...bindings.keys(), ...allConnections(bindings).map((c) => c.name)];
-      throw new TargetError(`'${name}' is neither a role of the profile nor one of its connections${didYouMean(name, known)}; known: ${[...new Set(known)].join(', ')}, all`);
+      throw new TargetError(
+        `'${name}' is neither a role of the profile nor one of its connections${didYouMean(name, known)}; known: ${[...new Set(known)].join(', ')}, all`,
+      );
     }
     add(direct);
   }

@@ -20,12 +20,23 @@ export async function openRunbook(name: string): Promise<vscode.NotebookEditor> 
 export async function runCell(editor: vscode.NotebookEditor, index: number): Promise<vscode.NotebookCell> {
   const cell = editor.notebook.cellAt(index);
   const before = cell.executionSummary?.executionOrder;
-  void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: editor.notebook.uri });
-  await waitFor(() => cell.executionSummary?.success !== undefined && cell.executionSummary.executionOrder !== before, 60_000, `cell ${index} to finish`);
+  void vscode.commands.executeCommand('notebook.cell.execute', {
+    ranges: [{ start: index, end: index + 1 }],
+    document: editor.notebook.uri,
+  });
+  await waitFor(
+    () => cell.executionSummary?.success !== undefined && cell.executionSummary.executionOrder !== before,
+    60_000,
+    `cell ${index} to finish`,
+  );
   return cell;
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -1,7 +1,19 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { clickInWebview, EXTENSION_ID, openRunbook, outputJson, primaryQuery, replicaQuery, RESULT_MIME, runCell, screenshot, waitFor, workspaceFile } from './helpers';
+import {
+  clickInWebview,
+  EXTENSION_ID,
+  openRunbook,
+  outputJson,
+  primaryQuery,
+  replicaQuery,
+  RESULT_MIME,
+  runCell,
+  screenshot,
+  waitFor,
+  workspaceFile,
+} from './helpers';
 
 export function registerNotebookTests(): void {
   describe('cnbook in a real VS Code', () => {
@@ -13,36 +25,60 @@ export function registerNotebookTests(): void {
       const wasActive = extension.isActive;
       const started = performance.now();
       await extension.activate();
-      console.log(`METRIC activation ${(performance.now() - started).toFixed(1)} ms (was already active: ${wasActive})`);
+      console.log(
+        `METRIC activation ${(performance.now() - started).toFixed(1)} ms (was already active: ${wasActive})`,
+      );
       editor = await openRunbook('orders.cnbook');
       assert.equal(editor.notebook.notebookType, 'cnbook');
       assert.equal(editor.notebook.cellCount, 8);
     });
 
     it('tests a connection: version, recovery and round trip, or what went wrong', async () => {
-      const replica = await vscode.commands.executeCommand<{ ok: boolean; serverVersion?: string; inRecovery?: boolean; ms?: number }>('cnbook.testConnection', 'test-replica');
+      const replica = await vscode.commands.executeCommand<{
+        ok: boolean;
+        serverVersion?: string;
+        inRecovery?: boolean;
+        ms?: number;
+      }>('cnbook.testConnection', 'test-replica');
       assert.equal(replica?.ok, true, JSON.stringify(replica));
       assert.match(replica?.serverVersion ?? '', /^15\./);
       assert.equal(replica?.inRecovery, true);
       console.log(`METRIC test connection round trip ${replica?.ms} ms`);
-      const down = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('cnbook.testConnection', 'test-down');
+      const down = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(
+        'cnbook.testConnection',
+        'test-down',
+      );
       assert.equal(down?.ok, false);
-      assert.match(down?.message ?? '', /test-down.*(refused|could not connect)|(refused|could not connect).*test-down/i, down?.message);
-      const unknown = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('cnbook.testConnection', 'no-such-connection');
+      assert.match(
+        down?.message ?? '',
+        /test-down.*(refused|could not connect)|(refused|could not connect).*test-down/i,
+        down?.message,
+      );
+      const unknown = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(
+        'cnbook.testConnection',
+        'no-such-connection',
+      );
       assert.equal(unknown?.ok, false);
       assert.match(unknown?.message ?? '', /no-such-connection/);
     });
 
     it('runs a SQL cell and shows the rows, with provenance', async () => {
       const cell = await runCell(editor, 1);
-      assert.equal(cell.executionSummary?.success, true, JSON.stringify(cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data)))));
+      assert.equal(
+        cell.executionSummary?.success,
+        true,
+        JSON.stringify(cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data)))),
+      );
       const payload = outputJson(cell, RESULT_MIME);
       const result = payload.results[0];
       assert.equal(result.connection, 'test-primary');
       assert.equal(result.provenance.inRecovery, false);
       assert.match(result.provenance.serverVersion, /^15\./);
       assert.deepEqual(result.statements[0].rows[1], ['2', 'paid', '21.00', null]);
-      assert.ok(cell.outputs[0]?.items.some((i) => i.mime === 'text/markdown'), 'a Markdown fallback is there too');
+      assert.ok(
+        cell.outputs[0]?.items.some((i) => i.mime === 'text/markdown'),
+        'a Markdown fallback is there too',
+      );
     });
 
     it('ignores workspace settings that try to point connections elsewhere', async () => {
@@ -66,13 +102,25 @@ export function registerNotebookTests(): void {
       const range = { ranges: [{ start: 3, end: 4 }], document: editor.notebook.uri };
       void vscode.commands.executeCommand('notebook.cell.execute', range);
       let pid: number | undefined;
-      await waitFor(async () => {
-        pid = (await primaryQuery("SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND application_name LIKE 'cnbook%'"))[0]?.pid;
-        return pid !== undefined;
-      }, 20_000, 'pg_sleep(30) to start on the server');
+      await waitFor(
+        async () => {
+          pid = (
+            await primaryQuery(
+              "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND application_name LIKE 'cnbook%'",
+            )
+          )[0]?.pid;
+          return pid !== undefined;
+        },
+        20_000,
+        'pg_sleep(30) to start on the server',
+      );
       const cancelledAt = Date.now();
       await vscode.commands.executeCommand('notebook.cell.cancelExecution', range);
-      await waitFor(async () => (await primaryQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 0, 5_000, 'the backend to go');
+      await waitFor(
+        async () => (await primaryQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 0,
+        5_000,
+        'the backend to go',
+      );
       const goneMs = Date.now() - cancelledAt;
       console.log(`METRIC cancel-to-backend-gone ${goneMs} ms`);
       assert.ok(goneMs < 1000, `backend gone after ${goneMs} ms`);
@@ -93,7 +141,11 @@ export function registerNotebookTests(): void {
       // The smoke-test workbench refuses every dialog, which is the same as a user pressing Cancel.
       const cell = await runCell(editor, 6);
       assert.equal(cell.executionSummary?.success, false);
-      const message = JSON.parse(new TextDecoder().decode(cell.outputs[0]?.items.find((i) => i.mime === 'application/vnd.code.notebook.error')?.data)).message;
+      const message = JSON.parse(
+        new TextDecoder().decode(
+          cell.outputs[0]?.items.find((i) => i.mime === 'application/vnd.code.notebook.error')?.data,
+        ),
+      ).message;
       assert.match(message, /writes must be permitted/);
       assert.deepEqual(await primaryQuery('SELECT note FROM orders WHERE id = 1'), [{ note: '<b>note 1</b>' }]);
     });
@@ -101,16 +153,24 @@ export function registerNotebookTests(): void {
     it('runs a cnprobe cell and shows its findings', async () => {
       const cell = await runCell(editor, 7);
       assert.equal(cell.executionSummary?.success, true);
-      const findings = outputJson(cell, 'application/vnd.cnbook.findings+json').findings as { probe: string; target: string; severity: string }[];
-      assert.deepEqual(findings.map((f) => `${f.probe} ${f.target} ${f.severity}`), [
-        'topology test-primary ok', 'topology test-replica ok', 'replication-lag test-replica ok',
-      ]);
+      const findings = outputJson(cell, 'application/vnd.cnbook.findings+json').findings as {
+        probe: string;
+        target: string;
+        severity: string;
+      }[];
+      assert.deepEqual(
+        findings.map((f) => `${f.probe} ${f.target} ${f.severity}`),
+        ['topology test-primary ok', 'topology test-replica ok', 'replication-lag test-replica ok'],
+      );
     });
 
     it('runs a cell on every connection and shows the results side by side', async () => {
       const cell = await runCell(editor, 5);
       const payload = outputJson(cell, RESULT_MIME);
-      assert.deepEqual(payload.results.map((r: { connection: string }) => r.connection), ['test-primary', 'test-replica']);
+      assert.deepEqual(
+        payload.results.map((r: { connection: string }) => r.connection),
+        ['test-primary', 'test-replica'],
+      );
       assert.equal(payload.comparison.agree, true);
       await vscode.commands.executeCommand('notebook.focusTop');
       await new Promise((r) => setTimeout(r, 1500));
@@ -128,9 +188,13 @@ export function registerNotebookTests(): void {
         await screenshot('side-by-side');
         // The probes see the stale replica too, and the Investigation Map beside the runbook follows.
         const probeCell = await runCell(editor, 7);
-        const lag = outputJson(probeCell, 'application/vnd.cnbook.findings+json').findings.find((f: { probe: string }) => f.probe === 'replication-lag');
+        const lag = outputJson(probeCell, 'application/vnd.cnbook.findings+json').findings.find(
+          (f: { probe: string }) => f.probe === 'replication-lag',
+        );
         assert.equal(lag.severity, 'warning');
-        const api = vscode.extensions.getExtension<{ lastMapRender(): { chart: string; nodeClasses: Record<string, string[]> } | undefined }>(EXTENSION_ID)?.exports;
+        const api = vscode.extensions.getExtension<{
+          lastMapRender(): { chart: string; nodeClasses: Record<string, string[]> } | undefined;
+        }>(EXTENSION_ID)?.exports;
         await waitFor(() => api?.lastMapRender()?.chart === 'eventual', 30_000, 'the map to render the eventual chart');
         const render = api!.lastMapRender()!;
         assert.deepEqual(render.nodeClasses.Host1, ['cn-warning'], JSON.stringify(render.nodeClasses));
@@ -158,7 +222,10 @@ export function registerNotebookTests(): void {
       assert.ok(await editor.notebook.save(), 'saved');
       const saved = fs.readFileSync(editor.notebook.uri.fsPath);
       // The record holds the diagnosis, with a chart a Markdown viewer can draw.
-      assert.match(saved.toString('utf8'), /## Diagnosis\n\n🟡 \*\*Eventual consistency\*\*: replay paused on test-replica/);
+      assert.match(
+        saved.toString('utf8'),
+        /## Diagnosis\n\n🟡 \*\*Eventual consistency\*\*: replay paused on test-replica/,
+      );
       assert.match(saved.toString('utf8'), /```mermaid\nflowchart TD\n/);
       const copy = workspaceFile('copy-of-orders.cnbook');
       fs.writeFileSync(copy.fsPath, saved);
@@ -180,12 +247,19 @@ export function registerNotebookTests(): void {
       const bad = workspaceFile('broken.cnbook');
       const text = '---\ncnbook: 1\n---\n```sql\nSELECT 1\n';
       fs.writeFileSync(bad.fsPath, text);
-      await assert.rejects(async () => vscode.workspace.openNotebookDocument(bad), /line 4: unclosed code fence opened here; expected a closing ``` line/);
+      await assert.rejects(
+        async () => vscode.workspace.openNotebookDocument(bad),
+        /line 4: unclosed code fence opened here; expected a closing ``` line/,
+      );
       assert.equal(fs.readFileSync(bad.fsPath, 'utf8'), text);
     });
   });
 }
 
 function outputBytes(notebook: vscode.NotebookDocument): string[] {
-  return notebook.getCells().flatMap((cell) => cell.outputs.flatMap((o) => o.items.map((i) => `${i.mime}:${Buffer.from(i.data).toString('base64')}`)));
+  return notebook
+    .getCells()
+    .flatMap((cell) =>
+      cell.outputs.flatMap((o) => o.items.map((i) => `${i.mime}:${Buffer.from(i.data).toString('base64')}`)),
+    );
 }

@@ -16,35 +16,59 @@ export const causalOrderProbe: ProbeDefinition = {
     parent: { type: 'string', doc: 'the column naming the event this one depends on', required: true },
     time: { type: 'string', doc: 'the timestamp column', required: true },
     on: { type: 'roles', doc: 'role or connection holding the table', default: 'primary' },
-    tolerance: { type: 'duration', doc: 'clock skew allowed between writers; by default what clock-skew measured earlier in the run, else 0' },
+    tolerance: {
+      type: 'duration',
+      doc: 'clock skew allowed between writers; by default what clock-skew measured earlier in the run, else 0',
+    },
     sample: { type: 'number', doc: 'events shown as evidence', default: '5' },
   },
   async run(args, ctx) {
     const [target] = ctx.targets(args.on as string[]);
     if (!target) return [];
-    const [t, k, p, time] = [quoteQualified(args.table as string), quoteQualified(args.key as string), quoteQualified(args.parent as string), quoteQualified(args.time as string)];
+    const [t, k, p, time] = [
+      quoteQualified(args.table as string),
+      quoteQualified(args.key as string),
+      quoteQualified(args.parent as string),
+      quoteQualified(args.time as string),
+    ];
     const name = `${target.connection.name}/${args.table as string}`;
     try {
-      const rows = await ctx.query(target, `SELECT c.${k}::text AS event, c.${p}::text AS parent, p.${k} IS NULL AS missing,
+      const rows = await ctx.query(
+        target,
+        `SELECT c.${k}::text AS event, c.${p}::text AS parent, p.${k} IS NULL AS missing,
         (extract(epoch FROM p.${time} - c.${time}) * 1000)::float8 AS before_parent_ms
         FROM ${t} c LEFT JOIN ${t} p ON p.${k} = c.${p}
         WHERE c.${p} IS NOT NULL AND (p.${k} IS NULL OR c.${time} < p.${time})
-        ORDER BY p.${k} IS NULL DESC, p.${time} - c.${time} DESC LIMIT 10000`);
-      const tolerance = (args.tolerance as number | undefined) ?? (ctx.memory.get(SKEW_MEMORY) as number | undefined) ?? 0;
+        ORDER BY p.${k} IS NULL DESC, p.${time} - c.${time} DESC LIMIT 10000`,
+      );
+      const tolerance =
+        (args.tolerance as number | undefined) ?? (ctx.memory.get(SKEW_MEMORY) as number | undefined) ?? 0;
       const sample = Math.max(1, Math.floor(args.sample as number));
       const missing = rows.filter((r) => r.missing === 't');
       const early = rows.filter((r) => r.missing !== 't');
       const certain = early.filter((r) => Number(r.before_parent_ms) > tolerance);
-      const findings: Finding[] = [{
-        probe: 'causal-order', target: `${name} missing parents`, severity: missing.length > 0 ? 'critical' : 'ok',
-        summary: missing.length > 0 ? `${missing.length} event(s) depend on an event that does not exist` : 'every referenced parent event exists',
-        metrics: { missingParents: missing.length }, evidence: missing.slice(0, sample),
-      }];
+      const findings: Finding[] = [
+        {
+          probe: 'causal-order',
+          target: `${name} missing parents`,
+          severity: missing.length > 0 ? 'critical' : 'ok',
+          summary:
+            missing.length > 0
+              ? `${missing.length} event(s) depend on an event that does not exist`
+              : 'every referenced parent event exists',
+          metrics: { missingParents: missing.length },
+          evidence: missing.slice(0, sample),
+        },
+      ];
       const worstMs = Math.max(0, ...early.map((r) => Number(r.before_parent_ms)));
       findings.push({
-        probe: 'causal-order', target: `${name} order`, severity: certain.length > 0 ? 'critical' : early.length > 0 ? 'warning' : 'ok',
-        summary: early.length === 0 ? 'no event is recorded before its parent'
-          : `${early.length} event(s) recorded before their parent, up to ${worstMs.toFixed(0)} ms earlier (${certain.length} beyond the ${tolerance} ms tolerance)`,
+        probe: 'causal-order',
+        target: `${name} order`,
+        severity: certain.length > 0 ? 'critical' : early.length > 0 ? 'warning' : 'ok',
+        summary:
+          early.length === 0
+            ? 'no event is recorded before its parent'
+            : `${early.length} event(s) recorded before their parent, up to ${worstMs.toFixed(0)} ms earlier (${certain.length} beyond the ${tolerance} ms tolerance)`,
         metrics: { beforeParent: early.length, beyondTolerance: certain.length, worstMs: Math.round(worstMs) },
         evidence: early.slice(0, sample),
       });

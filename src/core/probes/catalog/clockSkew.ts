@@ -5,7 +5,11 @@ import type { Target } from '../../sql/targets';
 /** Where clock-skew leaves the largest skew it could not rule out, for causal-order's tolerance. */
 export const SKEW_MEMORY = 'clock-skew:worst-ms';
 
-interface Offset { target: string; offsetMs: number; boundMs: number }
+interface Offset {
+  target: string;
+  offsetMs: number;
+  boundMs: number;
+}
 
 /**
  * Offset of each server's clock from this machine's, by the midpoint of a round trip (the sample with the
@@ -36,7 +40,11 @@ export const clockSkewProbe: ProbeDefinition = {
     if (offsets.length >= 2) {
       const sorted = [...offsets].sort((a, b) => a.offsetMs - b.offsetMs);
       const [low, high] = [sorted[0]!, sorted[sorted.length - 1]!];
-      const skew = { target: `${high.target} vs ${low.target}`, offsetMs: high.offsetMs - low.offsetMs, boundMs: high.boundMs + low.boundMs };
+      const skew = {
+        target: `${high.target} vs ${low.target}`,
+        offsetMs: high.offsetMs - low.offsetMs,
+        boundMs: high.boundMs + low.boundMs,
+      };
       findings.push(offsetFinding(skew, 'largest skew between servers', args));
       ctx.memory.set(SKEW_MEMORY, Math.abs(skew.offsetMs) + skew.boundMs);
     }
@@ -49,9 +57,16 @@ async function measureOffset(ctx: ProbeContext, target: Target, samples: number)
   let best: Offset | undefined;
   for (let i = 0; i < samples; i++) {
     const sent = ctx.now();
-    const [row] = await ctx.query(target, 'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS server_ms');
+    const [row] = await ctx.query(
+      target,
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS server_ms',
+    );
     const received = ctx.now();
-    const sample = { target: target.connection.name, offsetMs: Number(row?.server_ms) - (sent + received) / 2, boundMs: (received - sent) / 2 };
+    const sample = {
+      target: target.connection.name,
+      offsetMs: Number(row?.server_ms) - (sent + received) / 2,
+      boundMs: (received - sent) / 2,
+    };
     if (!best || sample.boundMs < best.boundMs) best = sample;
   }
   return best!;
@@ -60,9 +75,12 @@ async function measureOffset(ctx: ProbeContext, target: Target, samples: number)
 function offsetFinding(offset: Offset, what: string, args: Record<string, unknown>): Finding {
   // Only what is beyond the error bound counts: a skew that may be zero is not reported as skew.
   const certain = Math.max(0, Math.abs(offset.offsetMs) - offset.boundMs);
-  const severity = certain >= (args.critical as number) ? 'critical' : certain >= (args.warn as number) ? 'warning' : 'ok';
+  const severity =
+    certain >= (args.critical as number) ? 'critical' : certain >= (args.warn as number) ? 'warning' : 'ok';
   return {
-    probe: 'clock-skew', target: offset.target, severity,
+    probe: 'clock-skew',
+    target: offset.target,
+    severity,
     summary: `${what}: ${offset.offsetMs >= 0 ? '+' : ''}${offset.offsetMs.toFixed(1)} ms ± ${offset.boundMs.toFixed(1)} ms`,
     metrics: { offsetMs: Math.round(offset.offsetMs * 10) / 10, errorBoundMs: Math.round(offset.boundMs * 10) / 10 },
   };

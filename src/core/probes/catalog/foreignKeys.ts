@@ -20,17 +20,28 @@ export const foreignKeysProbe: ProbeDefinition = {
     sample: { type: 'number', doc: 'violating keys shown as evidence', default: '5' },
   },
   async run(args, ctx) {
-    return (await mapBounded(ctx.targets(args.on as string[]), 2, async (target) => {
-      try {
-        const constraints = await ctx.query(target, CONSTRAINTS_SQL);
-        if (constraints.length === 0) return [{ probe: 'foreign-keys', target: target.connection.name, severity: 'ok' as const, summary: 'no foreign keys declared', metrics: { constraints: 0 } }];
-        const findings: Finding[] = [];
-        for (const fk of constraints) findings.push(await checkConstraint(fk, target, ctx, args.sample as number));
-        return findings;
-      } catch (error) {
-        return [unknownBecause('foreign-keys', target.connection.name, error)];
-      }
-    })).flat();
+    return (
+      await mapBounded(ctx.targets(args.on as string[]), 2, async (target) => {
+        try {
+          const constraints = await ctx.query(target, CONSTRAINTS_SQL);
+          if (constraints.length === 0)
+            return [
+              {
+                probe: 'foreign-keys',
+                target: target.connection.name,
+                severity: 'ok' as const,
+                summary: 'no foreign keys declared',
+                metrics: { constraints: 0 },
+              },
+            ];
+          const findings: Finding[] = [];
+          for (const fk of constraints) findings.push(await checkConstraint(fk, target, ctx, args.sample as number));
+          return findings;
+        } catch (error) {
+          return [unknownBecause('foreign-keys', target.connection.name, error)];
+        }
+      })
+    ).flat();
   },
 };
 
@@ -42,11 +53,22 @@ async function checkConstraint(fk: Row, target: Target, ctx: ProbeContext, sampl
   const from = `FROM ${fk.child} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${fk.parent} p WHERE ${match})`;
   const [count] = await ctx.query(target, `SELECT count(*) AS n ${from}`);
   const violations = Number(count?.n ?? 0);
-  const examples = violations > 0 ? await ctx.query(target, `SELECT ${childCols.map((c) => `c.${c}`).join(', ')} ${from} LIMIT ${Math.max(1, Math.floor(sample))}`) : [];
-  const notes = [fk.convalidated === 'f' ? 'NOT VALID' : '', fk.triggers_disabled === 't' ? 'its triggers are DISABLED' : ''].filter(Boolean);
+  const examples =
+    violations > 0
+      ? await ctx.query(
+          target,
+          `SELECT ${childCols.map((c) => `c.${c}`).join(', ')} ${from} LIMIT ${Math.max(1, Math.floor(sample))}`,
+        )
+      : [];
+  const notes = [
+    fk.convalidated === 'f' ? 'NOT VALID' : '',
+    fk.triggers_disabled === 't' ? 'its triggers are DISABLED' : '',
+  ].filter(Boolean);
   const severity = violations > 0 ? 'critical' : notes.length > 0 ? 'warning' : 'ok';
   return {
-    probe: 'foreign-keys', target: `${target.connection.name}/${fk.conname}`, severity,
+    probe: 'foreign-keys',
+    target: `${target.connection.name}/${fk.conname}`,
+    severity,
     summary: `${fk.child}(${fk.child_cols}) → ${fk.parent}(${fk.parent_cols}): ${violations} violating row(s)${notes.length ? ` (${notes.join(', ')})` : ''}`,
     metrics: { violations, validated: fk.convalidated === 't', triggersDisabled: fk.triggers_disabled === 't' },
     evidence: examples,

@@ -14,6 +14,18 @@ import { topologyProbe } from './topology';
 
 /** Every probe a cnprobe cell can name. */
 export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
-  [replicationLagProbe, replicationSlotsProbe, rowCountsProbe, foreignKeysProbe, orphansProbe, topologyProbe, preparedTransactionsProbe, locksProbe, clockSkewProbe, causalOrderProbe, tableDriftProbe, sessionGuaranteesProbe]
-    .map((probe) => [probe.name, probe]),
+  [
+    replicationLagProbe,
+    replicationSlotsProbe,
+    rowCountsProbe,
+    foreignKeysProbe,
+    orphansProbe,
+    topologyProbe,
+    preparedTransactionsProbe,
+    locksProbe,
+    clockSkewProbe,
+    causalOrderProbe,
+    tableDriftProbe,
+    sessionGuaranteesProbe,
+  ].map((probe) => [probe.name, probe]),
 );

@@ -20,41 +20,69 @@ export const locksProbe: ProbeDefinition = {
     'blocked-critical': { type: 'duration', doc: 'wait that is critical', default: '60s' },
   },
   async run(args, ctx) {
-    return (await mapBounded(ctx.targets(args.on as string[]), 4, async (target): Promise<Finding[]> => {
-      const name = target.connection.name;
-      try {
-        const blocked = await ctx.query(target, BLOCKING_SQL);
-        const long = await ctx.query(target, LONG_SQL, [`${(args['long-transaction'] as number) / 1000} seconds`]);
-        const [dl] = await ctx.query(target, DEADLOCK_SQL);
-        const deadlocks = Number(dl?.deadlocks ?? 0);
-        const key = `locks:deadlocks:${name}`;
-        const previous = ctx.memory.get(key) as number | undefined;
-        ctx.memory.set(key, deadlocks);
-        const newDeadlocks = previous === undefined ? 0 : Math.max(0, deadlocks - previous);
-        const longestWait = Math.max(0, ...blocked.map((r) => Number(r.waiting_s) * 1000));
-        const waitSeverity = blocked.length === 0 ? 'ok' : longestWait >= (args['blocked-critical'] as number) ? 'critical' : longestWait >= (args['blocked-warn'] as number) ? 'warning' : 'ok';
-        return [
-          {
-            probe: 'locks', target: name, severity: waitSeverity,
-            summary: blocked.length === 0 ? 'no session is waiting on a lock' : `${blocked.length} session(s) blocked, longest for ${(longestWait / 1000).toFixed(1)} s (pid ${blocked[0]?.pid} blocked by ${blocked[0]?.blocked_by})`,
-            metrics: { blockedSessions: blocked.length, longestWaitSeconds: Math.round(longestWait / 100) / 10 },
-            evidence: blocked,
-          },
-          {
-            probe: 'locks', target: `${name}/transactions`, severity: long.some((r) => r.state === 'idle in transaction') ? 'warning' : long.length > 0 ? 'warning' : 'ok',
-            summary: long.length === 0 ? 'no long transaction' : `${long.length} transaction(s) open longer than ${(args['long-transaction'] as number) / 1000} s (${long.filter((r) => r.state === 'idle in transaction').length} idle in transaction)`,
-            metrics: { longTransactions: long.length },
-            evidence: long,
-          },
-          {
-            probe: 'locks', target: `${name}/deadlocks`, severity: newDeadlocks > 0 ? 'warning' : 'ok',
-            summary: previous === undefined ? `${deadlocks} deadlock(s) since statistics reset (baseline for the next run)` : `${newDeadlocks} new deadlock(s) since the last run`,
-            metrics: { deadlocksTotal: deadlocks, deadlocksSinceLastRun: newDeadlocks },
-          },
-        ];
-      } catch (error) {
-        return [unknownBecause('locks', name, error)];
-      }
-    })).flat();
+    return (
+      await mapBounded(ctx.targets(args.on as string[]), 4, async (target): Promise<Finding[]> => {
+        const name = target.connection.name;
+        try {
+          const blocked = await ctx.query(target, BLOCKING_SQL);
+          const long = await ctx.query(target, LONG_SQL, [`${(args['long-transaction'] as number) / 1000} seconds`]);
+          const [dl] = await ctx.query(target, DEADLOCK_SQL);
+          const deadlocks = Number(dl?.deadlocks ?? 0);
+          const key = `locks:deadlocks:${name}`;
+          const previous = ctx.memory.get(key) as number | undefined;
+          ctx.memory.set(key, deadlocks);
+          const newDeadlocks = previous === undefined ? 0 : Math.max(0, deadlocks - previous);
+          const longestWait = Math.max(0, ...blocked.map((r) => Number(r.waiting_s) * 1000));
+          const waitSeverity =
+            blocked.length === 0
+              ? 'ok'
+              : longestWait >= (args['blocked-critical'] as number)
+                ? 'critical'
+                : longestWait >= (args['blocked-warn'] as number)
+                  ? 'warning'
+                  : 'ok';
+          return [
+            {
+              probe: 'locks',
+              target: name,
+              severity: waitSeverity,
+              summary:
+                blocked.length === 0
+                  ? 'no session is waiting on a lock'
+                  : `${blocked.length} session(s) blocked, longest for ${(longestWait / 1000).toFixed(1)} s (pid ${blocked[0]?.pid} blocked by ${blocked[0]?.blocked_by})`,
+              metrics: { blockedSessions: blocked.length, longestWaitSeconds: Math.round(longestWait / 100) / 10 },
+              evidence: blocked,
+            },
+            {
+              probe: 'locks',
+              target: `${name}/transactions`,
+              severity: long.some((r) => r.state === 'idle in transaction')
+                ? 'warning'
+                : long.length > 0
+                  ? 'warning'
+                  : 'ok',
+              summary:
+                long.length === 0
+                  ? 'no long transaction'
+                  : `${long.length} transaction(s) open longer than ${(args['long-transaction'] as number) / 1000} s (${long.filter((r) => r.state === 'idle in transaction').length} idle in transaction)`,
+              metrics: { longTransactions: long.length },
+              evidence: long,
+            },
+            {
+              probe: 'locks',
+              target: `${name}/deadlocks`,
+              severity: newDeadlocks > 0 ? 'warning' : 'ok',
+              summary:
+                previous === undefined
+                  ? `${deadlocks} deadlock(s) since statistics reset (baseline for the next run)`
+                  : `${newDeadlocks} new deadlock(s) since the last run`,
+              metrics: { deadlocksTotal: deadlocks, deadlocksSinceLastRun: newDeadlocks },
+            },
+          ];
+        } catch (error) {
+          return [unknownBecause('locks', name, error)];
+        }
+      })
+    ).flat();
   },
 };

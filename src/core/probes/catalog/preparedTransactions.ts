@@ -16,14 +16,22 @@ export const preparedTransactionsProbe: ProbeDefinition = {
     const perTarget = await mapBounded(ctx.targets(args.on as string[]), 4, async (target): Promise<Finding> => {
       const name = target.connection.name;
       try {
-        const rows = await ctx.query(target, `SELECT gid, owner, database, prepared::text,
-          extract(epoch FROM now() - prepared) * 1000 AS age_ms FROM pg_prepared_xacts ORDER BY prepared`);
+        const rows = await ctx.query(
+          target,
+          `SELECT gid, owner, database, prepared::text,
+          extract(epoch FROM now() - prepared) * 1000 AS age_ms FROM pg_prepared_xacts ORDER BY prepared`,
+        );
         const stuck = rows.filter((r) => Number(r.age_ms) >= olderThan);
         const oldest = stuck.length > 0 ? Number(stuck[0]?.age_ms) : 0;
         const severity = stuck.length === 0 ? 'ok' : oldest >= critical ? 'critical' : 'warning';
         return {
-          probe: 'prepared-transactions', target: name, severity,
-          summary: stuck.length === 0 ? `no prepared transaction older than ${olderThan / 1000} s (${rows.length} in all)` : `${stuck.length} prepared transaction(s) stuck, oldest ${(oldest / 1000).toFixed(0)} s (gid ${stuck[0]?.gid})`,
+          probe: 'prepared-transactions',
+          target: name,
+          severity,
+          summary:
+            stuck.length === 0
+              ? `no prepared transaction older than ${olderThan / 1000} s (${rows.length} in all)`
+              : `${stuck.length} prepared transaction(s) stuck, oldest ${(oldest / 1000).toFixed(0)} s (gid ${stuck[0]?.gid})`,
           metrics: { stuck: stuck.length, prepared: rows.length, oldestAgeSeconds: Math.round(oldest / 1000) },
           evidence: stuck,
         };

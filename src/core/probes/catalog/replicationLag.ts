@@ -26,7 +26,11 @@ export const replicationLagProbe: ProbeDefinition = {
     primary: { type: 'roles', doc: 'the primary', default: 'primary' },
     warn: { type: 'duration', doc: 'lag that is a warning', default: '5s' },
     critical: { type: 'duration', doc: 'lag that is critical', default: '30s' },
-    marker: { type: 'bool', doc: 'write a marker row on the primary and time its arrival (needs writes)', default: 'no' },
+    marker: {
+      type: 'bool',
+      doc: 'write a marker row on the primary and time its arrival (needs writes)',
+      default: 'no',
+    },
     timeout: { type: 'duration', doc: 'how long to wait for a marker', default: '60s' },
   },
   writes: (args) => args.marker === true,
@@ -43,16 +47,33 @@ export const replicationLagProbe: ProbeDefinition = {
         senders = [];
       }
     }
-    const markers = args.marker === true && primary ? await markerLag(ctx, primary, replicas, args.timeout as number) : new Map<string, number | null>();
+    const markers =
+      args.marker === true && primary
+        ? await markerLag(ctx, primary, replicas, args.timeout as number)
+        : new Map<string, number | null>();
     return mapBounded(replicas, 4, (replica) => measure(ctx, replica, primaryLsn, senders, markers, args));
   },
 };
 
-async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | null, senders: Row[], markers: Map<string, number | null>, args: Record<string, unknown>): Promise<Finding> {
+async function measure(
+  ctx: ProbeContext,
+  replica: Target,
+  primaryLsn: string | null,
+  senders: Row[],
+  markers: Map<string, number | null>,
+  args: Record<string, unknown>,
+): Promise<Finding> {
   const name = replica.connection.name;
   try {
     const [s] = await ctx.query(replica, STANDBY_SQL);
-    if (!s || s.in_recovery !== 't') return { probe: 'replication-lag', target: name, severity: 'critical', summary: 'not a standby: it is not in recovery (promoted, or not a replica)', metrics: { inRecovery: false } };
+    if (!s || s.in_recovery !== 't')
+      return {
+        probe: 'replication-lag',
+        target: name,
+        severity: 'critical',
+        summary: 'not a standby: it is not in recovery (promoted, or not a replica)',
+        metrics: { inRecovery: false },
+      };
     const bytes = primaryLsn && s.replay_lsn ? await lsnDiff(ctx, replica, primaryLsn, s.replay_lsn) : null;
     const sender = senderOf(s, senders);
     const caughtUp = bytes !== null && bytes <= 0;
@@ -60,18 +81,24 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
     const behind = behindEstimate(s, sender);
     const estimateMs = marker ?? (caughtUp ? 0 : behind.ms);
     // Behind with replay paused, or with an upper bound past the critical line, is never less than a warning.
-    const mayBeCritical = !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= (args.critical as number);
+    const mayBeCritical =
+      !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= (args.critical as number);
     const floor = !caughtUp && (s.paused === 't' || mayBeCritical) ? 'warning' : 'ok';
     const severity = worst([grade(estimateMs, args.warn as number, args.critical as number), floor]);
     return {
-      probe: 'replication-lag', target: name, severity,
+      probe: 'replication-lag',
+      target: name,
+      severity,
       summary: lagSummary({ caughtUp, marker, estimateMs, behind, standby: s, bytes }),
       metrics: {
         lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
         lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : behind.method,
         lagUpperBoundSeconds: caughtUp ? 0 : seconds(s.since_last_replayed_commit_ms),
-        bytesBehind: bytes, replayPaused: s.paused === 't',
-        writeLagSeconds: seconds(sender?.write_lag_ms), flushLagSeconds: seconds(sender?.flush_lag_ms), replayLagSeconds: seconds(sender?.replay_lag_ms),
+        bytesBehind: bytes,
+        replayPaused: s.paused === 't',
+        writeLagSeconds: seconds(sender?.write_lag_ms),
+        flushLagSeconds: seconds(sender?.flush_lag_ms),
+        replayLagSeconds: seconds(sender?.replay_lag_ms),
         senderState: sender?.state ?? null,
       },
     };
@@ -80,7 +107,14 @@ async function measure(ctx: ProbeContext, replica: Target, primaryLsn: string | 
   }
 }
 
-function lagSummary(m: { caughtUp: boolean; marker: number | null | undefined; estimateMs: number; behind: ReturnType<typeof behindEstimate>; standby: Row; bytes: number | null }): string {
+function lagSummary(m: {
+  caughtUp: boolean;
+  marker: number | null | undefined;
+  estimateMs: number;
+  behind: ReturnType<typeof behindEstimate>;
+  standby: Row;
+  bytes: number | null;
+}): string {
   const paused = m.standby.paused === 't';
   if (m.caughtUp && m.marker === undefined) return `caught up (0 bytes behind${paused ? ', replay paused' : ''})`;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -99,9 +133,15 @@ function lagSummary(m: { caughtUp: boolean; marker: number | null | undefined; e
  * since that reply (the reply came after the WAL it acknowledges). The lower bound is the estimate when
  * there is one; the upper bound stays in the metrics. Both compare two servers' clocks.
  */
-function behindEstimate(standby: Row, sender: Row | undefined): { ms: number; method: 'wal-sender' | 'last-replayed-commit' } {
+function behindEstimate(
+  standby: Row,
+  sender: Row | undefined,
+): { ms: number; method: 'wal-sender' | 'last-replayed-commit' } {
   const sinceCommit = Number(standby.since_last_replayed_commit_ms ?? NaN);
-  const tracked = sender?.replay_lag_now_ms === null || sender?.replay_lag_now_ms === undefined ? NaN : Number(sender.replay_lag_now_ms);
+  const tracked =
+    sender?.replay_lag_now_ms === null || sender?.replay_lag_now_ms === undefined
+      ? NaN
+      : Number(sender.replay_lag_now_ms);
   if (Number.isFinite(tracked) && !(tracked > sinceCommit)) return { ms: Math.max(0, tracked), method: 'wal-sender' };
   return { ms: sinceCommit, method: 'last-replayed-commit' };
 }
@@ -111,7 +151,9 @@ function behindEstimate(standby: Row, sender: Row | undefined): { ms: number; me
  * connection string, else cluster_name) when that name is unique, else by replay position, else the only one.
  */
 export function senderOf(standby: Row, senders: readonly Row[]): Row | undefined {
-  const named = /(?:^|\s)application_name=('(?:[^'\\]|\\.)*'|\S+)/.exec(standby.receiver_conninfo ?? '')?.[1]?.replace(/^'|'$/g, '');
+  const named = /(?:^|\s)application_name=('(?:[^'\\]|\\.)*'|\S+)/
+    .exec(standby.receiver_conninfo ?? '')?.[1]
+    ?.replace(/^'|'$/g, '');
   const name = named || standby.cluster_name || '';
   const byName = name ? senders.filter((r) => r.application_name === name) : [];
   if (byName.length === 1) return byName[0];
@@ -130,10 +172,17 @@ async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string):
   return Number(row?.d ?? NaN);
 }
 
-
 /** Writes a marker on the primary and polls each replica until it shows it: lag measured, not inferred. */
-async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[], timeoutMs: number): Promise<Map<string, number | null>> {
-  await ctx.write(primary, `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+async function markerLag(
+  ctx: ProbeContext,
+  primary: Target,
+  replicas: Target[],
+  timeoutMs: number,
+): Promise<Map<string, number | null>> {
+  await ctx.write(
+    primary,
+    `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  );
   const id = `m-${Math.random().toString(36).slice(2)}`;
   await ctx.write(primary, 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)', [id]);
   const writtenAt = ctx.now();
@@ -143,7 +192,8 @@ async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[],
       for (;;) {
         const rows = await ctx.query(replica, 'SELECT 1 FROM cnbook_lag_marker WHERE id = $1', [id]).catch(() => []);
         if (rows.length > 0) return void results.set(replica.connection.name, ctx.now() - writtenAt);
-        if (ctx.now() - writtenAt > timeoutMs || ctx.signal?.aborted) return void results.set(replica.connection.name, timeoutMs);
+        if (ctx.now() - writtenAt > timeoutMs || ctx.signal?.aborted)
+          return void results.set(replica.connection.name, timeoutMs);
         await new Promise((r) => setTimeout(r, 20));
       }
     });

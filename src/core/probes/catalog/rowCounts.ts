@@ -24,15 +24,22 @@ export const rowCountsProbe: ProbeDefinition = {
         }
       });
       const failed = counts.filter((c) => 'error' in c);
-      failed.forEach((c) => findings.push(unknownBecause('row-counts', `${c.name}/${table}`, (c as { error: unknown }).error)));
+      failed.forEach((c) =>
+        findings.push(unknownBecause('row-counts', `${c.name}/${table}`, (c as { error: unknown }).error)),
+      );
       const measured = counts.filter((c): c is { name: string; count: number } => 'count' in c);
       if (measured.length === 0) continue;
       const max = Math.max(...measured.map((c) => c.count));
       const min = Math.min(...measured.map((c) => c.count));
       const spread = max - min;
       findings.push({
-        probe: 'row-counts', target: table, severity: spread > (args.tolerance as number) ? 'warning' : 'ok',
-        summary: spread === 0 ? `${max} rows on all ${measured.length} connections` : `counts differ by ${spread}: ${measured.map((c) => `${c.name} ${c.count}`).join(', ')}`,
+        probe: 'row-counts',
+        target: table,
+        severity: spread > (args.tolerance as number) ? 'warning' : 'ok',
+        summary:
+          spread === 0
+            ? `${max} rows on all ${measured.length} connections`
+            : `counts differ by ${spread}: ${measured.map((c) => `${c.name} ${c.count}`).join(', ')}`,
         metrics: { spread, ...Object.fromEntries(measured.map((c) => [c.name, c.count])) },
       });
     }

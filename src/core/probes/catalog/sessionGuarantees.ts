@@ -4,7 +4,13 @@ import { unknownBecause } from '../context';
 
 const TABLE = 'cnbook_session_probe';
 
-interface Tally { reads: number; stale: number; monotonicViolations: number; gapViolations: number; worstStaleMs: number }
+interface Tally {
+  reads: number;
+  stale: number;
+  monotonicViolations: number;
+  gapViolations: number;
+  worstStaleMs: number;
+}
 type Route = (session: number, op: number) => Target;
 
 /**
@@ -18,7 +24,12 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
   params: {
     primary: { type: 'roles', doc: 'where sessions write', default: 'primary' },
     replicas: { type: 'roles', doc: 'where sessions read', default: 'replicas' },
-    routing: { type: 'enum', values: ['sticky', 'round-robin', 'weighted', 'hash'], doc: 'how reads are routed', default: 'round-robin' },
+    routing: {
+      type: 'enum',
+      values: ['sticky', 'round-robin', 'weighted', 'hash'],
+      doc: 'how reads are routed',
+      default: 'round-robin',
+    },
     weights: { type: 'list', doc: 'relative weights of the replicas, for routing=weighted' },
     sessions: { type: 'number', doc: 'simulated client sessions', default: '10' },
     operations: { type: 'number', doc: 'write-then-read operations per session', default: '5' },
@@ -31,10 +42,20 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
     const replicas = ctx.targets(args.replicas as string[]);
     const label = `routing=${args.routing as string} over ${replicas.map((r) => r.connection.name).join(',')}`;
     if (!primary || replicas.length === 0) return [];
-    if (!ctx.writesPermitted) return [unknownBecause('session-guarantees', label, new Error('this probe writes marker rows and writes are not permitted for this run'))];
+    if (!ctx.writesPermitted)
+      return [
+        unknownBecause(
+          'session-guarantees',
+          label,
+          new Error('this probe writes marker rows and writes are not permitted for this run'),
+        ),
+      ];
     const run = `s-${Math.random().toString(36).slice(2)}`;
     try {
-      await ctx.write(primary, `CREATE TABLE IF NOT EXISTS ${TABLE} (run text, session int, seq int, PRIMARY KEY (run, session, seq))`);
+      await ctx.write(
+        primary,
+        `CREATE TABLE IF NOT EXISTS ${TABLE} (run text, session int, seq int, PRIMARY KEY (run, session, seq))`,
+      );
       const tally = await play(ctx, primary, router(args, replicas), run, args);
       return findings(label, tally, args.critical as number);
     } catch (error) {
@@ -45,7 +66,13 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
   },
 };
 
-async function play(ctx: ProbeContext, primary: Target, route: Route, run: string, args: Record<string, unknown>): Promise<Tally> {
+async function play(
+  ctx: ProbeContext,
+  primary: Target,
+  route: Route,
+  run: string,
+  args: Record<string, unknown>,
+): Promise<Tally> {
   const tally: Tally = { reads: 0, stale: 0, monotonicViolations: 0, gapViolations: 0, worstStaleMs: 0 };
   const sessions = Math.max(1, Math.floor(args.sessions as number));
   const lastSeen = new Array<number>(sessions + 1).fill(0);
@@ -58,7 +85,10 @@ async function play(ctx: ProbeContext, primary: Target, route: Route, run: strin
       tally.reads++;
       if (seen.max < op) {
         tally.stale++;
-        tally.worstStaleMs = Math.max(tally.worstStaleMs, await staleFor(ctx, replica, run, session, op, args.wait as number));
+        tally.worstStaleMs = Math.max(
+          tally.worstStaleMs,
+          await staleFor(ctx, replica, run, session, op, args.wait as number),
+        );
       }
       if (seen.max < (lastSeen[session] ?? 0)) tally.monotonicViolations++;
       // Under one WAL order a replica never shows a later write of a session without the earlier ones.
@@ -69,13 +99,29 @@ async function play(ctx: ProbeContext, primary: Target, route: Route, run: strin
   return tally;
 }
 
-async function read(ctx: ProbeContext, replica: Target, run: string, session: number): Promise<{ max: number; count: number }> {
-  const [row] = await ctx.query(replica, `SELECT coalesce(max(seq), 0) AS max, count(*) AS n FROM ${TABLE} WHERE run = $1 AND session = $2`, [run, session]);
+async function read(
+  ctx: ProbeContext,
+  replica: Target,
+  run: string,
+  session: number,
+): Promise<{ max: number; count: number }> {
+  const [row] = await ctx.query(
+    replica,
+    `SELECT coalesce(max(seq), 0) AS max, count(*) AS n FROM ${TABLE} WHERE run = $1 AND session = $2`,
+    [run, session],
+  );
   return { max: Number(row?.max ?? 0), count: Number(row?.n ?? 0) };
 }
 
 /** How long the replica took to show the write, up to `wait`: the staleness a client would have seen. */
-async function staleFor(ctx: ProbeContext, replica: Target, run: string, session: number, op: number, wait: number): Promise<number> {
+async function staleFor(
+  ctx: ProbeContext,
+  replica: Target,
+  run: string,
+  session: number,
+  op: number,
+  wait: number,
+): Promise<number> {
   const started = ctx.now();
   while (ctx.now() - started < wait && !ctx.signal?.aborted) {
     if ((await read(ctx, replica, run, session)).max >= op) return ctx.now() - started;
@@ -88,8 +134,10 @@ function router(args: Record<string, unknown>, replicas: Target[]): Route {
   const n = replicas.length;
   const pick = (i: number) => replicas[((i % n) + n) % n] as Target;
   switch (args.routing) {
-    case 'sticky': return (session) => pick(session - 1);
-    case 'hash': return (session) => pick(fnv1a(`session-${session}`));
+    case 'sticky':
+      return (session) => pick(session - 1);
+    case 'hash':
+      return (session) => pick(fnv1a(`session-${session}`));
     case 'weighted': {
       const weights = replicas.map((_, i) => Math.max(0, Number((args.weights as string[] | undefined)?.[i] ?? 1)));
       const total = weights.reduce((a, b) => a + b, 0) || 1;
@@ -102,7 +150,8 @@ function router(args: Record<string, unknown>, replicas: Target[]): Route {
       };
     }
     // A session's consecutive requests land on consecutive servers: what round robin means to one client.
-    default: return (session, op) => pick(session + op);
+    default:
+      return (session, op) => pick(session + op);
   }
 }
 
@@ -113,17 +162,35 @@ function fnv1a(text: string): number {
 }
 
 function findings(label: string, t: Tally, critical: number): Finding[] {
-  const grade = (violations: number): Finding['severity'] => (violations === 0 ? 'ok' : violations / t.reads >= critical ? 'critical' : 'warning');
+  const grade = (violations: number): Finding['severity'] =>
+    violations === 0 ? 'ok' : violations / t.reads >= critical ? 'critical' : 'warning';
   const pct = (v: number) => `${((100 * v) / Math.max(1, t.reads)).toFixed(1)}%`;
   return [
-    { probe: 'session-guarantees', target: `${label} read-your-writes`, severity: grade(t.stale),
+    {
+      probe: 'session-guarantees',
+      target: `${label} read-your-writes`,
+      severity: grade(t.stale),
       summary: `${t.stale} of ${t.reads} reads missed the session's own write (${pct(t.stale)}), worst staleness ${t.worstStaleMs.toFixed(0)} ms`,
-      metrics: { reads: t.reads, staleReads: t.stale, staleRate: t.stale / Math.max(1, t.reads), worstStalenessMs: Math.round(t.worstStaleMs) } },
-    { probe: 'session-guarantees', target: `${label} monotonic-reads`, severity: grade(t.monotonicViolations),
+      metrics: {
+        reads: t.reads,
+        staleReads: t.stale,
+        staleRate: t.stale / Math.max(1, t.reads),
+        worstStalenessMs: Math.round(t.worstStaleMs),
+      },
+    },
+    {
+      probe: 'session-guarantees',
+      target: `${label} monotonic-reads`,
+      severity: grade(t.monotonicViolations),
       summary: `${t.monotonicViolations} of ${t.reads} reads went back in time (${pct(t.monotonicViolations)})`,
-      metrics: { reads: t.reads, violations: t.monotonicViolations } },
-    { probe: 'session-guarantees', target: `${label} writes-follow-reads`, severity: grade(t.gapViolations),
+      metrics: { reads: t.reads, violations: t.monotonicViolations },
+    },
+    {
+      probe: 'session-guarantees',
+      target: `${label} writes-follow-reads`,
+      severity: grade(t.gapViolations),
       summary: `${t.gapViolations} reads showed a write without the writes before it`,
-      metrics: { reads: t.reads, violations: t.gapViolations } },
+      metrics: { reads: t.reads, violations: t.gapViolations },
+    },
   ];
 }

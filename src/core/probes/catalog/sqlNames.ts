@@ -1,6 +1,9 @@
 /** Quotes an identifier (or schema.identifier) for SQL; names come from directives, never spliced raw. */
 export function quoteQualified(name: string): string {
-  return name.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+  return name
+    .split('.')
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join('.');
 }
 
 /** A PostgreSQL array literal of text elements, each quoted: parameters travel as text. */

@@ -18,7 +18,11 @@ export const tableDriftProbe: ProbeDefinition = {
     source: { type: 'roles', doc: 'the authoritative copy', default: 'primary' },
     target: { type: 'roles', doc: 'the copy checked against it', required: true },
     sample: { type: 'number', doc: 'keys of each kind shown as evidence', default: '10' },
-    settle: { type: 'duration', doc: 'how long to wait for a replica target to replay before the recheck', default: '5s' },
+    settle: {
+      type: 'duration',
+      doc: 'how long to wait for a replica target to replay before the recheck',
+      default: '5s',
+    },
   },
   async run(args, ctx) {
     const [source] = ctx.targets(args.source as string[]);
@@ -39,14 +43,28 @@ function driftFinding(name: string, { drift, inFlight, replay }: Recheck, sample
   const { missing, extra, changed } = drift.counts;
   const total = missing + extra + changed;
   const settled = inFlight.length > 0 ? `; ${inFlight.length} more were in flight and converged` : '';
-  const behind = replay === 'behind' ? '; the target had not replayed the source\'s position in time' : '';
+  const behind = replay === 'behind' ? "; the target had not replayed the source's position in time" : '';
   return {
-    probe: 'table-drift', target: name, severity: total > 0 ? 'critical' : 'ok',
-    summary: total === 0
-      ? `identical (${drift.compared} keys compared${settled})`
-      : `${missing} missing on the target, ${extra} extra, ${changed} different${settled}${behind}`,
-    metrics: { missing, extra, different: changed, inFlight: inFlight.length, keysCompared: drift.compared, recheck: replay },
-    evidence: { missing: drift.missing.slice(0, sample), extra: drift.extra.slice(0, sample), different: drift.changed.slice(0, sample), inFlight: inFlight.slice(0, sample) },
+    probe: 'table-drift',
+    target: name,
+    severity: total > 0 ? 'critical' : 'ok',
+    summary:
+      total === 0
+        ? `identical (${drift.compared} keys compared${settled})`
+        : `${missing} missing on the target, ${extra} extra, ${changed} different${settled}${behind}`,
+    metrics: {
+      missing,
+      extra,
+      different: changed,
+      inFlight: inFlight.length,
+      keysCompared: drift.compared,
+      recheck: replay,
+    },
+    evidence: {
+      missing: drift.missing.slice(0, sample),
+      extra: drift.extra.slice(0, sample),
+      different: drift.changed.slice(0, sample),
+      inFlight: inFlight.slice(0, sample),
+    },
   };
 }
-

@@ -22,19 +22,38 @@ const POSITION_SQL = `SELECT pg_is_in_recovery() AS recovery, (SELECT system_ide
  * of the source's system, wait (up to `settleMs`) until it has replayed the source's position as of now,
  * then read the differing keys again on both sides: what agrees now converged, what still differs is drift.
  */
-export async function recheck(ctx: ProbeContext, source: Target, target: Target, drift: Drift, settleMs: number): Promise<Recheck> {
+export async function recheck(
+  ctx: ProbeContext,
+  source: Target,
+  target: Target,
+  drift: Drift,
+  settleMs: number,
+): Promise<Recheck> {
   const kept = [...drift.missing, ...drift.extra, ...drift.changed];
   if (kept.length === 0) return { drift, inFlight: [], replay: 'not-needed' };
   const replay = await waitForReplay(ctx, source, target, settleMs);
   const [now, then] = await Promise.all([rowsByKey(ctx, source, drift, kept), rowsByKey(ctx, target, drift, kept)]);
   const next: Drift = { ...drift, missing: [], extra: [], changed: [], counts: { ...drift.counts } };
   const inFlight: string[] = [];
-  for (const [kind, keys] of [['missing', drift.missing], ['extra', drift.extra], ['changed', drift.changed]] as const) {
+  for (const [kind, keys] of [
+    ['missing', drift.missing],
+    ['extra', drift.extra],
+    ['changed', drift.changed],
+  ] as const) {
     next.counts[kind] -= keys.length;
     for (const key of keys) {
       const s = now.get(key);
       const t = then.get(key);
-      const kindNow = s === undefined && t === undefined ? undefined : s === undefined ? 'extra' : t === undefined ? 'missing' : s === t ? undefined : 'changed';
+      const kindNow =
+        s === undefined && t === undefined
+          ? undefined
+          : s === undefined
+            ? 'extra'
+            : t === undefined
+              ? 'missing'
+              : s === t
+                ? undefined
+                : 'changed';
       if (kindNow === undefined) inFlight.push(key);
       else {
         next[kindNow].push(key);
@@ -45,7 +64,12 @@ export async function recheck(ctx: ProbeContext, source: Target, target: Target,
   return { drift: next, inFlight, replay };
 }
 
-async function waitForReplay(ctx: ProbeContext, source: Target, target: Target, settleMs: number): Promise<Recheck['replay']> {
+async function waitForReplay(
+  ctx: ProbeContext,
+  source: Target,
+  target: Target,
+  settleMs: number,
+): Promise<Recheck['replay']> {
   const [[s], [t]] = await Promise.all([ctx.query(source, POSITION_SQL), ctx.query(target, POSITION_SQL)]);
   if (!s || !t || t.recovery !== 't' || s.system !== t.system) return 'independent';
   const deadline = ctx.now() + settleMs;
@@ -58,8 +82,17 @@ async function waitForReplay(ctx: ProbeContext, source: Target, target: Target, 
 }
 
 /** Row hashes of the given keys, by key text. */
-async function rowsByKey(ctx: ProbeContext, side: Target, drift: Drift, keys: string[]): Promise<Map<string, string | null>> {
+async function rowsByKey(
+  ctx: ProbeContext,
+  side: Target,
+  drift: Drift,
+  keys: string[],
+): Promise<Map<string, string | null>> {
   const key = quoteQualified(drift.key);
-  const rows: Row[] = await ctx.query(side, `SELECT ${key}::text AS k, md5(t::text) AS h FROM ${quoteQualified(drift.table)} t WHERE ${key} = ANY($1::${drift.keyType}[])`, [textArrayLiteral(keys)]);
+  const rows: Row[] = await ctx.query(
+    side,
+    `SELECT ${key}::text AS k, md5(t::text) AS h FROM ${quoteQualified(drift.table)} t WHERE ${key} = ANY($1::${drift.keyType}[])`,
+    [textArrayLiteral(keys)],
+  );
   return new Map(rows.map((row) => [row.k ?? '', row.h ?? null]));
 }

@@ -20,11 +20,26 @@ export interface Drift {
   keyType: string;
 }
 
-interface Side { target: Target; rows: Row[]; done: boolean; last: string | null }
+interface Side {
+  target: Target;
+  rows: Row[];
+  done: boolean;
+  last: string | null;
+}
 
 /** Walks both copies in key order, two chunks in memory at a time, and collects the differing keys. */
-export async function scanDrift(ctx: ProbeContext, source: Target, target: Target, table: string, key: string): Promise<Drift> {
-  const [type] = await ctx.query(source, `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped`, [quoteQualified(table), key]);
+export async function scanDrift(
+  ctx: ProbeContext,
+  source: Target,
+  target: Target,
+  table: string,
+  key: string,
+): Promise<Drift> {
+  const [type] = await ctx.query(
+    source,
+    `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped`,
+    [quoteQualified(table), key],
+  );
   if (!type?.t) throw new Error(`no column ${key} in ${table}`);
   const numeric = NUMERIC_KEYS.has(type.t.replace(/\(.*\)/, ''));
   const order = numeric ? quoteQualified(key) : `${quoteQualified(key)}::text COLLATE "C"`;
@@ -38,7 +53,16 @@ export async function scanDrift(ctx: ProbeContext, source: Target, target: Targe
   };
   const a: Side = { target: source, rows: [], done: false, last: null };
   const b: Side = { target, rows: [], done: false, last: null };
-  const drift: Drift = { missing: [], extra: [], changed: [], counts: { missing: 0, extra: 0, changed: 0 }, compared: 0, table, key, keyType: type.t };
+  const drift: Drift = {
+    missing: [],
+    extra: [],
+    changed: [],
+    counts: { missing: 0, extra: 0, changed: 0 },
+    compared: 0,
+    table,
+    key,
+    keyType: type.t,
+  };
   const cmp = numeric ? compareDecimals : compareCodePoints;
   for (;;) {
     await Promise.all([fetch(a), fetch(b)]);

@@ -34,15 +34,27 @@ export const topologyProbe: ProbeDefinition = {
       if (primary) writable.set(r.system_id ?? '?', [...(writable.get(r.system_id ?? '?') ?? []), name]);
       const standbyProblem = !primary && r.receiver_status !== 'streaming';
       findings.push({
-        probe: 'topology', target: name, severity: standbyProblem ? 'warning' : 'ok',
-        summary: primary ? `primary (writable), timeline ${r.timeline}` : `standby of ${r.upstream ?? 'unknown upstream'}, timeline ${r.timeline}${standbyProblem ? `, WAL receiver ${r.receiver_status ?? 'not running'}` : ''}`,
-        metrics: { inRecovery: !primary, timeline: Number(r.timeline), systemIdentifier: r.system_id, upstream: r.upstream, receiverStatus: r.receiver_status },
+        probe: 'topology',
+        target: name,
+        severity: standbyProblem ? 'warning' : 'ok',
+        summary: primary
+          ? `primary (writable), timeline ${r.timeline}`
+          : `standby of ${r.upstream ?? 'unknown upstream'}, timeline ${r.timeline}${standbyProblem ? `, WAL receiver ${r.receiver_status ?? 'not running'}` : ''}`,
+        metrics: {
+          inRecovery: !primary,
+          timeline: Number(r.timeline),
+          systemIdentifier: r.system_id,
+          upstream: r.upstream,
+          receiverStatus: r.receiver_status,
+        },
       });
     }
     for (const [systemId, names] of writable) {
       if (names.length < 2) continue;
       findings.push({
-        probe: 'topology', target: names.join(','), severity: 'critical',
+        probe: 'topology',
+        target: names.join(','),
+        severity: 'critical',
         summary: `split brain: ${names.length} writable nodes of system ${systemId} (${names.join(', ')})`,
         metrics: { writableNodes: names.length, systemIdentifier: systemId },
         evidence: { writable: names },
