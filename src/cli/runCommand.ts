@@ -6,8 +6,12 @@ import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { renderFindingsMarkdown } from '../core/probes/render';
-import { diagnose, runbookSteps, type Diagnosis } from '../core/diagnosis';
-import { upsertDiagnosisCell } from '../core/record/diagnosisCell';
+import type { Diagnosis, HostInfo } from '../core/diagnosis';
+import type { ConnectionsConfig } from '../core/connections/model';
+import type { Finding } from '../core/probes/types';
+import type { CellReport } from '../core/run/runbook';
+import { diagnoseNotebook, diagnosedCells, notebookFindings, profileHosts } from '../core/diagnosis/notebook';
+import { updateDiagnosisRecord } from '../core/record/diagnosisCell';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -32,18 +36,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params), osUser: environment.osUser },
     environment,
   );
-  const findings = cells.flatMap((c) => c.findings ?? []);
-  const hosts = [...bindings.values()].flatMap((b) => b.connections.map((c) => ({ connection: c.name, role: b.role })));
   const finishedAt = new Date().toISOString();
-  const diagnosis = diagnose({
-    findings,
-    hosts,
-    now: finishedAt,
-    steps: stepsOf(notebook, cells),
-    ...openedAt(notebook),
-    ...(config.escalation ? { contacts: config.escalation } : {}),
-  });
-  if (findings.length > 0) upsertDiagnosisCell(notebook, diagnosis, hosts);
+  const { diagnosis, findings } = diagnoseRun(notebook, cells, profileHosts(bindings), finishedAt, config.escalation);
   const summary: RunSummary = {
     runbook: args.file,
     profile,
@@ -51,19 +45,46 @@ export async function runCommand(argv: string[]): Promise<number> {
     finishedAt,
     cells: cells.map(({ findings: _f, ...c }) => c),
     findings,
-    diagnosis: {
-      consistencyType: diagnosis.consistencyType,
-      rootCause: diagnosis.rootCause,
-      severity: diagnosis.severity,
-      path: diagnosis.path,
-      next: diagnosis.next,
-      evidence: diagnosis.evidence,
-      escalation: diagnosis.escalation,
-    },
+    diagnosis: summaryOf(diagnosis),
   };
   writeOutput(args, notebook);
   printSummary(args, summary, diagnosis);
   return exitCodeOf(summary);
+}
+
+/** Diagnoses the notebook as the run left it and writes the diagnosis into the record when it changed. */
+function diagnoseRun(
+  notebook: Notebook,
+  reports: CellReport[],
+  hosts: HostInfo[],
+  now: string,
+  contacts: ConnectionsConfig['escalation'],
+): { diagnosis: Diagnosis; findings: Finding[] } {
+  // Findings of the cells that ran now; a skipped cell's outputs (from an earlier run) still count.
+  const known = new Map(reports.filter((c) => c.status !== 'skipped').map((c) => [c.index, c.findings ?? []]));
+  const cells = diagnosedCells(notebook, known);
+  const findings = notebookFindings(cells);
+  const diagnosis = diagnoseNotebook({
+    frontMatter: notebook.frontMatter,
+    cells,
+    hosts,
+    now,
+    ...(contacts ? { contacts } : {}),
+  });
+  updateDiagnosisRecord(notebook, diagnosis, hosts, findings.length > 0);
+  return { diagnosis, findings };
+}
+
+function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
+  return {
+    consistencyType: d.consistencyType,
+    rootCause: d.rootCause,
+    severity: d.severity,
+    path: d.path,
+    next: d.next,
+    evidence: d.evidence,
+    escalation: d.escalation,
+  };
 }
 
 type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser'>;
@@ -100,17 +121,6 @@ async function executeCells(
   }
 }
 
-function stepsOf(notebook: Notebook, cells: { index: number; status: string }[]) {
-  return runbookSteps(
-    notebook.cells.map((cell, index) => ({
-      index,
-      language: cell.kind === 'code' ? cell.language : 'markdown',
-      source: cell.source,
-      ran: cells.some((c) => c.index === index && c.status !== 'skipped'),
-    })),
-  );
-}
-
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {
   if (args.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -124,13 +134,6 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
   );
   console.log(formatSummary(summary));
-}
-
-/** The incident's opening time from the front matter (`incident: { opened: ... }`), for escalation timers. */
-function openedAt(notebook: Notebook): { openedAt?: string } {
-  const incident = notebook.frontMatter.incident as { opened?: unknown } | undefined;
-  const opened = incident?.opened;
-  return typeof opened === 'string' && !Number.isNaN(Date.parse(opened)) ? { openedAt: opened } : {};
 }
 
 function readRunbook(file: string): Notebook {

@@ -1,4 +1,5 @@
 import type { CellOutput, JsonObject } from '../core/format/model';
+import type { Finding } from '../core/probes/types';
 
 /** What the controller needs from execution: a small seam, so the controller stays a thin adapter. */
 export interface CellRunner {
@@ -16,4 +17,6 @@ export interface CellRunRequest {
 export interface CellRunResult {
   outputs: CellOutput[];
   success: boolean;
+  /** The findings of a probe cell or an `-- @expect` check, as the run made them. */
+  findings: Finding[];
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { JsonObject } from '../core/format/model';
+import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
+import type { CellFindings } from './cellFindings';
 import type { CellRunner } from './cellRunner';
 import { toCellOutput } from './notebookData';
 
@@ -12,7 +13,10 @@ export class CnbookController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private executionOrder = 0;
 
-  constructor(private readonly runner: CellRunner) {
+  constructor(
+    private readonly runner: CellRunner,
+    private readonly findings: CellFindings,
+  ) {
     this.controller = vscode.notebooks.createNotebookController(CnbookController.id, 'cnbook', 'PostgreSQL (cnbook)');
     this.controller.supportedLanguages = ['sql', 'cnprobe'];
     this.controller.supportsExecutionOrder = true;
@@ -49,7 +53,10 @@ export class CnbookController implements vscode.Disposable {
         notebookUri: notebook.uri.toString(),
         signal: abort.signal,
       });
-      await execution.replaceOutput(result.outputs.map(toCellOutput));
+      const outputs = result.outputs.map(toCellOutput);
+      const carrier = outputs.flatMap((o) => o.items).find((item) => item.mime === FINDINGS_MIME);
+      if (carrier) this.findings.recordRun(cell, carrier.data, result.findings);
+      await execution.replaceOutput(outputs);
       success = result.success;
     } catch (error) {
       await execution.replaceOutput(

@@ -1,92 +1,81 @@
 import * as vscode from 'vscode';
+import { buildMapState, type Diagnosis, type HostInfo, type MapState } from '../core/diagnosis';
 import {
-  allCharts,
-  bearsOn,
-  buildMapState,
-  diagnose,
-  runbookSteps,
-  type Diagnosis,
-  type HostInfo,
-  type MapState,
-  type RunbookStep,
-} from '../core/diagnosis';
-import { FINDINGS_MIME } from '../core/format/model';
-import { readFindingsOutput } from '../core/probes/render';
-import type { Finding } from '../core/probes/types';
+  cellForNode,
+  diagnoseNotebook,
+  notebookFindings,
+  profileHosts,
+  type DiagnosedCell,
+} from '../core/diagnosis/notebook';
+import type { JsonObject } from '../core/format/model';
+import type { CellFindings } from './cellFindings';
 import type { ConnectionManager } from './connectionManager';
 
-/** Re-diagnoses a runbook whenever a cell's outputs change, from the findings saved in those outputs. */
+interface NotebookDiagnosis {
+  key: string;
+  cells: DiagnosedCell[];
+  hosts: HostInfo[];
+  diagnosis: Diagnosis;
+}
+
+/**
+ * Diagnoses a runbook with the core's diagnoseNotebook, once per change of the notebook (or of the profile),
+ * and tells the map when a cell's outputs changed.
+ */
 export class DiagnosisTracker implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.NotebookDocument>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly latest = new WeakMap<vscode.NotebookDocument, NotebookDiagnosis>();
 
-  constructor(private readonly connections: ConnectionManager) {
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly findings: CellFindings,
+  ) {
     this.disposables.push(
       vscode.workspace.onDidChangeNotebookDocument((e) => {
-        if (e.notebook.notebookType === 'cnbook' && e.cellChanges.some((c) => c.outputs !== undefined))
-          this.changed.fire(e.notebook);
+        if (e.notebook.notebookType !== 'cnbook') return;
+        this.latest.delete(e.notebook);
+        if (e.cellChanges.some((c) => c.outputs !== undefined)) this.changed.fire(e.notebook);
       }),
     );
   }
 
-  findings(notebook: vscode.NotebookDocument): { finding: Finding; cell: number }[] {
-    return notebook.getCells().flatMap((cell) =>
-      cell.outputs
-        .flatMap((o) => o.items)
-        .filter((item) => item.mime === FINDINGS_MIME)
-        .flatMap((item) =>
-          readFindingsOutput(new TextDecoder().decode(item.data)).map((finding) => ({ finding, cell: cell.index })),
-        ),
-    );
-  }
-
-  private steps(notebook: vscode.NotebookDocument): RunbookStep[] {
-    return runbookSteps(
-      notebook.getCells().map((cell) => ({
-        index: cell.index,
-        language: cell.document.languageId,
-        source: cell.document.getText(),
-        ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
-      })),
-    );
-  }
-
-  diagnosis(notebook: vscode.NotebookDocument): { diagnosis: Diagnosis; hosts: HostInfo[] } {
-    const incident = (notebook.metadata.frontMatter as { incident?: { opened?: unknown } } | undefined)?.incident;
-    const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
+  /** The diagnosis of the notebook as it stands, with the cells and hosts it was made from. */
+  current(notebook: vscode.NotebookDocument): NotebookDiagnosis {
     const hosts = this.hosts();
-    const diagnosis = diagnose({
-      findings: this.findings(notebook).map((f) => f.finding),
-      hosts,
-      now: new Date().toISOString(),
-      contacts,
-      steps: this.steps(notebook),
-      ...(typeof incident?.opened === 'string' ? { openedAt: incident.opened } : {}),
-    });
-    return { diagnosis, hosts };
+    const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
+    const key = JSON.stringify([notebook.version, hosts, contacts]);
+    const cached = this.latest.get(notebook);
+    if (cached?.key === key) return cached;
+    const cells = this.findings.cells(notebook);
+    const frontMatter = (notebook.metadata.frontMatter as JsonObject | undefined) ?? {};
+    const diagnosis = diagnoseNotebook({ frontMatter, cells, hosts, contacts, now: new Date().toISOString() });
+    const result = { key, cells, hosts, diagnosis };
+    this.latest.set(notebook, result);
+    return result;
+  }
+
+  hasFindings(notebook: vscode.NotebookDocument): boolean {
+    return notebookFindings(this.current(notebook).cells).length > 0;
   }
 
   mapState(notebook: vscode.NotebookDocument): MapState {
-    const { diagnosis, hosts } = this.diagnosis(notebook);
+    const { diagnosis, hosts } = this.current(notebook);
     return buildMapState(diagnosis, hosts);
   }
 
   /** The cell whose findings decided a node, so a click on the map can take the user there. */
   cellFor(notebook: vscode.NotebookDocument, chartId: string, nodeId: string): number | undefined {
-    const node = allCharts(this.hosts())
-      .find((c) => c.id === chartId)
-      ?.nodes.find((n) => n.id === nodeId);
-    if (!node) return undefined;
-    return this.findings(notebook).find(({ finding }) => bearsOn(node, finding))?.cell;
+    const { cells, hosts } = this.current(notebook);
+    return cellForNode(cells, hosts, chartId, nodeId);
   }
 
   private hosts(): HostInfo[] {
     try {
-      return [...this.connections.bindings().values()].flatMap((b) =>
-        b.connections.map((c) => ({ connection: c.name, role: b.role })),
-      );
+      return profileHosts(this.connections.bindings());
     } catch {
+      // No usable profile yet: the map shows the guide's charts without host nodes.
       return [];
     }
   }

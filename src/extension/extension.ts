@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CellFindings } from './cellFindings';
 import { CnbookController } from './cnbookController';
 import { CnbookSerializer } from './cnbookSerializer';
 import { registerCommands } from './commands';
@@ -13,15 +14,16 @@ import { SqlCellRunner } from './sqlCellRunner';
 export function activate(context: vscode.ExtensionContext): CnbookApi {
   const log = vscode.window.createOutputChannel('cnbook', { log: true });
   const connections = new ConnectionManager(context.secrets, log);
+  const findings = new CellFindings();
   context.subscriptions.push(
     log,
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
-    new CnbookController(new SqlCellRunner(connections, log)),
+    new CnbookController(new SqlCellRunner(connections, log), findings),
     new ProfileStatusBar(connections),
     ...registerCommands(connections),
   );
-  const tracker = new DiagnosisTracker(connections);
+  const tracker = new DiagnosisTracker(connections, findings);
   const showMap = () =>
     InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
   context.subscriptions.push(
@@ -34,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     // The first findings of a run open the map beside the runbook, unless the user turned that off.
     tracker.onDidChange((notebook) => {
       const wanted = vscode.workspace.getConfiguration('cnbook').get<boolean>('investigationMap.openOnFindings', true);
-      if (wanted && !InvestigationMapPanel.isOpen && tracker.findings(notebook).length > 0) showMap();
+      if (wanted && !InvestigationMapPanel.isOpen && tracker.hasFindings(notebook)) showMap();
     }),
   );
   log.info(`cnbook activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: nothing will run'})`);

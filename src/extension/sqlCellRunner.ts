@@ -42,7 +42,7 @@ export class SqlCellRunner implements CellRunner {
         'this cell',
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
-      return { outputs: run.outputs, success: run.status === 'ok' };
+      return { outputs: run.outputs, success: run.status === 'ok', findings: run.findings };
     } catch (error) {
       const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
       return failed(name, redactSecrets((error as Error).message));
@@ -87,5 +87,5 @@ function writeTargets(
 }
 
 function failed(name: string, message: string): CellRunResult {
-  return { outputs: [errorOutput(name, message)], success: false };
+  return { outputs: [errorOutput(name, message)], success: false, findings: [] };
 }

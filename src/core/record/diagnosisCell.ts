@@ -5,19 +5,44 @@ import { escapeMarkdownInline } from '../util/escape';
 
 const MARKER = 'diagnosis';
 
+/** What the record's diagnosis cell needs after a diagnosis: nothing, a new cell, or the old one replaced. */
+export type DiagnosisRecordChange =
+  | { kind: 'unchanged' }
+  | { kind: 'append'; cell: MarkdownCell }
+  | { kind: 'replace'; index: number; cell: MarkdownCell };
+
 /**
- * Puts the diagnosis into the record: one Markdown cell, replaced on every run, holding the type, cause,
- * next step and escalation in words, the highlighted chart as a mermaid block, and the data in metadata.
+ * The one rule for writing the diagnosis into the record, for the CLI and VS Code alike: a notebook with
+ * findings gets one Markdown cell holding the type, cause, next step and escalation in words, the highlighted
+ * chart as a mermaid block, and the data in metadata. It is rewritten only when the conclusion changed, so
+ * opening and saving a record without new findings keeps its bytes.
  */
-export function upsertDiagnosisCell(notebook: Notebook, diagnosis: Diagnosis, hosts: HostInfo[]): void {
+export function diagnosisRecordChange(
+  cells: readonly { metadata?: Record<string, unknown> | undefined }[],
+  diagnosis: Diagnosis,
+  hosts: HostInfo[],
+  hasFindings: boolean,
+): DiagnosisRecordChange {
+  if (!hasFindings) return { kind: 'unchanged' };
+  const index = cells.findIndex((c) => isDiagnosisCell(c.metadata));
+  const existing = cells[index];
+  if (existing && sameConclusion(existing.metadata?.diagnosis, diagnosis)) return { kind: 'unchanged' };
   const cell = diagnosisCell(diagnosis, hosts);
-  const index = notebook.cells.findIndex((c) => c.metadata?.cnbook === MARKER);
-  if (index >= 0)
-    notebook.cells[index] = {
-      ...cell,
-      ...(notebook.cells[index]?.layout ? { layout: notebook.cells[index]?.layout } : {}),
-    };
-  else notebook.cells.push(cell);
+  return index >= 0 ? { kind: 'replace', index, cell } : { kind: 'append', cell };
+}
+
+/** Applies the record rule to a notebook held in memory (the CLI's); the replaced cell keeps its layout. */
+export function updateDiagnosisRecord(
+  notebook: Notebook,
+  diagnosis: Diagnosis,
+  hosts: HostInfo[],
+  hasFindings: boolean,
+): void {
+  const change = diagnosisRecordChange(notebook.cells, diagnosis, hosts, hasFindings);
+  if (change.kind === 'append') notebook.cells.push(change.cell);
+  if (change.kind !== 'replace') return;
+  const layout = notebook.cells[change.index]?.layout;
+  notebook.cells[change.index] = { ...change.cell, ...(layout ? { layout } : {}) };
 }
 
 export function diagnosisCell(diagnosis: Diagnosis, hosts: HostInfo[]): MarkdownCell {
