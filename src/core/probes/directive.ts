@@ -32,7 +32,7 @@ export function parseDirectives(source: string): { directives: Directive[]; prob
         throw problemAt(line, head.column, `expected a probe name first, found '${head.key}=${head.value}'`);
       directives.push({ name: head.value, line, column: head.column, args: rest.map((t) => toArg(t, line)) });
     } catch (error) {
-      if (!isProblem(error)) throw error;
+      if (!(error instanceof DirectiveLineError)) throw error;
       problems.push({ line: error.line, column: error.column, message: error.message });
     }
   });
@@ -92,10 +92,17 @@ function toArg(token: Token, line: number): DirectiveArg {
   return { key: token.key, value: token.value, column: token.column, valueColumn: token.valueColumn };
 }
 
-function problemAt(line: number, column: number, message: string): DirectiveProblem & { __problem: true } {
-  return { line, column, message, __problem: true };
+/** A problem found while reading a line: thrown to leave the line, caught and listed by parseDirectives. */
+class DirectiveLineError extends Error {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-function isProblem(value: unknown): value is DirectiveProblem {
-  return typeof value === 'object' && value !== null && (value as { __problem?: boolean }).__problem === true;
+function problemAt(line: number, column: number, message: string): DirectiveLineError {
+  return new DirectiveLineError(line, column, message);
 }
