@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/util/duration';
 import { didYouMean } from '../core/util/suggest';
+import { DEFAULT_LIMITS, durationSetting } from '../core/defaults';
 
 export class UsageError extends Error {}
 
@@ -30,10 +31,10 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const args: RunArgs = {
     file: '',
     params: {},
-    statementTimeoutMs: 30_000,
+    statementTimeoutMs: DEFAULT_LIMITS.statementTimeoutMs,
     allowWrites: false,
     json: false,
-    maxRows: 1000,
+    maxRows: DEFAULT_LIMITS.maxRowsStored,
   };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -105,8 +106,9 @@ function countArg(flag: string, text: string): number {
 }
 
 export const USAGE = `Usage:
-  cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]... [--statement-timeout 30s]
-                  [--max-rows 1000] [--allow-writes] [--out FILE] [--json]
+  cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
+                  [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
+                  [--allow-writes] [--out FILE] [--json]
   cnbook check FILE... [--connections FILE] [--profile NAME]
 
 Exit codes: 0 all ok, 1 warnings, 2 critical findings, 3 could not run.`;

@@ -19,6 +19,7 @@ import { parseRunArgs, RunArgs, UsageError } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
+import { DEFAULT_LIMITS } from '../core/defaults';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
@@ -97,7 +98,7 @@ async function executeCells(
   environment: ReturnType<typeof nodeEnvironment>,
 ) {
   const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
-    connectTimeoutMs: 10_000,
+    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook',
   });
   const controller = new AbortController();
@@ -108,7 +109,7 @@ async function executeCells(
       pool,
       signal: controller.signal,
       statementTimeoutMs: args.statementTimeoutMs,
-      lockTimeoutMs: Math.min(5_000, args.statementTimeoutMs),
+      lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
       writesPermitted: args.allowWrites,
       onCellEnd: (report) => {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { validateConnectionsConfig, ConfigWithWarnings } from '../core/connections/config';
 import { parseDuration } from '../core/util/duration';
+import { DEFAULT_LIMITS } from '../core/defaults';
 
 /**
  * Connection settings are read from user (and remote machine) settings only: a workspace, which may come
@@ -34,9 +35,9 @@ export function executionSettings(): ExecutionSettings {
   const config = vscode.workspace.getConfiguration('cnbook');
   const duration = (key: string, fallback: number) => parseDuration(config.get<string>(key) ?? '') ?? fallback;
   return {
-    statementTimeoutMs: duration('statementTimeout', 30_000),
-    lockTimeoutMs: duration('lockTimeout', 5_000),
-    connectTimeoutMs: duration('connectTimeout', 10_000),
-    maxRowsStored: Math.max(0, config.get<number>('maxRowsStored') ?? 1000),
+    statementTimeoutMs: duration('statementTimeout', DEFAULT_LIMITS.statementTimeoutMs),
+    lockTimeoutMs: duration('lockTimeout', DEFAULT_LIMITS.lockTimeoutMs),
+    connectTimeoutMs: duration('connectTimeout', DEFAULT_LIMITS.connectTimeoutMs),
+    maxRowsStored: Math.max(0, config.get<number>('maxRowsStored') ?? DEFAULT_LIMITS.maxRowsStored),
   };
 }

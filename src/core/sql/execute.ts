@@ -6,6 +6,7 @@ import { bindParameters, splitStatements } from './lexer';
 import { compareRuns, Provenance, ResultPayload, TargetRun } from './payload';
 import type { SessionPool } from './sessionPool';
 import { resolveTargets, Target } from './targets';
+import { DEFAULT_LIMITS } from '../defaults';
 
 export interface SqlCellOptions {
   bindings: ReadonlyMap<string, RoleBinding>;
@@ -101,7 +102,7 @@ async function runOnTarget(
       statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
       lockTimeoutMs: options.lockTimeoutMs,
       maxRowsStored: options.maxRowsStored,
-      batchSize: options.batchSize ?? 5000,
+      batchSize: options.batchSize ?? DEFAULT_LIMITS.fetchBatchRows,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     run.statements = outcome.statements;
