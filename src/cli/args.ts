@@ -110,5 +110,7 @@ export const USAGE = `Usage:
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
                   [--allow-writes] [--out FILE] [--json]
   cnbook check FILE... [--connections FILE] [--profile NAME]
+  cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]... [--id ID]
+                  [--dir DIR]
 
 Exit codes: 0 all ok, 1 warnings, 2 critical findings, 3 could not run.`;

@@ -1,6 +1,7 @@
 import { redactSecrets } from '../core/connections/redact';
 import { USAGE, UsageError } from './args';
 import { checkCommand } from './checkCommand';
+import { incidentCommand } from './incidentCommand';
 import { runCommand } from './runCommand';
 
 async function main(argv: string[]): Promise<number> {
@@ -10,6 +11,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'check':
       return checkCommand(rest);
+    case 'incident':
+      return incidentCommand(rest);
     case undefined:
     case '-h':
     case '--help':

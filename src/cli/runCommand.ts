@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseNotebook, printNotebook } from '../core/format';
+import { printNotebook } from '../core/format';
+import { readRunbook } from './readRunbook';
 import type { Notebook } from '../core/format/model';
 import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
@@ -15,7 +15,7 @@ import { updateDiagnosisRecord } from '../core/record/diagnosisCell';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
-import { parseRunArgs, RunArgs, UsageError } from './args';
+import { parseRunArgs, RunArgs } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
@@ -135,20 +135,6 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
   );
   console.log(formatSummary(summary));
-}
-
-function readRunbook(file: string): Notebook {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    return parseNotebook(text);
-  } catch (error) {
-    throw new UsageError(`${file}:${(error as { line?: number }).line ?? 1}: ${(error as Error).message}`);
-  }
 }
 
 function writeOutput(args: RunArgs, notebook: Notebook): void {

@@ -309,3 +309,27 @@ describe('cnbook check', () => {
     expect(r.stderr).toMatch(/has no connection for role "source"/);
   });
 });
+
+describe('cnbook incident new', () => {
+  it('copies a runbook to incidents/DATE-SLUG.cnbook with incident: filled, never over an earlier one', () => {
+    const source = path.join(root, 'runbooks', 'orders-vs-items.cnbook');
+    const first = cnbook(['incident', 'new', source, '--title', 'EU totals off', '--severity', 'SEV1']);
+    expect(first.code, first.stderr).toBe(0);
+    const created = first.stdout.trim();
+    expect(created).toMatch(/^incidents\/\d{4}-\d{2}-\d{2}-eu-totals-off\.cnbook$/);
+    const record = parseNotebook(fs.readFileSync(path.join(dir, created), 'utf8'));
+    expect(record.frontMatter.incident).toMatchObject({ title: 'EU totals off', severity: 'sev1' });
+    expect((record.frontMatter.incident as { responders: string[] }).responders).toHaveLength(1);
+    const again = cnbook(['incident', 'new', source, '--title', 'EU totals off']);
+    expect(again.stdout.trim()).toBe(created.replace('.cnbook', '-2.cnbook'));
+    expect(fs.readFileSync(path.join(dir, created), 'utf8')).toContain('severity: sev1');
+  });
+
+  it('explains a typo in an option, a wrong severity and a missing runbook', () => {
+    const source = path.join(root, 'runbooks', 'orders-vs-items.cnbook');
+    expect(cnbook(['incident', 'new', source, '--sevrity', 'sev1']).stderr).toMatch(/did you mean '--severity'/);
+    expect(cnbook(['incident', 'new', source, '--severity', 'p1']).stderr).toMatch(/one of sev1, sev2, sev3, sev4/);
+    const missing = cnbook(['incident', 'new', 'nope.cnbook']);
+    expect([missing.code, missing.stderr]).toEqual([3, expect.stringMatching(/cannot read nope\.cnbook: ENOENT/)]);
+  });
+});
