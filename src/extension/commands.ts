@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { parsePostgresUrl } from '../core/connections/url';
-import { CnbookSerializer } from './cnbookSerializer';
 import type { ConnectionManager } from './connectionManager';
 
 export function registerCommands(connections: ConnectionManager): vscode.Disposable[] {
@@ -9,7 +8,6 @@ export function registerCommands(connections: ConnectionManager): vscode.Disposa
     vscode.commands.registerCommand('cnbook.addConnection', () => addConnection(connections)),
     vscode.commands.registerCommand('cnbook.testConnection', (name?: string) => testConnection(connections, name)),
     vscode.commands.registerCommand('cnbook.forgetPassword', (name?: string) => forgetPassword(connections, name)),
-    vscode.commands.registerCommand('cnbook.newRunbook', newRunbook),
   ];
 }
 
@@ -114,12 +112,4 @@ async function forgetPassword(connections: ConnectionManager, name?: string): Pr
   void vscode.window.showInformationMessage(
     had ? `Forgot the stored password of '${chosen}'.` : `No password was stored for '${chosen}'.`,
   );
-}
-
-async function newRunbook(): Promise<void> {
-  const text =
-    '---\ncnbook: 1\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
-  const data = new CnbookSerializer().deserializeNotebook(new TextEncoder().encode(text));
-  const document = await vscode.workspace.openNotebookDocument('cnbook', data);
-  await vscode.window.showNotebookDocument(document);
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { diagnosisRecordChange } from '../core/record/diagnosisCell';
 import type { DiagnosisTracker } from './diagnosisTracker';
+import { recordCellEdit } from './recordEdits';
 
 /**
  * Saving a runbook writes the diagnosis into it by the core's record rule (the same as `cnbook run`), so the
@@ -11,14 +12,8 @@ export function writeDiagnosisOnSave(tracker: DiagnosisTracker): vscode.Disposab
     if (event.notebook.notebookType !== 'cnbook') return;
     const { diagnosis, hosts } = tracker.current(event.notebook);
     const cells = event.notebook.getCells();
-    const change = diagnosisRecordChange(cells, diagnosis, hosts, tracker.hasFindings(event.notebook));
-    if (change.kind === 'unchanged') return;
-    const data = new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, change.cell.source, 'markdown');
-    data.metadata = change.cell.metadata;
-    const edit =
-      change.kind === 'replace'
-        ? vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(change.index, change.index + 1), [data])
-        : vscode.NotebookEdit.insertCells(event.notebook.cellCount, [data]);
+    const edit = recordCellEdit(diagnosisRecordChange(cells, diagnosis, hosts, tracker.hasFindings(event.notebook)));
+    if (!edit) return;
     const workspaceEdit = new vscode.WorkspaceEdit();
     workspaceEdit.set(event.notebook.uri, [edit]);
     event.waitUntil(Promise.resolve(workspaceEdit));

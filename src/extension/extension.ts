@@ -8,6 +8,7 @@ import { DiagnosisTracker } from './diagnosisTracker';
 import { writeDiagnosisOnSave } from './diagnosisOnSave';
 import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
+import { registerRunbookCommands } from './runbookCommands';
 import { SqlCellRunner } from './sqlCellRunner';
 
 /** The composition root: every adapter is built here and handed what it needs. */
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     new CnbookController(new SqlCellRunner(connections, log), findings),
     new ProfileStatusBar(connections),
     ...registerCommands(connections),
+    ...registerRunbookCommands(context.extensionUri, () => connections.osUser),
   );
   const tracker = new DiagnosisTracker(connections, findings);
   const showMap = () =>

@@ -2,14 +2,15 @@ import { allCharts, chartToMermaid, CONSISTENCY_TITLE, type Diagnosis, type Host
 import { SEVERITY_ICON } from '../probes/render';
 import type { MarkdownCell, Notebook } from '../format/model';
 import { escapeMarkdownInline } from '../util/escape';
+import {
+  applyRecordCellChange,
+  findRecordCell,
+  placeRecordCell,
+  recordCellKind,
+  type RecordCellChange,
+} from './recordCells';
 
 const MARKER = 'diagnosis';
-
-/** What the record's diagnosis cell needs after a diagnosis: nothing, a new cell, or the old one replaced. */
-export type DiagnosisRecordChange =
-  | { kind: 'unchanged' }
-  | { kind: 'append'; cell: MarkdownCell }
-  | { kind: 'replace'; index: number; cell: MarkdownCell };
 
 /**
  * The one rule for writing the diagnosis into the record, for the CLI and VS Code alike: a notebook with
@@ -22,27 +23,23 @@ export function diagnosisRecordChange(
   diagnosis: Diagnosis,
   hosts: HostInfo[],
   hasFindings: boolean,
-): DiagnosisRecordChange {
+): RecordCellChange {
   if (!hasFindings) return { kind: 'unchanged' };
-  const index = cells.findIndex((c) => isDiagnosisCell(c.metadata));
-  const existing = cells[index];
+  const existing = cells[findRecordCell(cells, 'diagnosis')];
   if (existing && sameConclusion(existing.metadata?.diagnosis, diagnosis)) return { kind: 'unchanged' };
-  const cell = diagnosisCell(diagnosis, hosts);
-  return index >= 0 ? { kind: 'replace', index, cell } : { kind: 'append', cell };
+  return placeRecordCell(cells, 'diagnosis', diagnosisCell(diagnosis, hosts));
 }
 
-/** Applies the record rule to a notebook held in memory (the CLI's); the replaced cell keeps its layout. */
+/** Applies the record rule to a notebook held in memory (the CLI's). */
 export function updateDiagnosisRecord(
   notebook: Notebook,
   diagnosis: Diagnosis,
   hosts: HostInfo[],
   hasFindings: boolean,
-): void {
+): RecordCellChange {
   const change = diagnosisRecordChange(notebook.cells, diagnosis, hosts, hasFindings);
-  if (change.kind === 'append') notebook.cells.push(change.cell);
-  if (change.kind !== 'replace') return;
-  const layout = notebook.cells[change.index]?.layout;
-  notebook.cells[change.index] = { ...change.cell, ...(layout ? { layout } : {}) };
+  applyRecordCellChange(notebook, change);
+  return change;
 }
 
 export function diagnosisCell(diagnosis: Diagnosis, hosts: HostInfo[]): MarkdownCell {
@@ -54,7 +51,7 @@ export function diagnosisCell(diagnosis: Diagnosis, hosts: HostInfo[]): Markdown
 }
 
 export function isDiagnosisCell(metadata: Record<string, unknown> | undefined): boolean {
-  return metadata?.cnbook === MARKER;
+  return recordCellKind(metadata) === 'diagnosis';
 }
 
 /** Whether a stored diagnosis says the same as a new one (times aside), so saving need not rewrite it. */

@@ -243,6 +243,28 @@ export function registerNotebookTests(): void {
       assert.equal(fs.readFileSync(copy.fsPath).toString('utf8'), saved.toString('utf8'));
     });
 
+    it('opens a new incident from a runbook in incidents/, with incident: filled', async () => {
+      const created = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+        'cnbook.newIncident',
+        workspaceFile('orders.cnbook'),
+        { title: 'Replica serves stale orders', severity: 'sev2' },
+      );
+      assert.ok(created, 'the command returns the new record');
+      assert.match(created.path, /\/incidents\/\d{4}-\d{2}-\d{2}-replica-serves-stale-orders\.cnbook$/);
+      const active = vscode.window.activeNotebookEditor?.notebook;
+      assert.equal(active?.uri.toString(), created.toString());
+      const incident = (active?.metadata.frontMatter as { incident?: Record<string, unknown> }).incident;
+      assert.equal(incident?.title, 'Replica serves stale orders');
+      assert.equal(incident?.severity, 'sev2');
+      assert.ok(!Number.isNaN(Date.parse(String(incident?.opened))), 'opened is a time');
+      const runbookCells = editor.notebook.getCells().filter((cell) => cell.metadata.cnbook !== 'diagnosis');
+      assert.equal(active?.cellCount, runbookCells.length, 'the runbook cells, no record cells');
+      assert.ok(
+        active?.getCells().every((cell) => cell.outputs.length === 0),
+        'no outputs of earlier runs',
+      );
+    });
+
     it('refuses to open a malformed runbook and leaves the file untouched', async () => {
       const bad = workspaceFile('broken.cnbook');
       const text = '---\ncnbook: 1\n---\n```sql\nSELECT 1\n';

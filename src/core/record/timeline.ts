@@ -1,0 +1,144 @@
+import { CONSISTENCY_TITLE, type ConsistencyType, type Diagnosis } from '../diagnosis/model';
+import type { JsonObject, MarkdownCell } from '../format/model';
+import { SEVERITY_ICON } from '../probes/render';
+import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
+import type { CellStatus } from '../run/cell';
+import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
+import { findRecordCell, placeRecordCell, type RecordCellChange } from './recordCells';
+
+interface EntryBase {
+  /** ISO time, UTC. */
+  at: string;
+  /** Who did it: the OS user of the CLI or of VS Code's extension host. */
+  who: string;
+}
+
+/** A cell ran: where, with what outcome, and how many findings of each severity it gave. */
+export interface RunEntry extends EntryBase {
+  kind: 'run';
+  cell: number;
+  /** The cell's first line, so the entry reads well after cells moved. */
+  label: string;
+  language: string;
+  connections: string[];
+  outcome: CellStatus;
+  findings: Partial<Record<Severity, number>>;
+}
+
+export interface NoteEntry extends EntryBase {
+  kind: 'note';
+  text: string;
+}
+
+/** The diagnosis reached a new conclusion. */
+export interface DiagnosisEntry extends EntryBase {
+  kind: 'diagnosis';
+  consistencyType: ConsistencyType;
+  severity: Severity;
+  rootCause: string | null;
+}
+
+export type TimelineEntry = RunEntry | NoteEntry | DiagnosisEntry;
+
+const MARKER = 'timeline';
+
+/** The entries stored in a record's timeline cell (none when it has none, or they were edited into nonsense). */
+export function timelineOf(cells: readonly { metadata?: JsonObject | undefined }[]): TimelineEntry[] {
+  const stored = cells[findRecordCell(cells, MARKER)]?.metadata?.timeline;
+  const entries = (stored as { entries?: unknown } | undefined)?.entries;
+  return Array.isArray(entries) ? entries.filter(isEntry) : [];
+}
+
+/** The timeline with `added` appended: the one way both the CLI and VS Code write it. */
+export function timelineChange(
+  cells: readonly { metadata?: JsonObject | undefined }[],
+  added: readonly TimelineEntry[],
+): RecordCellChange {
+  if (added.length === 0) return { kind: 'unchanged' };
+  return placeRecordCell(cells, MARKER, timelineCell([...timelineOf(cells), ...added]));
+}
+
+/** A run's entry, and one for the diagnosis when its conclusion differs from the last one in the timeline. */
+export function runEntries(
+  timeline: readonly TimelineEntry[],
+  run: Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] },
+  diagnosis: Diagnosis | null,
+): TimelineEntry[] {
+  const counts: Partial<Record<Severity, number>> = {};
+  for (const f of run.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  const entries: TimelineEntry[] = [{ ...run, kind: 'run', findings: counts }];
+  const last = [...timeline].reverse().find((e): e is DiagnosisEntry => e.kind === 'diagnosis');
+  if (diagnosis && run.findings.length > 0 && !sameDiagnosis(last, diagnosis)) {
+    const { consistencyType, severity, rootCause } = diagnosis;
+    entries.push({ kind: 'diagnosis', at: run.at, who: run.who, consistencyType, severity, rootCause });
+  }
+  return entries;
+}
+
+function sameDiagnosis(entry: DiagnosisEntry | undefined, d: Diagnosis): boolean {
+  return entry?.consistencyType === d.consistencyType && entry.severity === d.severity;
+}
+
+export function timelineCell(entries: readonly TimelineEntry[]): MarkdownCell {
+  return {
+    kind: 'markdown',
+    source: timelineMarkdown(entries),
+    metadata: { cnbook: MARKER, timeline: { version: 1, entries: entries as unknown as JsonObject[] } },
+  };
+}
+
+/** The timeline as a Markdown table, oldest first; every value escaped. */
+export function timelineMarkdown(entries: readonly TimelineEntry[]): string {
+  const rows = entries.map((e) => {
+    const [what, where, outcome] = describe(e);
+    return `| ${e.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} | ${markdownTableCell(e.who)} | ${what} | ${where} | ${outcome} |`;
+  });
+  return [
+    '## Timeline',
+    '',
+    '| time (UTC) | who | what | where | outcome |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+function describe(e: TimelineEntry): [string, string, string] {
+  switch (e.kind) {
+    case 'run': {
+      const counts = SEVERITY_ORDER.filter((s) => e.findings[s]).map((s) => `${SEVERITY_ICON[s]} ${e.findings[s]}`);
+      const what = `ran cell ${e.cell + 1} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
+      return [what, e.connections.map((c) => markdownTableCell(c)).join(', '), [e.outcome, ...counts].join(' ')];
+    }
+    case 'note':
+      return ['note', '', markdownTableCell(e.text, 500)];
+    case 'diagnosis': {
+      const title = `${SEVERITY_ICON[e.severity]} ${CONSISTENCY_TITLE[e.consistencyType]}`;
+      return ['diagnosis', '', `${title}${e.rootCause ? `: ${markdownTableCell(e.rootCause, 200)}` : ''}`];
+    }
+  }
+}
+
+function isSeverity(value: unknown): value is Severity {
+  return SEVERITY_ORDER.some((s) => s === value);
+}
+
+/** A short name for a cell in the timeline: its first line that is not blank or an annotation. */
+export function cellLabel(source: string): string {
+  const line = source.split(/\r?\n/).find((l) => l.trim() && !/^\s*--\s*@/.test(l)) ?? '';
+  return line.trim().slice(0, 80);
+}
+
+function isEntry(value: unknown): value is TimelineEntry {
+  const e = value as Partial<TimelineEntry> | null;
+  if (typeof e !== 'object' || e === null || typeof e.at !== 'string' || typeof e.who !== 'string') return false;
+  if (e.kind === 'note') return typeof e.text === 'string';
+  if (e.kind === 'diagnosis')
+    return Object.hasOwn(CONSISTENCY_TITLE, e.consistencyType ?? '') && isSeverity(e.severity);
+  return (
+    e.kind === 'run' &&
+    typeof e.cell === 'number' &&
+    Array.isArray(e.connections) &&
+    typeof e.outcome === 'string' &&
+    typeof e.findings === 'object'
+  );
+}
