@@ -6,12 +6,9 @@ import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { renderFindingsMarkdown } from '../core/probes/render';
-import type { Diagnosis, HostInfo } from '../core/diagnosis';
-import type { ConnectionsConfig } from '../core/connections/model';
-import type { Finding } from '../core/probes/types';
-import type { CellReport } from '../core/run/runbook';
-import { diagnoseNotebook, diagnosedCells, notebookFindings, profileHosts } from '../core/diagnosis/notebook';
-import { updateDiagnosisRecord } from '../core/record/diagnosisCell';
+import type { Diagnosis } from '../core/diagnosis';
+import { profileHosts } from '../core/diagnosis/notebook';
+import { RunRecord } from './runRecord';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -31,14 +28,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const info = runbookInfo(notebook);
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   const startedAt = new Date().toISOString();
-  const cells = await executeCells(
-    args,
-    notebook,
-    { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params), osUser: environment.osUser },
-    environment,
-  );
+  const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
+  const context = { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params) };
+  const cells = await executeCells(args, notebook, { ...context, osUser: environment.osUser }, environment, record);
   const finishedAt = new Date().toISOString();
-  const { diagnosis, findings } = diagnoseRun(notebook, cells, profileHosts(bindings), finishedAt, config.escalation);
+  const { diagnosis, findings } = record.finish(finishedAt);
   const summary: RunSummary = {
     runbook: args.file,
     profile,
@@ -51,29 +45,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   writeOutput(args, notebook);
   printSummary(args, summary, diagnosis);
   return exitCodeOf(summary);
-}
-
-/** Diagnoses the notebook as the run left it and writes the diagnosis into the record when it changed. */
-function diagnoseRun(
-  notebook: Notebook,
-  reports: CellReport[],
-  hosts: HostInfo[],
-  now: string,
-  contacts: ConnectionsConfig['escalation'],
-): { diagnosis: Diagnosis; findings: Finding[] } {
-  // Findings of the cells that ran now; a skipped cell's outputs (from an earlier run) still count.
-  const known = new Map(reports.filter((c) => c.status !== 'skipped').map((c) => [c.index, c.findings ?? []]));
-  const cells = diagnosedCells(notebook, known);
-  const findings = notebookFindings(cells);
-  const diagnosis = diagnoseNotebook({
-    frontMatter: notebook.frontMatter,
-    cells,
-    hosts,
-    now,
-    ...(contacts ? { contacts } : {}),
-  });
-  updateDiagnosisRecord(notebook, diagnosis, hosts, findings.length > 0);
-  return { diagnosis, findings };
 }
 
 function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
@@ -96,6 +67,7 @@ async function executeCells(
   notebook: Notebook,
   context: RunContext,
   environment: ReturnType<typeof nodeEnvironment>,
+  record: RunRecord,
 ) {
   const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
     connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
@@ -113,6 +85,7 @@ async function executeCells(
       maxRowsStored: args.maxRows,
       writesPermitted: args.allowWrites,
       onCellEnd: (report) => {
+        record.cellEnded(report);
         if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report));
       },
     });

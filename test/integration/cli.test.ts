@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../src/core/format';
 import { RESULT_MIME, type CodeCell } from '../../src/core/format/model';
+import { timelineOf } from '../../src/core/record/timeline';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
 
 const root = path.resolve(__dirname, '../..');
@@ -131,6 +132,16 @@ describe('cnbook run', () => {
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'error', 'skipped']);
     expect(summary.cells[1].error).toMatch(/relation "no_such_table" does not exist \[SQLSTATE 42P01\]/);
     expect(fs.readFileSync(path.join(dir, 'fails.out.cnbook'), 'utf8')).toContain('42P01');
+    // The timeline records the two cells that ran, where and how, and not the skipped one.
+    const record = parseNotebook(fs.readFileSync(path.join(dir, 'fails.out.cnbook'), 'utf8'));
+    const timeline = timelineOf(record.cells);
+    expect(timeline.map((e) => e.kind === 'run' && [e.cell, e.outcome, e.connections])).toEqual([
+      [1, 'ok', ['p']],
+      [2, 'error', ['p']],
+    ]);
+    expect(record.cells.at(-1)?.source).toContain(
+      '| ran cell 3 (sql): SELECT \\* FROM no\\_such\\_table | p | error |',
+    );
   });
 
   it('refuses writes without --allow-writes and names what to do', () => {

@@ -58,6 +58,32 @@ export function timelineChange(
   return placeRecordCell(cells, MARKER, timelineCell([...timelineOf(cells), ...added]));
 }
 
+/** What the timeline needs to know of a cell that just ran. */
+export interface CellRunFacts {
+  index: number;
+  language: string;
+  source: string;
+  status: CellStatus;
+  connections: string[];
+  findings: readonly Finding[];
+  at: string;
+  who: string;
+}
+
+/**
+ * The timeline after a cell ran: its entry, and the diagnosis' when the conclusion changed (the diagnosis
+ * of the notebook with this cell's findings in). The step `cnbook run` and VS Code take after every cell.
+ */
+export function timelineAfterRun(
+  cells: readonly { metadata?: JsonObject | undefined }[],
+  run: CellRunFacts,
+  diagnosis: Diagnosis | null,
+): RecordCellChange {
+  const { index, source, status, ...rest } = run;
+  const entry = { ...rest, cell: index, label: cellLabel(source), outcome: status };
+  return timelineChange(cells, runEntries(timelineOf(cells), entry, diagnosis));
+}
+
 /** A run's entry, and one for the diagnosis when its conclusion differs from the last one in the timeline. */
 export function runEntries(
   timeline: readonly TimelineEntry[],

@@ -1,6 +1,7 @@
 import type { CellOutput } from '../format/model';
 import { expectationFindings } from '../probes/expect';
-import { executeProbeCell } from '../probes/execute';
+import { checkProbeCell, executeProbeCell } from '../probes/execute';
+import { resolveTargets } from '../sql/targets';
 import { findingsOutput } from '../probes/render';
 import type { Finding } from '../probes/types';
 import { describeSqlError } from '../sql/errors';
@@ -13,6 +14,8 @@ export interface CodeCellRun {
   status: CellStatus;
   outputs: CellOutput[];
   findings: Finding[];
+  /** The connections the cell ran on (or was to run on), by name. */
+  connections: string[];
   error?: string;
 }
 
@@ -31,7 +34,8 @@ export async function runCodeCell(
   try {
     if (language === 'cnprobe') {
       const findings = await executeProbeCell(source, { ...options, memory: options.memory ?? new Map() });
-      return { status: options.signal?.aborted ? 'cancelled' : 'ok', outputs: [findingsOutput(findings)], findings };
+      const status = options.signal?.aborted ? 'cancelled' : 'ok';
+      return { status, outputs: [findingsOutput(findings)], findings, connections: probeConnections(source, options) };
     }
     if (language !== 'sql')
       throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
@@ -40,12 +44,14 @@ export async function runCodeCell(
       ? expectationFindings(run.annotations.expect, run.payload.results, label)
       : [];
     const outputs = [resultOutput(run.payload), ...(findings.length > 0 ? [findingsOutput(findings)] : [])];
+    const connections = run.payload.results.map((r) => r.connection);
     const failed = run.payload.results.find((r) => r.error);
-    if (!failed?.error) return { status: 'ok', outputs, findings };
+    if (!failed?.error) return { status: 'ok', outputs, findings, connections };
     return {
       status: failed.error.kind === 'cancelled' ? 'cancelled' : 'error',
       outputs,
       findings,
+      connections,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
     };
   } catch (error) {
@@ -54,7 +60,22 @@ export async function runCodeCell(
       status: 'error',
       outputs: [errorOutput(name, (error as Error).message)],
       findings: [],
+      connections: [],
       error: (error as Error).message,
     };
   }
+}
+
+/** The connections a probe cell's directives name through their role arguments, each once. */
+function probeConnections(source: string, options: CellRunOptions): string[] {
+  const names = new Set<string>();
+  for (const directive of checkProbeCell(source).directives) {
+    for (const [key, spec] of Object.entries(directive.probe.params)) {
+      const roles = directive.args[key];
+      if (spec.type !== 'roles' || !Array.isArray(roles)) continue;
+      for (const target of resolveTargets(roles, options.bindings, options.defaultRole))
+        names.add(target.connection.name);
+    }
+  }
+  return [...names];
 }

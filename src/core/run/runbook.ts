@@ -11,6 +11,10 @@ export interface CellReport {
   durationMs: number;
   error?: string;
   findings?: Finding[];
+  /** The connections it ran on; none for a skipped cell. */
+  connections: string[];
+  /** ISO time the cell finished (or was skipped). */
+  at: string;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -31,7 +35,7 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
     if (cell.kind !== 'code') continue;
     let report: CellReport;
     if (stopped || options.signal?.aborted) {
-      report = { index, language: cell.language, status: 'skipped', durationMs: 0 };
+      report = { index, language: cell.language, status: 'skipped', durationMs: 0, connections: [], at: isoNow() };
     } else {
       options.onCellStart?.(index);
       report = await runCell(cell, index, ++order, { ...options, memory });
@@ -54,8 +58,19 @@ async function runCell(
   const end = Date.now();
   cell.outputs = run.outputs;
   cell.execution = { executionOrder, success: run.status === 'ok', startTime: start, endTime: end };
-  const report: CellReport = { index, language: cell.language, status: run.status, durationMs: end - start };
+  const report: CellReport = {
+    index,
+    language: cell.language,
+    status: run.status,
+    durationMs: end - start,
+    connections: run.connections,
+    at: new Date(end).toISOString(),
+  };
   if (run.error) report.error = run.error;
   if (run.findings.length > 0) report.findings = run.findings;
   return report;
+}
+
+function isoNow(): string {
+  return new Date().toISOString();
 }

@@ -1,0 +1,51 @@
+import type { Diagnosis, HostInfo } from '../core/diagnosis';
+import { diagnoseNotebook, diagnosedCells, notebookFindings } from '../core/diagnosis/notebook';
+import type { Notebook } from '../core/format/model';
+import type { Finding } from '../core/probes/types';
+import { updateDiagnosisRecord } from '../core/record/diagnosisCell';
+import { applyRecordCellChange } from '../core/record/recordCells';
+import { timelineAfterRun } from '../core/record/timeline';
+import type { CellReport } from '../core/run/runbook';
+
+/**
+ * The record a `cnbook run` keeps in the notebook: a timeline entry after every cell that ran (and one for
+ * each change of diagnosis), and the diagnosis at the end, by the same core rules as VS Code.
+ */
+export class RunRecord {
+  /** Findings of the cells that ran now; a skipped cell's outputs (from an earlier run) still count. */
+  private readonly known = new Map<number, readonly Finding[]>();
+
+  constructor(
+    private readonly notebook: Notebook,
+    private readonly hosts: HostInfo[],
+    private readonly who: string,
+    private readonly contacts: Record<string, string> | undefined,
+  ) {}
+
+  cellEnded(report: CellReport): void {
+    const cell = this.notebook.cells[report.index];
+    if (report.status === 'skipped' || cell?.kind !== 'code') return;
+    const findings = report.findings ?? [];
+    this.known.set(report.index, findings);
+    const run = { ...report, source: cell.source, findings, who: this.who };
+    applyRecordCellChange(this.notebook, timelineAfterRun(this.notebook.cells, run, this.diagnose(report.at)));
+  }
+
+  /** The diagnosis of the notebook as the run left it, written into the record when its conclusion changed. */
+  finish(now: string): { diagnosis: Diagnosis; findings: Finding[] } {
+    const diagnosis = this.diagnose(now);
+    const findings = notebookFindings(diagnosedCells(this.notebook, this.known));
+    updateDiagnosisRecord(this.notebook, diagnosis, this.hosts, findings.length > 0);
+    return { diagnosis, findings };
+  }
+
+  private diagnose(now: string): Diagnosis {
+    return diagnoseNotebook({
+      frontMatter: this.notebook.frontMatter,
+      cells: diagnosedCells(this.notebook, this.known),
+      hosts: this.hosts,
+      now,
+      ...(this.contacts ? { contacts: this.contacts } : {}),
+    });
+  }
+}
