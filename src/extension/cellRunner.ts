@@ -1,5 +1,6 @@
 import type { CellOutput, JsonObject } from '../core/format/model';
 import type { Finding } from '../core/probes/types';
+import type { CellStatus } from '../core/run/cell';
 
 /** What the controller needs from execution: a small seam, so the controller stays a thin adapter. */
 export interface CellRunner {
@@ -19,4 +20,7 @@ export interface CellRunResult {
   success: boolean;
   /** The findings of a probe cell or an `-- @expect` check, as the run made them. */
   findings: Finding[];
+  status: CellStatus;
+  /** The connections the cell ran on, by name. */
+  connections: string[];
 }

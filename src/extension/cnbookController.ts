@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
-import type { CellRunner } from './cellRunner';
+import type { CellRunner, CellRunResult } from './cellRunner';
+import type { TimelineRecorder } from './timelineRecorder';
 import { toCellOutput } from './notebookData';
 
 /**
@@ -16,9 +17,10 @@ export class CnbookController implements vscode.Disposable {
   constructor(
     private readonly runner: CellRunner,
     private readonly findings: CellFindings,
+    private readonly timeline: TimelineRecorder,
   ) {
     this.controller = vscode.notebooks.createNotebookController(CnbookController.id, 'cnbook', 'PostgreSQL (cnbook)');
-    this.controller.supportedLanguages = ['sql', 'cnprobe'];
+    this.controller.supportedLanguages = ['sql', 'cnprobe', 'note'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'Runs on the active connection profile';
     this.controller.executeHandler = (cells, notebook) => this.executeCells(cells, notebook);
@@ -44,15 +46,13 @@ export class CnbookController implements vscode.Disposable {
     const abort = new AbortController();
     const cancel = execution.token.onCancellationRequested(() => abort.abort());
     let success = false;
+    let result: CellRunResult | undefined;
     try {
       await execution.clearOutput();
-      const result = await this.runner.run({
-        source: cell.document.getText(),
-        language: cell.document.languageId,
-        frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
-        notebookUri: notebook.uri.toString(),
-        signal: abort.signal,
-      });
+      result =
+        cell.document.languageId === 'note'
+          ? await this.timeline.noteCell(cell)
+          : await this.run(cell, notebook, abort.signal);
       const outputs = result.outputs.map(toCellOutput);
       const carrier = outputs.flatMap((o) => o.items).find((item) => item.mime === FINDINGS_MIME);
       if (carrier) this.findings.recordRun(cell, carrier.data, result.findings);
@@ -66,7 +66,22 @@ export class CnbookController implements vscode.Disposable {
       cancel.dispose();
       execution.end(success, Date.now());
     }
+    if (result && cell.document.languageId !== 'note') await this.timeline.cellRan(cell, result);
     return success && !abort.signal.aborted;
+  }
+
+  private run(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    signal: AbortSignal,
+  ): Promise<CellRunResult> {
+    return this.runner.run({
+      source: cell.document.getText(),
+      language: cell.document.languageId,
+      frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
+      notebookUri: notebook.uri.toString(),
+      signal,
+    });
   }
 
   dispose(): void {

@@ -1,13 +1,16 @@
 import * as vscode from 'vscode';
-import { buildMapState, type Diagnosis, type HostInfo, type MapState } from '../core/diagnosis';
+import { buildMapState, type Diagnosis, type Escalation, type HostInfo, type MapState } from '../core/diagnosis';
+import { escalationAt } from '../core/diagnosis/escalation';
 import {
   cellForNode,
   diagnoseNotebook,
+  incidentOpenedAt,
   notebookFindings,
   profileHosts,
   type DiagnosedCell,
 } from '../core/diagnosis/notebook';
 import type { JsonObject } from '../core/format/model';
+import type { Finding } from '../core/probes/types';
 import type { CellFindings } from './cellFindings';
 import type { ConnectionManager } from './connectionManager';
 
@@ -44,7 +47,7 @@ export class DiagnosisTracker implements vscode.Disposable {
   /** The diagnosis of the notebook as it stands, with the cells and hosts it was made from. */
   current(notebook: vscode.NotebookDocument): NotebookDiagnosis {
     const hosts = this.hosts();
-    const contacts = vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
+    const contacts = this.contacts();
     const key = JSON.stringify([notebook.version, hosts, contacts]);
     const cached = this.latest.get(notebook);
     if (cached?.key === key) return cached;
@@ -56,19 +59,38 @@ export class DiagnosisTracker implements vscode.Disposable {
     return result;
   }
 
+  /** The diagnosis with a cell's findings as a run just made them (before its outputs reach the document). */
+  diagnoseWith(notebook: vscode.NotebookDocument, index: number, findings: readonly Finding[]): Diagnosis {
+    const { hosts } = this.current(notebook);
+    const cells = this.findings.cells(notebook).map((cell) => (cell.index === index ? { ...cell, findings } : cell));
+    const frontMatter = (notebook.metadata.frontMatter as JsonObject | undefined) ?? {};
+    return diagnoseNotebook({ frontMatter, cells, hosts, contacts: this.contacts(), now: new Date().toISOString() });
+  }
+
   hasFindings(notebook: vscode.NotebookDocument): boolean {
     return notebookFindings(this.current(notebook).cells).length > 0;
   }
 
   mapState(notebook: vscode.NotebookDocument): MapState {
     const { diagnosis, hosts } = this.current(notebook);
-    return buildMapState(diagnosis, hosts);
+    return buildMapState(diagnosis, hosts, this.escalation(notebook));
+  }
+
+  /** The incident's escalation standing now (the diagnosis may be minutes old while the clock runs). */
+  escalation(notebook: vscode.NotebookDocument): Escalation | null {
+    const frontMatter = (notebook.metadata.frontMatter as JsonObject | undefined) ?? {};
+    const type = this.current(notebook).diagnosis.consistencyType;
+    return escalationAt(type, incidentOpenedAt(frontMatter), new Date().toISOString(), this.contacts());
   }
 
   /** The cell whose findings decided a node, so a click on the map can take the user there. */
   cellFor(notebook: vscode.NotebookDocument, chartId: string, nodeId: string): number | undefined {
     const { cells, hosts } = this.current(notebook);
     return cellForNode(cells, hosts, chartId, nodeId);
+  }
+
+  private contacts(): Record<string, string> {
+    return vscode.workspace.getConfiguration('cnbook').get<Record<string, string>>('escalation') ?? {};
   }
 
   private hosts(): HostInfo[] {

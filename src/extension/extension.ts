@@ -8,30 +8,35 @@ import { DiagnosisTracker } from './diagnosisTracker';
 import { writeDiagnosisOnSave } from './diagnosisOnSave';
 import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
+import { EscalationStatusBar } from './escalationStatusBar';
 import { registerRunbookCommands } from './runbookCommands';
 import { SqlCellRunner } from './sqlCellRunner';
+import { addTimelineNote, TimelineRecorder } from './timelineRecorder';
 
 /** The composition root: every adapter is built here and handed what it needs. */
 export function activate(context: vscode.ExtensionContext): CnbookApi {
   const log = vscode.window.createOutputChannel('cnbook', { log: true });
   const connections = new ConnectionManager(context.secrets, log);
   const findings = new CellFindings();
+  const tracker = new DiagnosisTracker(connections, findings);
+  const timeline = new TimelineRecorder(tracker, () => connections.osUser, log);
   context.subscriptions.push(
     log,
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
-    new CnbookController(new SqlCellRunner(connections, log), findings),
+    new CnbookController(new SqlCellRunner(connections, log), findings, timeline),
     new ProfileStatusBar(connections),
+    new EscalationStatusBar(tracker),
     ...registerCommands(connections),
     ...registerRunbookCommands(context.extensionUri, () => connections.osUser),
   );
-  const tracker = new DiagnosisTracker(connections, findings);
   const showMap = () =>
     InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
   context.subscriptions.push(
     tracker,
     writeDiagnosisOnSave(tracker),
     vscode.commands.registerCommand('cnbook.showInvestigationMap', showMap),
+    vscode.commands.registerCommand('cnbook.addTimelineNote', (text?: string) => addTimelineNote(timeline, text)),
     vscode.window.registerWebviewPanelSerializer(InvestigationMapPanel.viewType, {
       deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, tracker),
     }),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FromWebview, ToWebview } from '../webview/protocol';
+import { MAP_BODY_HTML, type FromWebview, type ToWebview } from '../webview/protocol';
 import type { DiagnosisTracker } from './diagnosisTracker';
 
 /** The Investigation Map beside the runbook: created or shown on demand, restored after a reload. */
@@ -51,6 +51,8 @@ export class InvestigationMapPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
       tracker.onDidChange((notebook) => this.show(notebook)),
+      // The escalation clock runs on while nothing else changes.
+      everyInterval(30_000, () => this.panel.visible && this.show(this.notebook)),
       vscode.window.onDidChangeActiveNotebookEditor(
         (e) => e?.notebook.notebookType === 'cnbook' && this.show(e.notebook),
       ),
@@ -94,6 +96,11 @@ export class InvestigationMapPanel implements vscode.Disposable {
   }
 }
 
+function everyInterval(ms: number, tick: () => void): vscode.Disposable {
+  const timer = setInterval(tick, ms);
+  return new vscode.Disposable(() => clearInterval(timer));
+}
+
 function options(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
@@ -110,8 +117,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const csp = `default-src 'none'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; style-src ${webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';`;
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0"><link rel="stylesheet" href="${style}"><title>Investigation Map</title></head>
-<body><header><div id="headline">Run probe cells to see the investigation path.</div><div id="next"></div></header>
-<nav id="tabs"></nav><button id="export" title="Save the chart as SVG">Export SVG</button><main id="chart"></main>
+<body>${MAP_BODY_HTML}
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
 }
 

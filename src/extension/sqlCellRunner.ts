@@ -42,7 +42,8 @@ export class SqlCellRunner implements CellRunner {
         'this cell',
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
-      return { outputs: run.outputs, success: run.status === 'ok', findings: run.findings };
+      const { outputs, status, findings, connections } = run;
+      return { outputs, success: status === 'ok', status, findings, connections };
     } catch (error) {
       const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
       return failed(name, redactSecrets((error as Error).message));
@@ -87,5 +88,5 @@ function writeTargets(
 }
 
 function failed(name: string, message: string): CellRunResult {
-  return { outputs: [errorOutput(name, message)], success: false, findings: [] };
+  return { outputs: [errorOutput(name, message)], success: false, status: 'error', findings: [], connections: [] };
 }

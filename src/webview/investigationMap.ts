@@ -37,9 +37,16 @@ function show(state: MapState, chart?: string): void {
   vscode.setState({ state, chart: selected });
   const headline = byId('headline');
   headline.textContent = state.headline;
+  renderEscalation(state);
   renderNext(state);
   renderTabs(state);
   void render(state.charts.find((c) => c.id === selected) ?? state.charts[0]);
+}
+
+function renderEscalation(state: MapState): void {
+  const line = byId('escalation');
+  line.textContent = state.escalation ? `${state.escalation.due ? '⏰' : '⏱️'} ${state.escalation.line}` : '';
+  line.classList.toggle('due', state.escalation?.due ?? false);
 }
 
 function renderNext(state: MapState): void {

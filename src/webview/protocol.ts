@@ -10,3 +10,9 @@ export type FromWebview =
   | { type: 'rendered'; chart: string; ms: number; nodeClasses: Record<string, string[]> }
   | { type: 'exportSvg'; chart: string; svg: string }
   | { type: 'error'; message: string };
+
+/** The map page's body markup, without the script: one copy for the panel and the browser tests. */
+export const MAP_BODY_HTML =
+  '<header><div id="headline">Run probe cells to see the investigation path.</div><div id="escalation"></div>' +
+  '<div id="next"></div></header><nav id="tabs"></nav>' +
+  '<button id="export" title="Save the chart as SVG">Export SVG</button><main id="chart"></main>';

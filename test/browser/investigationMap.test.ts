@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { chromium, Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMapState, diagnose, type HostInfo, type MapState } from '../../src/core/diagnosis';
+import { MAP_BODY_HTML } from '../../src/webview/protocol';
+import { escalationAt } from '../../src/core/diagnosis/escalation';
 import type { Finding } from '../../src/core/probes/types';
 
 // The Investigation Map's webview bundle (mermaid included) rendered in Debian's Chromium.
@@ -23,7 +25,7 @@ beforeAll(async () => {
     path.join(dir, 'index.html'),
     `<!DOCTYPE html><html><head><meta charset="utf-8">
     <link rel="stylesheet" href="file://${root}/media/investigationMap.css"></head><body class="vscode-light">
-    <header><div id="headline"></div><div id="next"></div></header><nav id="tabs"></nav><button id="export">Export SVG</button><main id="chart"></main>
+    ${MAP_BODY_HTML}
     <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m), getState: () => window.restoreState, setState: (s) => { window.savedState = s; } });</script>
     <script src="file://${root}/dist/webview.js"></script></body></html>`,
   );
@@ -176,6 +178,25 @@ describe('the Investigation Map in a real browser', () => {
     expect(await page.locator('g.node[id*="flowchart-Host1-"]').textContent()).toContain(
       'r"]; click Host0 call alert()',
     );
+  });
+
+  it('shows the time left to escalate, then the overdue warning with the contact, as text', async () => {
+    const opened = '2026-11-25T10:00:00Z';
+    const diagnosis = diagnose({ findings: SCENARIOS.lag!, hosts, now: opened, openedAt: opened });
+    const contact = '<img src=x onerror=alert(3)>@backend';
+    const early = escalationAt(diagnosis.consistencyType, opened, '2026-11-25T10:12:00Z', { eventual: contact });
+    await renderChart(buildMapState(diagnosis, hosts, early), 'eventual');
+    expect(await page.locator('#escalation').textContent()).toBe(
+      '⏱️ eventual consistency: 18 min left to escalate (limit 30 min)',
+    );
+    expect(await page.locator('#escalation.due').count()).toBe(0);
+    const late = escalationAt(diagnosis.consistencyType, opened, '2026-11-25T10:41:00Z', { eventual: contact });
+    await renderChart(buildMapState(diagnosis, hosts, late), 'eventual');
+    expect(await page.locator('#escalation.due').textContent()).toBe(
+      `⏰ eventual consistency: overdue by 11 min, escalate to ${contact}`,
+    );
+    expect(await page.locator('#headline').textContent()).toMatch(/escalate now to <img src=x/);
+    expect(await page.locator('header img').count()).toBe(0);
   });
 
   it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {

@@ -1,6 +1,7 @@
 import { allCharts, type HostInfo } from './charts';
 import { chartToMermaid } from './mermaid';
-import { CONSISTENCY_TITLE, type Diagnosis, type NodeState } from './model';
+import { escalationLine } from './escalation';
+import { CONSISTENCY_TITLE, type Diagnosis, type Escalation, type NodeState } from './model';
 
 /** What the Investigation Map shows: every chart as mermaid text with its node states and hover evidence. */
 export interface MapChart {
@@ -17,9 +18,16 @@ export interface MapState {
   /** The runbook cell (notebook index) the next step points at, for a link from the map. */
   nextCell: number | null;
   focus: string;
+  /** Time left before the guide's escalation limit, or overdue and whom to call; null before a type is known. */
+  escalation: { line: string; due: boolean } | null;
 }
 
-export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState {
+/** `escalation` is the incident's standing now (the diagnosis' own may be minutes old on a live map). */
+export function buildMapState(
+  diagnosis: Diagnosis,
+  hosts: HostInfo[],
+  escalation: Escalation | null = diagnosis.escalation,
+): MapState {
   const charts = allCharts(hosts).map((chart): MapChart => {
     const states = diagnosis.charts[chart.id];
     const nodes = Object.fromEntries(
@@ -37,14 +45,13 @@ export function buildMapState(diagnosis: Diagnosis, hosts: HostInfo[]): MapState
     diagnosis.consistencyType === 'none' || diagnosis.consistencyType === 'unknown'
       ? 'overall'
       : diagnosis.consistencyType;
-  const escalation = diagnosis.escalation?.due
-    ? ` · escalate now${diagnosis.escalation.contact ? ` to ${diagnosis.escalation.contact}` : ''}`
-    : '';
+  const overdue = escalation?.due ? ` · escalate now${escalation.contact ? ` to ${escalation.contact}` : ''}` : '';
   return {
     charts,
     focus,
-    headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${escalation}`,
+    headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${overdue}`,
     next: diagnosis.next?.suggestion ?? null,
     nextCell: diagnosis.next?.cell ?? null,
+    escalation: escalation ? { line: escalationLine(escalation), due: escalation.due } : null,
   };
 }

@@ -4,6 +4,9 @@ import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 
 export type { CellStatus } from './cell';
 
+/** The language of a cell whose text goes into the timeline as a note when it is run. */
+export const NOTE_LANGUAGE = 'note';
+
 export interface CellReport {
   index: number;
   language: string;
@@ -32,7 +35,8 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
   let stopped = false;
   let order = 0;
   for (const [index, cell] of notebook.cells.entries()) {
-    if (cell.kind !== 'code') continue;
+    // A `note` cell is the responder's words for the timeline, stamped when run in VS Code: not a step.
+    if (cell.kind !== 'code' || cell.language === NOTE_LANGUAGE) continue;
     let report: CellReport;
     if (stopped || options.signal?.aborted) {
       report = { index, language: cell.language, status: 'skipped', durationMs: 0, connections: [], at: isoNow() };
