@@ -3,7 +3,7 @@ import { parseAnnotations } from '../core/sql/annotations';
 import { CellInputError } from '../core/sql/execute';
 import { errorOutput } from '../core/sql/outputs';
 import { runCodeCell } from '../core/run/cell';
-import { checkProbeCell, probeCellWrites } from '../core/probes/execute';
+import { probeCellWriteRoles } from '../core/probes/execute';
 import type { ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { resolveTargets } from '../core/sql/targets';
 import { runbookInfo, settleParams } from '../core/run/runbookInfo';
@@ -67,21 +67,15 @@ export class SqlCellRunner implements CellRunner {
   }
 }
 
-/** The connections a cell would write to: a `-- @write` SQL cell's targets, or the primary of a writing probe. */
+/** The connections a cell would write to: a `-- @write` SQL cell's targets, or those a probe declares it writes to. */
 function writeTargets(
   request: CellRunRequest,
   bindings: Map<string, RoleBinding>,
   defaultRole: string,
 ): ResolvedConnection[] {
   if (request.language === 'cnprobe') {
-    if (!probeCellWrites(request.source)) return [];
-    return checkProbeCell(request.source)
-      .directives.filter((d) => d.probe.writes?.(d.args))
-      .flatMap((d) =>
-        resolveTargets((d.args.primary as string[] | undefined) ?? ['primary'], bindings, defaultRole).map(
-          (t) => t.connection,
-        ),
-      );
+    const roles = probeCellWriteRoles(request.source);
+    return roles.length === 0 ? [] : resolveTargets(roles, bindings, defaultRole).map((t) => t.connection);
   }
   const { annotations } = parseAnnotations(request.source);
   return annotations.write ? resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection) : [];

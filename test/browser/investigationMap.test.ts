@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMapState, diagnose, type HostInfo, type MapState } from '../../src/core/diagnosis';
 import { MAP_BODY_HTML } from '../../src/webview/protocol';
 import { escalationAt } from '../../src/core/diagnosis/escalation';
-import type { Finding } from '../../src/core/probes/types';
+import type { Finding, ProbeName } from '../../src/core/probes/types';
+import { withLegacyFacts } from '../../src/core/probes/render';
 
 // The Investigation Map's webview bundle (mermaid included) rendered in Debian's Chromium.
 const root = path.resolve(__dirname, '../..');
@@ -86,13 +87,14 @@ async function renderChart(state: MapState, tab: string): Promise<Rendered> {
   return sent.filter((m) => m.type === 'rendered' && m.chart === tab).pop() as Rendered;
 }
 
+// Findings as saved before they carried typed facts: read back, the labels give them (withLegacyFacts).
 const f = (
-  probe: string,
+  probe: ProbeName,
   target: string,
   severity: Finding['severity'],
   summary: string,
   metrics: Finding['metrics'] = {},
-): Finding => ({ probe, target, severity, summary, metrics });
+): Finding => withLegacyFacts({ probe, target, severity, summary, metrics });
 const hosts: HostInfo[] = [
   { connection: 'db-primary', role: 'primary' },
   { connection: 'db-replica-1', role: 'replicas' },

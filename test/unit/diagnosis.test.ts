@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { bearsOn, chartToMermaid, diagnose, eventualChart, mermaidText, runbookSteps } from '../../src/core/diagnosis';
-import type { Finding } from '../../src/core/probes/types';
+import type { Finding, ProbeName } from '../../src/core/probes/types';
+import { withLegacyFacts } from '../../src/core/probes/render';
 
+// Findings as saved before they carried typed facts: read back, the labels give them (withLegacyFacts).
 const f = (
-  probe: string,
+  probe: ProbeName,
   target: string,
   severity: Finding['severity'],
   summary = `${probe} ${severity}`,
   metrics: Finding['metrics'] = {},
-): Finding => ({ probe, target, severity, summary, metrics });
+): Finding => withLegacyFacts({ probe, target, severity, summary, metrics });
 const hosts = [
   { connection: 'db-primary', role: 'primary' },
   { connection: 'db-replica-1', role: 'replicas' },

@@ -5,6 +5,7 @@ import { checkProbeCell } from '../../src/core/probes/execute';
 import { expectationFindings } from '../../src/core/probes/expect';
 import { findingsOutput, readFindingsOutput, renderFindingsMarkdown } from '../../src/core/probes/render';
 import type { TargetRun } from '../../src/core/sql/payload';
+import type { Finding } from '../../src/core/probes/types';
 
 describe('the cnprobe language', () => {
   it('reads directives, quoted values and comments', () => {
@@ -123,16 +124,19 @@ describe('SQL checks (-- @expect)', () => {
 
   it('renders findings with their severity, escaped', () => {
     expect(
-      renderFindingsMarkdown([{ probe: 'x', target: '<r1>', severity: 'critical', summary: 'a|b', metrics: {} }]),
+      renderFindingsMarkdown([
+        { probe: 'x' as Finding['probe'], target: '<r1>', severity: 'critical', summary: 'a|b', metrics: {} },
+      ]),
     ).toBe('- 🔴 **x** &lt;r1&gt;: a\\|b');
   });
 });
 
 describe('findings stored in an output', () => {
-  const finding = {
+  const finding: Finding = {
     probe: 'topology',
     target: 'db1',
-    severity: 'ok' as const,
+    connection: 'db1',
+    severity: 'ok',
     summary: 'primary',
     metrics: { writable: true },
   };

@@ -2,16 +2,100 @@
  * The investigation flowcharts of the incident guide as data: nodes, edges, the guide's time budgets, and
  * the probes whose findings bear on each node. Host nodes are generated from the profile's connections.
  */
+import type { ProbeName } from '../probes/types';
+
 export type NodeShape = 'start' | 'step' | 'decision' | 'branch' | 'host';
 
+export type ChartId = 'overall' | 'eventual' | 'strong' | 'session' | 'causal';
+
+/** The type branches of the overall chart, one per consistency type. */
+export type TypeBranchNodeId = 'Eventual' | 'Strong' | 'Causal' | 'Session';
+export type OverallNodeId =
+  'Alert' | 'Scope' | 'Model' | 'Types' | TypeBranchNodeId | 'Reconcile' | 'Validate' | 'Monitor';
+/** Host nodes are numbered in profile order. */
+export type HostNodeId = `Host${number}`;
+export type EventualNodeId =
+  | 'Issue'
+  | 'Lag'
+  | 'Hosts'
+  | HostNodeId
+  | 'Cause'
+  | 'CauseKind'
+  | 'Network'
+  | 'Capacity'
+  | 'Config'
+  | 'Restore'
+  | 'Validate';
+export type StrongNodeId =
+  | 'Violation'
+  | 'Txn'
+  | 'TwoPC'
+  | 'Prepare'
+  | 'Locks'
+  | 'Nodes'
+  | 'RootCause'
+  | 'Category'
+  | 'Deadlock'
+  | 'Timeout'
+  | 'Partition'
+  | 'Integrity'
+  | 'Recovery'
+  | 'ACID';
+export type SessionNodeId =
+  | 'Stale'
+  | 'Tracing'
+  | 'Routing'
+  | 'Policy'
+  | 'Sticky'
+  | 'RoundRobin'
+  | 'Weighted'
+  | 'Hash'
+  | 'Fix'
+  | 'Strategy'
+  | 'Replication'
+  | 'Cache'
+  | 'Repair'
+  | 'Validate';
+export type CausalNodeId =
+  | 'Disorder'
+  | 'Ordering'
+  | 'Chains'
+  | 'Skew'
+  | 'Cause'
+  | 'ClockCause'
+  | 'OrderCause'
+  | 'LagCause'
+  | 'Repair'
+  | 'Validate';
+export type NodeId = OverallNodeId | EventualNodeId | StrongNodeId | SessionNodeId | CausalNodeId;
+/** The branch nodes a root cause points to (classify.ts), each with a suggestion (engine.ts). */
+export type CauseNodeId = Extract<
+  NodeId,
+  | 'Config'
+  | 'Network'
+  | 'Capacity'
+  | 'Partition'
+  | 'Timeout'
+  | 'Deadlock'
+  | 'Integrity'
+  | 'Sticky'
+  | 'RoundRobin'
+  | 'Weighted'
+  | 'Hash'
+  | 'ClockCause'
+  | 'OrderCause'
+>;
+type GroupId = 'HostGroup';
+type Edge = [NodeId | GroupId, NodeId | GroupId];
+
 export interface ChartNode {
-  id: string;
+  id: NodeId;
   title: string;
   detail?: string;
   budgetMin?: number;
   shape: NodeShape;
   /** Probe names whose findings decide this node's state. */
-  probes?: string[];
+  probes?: ProbeName[];
   /** For host nodes: the connection they stand for. */
   connection?: string;
 }
@@ -21,25 +105,23 @@ export interface Chart {
   title: string;
   nodes: ChartNode[];
   /** Edges between node or group ids. */
-  edges: [string, string][];
+  edges: Edge[];
   /** Boxes around nodes; an edge to or from a box stands for one to or from each node in it. */
   groups?: ChartGroup[];
 }
 
 export interface ChartGroup {
-  id: string;
+  id: GroupId;
   title: string;
-  nodes: string[];
+  nodes: NodeId[];
 }
-
-export type ChartId = 'overall' | 'eventual' | 'strong' | 'session' | 'causal';
 
 export interface HostInfo {
   connection: string;
   role?: string;
 }
 
-const step = (id: string, title: string, detail: string, budgetMin?: number, probes?: string[]): ChartNode => ({
+const step = (id: NodeId, title: string, detail: string, budgetMin?: number, probes?: ProbeName[]): ChartNode => ({
   id,
   title,
   detail,
@@ -47,7 +129,7 @@ const step = (id: string, title: string, detail: string, budgetMin?: number, pro
   ...(budgetMin ? { budgetMin } : {}),
   ...(probes ? { probes } : {}),
 });
-const branch = (id: string, title: string, detail: string, probes?: string[]): ChartNode => ({
+const branch = (id: NodeId, title: string, detail: string, probes?: ProbeName[]): ChartNode => ({
   id,
   title,
   detail,
@@ -111,7 +193,7 @@ export function overallChart(): Chart {
 /** The eventual-consistency chart, with one node per connection of the profile instead of the guide's example regions. */
 export function eventualChart(hosts: HostInfo[]): Chart {
   const hostNodes: ChartNode[] = hosts.map((h, i) => ({
-    id: `Host${i}`,
+    id: hostNodeId(i),
     title: h.connection,
     detail: h.role ?? '',
     shape: 'host',
@@ -147,8 +229,8 @@ export function eventualChart(hosts: HostInfo[]): Chart {
         ? ([
             ['Hosts', 'HostGroup'],
             ['HostGroup', 'Cause'],
-          ] as [string, string][])
-        : [['Hosts', 'Cause'] as [string, string]]),
+          ] satisfies Edge[])
+        : ([['Hosts', 'Cause']] satisfies Edge[])),
       ['Cause', 'CauseKind'],
       ['CauseKind', 'Network'],
       ['CauseKind', 'Capacity'],
@@ -295,6 +377,11 @@ export function causalChart(): Chart {
       ['Repair', 'Validate'],
     ],
   };
+}
+
+/** The id of the host node of the profile's i-th connection. */
+export function hostNodeId(index: number): HostNodeId {
+  return `Host${index}`;
 }
 
 export function allCharts(hosts: HostInfo[]): Chart[] {

@@ -1,12 +1,13 @@
-import type { Finding } from '../probes/types';
+import type { Finding, ProbeName, Routing } from '../probes/types';
 import { SEVERITY_ORDER } from '../probes/types';
+import type { CauseNodeId } from './charts';
 import type { ConsistencyType } from './model';
 
 export interface Classification {
   type: ConsistencyType;
   rootCause: string | null;
   /** The branch node of the type's chart that the cause points to. */
-  causeNode: string | null;
+  causeNode: CauseNodeId | null;
   evidence: Finding[];
 }
 
@@ -18,8 +19,24 @@ interface Rule {
   /** More specific signals win ties: a session violation explains lag, not the other way round. */
   specificity: number;
   match(f: Finding): boolean;
-  cause(evidence: Finding[]): { text: string; node: string };
+  cause(evidence: Finding[]): { text: string; node: CauseNodeId };
 }
+
+const ROUTING_NODE: Record<Routing, CauseNodeId> = {
+  sticky: 'Sticky',
+  'round-robin': 'RoundRobin',
+  weighted: 'Weighted',
+  hash: 'Hash',
+};
+const STRONG_PROBES: readonly ProbeName[] = [
+  'topology',
+  'prepared-transactions',
+  'locks',
+  'foreign-keys',
+  'orphans',
+  'sql-check',
+];
+const EVENTUAL_PROBES: readonly ProbeName[] = ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'];
 
 const RULES: Rule[] = [
   {
@@ -27,9 +44,8 @@ const RULES: Rule[] = [
     specificity: 4,
     match: (f) => f.probe === 'session-guarantees',
     cause: (ev) => {
-      const routing = /routing=([a-z-]+)/.exec(ev[0]?.target ?? '')?.[1] ?? 'round-robin';
-      const node =
-        { sticky: 'Sticky', 'round-robin': 'RoundRobin', weighted: 'Weighted', hash: 'Hash' }[routing] ?? 'RoundRobin';
+      const routing = ev[0]?.metrics.routing ?? 'round-robin';
+      const node = ROUTING_NODE[routing] ?? 'RoundRobin';
       return { text: `session guarantees violated through ${routing} routing: ${ev[0]?.summary}`, node };
     },
   },
@@ -47,10 +63,9 @@ const RULES: Rule[] = [
   {
     type: 'strong',
     specificity: 2,
-    match: (f) =>
-      ['topology', 'prepared-transactions', 'locks', 'foreign-keys', 'orphans', 'sql-check'].includes(f.probe),
+    match: (f) => STRONG_PROBES.includes(f.probe),
     cause: (ev) => {
-      const split = ev.find((f) => f.probe === 'topology' && f.summary.startsWith('split brain'));
+      const split = ev.find((f) => f.probe === 'topology' && f.metrics.splitBrain === true);
       if (split) return { text: split.summary, node: 'Partition' };
       const prepared = ev.find((f) => f.probe === 'prepared-transactions');
       if (prepared)
@@ -63,7 +78,7 @@ const RULES: Rule[] = [
   {
     type: 'eventual',
     specificity: 1,
-    match: (f) => ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'].includes(f.probe),
+    match: (f) => EVENTUAL_PROBES.includes(f.probe),
     cause: (ev) => {
       const lag = ev.find((f) => f.probe === 'replication-lag');
       if (lag?.metrics.replayPaused === true)

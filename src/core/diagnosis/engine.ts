@@ -1,24 +1,24 @@
-import type { Finding, Severity } from '../probes/types';
+import type { Finding, ProbeName, Severity } from '../probes/types';
 import { worst } from '../probes/types';
-import { allCharts, Chart, ChartId, ChartNode } from './charts';
+import { allCharts, Chart, ChartId, ChartNode, type CauseNodeId, type NodeId, type TypeBranchNodeId } from './charts';
 import { classify, Classification } from './classify';
 import { cellForNextStep, RunbookStep } from './steps';
 import { Diagnosis, DiagnosisInput, ESCALATION_MINUTES, Escalation, NextStep, NodeStatus } from './model';
 
-const TYPE_BRANCH: Record<string, string> = {
+const TYPE_BRANCH: Record<string, TypeBranchNodeId> = {
   eventual: 'Eventual',
   strong: 'Strong',
   causal: 'Causal',
   session: 'Session',
 };
 // The walk through each type's chart up to its cause decision, as the guide orders it.
-const TYPE_WALK: Record<string, string[]> = {
+const TYPE_WALK: Record<string, NodeId[]> = {
   eventual: ['Issue', 'Lag', 'Hosts', 'Cause', 'CauseKind'],
   strong: ['Violation', 'Txn', 'TwoPC', 'RootCause', 'Category'],
   session: ['Stale', 'Tracing', 'Routing', 'Policy'],
   causal: ['Disorder', 'Ordering', 'Chains', 'Skew', 'Cause'],
 };
-const AFTER_CAUSE: Record<string, string> = {
+const AFTER_CAUSE: Record<string, NodeId> = {
   eventual: 'Restore',
   strong: 'Recovery',
   session: 'Fix',
@@ -66,10 +66,10 @@ function chartStates(chart: Chart, findings: Finding[]): Record<string, NodeStat
   return Object.fromEntries(chart.nodes.map((node) => [node.id, nodeStatus(node, findings)]));
 }
 
-/** Whether a finding decides a node: one of its probes, and for a host node that host (or a part of it, `host/...`). */
+/** Whether a finding decides a node: one of its probes, and for a host node a finding about that connection. */
 export function bearsOn(node: ChartNode, finding: Finding): boolean {
   if (!node.probes?.includes(finding.probe)) return false;
-  return !node.connection || finding.target === node.connection || finding.target.startsWith(`${node.connection}/`);
+  return !node.connection || finding.connection === node.connection;
 }
 
 function nodeStatus(node: ChartNode, findings: Finding[]): NodeStatus {
@@ -101,7 +101,7 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
   const unmeasured = findings.find((f) => f.severity === 'unknown');
   // While nothing points anywhere, the runbook's own order says what to run next.
   const followRunbook = c.type === 'none' || (c.type === 'unknown' && !unmeasured);
-  const step = (chart: ChartId, node: string, suggestion: string, probe: string | null): NextStep => ({
+  const step = (chart: ChartId, node: NodeId, suggestion: string, probe: ProbeName | null): NextStep => ({
     chart,
     node,
     suggestion,
@@ -130,11 +130,13 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
       'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect',
       'table-drift',
     );
-  const suggestion = SUGGESTIONS[c.causeNode ?? ''] ?? 'Fix the cause shown, then run the probes again to validate';
+  const suggestion =
+    (c.causeNode ? SUGGESTIONS[c.causeNode] : undefined) ??
+    'Fix the cause shown, then run the probes again to validate';
   return step(c.type, AFTER_CAUSE[c.type] ?? 'Restore', suggestion, c.evidence[0]?.probe ?? null);
 }
 
-const SUGGESTIONS: Record<string, string> = {
+const SUGGESTIONS: Record<CauseNodeId, string> = {
   Config:
     'Resume replay (SELECT pg_wal_replay_resume()) or remove recovery_min_apply_delay, then run replication-lag again',
   Network:

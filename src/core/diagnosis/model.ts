@@ -1,6 +1,6 @@
 import type { RunbookStep } from './steps';
-import type { Finding, Severity } from '../probes/types';
-import type { ChartId, HostInfo } from './charts';
+import type { Finding, ProbeName, Severity } from '../probes/types';
+import type { ChartId, HostInfo, NodeId } from './charts';
 
 export type ConsistencyType = 'eventual' | 'strong' | 'causal' | 'session' | 'none' | 'unknown';
 export type NodeState = 'not-visited' | 'visited' | 'current' | 'ok' | 'warning' | 'critical';
@@ -23,10 +23,10 @@ export interface Escalation {
 
 export interface NextStep {
   chart: ChartId;
-  node: string;
+  node: NodeId;
   suggestion: string;
   /** The probe to run next (or again, once the fix is in), when one applies. */
-  probe: string | null;
+  probe: ProbeName | null;
   /** The runbook cell (notebook index) to go to for it, when the runbook has one. */
   cell: number | null;
 }

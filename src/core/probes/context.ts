@@ -2,7 +2,7 @@ import type { RoleBinding } from '../connections/model';
 import { SqlError } from '../sql/errors';
 import type { SessionPool } from '../sql/sessionPool';
 import { resolveTargets, Target } from '../sql/targets';
-import type { ProbeContext, Row } from './types';
+import type { Finding, ProbeContext, ProbeName, Row } from './types';
 
 export interface ProbeContextOptions {
   bindings: ReadonlyMap<string, RoleBinding>;
@@ -100,12 +100,13 @@ export function targetName(target: Target): string {
 }
 
 /** A finding for a target a probe could not measure: never ok. */
-export function unknownBecause(probe: string, target: string, error: unknown) {
+export function unknownBecause(probe: ProbeName, target: string, error: unknown, connection?: string): Finding {
   const message = error instanceof Error ? error.message : String(error);
   return {
     probe,
     target,
-    severity: 'unknown' as const,
+    ...(connection !== undefined ? { connection } : {}),
+    severity: 'unknown',
     summary: `could not measure: ${message}`,
     metrics: {},
     evidence: { error: message },

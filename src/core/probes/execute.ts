@@ -21,9 +21,17 @@ export function checkProbeCell(
   return { directives, problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
+/**
+ * The roles or connections a cnprobe cell would write to (markers), each once, in directive order: what a
+ * run must ask permission for, by name. Empty for a cell that only reads (or does not validate).
+ */
+export function probeCellWriteRoles(source: string): string[] {
+  return [...new Set(checkProbeCell(source).directives.flatMap((d) => d.probe.writeRoles(d.args)))];
+}
+
 /** Whether any directive of the cell writes (so the run needs permission and a confirmation). */
 export function probeCellWrites(source: string): boolean {
-  return checkProbeCell(source).directives.some((d) => d.probe.writes?.(d.args) ?? false);
+  return probeCellWriteRoles(source).length > 0;
 }
 
 /** A role the profile does not map is an error at its place in the cell, before anything runs. */

@@ -1,6 +1,6 @@
 import { FINDINGS_MIME, type CellOutput } from '../format/model';
 import { escapeMarkdownInline } from '../util/escape';
-import type { Finding } from './types';
+import { PROBE_NAMES, ROUTINGS, type Finding, type Routing } from './types';
 
 export const SEVERITY_ICON: Record<Finding['severity'], string> = {
   ok: '🟢',
@@ -19,35 +19,69 @@ export function renderFindingsMarkdown(findings: Finding[]): string {
     .join('\n');
 }
 
+/** 2: findings carry their facts in typed fields (`connection`, `metrics.splitBrain`, `metrics.routing`). */
+const FINDINGS_VERSION = 2;
+
 export function findingsOutput(findings: Finding[]): CellOutput {
   return {
     items: [
-      { mime: FINDINGS_MIME, text: JSON.stringify({ version: 1, findings }) },
+      { mime: FINDINGS_MIME, text: JSON.stringify({ version: FINDINGS_VERSION, findings }) },
       { mime: 'text/markdown', text: renderFindingsMarkdown(findings) },
     ],
   };
 }
 
 const SEVERITIES = new Set(Object.keys(SEVERITY_ICON));
+const PROBES = new Set<string>(PROBE_NAMES);
+const ROUTING_NAMES = new Set<string>(ROUTINGS);
 
-/** The findings stored by findingsOutput, read back; an output edited by hand into nonsense holds none. */
+/**
+ * The findings stored by findingsOutput, read back; an output edited by hand into nonsense holds none, and
+ * a finding of a probe this version does not know is dropped.
+ */
 export function readFindingsOutput(text: string): Finding[] {
   try {
-    const parsed = JSON.parse(text) as { findings?: unknown };
-    return Array.isArray(parsed.findings) ? parsed.findings.filter(isFinding) : [];
+    const parsed = JSON.parse(text) as { version?: unknown; findings?: unknown };
+    if (!Array.isArray(parsed.findings)) return [];
+    const findings = parsed.findings.filter(isFinding);
+    return typeof parsed.version === 'number' && parsed.version >= 2 ? findings : findings.map(withLegacyFacts);
   } catch {
     return [];
   }
 }
 
+/**
+ * Findings saved before version 2 had their facts only in their labels; this derives the typed fields from
+ * them, here and nowhere else, the way the diagnosis read the labels then: the connection is what precedes
+ * the target's first `/` (all of it without one), split brain is a topology summary that starts so, and the
+ * routing is the `routing=` of a session-guarantees target. A field the finding has is kept.
+ */
+export function withLegacyFacts(finding: Finding): Finding {
+  const { target, probe } = finding;
+  const slash = target.indexOf('/');
+  const connection = slash < 0 ? target : target.slice(0, slash);
+  const routing = /routing=([a-z-]+)/.exec(target)?.[1];
+  const metrics = { ...finding.metrics };
+  if (probe === 'topology' && finding.summary.startsWith('split brain')) metrics.splitBrain ??= true;
+  if (probe === 'session-guarantees' && isRouting(routing)) metrics.routing ??= routing;
+  return { ...finding, connection: finding.connection ?? connection, metrics };
+}
+
+function isRouting(value: string | undefined): value is Routing {
+  return value !== undefined && ROUTING_NAMES.has(value);
+}
+
 function isFinding(value: unknown): value is Finding {
-  const f = value as Partial<Finding> | null;
+  const f = value as Partial<Record<keyof Finding, unknown>> | null;
   return (
     typeof f === 'object' &&
     f !== null &&
     typeof f.probe === 'string' &&
+    PROBES.has(f.probe) &&
     typeof f.target === 'string' &&
-    SEVERITIES.has(f.severity as string) &&
+    (f.connection === undefined || typeof f.connection === 'string') &&
+    typeof f.severity === 'string' &&
+    SEVERITIES.has(f.severity) &&
     typeof f.summary === 'string' &&
     typeof f.metrics === 'object' &&
     f.metrics !== null

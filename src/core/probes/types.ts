@@ -3,13 +3,58 @@ import type { Target } from '../sql/targets';
 export type Severity = 'ok' | 'warning' | 'critical' | 'unknown';
 export const SEVERITY_ORDER: readonly Severity[] = ['ok', 'unknown', 'warning', 'critical'];
 
+/** Every probe a cnprobe cell can name, plus `sql-check` (the findings of a SQL cell's `-- @expect`). */
+export const PROBE_NAMES = [
+  'replication-lag',
+  'replication-slots',
+  'row-counts',
+  'foreign-keys',
+  'orphans',
+  'topology',
+  'prepared-transactions',
+  'locks',
+  'clock-skew',
+  'causal-order',
+  'table-drift',
+  'session-guarantees',
+  'sql-check',
+] as const;
+export type ProbeName = (typeof PROBE_NAMES)[number];
+/** The probes of the catalog (a cnprobe directive names one of these). */
+export type CatalogProbeName = Exclude<ProbeName, 'sql-check'>;
+
+export const ROUTINGS = ['sticky', 'round-robin', 'weighted', 'hash'] as const;
+/** How session-guarantees routes a session's reads to the replicas. */
+export type Routing = (typeof ROUTINGS)[number];
+
+export type MetricValue = number | string | boolean | null | undefined;
+
+/** The metrics other code acts on (the classifier), typed; a probe adds any other measured value beside them. */
+export interface KnownMetrics {
+  /** topology: two or more writable nodes of one system. */
+  splitBrain?: boolean;
+  /** session-guarantees: the routing policy the sessions' reads went through. */
+  routing?: Routing;
+  /** replication-lag: the standby's WAL replay is paused. */
+  replayPaused?: boolean;
+  /** replication-lag: the state of the primary's WAL sender for this standby (null: none serves it). */
+  senderState?: string | null;
+}
+
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */
 export interface Finding {
-  probe: string;
+  probe: ProbeName;
+  /** A label for people (`db-replica-1`, `primary1/slot_a`, `a → b: orders`); code reads the typed fields. */
   target: string;
+  /**
+   * The one connection whose state this finding describes (a replica's lag, a node's role, a slot or a table
+   * on it): the map's host node of that connection shows it. Absent when a finding compares or relates
+   * several connections (row counts across copies, split brain, drift between two servers).
+   */
+  connection?: string;
   severity: Severity;
   summary: string;
-  metrics: Record<string, number | string | boolean | null | undefined>;
+  metrics: KnownMetrics & Record<string, MetricValue>;
   evidence?: unknown;
 }
 
@@ -52,13 +97,70 @@ export interface ColumnRef {
 export type ArgValue = string | number | boolean | string[] | ColumnRef;
 export type ProbeArgs = Record<string, ArgValue | undefined>;
 
+/** What the validator makes of each parameter type (durations in milliseconds). */
+interface ValueOfType {
+  roles: string[];
+  list: string[];
+  duration: number;
+  number: number;
+  bool: boolean;
+  identifier: string;
+  string: string;
+  column: ColumnRef;
+  enum: string;
+}
+type ValueOf<S extends ParamSpec> = S extends { type: 'enum'; values: readonly (infer V)[] }
+  ? V
+  : ValueOfType[S['type']];
+/** A parameter with a default or marked required always has a value once the directive is valid. */
+type AlwaysGiven<S extends ParamSpec> = S extends { default: string }
+  ? true
+  : S extends { required: true }
+    ? true
+    : false;
+
+/** The arguments of a valid directive, typed from its probe's parameter specs. */
+export type ArgsOf<P extends Record<string, ParamSpec>> = {
+  -readonly [K in keyof P as AlwaysGiven<P[K]> extends true ? K : never]: ValueOf<P[K]>;
+} & {
+  -readonly [K in keyof P as AlwaysGiven<P[K]> extends true ? never : K]?: ValueOf<P[K]>;
+};
+
 export interface ProbeDefinition {
-  name: string;
+  name: CatalogProbeName;
   summary: string;
-  params: Record<string, ParamSpec>;
-  /** Whether a run with these arguments writes (markers); such runs need permission and a confirmation. */
-  writes?(args: ProbeArgs): boolean;
+  params: Readonly<Record<string, ParamSpec>>;
+  /** The roles or connections a run with these arguments writes to (markers); such runs need a confirmation. */
+  writeRoles(args: ProbeArgs): string[];
   run(args: ProbeArgs, context: ProbeContext): Promise<Finding[]>;
+}
+
+/** A probe as written in the catalog: `run` and `writeRoles` see arguments typed from `params`. */
+export interface ProbeSpec<P extends Record<string, ParamSpec>> {
+  name: CatalogProbeName;
+  summary: string;
+  params: P;
+  /** Omitted: the probe only reads. */
+  writeRoles?(args: ArgsOf<P>): string[];
+  run(args: ArgsOf<P>, context: ProbeContext): Promise<Finding[]>;
+}
+
+/**
+ * Defines a probe whose `run(args, ctx)` gets its arguments typed from its parameter specs: roles and list
+ * give string[], duration a number of ms, number a number, bool a boolean, enum the union of its `values`,
+ * identifier and string a string, column a ColumnRef; a parameter with a default or `required: true` is
+ * always present, any other may be undefined. The validator (validate.ts) checks every argument against
+ * the same specs before a run, which is what makes the one conversion below sound.
+ */
+export function defineProbe<const P extends Record<string, ParamSpec>>(spec: ProbeSpec<P>): ProbeDefinition {
+  const typed = (args: ProbeArgs) => args as ArgsOf<P>;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    params: spec.params,
+    writeRoles: (args) => spec.writeRoles?.(typed(args)) ?? [],
+    run: (args, context) => spec.run(typed(args), context),
+  };
 }
 
 export function worst(severities: Severity[]): Severity {

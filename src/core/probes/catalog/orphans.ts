@@ -1,12 +1,29 @@
-import type { ColumnRef, Finding, ProbeContext, ProbeDefinition } from '../types';
+import type { ColumnRef, Finding, ProbeContext } from '../types';
+import { defineProbe } from '../types';
 import type { Target } from '../../sql/targets';
 import { unknownBecause } from '../context';
 import { quoteQualified, textArrayLiteral } from './sqlNames';
 
 const CROSS_BATCH = 5000;
 
+/** The queries of orphans, by what they ask (the unit tests answer them by these names). */
+export const ORPHANS_SQL = {
+  sameDatabase: (child: ColumnRef, parent: ColumnRef) => {
+    const c = `c.${quoteQualified(child.column)}`;
+    return `SELECT ${c}::text AS k, count(*) OVER () AS n FROM ${quoteQualified(child.table)} c
+    WHERE ${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${quoteQualified(parent.table)} p WHERE p.${quoteQualified(parent.column)} = ${c}) LIMIT 1000`;
+  },
+  childKeys: (child: ColumnRef, maxKeys: number) =>
+    `SELECT DISTINCT ${quoteQualified(child.column)}::text AS k FROM ${quoteQualified(child.table)}
+    WHERE ${quoteQualified(child.column)} IS NOT NULL LIMIT ${Math.floor(maxKeys) + 1}`,
+  parentKeys: (
+    parent: ColumnRef,
+  ) => `SELECT ${quoteQualified(parent.column)}::text AS k FROM ${quoteQualified(parent.table)}
+      WHERE ${quoteQualified(parent.column)}::text = ANY($1::text[])`,
+};
+
 /** Child rows whose parent is missing, for relationships the schema does not declare (also across two services). */
-export const orphansProbe: ProbeDefinition = {
+export const orphansProbe = defineProbe({
   name: 'orphans',
   summary: 'child rows whose parent row is missing, within one database or across two connections',
   params: {
@@ -18,23 +35,22 @@ export const orphansProbe: ProbeDefinition = {
     'max-keys': { type: 'number', doc: 'distinct child keys compared across connections at most', default: '1000000' },
   },
   async run(args, ctx) {
-    const child = args.child as ColumnRef;
-    const parent = args.parent as ColumnRef;
-    const [childTarget] = ctx.targets(args.on as string[]);
-    const parentTarget = args['parent-on'] ? ctx.targets(args['parent-on'] as string[])[0] : childTarget;
+    const { child, parent } = args;
+    const [childTarget] = ctx.targets(args.on);
+    const parentTarget = args['parent-on'] ? ctx.targets(args['parent-on'])[0] : childTarget;
     if (!childTarget || !parentTarget) return [];
+    const sameConnection = parentTarget.connection.name === childTarget.connection.name;
     const name = `${quoteQualified(child.table)}.${child.column} → ${quoteQualified(parent.table)}.${parent.column}`;
     try {
-      const orphans =
-        parentTarget.connection.name === childTarget.connection.name
-          ? await sameDatabase(ctx, childTarget, child, parent)
-          : await acrossConnections(ctx, childTarget, parentTarget, child, parent, args['max-keys'] as number);
-      return [finding(name, childTarget, parentTarget, orphans, args.sample as number)];
+      const orphans = sameConnection
+        ? await sameDatabase(ctx, childTarget, child, parent)
+        : await acrossConnections(ctx, childTarget, parentTarget, child, parent, args['max-keys']);
+      return [finding(name, childTarget, parentTarget, orphans, args.sample)];
     } catch (error) {
-      return [unknownBecause('orphans', name, error)];
+      return [unknownBecause('orphans', name, error, sameConnection ? childTarget.connection.name : undefined)];
     }
   },
-};
+});
 
 async function sameDatabase(
   ctx: ProbeContext,
@@ -42,13 +58,11 @@ async function sameDatabase(
   child: ColumnRef,
   parent: ColumnRef,
 ): Promise<{ keys: string[]; count: number; partial: boolean }> {
-  const c = `c.${quoteQualified(child.column)}`;
-  const rows = await ctx.query(
-    target,
-    `SELECT ${c}::text AS k, count(*) OVER () AS n FROM ${quoteQualified(child.table)} c
-    WHERE ${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${quoteQualified(parent.table)} p WHERE p.${quoteQualified(parent.column)} = ${c}) LIMIT 1000`,
-  );
-  return { keys: rows.map((r) => r.k ?? ''), count: Number(rows[0]?.n ?? 0), partial: false };
+  const rows = await ctx.query(target, ORPHANS_SQL.sameDatabase(child, parent));
+  // The window count is the whole number of orphans; without it, at least the rows returned are.
+  const counted = rows.length === 0 ? 0 : Number(rows[0]?.n ?? NaN);
+  const count = Number.isFinite(counted) ? counted : rows.length;
+  return { keys: rows.map((r) => r.k ?? ''), count, partial: false };
 }
 
 async function acrossConnections(
@@ -59,26 +73,13 @@ async function acrossConnections(
   parent: ColumnRef,
   maxKeys: number,
 ) {
-  const keys = (
-    await ctx.query(
-      childTarget,
-      `SELECT DISTINCT ${quoteQualified(child.column)}::text AS k FROM ${quoteQualified(child.table)}
-    WHERE ${quoteQualified(child.column)} IS NOT NULL LIMIT ${Math.floor(maxKeys) + 1}`,
-    )
-  ).map((r) => r.k ?? '');
+  const keys = (await ctx.query(childTarget, ORPHANS_SQL.childKeys(child, maxKeys))).map((r) => r.k ?? '');
   const partial = keys.length > maxKeys;
   const missing: string[] = [];
   for (let i = 0; i < Math.min(keys.length, maxKeys); i += CROSS_BATCH) {
     const batch = keys.slice(i, i + CROSS_BATCH);
     const found = new Set(
-      (
-        await ctx.query(
-          parentTarget,
-          `SELECT ${quoteQualified(parent.column)}::text AS k FROM ${quoteQualified(parent.table)}
-      WHERE ${quoteQualified(parent.column)}::text = ANY($1::text[])`,
-          [textArrayLiteral(batch)],
-        )
-      ).map((r) => r.k),
+      (await ctx.query(parentTarget, ORPHANS_SQL.parentKeys(parent), [textArrayLiteral(batch)])).map((r) => r.k),
     );
     missing.push(...batch.filter((k) => !found.has(k)));
   }
@@ -99,6 +100,9 @@ function finding(
   return {
     probe: 'orphans',
     target: `${where}: ${name}`,
+    ...(childTarget.connection.name === parentTarget.connection.name
+      ? { connection: childTarget.connection.name }
+      : {}),
     severity: orphans.count > 0 ? 'critical' : orphans.partial ? 'unknown' : 'ok',
     summary:
       orphans.count > 0

@@ -1,24 +1,41 @@
 import { mapBounded, unknownBecause } from '../context';
-import type { Finding, ProbeContext, ProbeDefinition, Row } from '../types';
-import { grade, worst } from '../types';
+import type { Finding, KnownMetrics, MetricValue, ProbeContext, Row, Severity } from '../types';
+import { defineProbe, grade, worst } from '../types';
+import { SqlError } from '../../sql/errors';
 import type { Target } from '../../sql/targets';
 
-const STANDBY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
+/** The queries of replication-lag, by what they ask (the unit tests answer them by these names). */
+export const REPLICATION_LAG_SQL = {
+  standby: `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
   pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
   extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms,
-  (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name`;
-const PRIMARY_SQL = `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
+  (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name`,
+  senders: `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
   extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
   extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms,
-  extract(epoch FROM replay_lag + (clock_timestamp() - reply_time)) * 1000 AS replay_lag_now_ms FROM pg_stat_replication`;
+  extract(epoch FROM replay_lag + (clock_timestamp() - reply_time)) * 1000 AS replay_lag_now_ms FROM pg_stat_replication`,
+  primaryLsn: 'SELECT pg_current_wal_lsn()::text AS lsn',
+  lsnDiff: 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d',
+  createMarker: `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  insertMarker: 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)',
+  seeMarker: 'SELECT 1 FROM cnbook_lag_marker WHERE id = $1',
+  deleteMarker: 'DELETE FROM cnbook_lag_marker WHERE id = $1',
+} as const;
+const SQL = REPLICATION_LAG_SQL;
+
+/** What the primary told us, or why it could not: without it a standby's lag cannot be measured. */
+type PrimaryView = { lsn: string; senders: Row[] } | { unavailable: string };
+/** Per replica: the marker's travel time in ms, or why it could not be read there. */
+type Markers = Map<string, number | Error>;
 
 /**
  * Per replica: bytes of WAL not yet replayed, pg_stat_replication's replay lag, and (opt-in, marker=yes) the
  * measured time for a row written on the primary to become visible. A replica that has replayed everything
- * is "caught up" however old its last replayed commit is: an idle primary is not lag.
+ * is "caught up" however old its last replayed commit is: an idle primary is not lag. Without the primary's
+ * position nothing says whether it is caught up, so it is unknown, never graded by its last commit's age.
  */
-export const replicationLagProbe: ProbeDefinition = {
+export const replicationLagProbe = defineProbe({
   name: 'replication-lag',
   summary: 'how far each replica is behind its primary, in bytes and time',
   params: {
@@ -33,83 +50,110 @@ export const replicationLagProbe: ProbeDefinition = {
     },
     timeout: { type: 'duration', doc: 'how long to wait for a marker', default: '60s' },
   },
-  writes: (args) => args.marker === true,
+  writeRoles: (args) => (args.marker ? args.primary : []),
   async run(args, ctx) {
-    const [primary] = ctx.targets(args.primary as string[]);
-    const replicas = ctx.targets(args.on as string[]);
-    let senders: Row[] = [];
-    let primaryLsn: string | null = null;
-    if (primary) {
-      try {
-        senders = await ctx.query(primary, PRIMARY_SQL);
-        primaryLsn = (await ctx.query(primary, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? null;
-      } catch {
-        senders = [];
-      }
-    }
-    const markers =
-      args.marker === true && primary
-        ? await markerLag(ctx, primary, replicas, args.timeout as number)
-        : new Map<string, number | null>();
-    return mapBounded(replicas, 4, (replica) => measure(ctx, replica, primaryLsn, senders, markers, args));
+    const [primary] = ctx.targets(args.primary);
+    const replicas = ctx.targets(args.on);
+    const view = await readPrimary(ctx, primary);
+    const markers: Markers = args.marker && primary ? await markerLag(ctx, primary, replicas, args.timeout) : new Map();
+    const thresholds = { warn: args.warn, critical: args.critical };
+    return mapBounded(replicas, 4, (replica) => measure(ctx, replica, view, markers, thresholds));
   },
-};
+});
+
+async function readPrimary(ctx: ProbeContext, primary: Target | undefined): Promise<PrimaryView> {
+  if (!primary) return { unavailable: 'no primary to compare with' };
+  const name = primary.connection.name;
+  try {
+    const senders = await ctx.query(primary, SQL.senders);
+    const [row] = await ctx.query(primary, SQL.primaryLsn);
+    return row?.lsn ? { lsn: row.lsn, senders } : { unavailable: `the primary ${name} gave no WAL position` };
+  } catch (error) {
+    return { unavailable: `the primary ${name} could not be read: ${messageOf(error)}` };
+  }
+}
 
 async function measure(
   ctx: ProbeContext,
   replica: Target,
-  primaryLsn: string | null,
-  senders: Row[],
-  markers: Map<string, number | null>,
-  args: Record<string, unknown>,
+  view: PrimaryView,
+  markers: Markers,
+  thresholds: { warn: number; critical: number },
 ): Promise<Finding> {
   const name = replica.connection.name;
+  const unknown = (reason: unknown) => unknownBecause('replication-lag', name, reason, name);
   try {
-    const [s] = await ctx.query(replica, STANDBY_SQL);
-    if (!s || s.in_recovery !== 't')
-      return {
-        probe: 'replication-lag',
-        target: name,
-        severity: 'critical',
-        summary: 'not a standby: it is not in recovery (promoted, or not a replica)',
-        metrics: { inRecovery: false },
-      };
-    const bytes = primaryLsn && s.replay_lsn ? await lsnDiff(ctx, replica, primaryLsn, s.replay_lsn) : null;
-    const sender = senderOf(s, senders);
-    const caughtUp = bytes !== null && bytes <= 0;
+    const [s] = await ctx.query(replica, SQL.standby);
+    if (!s) return unknown(new Error('the standby returned no status row'));
+    if (s.in_recovery === 'f') return notAStandby(name);
+    if (s.in_recovery !== 't') return unknown(new Error('the server does not say whether it is in recovery'));
+    if ('unavailable' in view) return unknown(new Error(view.unavailable));
     const marker = markers.get(name);
-    const behind = behindEstimate(s, sender);
-    const estimateMs = marker ?? (caughtUp ? 0 : behind.ms);
-    // Behind with replay paused, or with an upper bound past the critical line, is never less than a warning.
-    const mayBeCritical =
-      !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= (args.critical as number);
-    const floor = !caughtUp && (s.paused === 't' || mayBeCritical) ? 'warning' : 'ok';
-    const severity = worst([grade(estimateMs, args.warn as number, args.critical as number), floor]);
-    return {
-      probe: 'replication-lag',
-      target: name,
-      severity,
-      summary: lagSummary({ caughtUp, marker, estimateMs, behind, standby: s, bytes }),
-      metrics: {
-        lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
-        lagMethod: marker !== undefined && marker !== null ? 'marker' : caughtUp ? 'lsn' : behind.method,
-        lagUpperBoundSeconds: caughtUp ? 0 : seconds(s.since_last_replayed_commit_ms),
-        bytesBehind: bytes,
-        replayPaused: s.paused === 't',
-        writeLagSeconds: seconds(sender?.write_lag_ms),
-        flushLagSeconds: seconds(sender?.flush_lag_ms),
-        replayLagSeconds: seconds(sender?.replay_lag_ms),
-        senderState: sender?.state ?? null,
-      },
-    };
+    if (marker instanceof Error) return unknown(new Error(`the marker could not be read: ${marker.message}`));
+    const bytes = s.replay_lsn ? await lsnDiff(ctx, replica, view.lsn, s.replay_lsn) : null;
+    if (bytes === null && marker === undefined) return unknown(new Error('the standby reports no replay position'));
+    const graded = gradeStandby({ standby: s, sender: senderOf(s, view.senders), bytes, marker, ...thresholds });
+    return { probe: 'replication-lag', target: name, connection: name, ...graded };
   } catch (error) {
-    return unknownBecause('replication-lag', name, error);
+    return unknown(error);
   }
+}
+
+function notAStandby(name: string): Finding {
+  return {
+    probe: 'replication-lag',
+    target: name,
+    connection: name,
+    severity: 'critical',
+    summary: 'not a standby: it is not in recovery (promoted, or not a replica)',
+    metrics: { inRecovery: false },
+  };
+}
+
+export interface StandbyMeasurement {
+  /** The standby's status row (REPLICATION_LAG_SQL.standby). */
+  standby: Row;
+  /** The primary's WAL sender row for it, if one serves it. */
+  sender: Row | undefined;
+  /** WAL bytes between the primary's position and the standby's replay position, if known. */
+  bytes: number | null;
+  /** The marker's travel time in ms, when a marker was written. */
+  marker: number | undefined;
+  warn: number;
+  critical: number;
+}
+
+/** Grades one standby from what was measured on it and on its primary. Pure. */
+export function gradeStandby(m: StandbyMeasurement): Pick<Finding, 'severity' | 'summary' | 'metrics'> {
+  const { standby: s, sender, bytes, marker } = m;
+  const caughtUp = bytes !== null && bytes <= 0;
+  const behind = behindEstimate(s, sender);
+  const estimateMs = marker ?? (caughtUp ? 0 : behind.ms);
+  const paused = s.paused === 't';
+  // Behind with replay paused, or with an upper bound past the critical line, is never less than a warning.
+  const mayBeCritical = !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= m.critical;
+  const floor: Severity = !caughtUp && (paused || mayBeCritical) ? 'warning' : 'ok';
+  const metrics: KnownMetrics & Record<string, MetricValue> = {
+    lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
+    lagMethod: marker !== undefined ? 'marker' : caughtUp ? 'lsn' : behind.method,
+    lagUpperBoundSeconds: caughtUp ? 0 : seconds(s.since_last_replayed_commit_ms),
+    bytesBehind: bytes,
+    replayPaused: paused,
+    writeLagSeconds: seconds(sender?.write_lag_ms),
+    flushLagSeconds: seconds(sender?.flush_lag_ms),
+    replayLagSeconds: seconds(sender?.replay_lag_ms),
+    senderState: sender?.state ?? null,
+  };
+  return {
+    severity: worst([grade(estimateMs, m.warn, m.critical), floor]),
+    summary: lagSummary({ caughtUp, marker, estimateMs, behind, standby: s, bytes }),
+    metrics,
+  };
 }
 
 function lagSummary(m: {
   caughtUp: boolean;
-  marker: number | null | undefined;
+  marker: number | undefined;
   estimateMs: number;
   behind: ReturnType<typeof behindEstimate>;
   standby: Row;
@@ -119,7 +163,7 @@ function lagSummary(m: {
   if (m.caughtUp && m.marker === undefined) return `caught up (0 bytes behind${paused ? ', replay paused' : ''})`;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const tail = `${m.bytes ?? '?'} bytes behind${paused ? ', replay PAUSED' : ''}`;
-  if (m.marker !== undefined && m.marker !== null) return `marker visible after ${s(m.estimateMs)}, ${tail}`;
+  if (m.marker !== undefined) return `marker visible after ${s(m.estimateMs)}, ${tail}`;
   if (m.behind.method === 'wal-sender') {
     return `behind; unreplayed WAL waiting at least ${s(m.estimateMs)} (last replayed commit ${s(Number(m.standby.since_last_replayed_commit_ms))} ago), ${tail}`;
   }
@@ -167,38 +211,59 @@ function seconds(ms: string | null | undefined): number | null {
   return ms === null || ms === undefined ? null : Number(ms) / 1000;
 }
 
-async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string): Promise<number> {
-  const [row] = await ctx.query(target, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d', [a, b]);
-  return Number(row?.d ?? NaN);
+/** WAL bytes from b to a; null when the server gives no number. */
+async function lsnDiff(ctx: ProbeContext, target: Target, a: string, b: string): Promise<number | null> {
+  const [row] = await ctx.query(target, SQL.lsnDiff, [a, b]);
+  const bytes = row?.d === null || row?.d === undefined ? NaN : Number(row.d);
+  return Number.isFinite(bytes) ? bytes : null;
 }
 
 /** Writes a marker on the primary and polls each replica until it shows it: lag measured, not inferred. */
-async function markerLag(
-  ctx: ProbeContext,
-  primary: Target,
-  replicas: Target[],
-  timeoutMs: number,
-): Promise<Map<string, number | null>> {
-  await ctx.write(
-    primary,
-    `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-  );
+async function markerLag(ctx: ProbeContext, primary: Target, replicas: Target[], timeoutMs: number): Promise<Markers> {
+  await ctx.write(primary, SQL.createMarker);
   const id = `m-${Math.random().toString(36).slice(2)}`;
-  await ctx.write(primary, 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)', [id]);
+  await ctx.write(primary, SQL.insertMarker, [id]);
   const writtenAt = ctx.now();
-  const results = new Map<string, number | null>();
+  const results: Markers = new Map();
   try {
     await mapBounded(replicas, 4, async (replica) => {
-      for (;;) {
-        const rows = await ctx.query(replica, 'SELECT 1 FROM cnbook_lag_marker WHERE id = $1', [id]).catch(() => []);
-        if (rows.length > 0) return void results.set(replica.connection.name, ctx.now() - writtenAt);
-        if (ctx.now() - writtenAt > timeoutMs || ctx.signal?.aborted)
-          return void results.set(replica.connection.name, timeoutMs);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      results.set(replica.connection.name, await awaitMarker(ctx, replica, id, writtenAt, timeoutMs));
     });
   } finally {
-    await ctx.cleanup(primary, 'DELETE FROM cnbook_lag_marker WHERE id = $1', [id]);
+    await ctx.cleanup(primary, SQL.deleteMarker, [id]);
   }
   return results;
+}
+
+/**
+ * Polls one replica for the marker: its travel time, the timeout when it did not arrive (a lower bound of the
+ * lag), or the error that stopped the reading. Only "no such table" is waited out: the table itself may not
+ * have been replayed yet.
+ */
+async function awaitMarker(
+  ctx: ProbeContext,
+  replica: Target,
+  id: string,
+  writtenAt: number,
+  timeoutMs: number,
+): Promise<number | Error> {
+  for (;;) {
+    const rows = await ctx.query(replica, SQL.seeMarker, [id]).catch((error: unknown) => error);
+    if (Array.isArray(rows) && rows.length > 0) return ctx.now() - writtenAt;
+    if (!Array.isArray(rows) && !isUndefinedTable(rows) && !ctx.signal?.aborted) return asError(rows);
+    if (ctx.now() - writtenAt > timeoutMs || ctx.signal?.aborted) return timeoutMs;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function isUndefinedTable(error: unknown): boolean {
+  return error instanceof SqlError && error.fields.sqlstate === '42P01';
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,24 @@
-import type { Finding, ProbeContext, ProbeDefinition } from '../types';
+import type { Finding, ProbeContext, Routing } from '../types';
+import { defineProbe, ROUTINGS } from '../types';
 import type { Target } from '../../sql/targets';
 import { unknownBecause } from '../context';
 
 const TABLE = 'cnbook_session_probe';
+
+/** The queries of session-guarantees, by what they ask (the unit tests answer them by these names). */
+export const SESSION_SQL = {
+  create: `CREATE TABLE IF NOT EXISTS ${TABLE} (run text, session int, seq int, PRIMARY KEY (run, session, seq))`,
+  write: `INSERT INTO ${TABLE} VALUES ($1, $2, $3)`,
+  read: `SELECT coalesce(max(seq), 0) AS max, count(*) AS n FROM ${TABLE} WHERE run = $1 AND session = $2`,
+  remove: `DELETE FROM ${TABLE} WHERE run = $1`,
+} as const;
+
+interface Play {
+  sessions: number;
+  operations: number;
+  /** How long to wait for a stale read to catch up, in ms. */
+  wait: number;
+}
 
 interface Tally {
   reads: number;
@@ -18,7 +34,7 @@ type Route = (session: number, op: number) => Target;
  * policy from the replicas, measuring read-your-writes, monotonic reads and writes-follow-reads as seen by
  * a client. It writes marker rows (opt-in), and removes them afterwards.
  */
-export const sessionGuaranteesProbe: ProbeDefinition = {
+export const sessionGuaranteesProbe = defineProbe({
   name: 'session-guarantees',
   summary: 'read-your-writes, monotonic reads and writes-follow-reads through a routing policy (writes markers)',
   params: {
@@ -26,7 +42,7 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
     replicas: { type: 'roles', doc: 'where sessions read', default: 'replicas' },
     routing: {
       type: 'enum',
-      values: ['sticky', 'round-robin', 'weighted', 'hash'],
+      values: ROUTINGS,
       doc: 'how reads are routed',
       default: 'round-robin',
     },
@@ -36,11 +52,11 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
     wait: { type: 'duration', doc: 'how long to wait for a stale read to catch up', default: '5s' },
     critical: { type: 'number', doc: 'rate of violations (0-1) that is critical', default: '0.05' },
   },
-  writes: () => true,
+  writeRoles: (args) => args.primary,
   async run(args, ctx) {
-    const [primary] = ctx.targets(args.primary as string[]);
-    const replicas = ctx.targets(args.replicas as string[]);
-    const label = `routing=${args.routing as string} over ${replicas.map((r) => r.connection.name).join(',')}`;
+    const [primary] = ctx.targets(args.primary);
+    const replicas = ctx.targets(args.replicas);
+    const label = `routing=${args.routing} over ${replicas.map((r) => r.connection.name).join(',')}`;
     if (!primary || replicas.length === 0) return [];
     if (!ctx.writesPermitted)
       return [
@@ -52,43 +68,32 @@ export const sessionGuaranteesProbe: ProbeDefinition = {
       ];
     const run = `s-${Math.random().toString(36).slice(2)}`;
     try {
-      await ctx.write(
-        primary,
-        `CREATE TABLE IF NOT EXISTS ${TABLE} (run text, session int, seq int, PRIMARY KEY (run, session, seq))`,
-      );
-      const tally = await play(ctx, primary, router(args, replicas), run, args);
-      return findings(label, tally, args.critical as number);
+      await ctx.write(primary, SESSION_SQL.create);
+      const tally = await play(ctx, primary, router(args.routing, args.weights, replicas), run, args);
+      return findings(label, args.routing, tally, args.critical);
     } catch (error) {
       return [unknownBecause('session-guarantees', label, error)];
     } finally {
-      await ctx.cleanup(primary, `DELETE FROM ${TABLE} WHERE run = $1`, [run]).catch(() => undefined);
+      // Best effort: a failed cleanup must not hide the findings (the rows are keyed by this run only).
+      await ctx.cleanup(primary, SESSION_SQL.remove, [run]).catch(() => undefined);
     }
   },
-};
+});
 
-async function play(
-  ctx: ProbeContext,
-  primary: Target,
-  route: Route,
-  run: string,
-  args: Record<string, unknown>,
-): Promise<Tally> {
+async function play(ctx: ProbeContext, primary: Target, route: Route, run: string, args: Play): Promise<Tally> {
   const tally: Tally = { reads: 0, stale: 0, monotonicViolations: 0, gapViolations: 0, worstStaleMs: 0 };
-  const sessions = Math.max(1, Math.floor(args.sessions as number));
+  const sessions = Math.max(1, Math.floor(args.sessions));
   const lastSeen = new Array<number>(sessions + 1).fill(0);
-  for (let op = 1; op <= Math.max(1, Math.floor(args.operations as number)); op++) {
+  for (let op = 1; op <= Math.max(1, Math.floor(args.operations)); op++) {
     for (let session = 1; session <= sessions; session++) {
       if (ctx.signal?.aborted) return tally;
-      await ctx.write(primary, `INSERT INTO ${TABLE} VALUES ($1, $2, $3)`, [run, session, op]);
+      await ctx.write(primary, SESSION_SQL.write, [run, session, op]);
       const replica = route(session, op);
       const seen = await read(ctx, replica, run, session);
       tally.reads++;
       if (seen.max < op) {
         tally.stale++;
-        tally.worstStaleMs = Math.max(
-          tally.worstStaleMs,
-          await staleFor(ctx, replica, run, session, op, args.wait as number),
-        );
+        tally.worstStaleMs = Math.max(tally.worstStaleMs, await staleFor(ctx, replica, run, session, op, args.wait));
       }
       if (seen.max < (lastSeen[session] ?? 0)) tally.monotonicViolations++;
       // Under one WAL order a replica never shows a later write of a session without the earlier ones.
@@ -105,12 +110,13 @@ async function read(
   run: string,
   session: number,
 ): Promise<{ max: number; count: number }> {
-  const [row] = await ctx.query(
-    replica,
-    `SELECT coalesce(max(seq), 0) AS max, count(*) AS n FROM ${TABLE} WHERE run = $1 AND session = $2`,
-    [run, session],
-  );
-  return { max: Number(row?.max ?? 0), count: Number(row?.n ?? 0) };
+  const [row] = await ctx.query(replica, SESSION_SQL.read, [run, session]);
+  const max = row?.max === null || row?.max === undefined ? NaN : Number(row.max);
+  const count = row?.n === null || row?.n === undefined ? NaN : Number(row.n);
+  // A read the server does not answer with numbers is not a stale read: it was not measured.
+  if (!Number.isFinite(max) || !Number.isFinite(count))
+    throw new Error(`${replica.connection.name} gave no read result`);
+  return { max, count };
 }
 
 /** How long the replica took to show the write, up to `wait`: the staleness a client would have seen. */
@@ -130,16 +136,20 @@ async function staleFor(
   return wait;
 }
 
-function router(args: Record<string, unknown>, replicas: Target[]): Route {
+function router(routing: Routing, weightList: string[] | undefined, replicas: Target[]): Route {
   const n = replicas.length;
-  const pick = (i: number) => replicas[((i % n) + n) % n] as Target;
-  switch (args.routing) {
+  const pick = (i: number): Target => {
+    const replica = replicas[((i % n) + n) % n];
+    if (!replica) throw new Error('no replica to route to');
+    return replica;
+  };
+  switch (routing) {
     case 'sticky':
       return (session) => pick(session - 1);
     case 'hash':
       return (session) => pick(fnv1a(`session-${session}`));
     case 'weighted': {
-      const weights = replicas.map((_, i) => Math.max(0, Number((args.weights as string[] | undefined)?.[i] ?? 1)));
+      const weights = replicas.map((_, i) => Math.max(0, Number(weightList?.[i] ?? 1)));
       const total = weights.reduce((a, b) => a + b, 0) || 1;
       let seed = 42;
       return () => {
@@ -150,7 +160,7 @@ function router(args: Record<string, unknown>, replicas: Target[]): Route {
       };
     }
     // A session's consecutive requests land on consecutive servers: what round robin means to one client.
-    default:
+    case 'round-robin':
       return (session, op) => pick(session + op);
   }
 }
@@ -161,7 +171,7 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-function findings(label: string, t: Tally, critical: number): Finding[] {
+function findings(label: string, routing: Routing, t: Tally, critical: number): Finding[] {
   const grade = (violations: number): Finding['severity'] =>
     violations === 0 ? 'ok' : violations / t.reads >= critical ? 'critical' : 'warning';
   const pct = (v: number) => `${((100 * v) / Math.max(1, t.reads)).toFixed(1)}%`;
@@ -176,6 +186,7 @@ function findings(label: string, t: Tally, critical: number): Finding[] {
         staleReads: t.stale,
         staleRate: t.stale / Math.max(1, t.reads),
         worstStalenessMs: Math.round(t.worstStaleMs),
+        routing,
       },
     },
     {
@@ -183,14 +194,14 @@ function findings(label: string, t: Tally, critical: number): Finding[] {
       target: `${label} monotonic-reads`,
       severity: grade(t.monotonicViolations),
       summary: `${t.monotonicViolations} of ${t.reads} reads went back in time (${pct(t.monotonicViolations)})`,
-      metrics: { reads: t.reads, violations: t.monotonicViolations },
+      metrics: { reads: t.reads, violations: t.monotonicViolations, routing },
     },
     {
       probe: 'session-guarantees',
       target: `${label} writes-follow-reads`,
       severity: grade(t.gapViolations),
       summary: `${t.gapViolations} reads showed a write without the writes before it`,
-      metrics: { reads: t.reads, violations: t.gapViolations },
+      metrics: { reads: t.reads, violations: t.gapViolations, routing },
     },
   ];
 }

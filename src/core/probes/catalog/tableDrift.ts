@@ -1,4 +1,5 @@
-import type { Finding, ProbeDefinition } from '../types';
+import type { Finding } from '../types';
+import { defineProbe } from '../types';
 import { unknownBecause } from '../context';
 import { recheck, type Recheck } from './tableDriftRecheck';
 import { scanDrift } from './tableDriftScan';
@@ -9,7 +10,7 @@ import { scanDrift } from './tableDriftScan';
  * once the target has replayed what the source had when the scan ended: those that converged were in
  * flight, not drift.
  */
-export const tableDriftProbe: ProbeDefinition = {
+export const tableDriftProbe = defineProbe({
   name: 'table-drift',
   summary: 'keys missing, extra or different between two copies of a table',
   params: {
@@ -25,21 +26,22 @@ export const tableDriftProbe: ProbeDefinition = {
     },
   },
   async run(args, ctx) {
-    const [source] = ctx.targets(args.source as string[]);
-    const [target] = ctx.targets(args.target as string[]);
+    const [source] = ctx.targets(args.source);
+    const [target] = ctx.targets(args.target);
     if (!source || !target) return [];
-    const name = `${source.connection.name} → ${target.connection.name}: ${args.table as string}`;
+    const name = `${source.connection.name} → ${target.connection.name}: ${args.table}`;
     try {
-      const scanned = await scanDrift(ctx, source, target, args.table as string, args.key as string);
-      const checked = await recheck(ctx, source, target, scanned, args.settle as number);
-      return [driftFinding(name, checked, Math.max(1, Math.floor(args.sample as number)))];
+      const scanned = await scanDrift(ctx, source, target, args.table, args.key);
+      const checked = await recheck(ctx, source, target, scanned, args.settle);
+      return [driftFinding(name, checked, Math.max(1, Math.floor(args.sample)))];
     } catch (error) {
       return [unknownBecause('table-drift', name, error)];
     }
   },
-};
+});
 
-function driftFinding(name: string, { drift, inFlight, replay }: Recheck, sample: number): Finding {
+/** Grades what a scan and its recheck found: any difference that did not converge is critical. Pure. */
+export function driftFinding(name: string, { drift, inFlight, replay }: Recheck, sample: number): Finding {
   const { missing, extra, changed } = drift.counts;
   const total = missing + extra + changed;
   const settled = inFlight.length > 0 ? `; ${inFlight.length} more were in flight and converged` : '';
