@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeProbeCell } from '../../src/core/probes/execute';
@@ -54,6 +55,15 @@ async function probe(source: string, writesPermitted = false): Promise<Finding[]
 
 const byTarget = (findings: Finding[]) => Object.fromEntries(findings.map((f) => [f.target, f]));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A local port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('replication-lag', () => {
   it('says caught up on a healthy cluster, even when the primary has been idle', async () => {
@@ -130,6 +140,27 @@ describe('replication-lag', () => {
       await replica.query('ALTER SYSTEM RESET recovery_min_apply_delay');
       await replica.query('SELECT pg_reload_conf()');
     }
+  });
+
+  it('says unknown, not critical, for caught-up replicas when the primary cannot be reached', async () => {
+    const [r1, r2] = cluster.replicas;
+    const findings = await executeProbeCell('replication-lag on=replicas warn=1ms critical=2ms', {
+      bindings: bindingsOf({
+        primary: [connectionTo({ port: await closedPort() }, 'gone-primary')],
+        replicas: [connectionTo(r1!, 'replica1'), connectionTo(r2!, 'replica2')],
+      }),
+      defaultRole: 'primary',
+      pool,
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 1000,
+      writesPermitted: false,
+    });
+    // Both replicas are healthy and their last replayed commit is older than 2 ms: graded by it, they were critical.
+    expect(findings.map((f) => [f.target, f.severity])).toEqual([
+      ['replica1', 'unknown'],
+      ['replica2', 'unknown'],
+    ]);
+    for (const f of findings) expect(f.summary).toMatch(/the primary gone-primary could not be read/);
   });
 
   it('refuses to write a marker when writes are not permitted, and says unknown rather than ok', async () => {

@@ -1,6 +1,15 @@
 import type { Finding, ProbeName, Severity } from '../probes/types';
 import { worst } from '../probes/types';
-import { allCharts, Chart, ChartId, ChartNode, type CauseNodeId, type NodeId, type TypeBranchNodeId } from './charts';
+import {
+  allCharts,
+  Chart,
+  ChartId,
+  ChartNode,
+  type CauseNodeId,
+  type NodeId,
+  type OverallNodeId,
+  type TypeBranchNodeId,
+} from './charts';
 import { classify, Classification } from './classify';
 import { cellForNextStep, RunbookStep } from './steps';
 import { Diagnosis, DiagnosisInput, ESCALATION_MINUTES, Escalation, NextStep, NodeStatus } from './model';
@@ -85,7 +94,7 @@ function nodeStatus(node: ChartNode, findings: Finding[]): NodeStatus {
 }
 
 function walk(c: Classification): string[] {
-  const overall = ['Alert', 'Scope', 'Model', 'Types'].map((n) => `overall:${n}`);
+  const overall = (['Alert', 'Scope', 'Model', 'Types'] satisfies OverallNodeId[]).map((n) => `overall:${n}`);
   if (c.type === 'none' || c.type === 'unknown') return overall.slice(0, 2);
   const chart = c.type;
   const typeWalk = (TYPE_WALK[chart] ?? []).map((n) => `${chart}:${n}`);

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { REPLICATION_LAG_SQL as SQL, replicationLagProbe } from '../../../src/core/probes/catalog/replicationLag';
+import { checkProbeCell } from '../../../src/core/probes/execute';
+import type { Row } from '../../../src/core/probes/types';
+import { type Answer, fakeContext, refused, undefinedFunction, undefinedTable } from './fakeContext';
+
+const PRIMARY_LSN = '0/3000060';
+/** A standby's status row; by default in recovery, replaying, last replayed commit 100 s ago (an idle primary). */
+const standby = (over: Partial<Row> = {}): Row => ({
+  in_recovery: 't',
+  paused: 'f',
+  receive_lsn: PRIMARY_LSN,
+  replay_lsn: PRIMARY_LSN,
+  since_last_replayed_commit_ms: '100000',
+  receiver_conninfo: 'user=postgres application_name=r1',
+  cluster_name: '',
+  ...over,
+});
+const sender = (over: Partial<Row> = {}): Row => ({
+  application_name: 'r1',
+  state: 'streaming',
+  current_lsn: PRIMARY_LSN,
+  replay_lsn: PRIMARY_LSN,
+  replay_bytes: '0',
+  write_lag_ms: null,
+  flush_lag_ms: null,
+  replay_lag_ms: null,
+  replay_lag_now_ms: null,
+  ...over,
+});
+
+interface Cluster {
+  standby?: Answer;
+  senders?: Answer;
+  primaryLsn?: Answer;
+  /** Bytes the standby is behind (pg_wal_lsn_diff), or its answer. */
+  behind?: Answer;
+  seeMarker?: Answer;
+  primaryDown?: boolean;
+}
+
+async function lag(cluster: Cluster, directive = 'replication-lag warn=5s critical=30s', writesPermitted = false) {
+  const ctx = fakeContext({
+    roles: { primary: ['p'], replicas: ['r1'] },
+    writesPermitted,
+    ...(cluster.primaryDown ? { down: { p: refused(5433) } } : {}),
+    answers: [
+      [SQL.standby, { r1: cluster.standby ?? [standby()] }],
+      [SQL.senders, { p: cluster.senders ?? [sender()] }],
+      [SQL.primaryLsn, { p: cluster.primaryLsn ?? [{ lsn: PRIMARY_LSN }] }],
+      [SQL.lsnDiff, { r1: cluster.behind ?? [{ d: '0' }] }],
+      [SQL.createMarker, { p: [] }],
+      [SQL.insertMarker, { p: [] }],
+      [SQL.deleteMarker, { p: [] }],
+      [SQL.seeMarker, { r1: cluster.seeMarker ?? [{ '?column?': '1' }] }],
+    ],
+  });
+  const [valid] = checkProbeCell(directive).directives;
+  if (!valid) throw new Error(`invalid directive ${directive}`);
+  const findings = await replicationLagProbe.run(valid.args, ctx);
+  expect(findings).toHaveLength(1);
+  return { finding: findings[0]!, ctx };
+}
+
+describe('replication-lag grading', () => {
+  it('is ok for a caught-up replica however long ago its last commit was (an idle primary)', async () => {
+    const { finding } = await lag({});
+    expect(finding).toMatchObject({
+      severity: 'ok',
+      connection: 'r1',
+      summary: 'caught up (0 bytes behind)',
+      metrics: { lagSeconds: 0, lagMethod: 'lsn', bytesBehind: 0, replayPaused: false, senderState: 'streaming' },
+    });
+  });
+
+  it('warns for a paused replica behind by less than warn, and grades the WAL sender lag', async () => {
+    const { finding } = await lag({
+      standby: [standby({ paused: 't', replay_lsn: '0/2FFFF00', since_last_replayed_commit_ms: '900' })],
+      senders: [sender({ replay_lsn: '0/2FFFF00', replay_lag_now_ms: '800' })],
+      behind: [{ d: '352' }],
+    });
+    expect(finding).toMatchObject({
+      severity: 'warning',
+      metrics: { replayPaused: true, lagMethod: 'wal-sender', lagSeconds: 0.8, bytesBehind: 352 },
+    });
+  });
+
+  it('warns past warn and is critical past critical', async () => {
+    const behind = (ms: string) => ({
+      standby: [standby({ replay_lsn: '0/2FFFF00', since_last_replayed_commit_ms: ms })],
+      senders: [sender({ replay_lsn: '0/2FFFF00', replay_lag_now_ms: ms })],
+      behind: [{ d: '352' }],
+    });
+    expect((await lag(behind('6000'))).finding.severity).toBe('warning');
+    expect((await lag(behind('45000'))).finding).toMatchObject({ severity: 'critical', metrics: { lagSeconds: 45 } });
+  });
+
+  it('is critical for a replica that is no longer in recovery (promoted)', async () => {
+    const { finding } = await lag({ standby: [standby({ in_recovery: 'f' })] });
+    expect(finding).toMatchObject({ severity: 'critical', metrics: { inRecovery: false } });
+  });
+
+  it('measures with a marker when asked, waiting out a marker table not yet replayed', async () => {
+    let polls = 0;
+    const { finding, ctx } = await lag(
+      { seeMarker: () => (++polls < 3 ? undefinedTable('cnbook_lag_marker') : [{ '?column?': '1' }]) },
+      'replication-lag marker=yes warn=1s critical=10s',
+      true,
+    );
+    expect(finding).toMatchObject({ severity: 'ok', metrics: { lagMethod: 'marker' } });
+    expect(polls).toBe(3);
+    expect(ctx.sent.filter((s) => s.write).map((s) => s.sql)).toEqual([
+      SQL.createMarker,
+      SQL.insertMarker,
+      SQL.deleteMarker,
+    ]);
+  });
+});
+
+describe('replication-lag says unknown, with the reason, when it cannot measure', () => {
+  it.each<[string, Cluster, RegExp]>([
+    ['the primary is down', { primaryDown: true }, /primary p could not be read: connect ECONNREFUSED/],
+    [
+      'the primary has no pg_stat_replication (a compatible server)',
+      { senders: undefinedTable('pg_stat_replication') },
+      /primary p could not be read: relation "pg_stat_replication" does not exist/,
+    ],
+    ['the primary gives no WAL position', { primaryLsn: [{ lsn: null }] }, /primary p gave no WAL position/],
+    [
+      'the standby lacks a recovery function',
+      { standby: undefinedFunction('pg_last_wal_replay_lsn()') },
+      /function pg_last_wal_replay_lsn\(\) does not exist/,
+    ],
+    ['the standby returns no row', { standby: [] }, /no status row/],
+    ['the standby says NULL for in recovery', { standby: [standby({ in_recovery: null })] }, /in recovery/],
+    ['the standby has no replay position', { standby: [standby({ replay_lsn: null })] }, /no replay position/],
+    ['the position difference is NULL', { behind: [{ d: null }] }, /no replay position/],
+  ])('%s', async (_name, cluster, reason) => {
+    const { finding } = await lag(cluster);
+    expect(finding).toMatchObject({ severity: 'unknown', connection: 'r1', summary: expect.stringMatching(reason) });
+  });
+
+  it('never grades an idle replica by its last commit when the primary cannot be read', async () => {
+    // The replica is fine (caught up, last commit 100 s ago on an idle primary): only the primary is gone.
+    const { finding } = await lag({ primaryDown: true }, 'replication-lag warn=5s critical=30s');
+    expect(finding.severity).toBe('unknown');
+  });
+
+  it('says unknown when the marker cannot be read on the replica (not the timeout as lag)', async () => {
+    const denied = () => new Error('permission denied for table cnbook_lag_marker');
+    const { finding } = await lag({ seeMarker: denied }, 'replication-lag marker=yes timeout=1s', true);
+    expect(finding).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/marker could not be read/) });
+  });
+});
+
+describe('replication-lag declares what it writes', () => {
+  it('writes to its primary only with a marker', () => {
+    const roles = (d: string) => replicationLagProbe.writeRoles(checkProbeCell(d).directives[0]!.args);
+    expect(roles('replication-lag')).toEqual([]);
+    expect(roles('replication-lag marker=yes primary=east')).toEqual(['east']);
+  });
+});
