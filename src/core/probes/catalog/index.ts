@@ -1,4 +1,4 @@
-import type { ProbeDefinition } from '../types';
+import type { CatalogProbeName, ProbeDefinition } from '../types';
 import { causalOrderProbe } from './causalOrder';
 import { clockSkewProbe } from './clockSkew';
 import { foreignKeysProbe } from './foreignKeys';
@@ -12,20 +12,23 @@ import { sessionGuaranteesProbe } from './sessionGuarantees';
 import { tableDriftProbe } from './tableDrift';
 import { topologyProbe } from './topology';
 
-/** Every probe a cnprobe cell can name. */
+// One definition per catalog name, checked by the compiler: a name without its probe does not build.
+const PROBES: Record<CatalogProbeName, ProbeDefinition> = {
+  'replication-lag': replicationLagProbe,
+  'replication-slots': replicationSlotsProbe,
+  'row-counts': rowCountsProbe,
+  'foreign-keys': foreignKeysProbe,
+  orphans: orphansProbe,
+  topology: topologyProbe,
+  'prepared-transactions': preparedTransactionsProbe,
+  locks: locksProbe,
+  'clock-skew': clockSkewProbe,
+  'causal-order': causalOrderProbe,
+  'table-drift': tableDriftProbe,
+  'session-guarantees': sessionGuaranteesProbe,
+};
+
+/** Every probe a cnprobe cell can name, by name. */
 export const PROBE_CATALOG: ReadonlyMap<string, ProbeDefinition> = new Map(
-  [
-    replicationLagProbe,
-    replicationSlotsProbe,
-    rowCountsProbe,
-    foreignKeysProbe,
-    orphansProbe,
-    topologyProbe,
-    preparedTransactionsProbe,
-    locksProbe,
-    clockSkewProbe,
-    causalOrderProbe,
-    tableDriftProbe,
-    sessionGuaranteesProbe,
-  ].map((probe) => [probe.name, probe]),
+  Object.values(PROBES).map((probe) => [probe.name, probe]),
 );
