@@ -8,18 +8,14 @@ import {
   profileHosts,
 } from '../../src/core/diagnosis/notebook';
 import type { Notebook } from '../../src/core/format/model';
-import { findingsOutput } from '../../src/core/probes/render';
-import type { Finding } from '../../src/core/probes/types';
+import { findingsOutput, withLegacyFacts } from '../../src/core/probes/render';
+import type { Finding, ProbeName } from '../../src/core/probes/types';
 import { diagnosisRecordChange, updateDiagnosisRecord } from '../../src/core/record/diagnosisCell';
 import { resultOutput } from '../../src/core/sql/outputs';
 
-const finding = (probe: string, target: string, severity: Finding['severity'], metrics = {}): Finding => ({
-  probe,
-  target,
-  severity,
-  summary: `${probe} ${severity}`,
-  metrics,
-});
+// Findings with their facts in their labels, given the typed fields those labels hold (withLegacyFacts).
+const finding = (probe: ProbeName, target: string, severity: Finding['severity'], metrics = {}): Finding =>
+  withLegacyFacts({ probe, target, severity, summary: `${probe} ${severity}`, metrics });
 const hosts = [
   { connection: 'db-primary', role: 'primary' },
   { connection: 'db-replica-1', role: 'replicas' },
