@@ -56,6 +56,7 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
     next: d.next,
     evidence: d.evidence,
     escalation: d.escalation,
+    problems: d.problems,
   };
 }
 
@@ -107,6 +108,10 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
   console.log(
     `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
   );
+  for (const problem of diagnosis.problems.slice(1)) {
+    const cell = problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`;
+    console.log(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
+  }
   console.log(formatSummary(summary));
 }
 

@@ -39,6 +39,7 @@ function show(state: MapState, chart?: string): void {
   headline.textContent = state.headline;
   renderEscalation(state);
   renderNext(state);
+  renderProblems(state);
   renderTabs(state);
   void render(state.charts.find((c) => c.id === selected) ?? state.charts[0]);
 }
@@ -47,6 +48,28 @@ function renderEscalation(state: MapState): void {
   const line = byId('escalation');
   line.textContent = state.escalation ? `${state.escalation.due ? '⏰' : '⏱️'} ${state.escalation.line}` : '';
   line.classList.toggle('due', state.escalation?.due ?? false);
+}
+
+const ICON: Record<string, string> = { ok: '🟢', warning: '🟡', critical: '🔴', unknown: '⚪' };
+
+/** With more than one problem, each is listed; choosing one shows its chart. */
+function renderProblems(state: MapState): void {
+  const list = byId('problems');
+  list.replaceChildren();
+  if (state.problems.length < 2) return;
+  state.problems.forEach((problem, i) => {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.className = 'problem';
+    button.textContent = `${ICON[problem.severity] ?? ''} ${problem.title}${i === 0 ? ' (primary)' : ''}`;
+    button.title = `Next: ${problem.next}`;
+    button.addEventListener('click', () => {
+      userChose = true;
+      show(state, problem.chart);
+    });
+    item.append(button);
+    list.append(item);
+  });
 }
 
 function renderNext(state: MapState): void {

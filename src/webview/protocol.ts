@@ -14,5 +14,5 @@ export type FromWebview =
 /** The map page's body markup, without the script: one copy for the panel and the browser tests. */
 export const MAP_BODY_HTML =
   '<header><div id="headline">Run probe cells to see the investigation path.</div><div id="escalation"></div>' +
-  '<div id="next"></div></header><nav id="tabs"></nav>' +
+  '<div id="next"></div><ol id="problems"></ol></header><nav id="tabs"></nav>' +
   '<button id="export" title="Save the chart as SVG">Export SVG</button><main id="chart"></main>';

@@ -201,6 +201,28 @@ describe('the Investigation Map in a real browser', () => {
     expect(await page.locator('header img').count()).toBe(0);
   });
 
+  it('lists every problem, the primary first, and shows the chart of a chosen problem', async () => {
+    const findings = [
+      f('replication-lag', 'db-replica-2', 'warning', 'behind, replay PAUSED', { replayPaused: true }),
+      f('sql-check', 'db-primary', 'critical', 'cell 5: expected no rows, got 3 <b>rows</b>'),
+    ];
+    const state = buildMapState(diagnose({ findings, hosts, now: '2026-11-25T10:00:00Z' }), hosts);
+    await renderChart(state, 'strong');
+    const items = await page.locator('#problems .problem').allTextContents();
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^🔴 Strong consistency: integrity violation on db-primary: .*<b>rows<\/b> \(primary\)$/);
+    expect(items[1]).toMatch(/^🟡 Eventual consistency: replay paused on db-replica-2/);
+    expect(await page.locator('#problems b').count()).toBe(0);
+    await page.evaluate(() => ((window as unknown as { sent: unknown[] }).sent = []));
+    await page.locator('#problems .problem').nth(1).click();
+    await page.waitForFunction(() =>
+      (window as unknown as { sent: { type: string; chart: string }[] }).sent.some(
+        (m) => m.type === 'rendered' && m.chart === 'eventual',
+      ),
+    );
+    expect(await page.locator('.tab.selected').textContent()).toBe('Eventual consistency analysis');
+  });
+
   it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {
     const steps = [
       { index: 1, probes: ['topology', 'replication-lag'], ran: true },

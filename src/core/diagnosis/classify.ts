@@ -1,5 +1,5 @@
-import type { Finding, ProbeName, Routing } from '../probes/types';
-import { SEVERITY_ORDER } from '../probes/types';
+import type { Finding, ProbeName, Routing, Severity } from '../probes/types';
+import { SEVERITY_ORDER, worst } from '../probes/types';
 import type { CauseNodeId } from './charts';
 import type { ConsistencyType } from './model';
 
@@ -9,17 +9,37 @@ export interface Classification {
   /** The branch node of the type's chart that the cause points to. */
   causeNode: CauseNodeId | null;
   evidence: Finding[];
+  /** Every problem found, the primary one (the fields above) first; empty when nothing is wrong. */
+  problems: Problem[];
+}
+
+/** One problem the findings show: its kind, cause and the findings that show it (and what it explains). */
+export interface Problem {
+  type: ProblemType;
+  rootCause: string;
+  causeNode: CauseNodeId;
+  severity: Severity;
+  evidence: Finding[];
+}
+
+export type ProblemType = Exclude<ConsistencyType, 'none' | 'unknown'>;
+
+interface Cause {
+  text: string;
+  node: CauseNodeId;
+  evidence: Finding[];
 }
 
 const bad = (f: Finding) => f.severity === 'warning' || f.severity === 'critical';
 const rank = (f: Finding) => SEVERITY_ORDER.indexOf(f.severity);
 
 interface Rule {
-  type: ConsistencyType;
+  type: ProblemType;
   /** More specific signals win ties: a session violation explains lag, not the other way round. */
   specificity: number;
-  match(f: Finding): boolean;
-  cause(evidence: Finding[]): { text: string; node: CauseNodeId };
+  match(f: Finding, context: { splitBrain: boolean }): boolean;
+  /** The distinct causes in the rule's evidence, the one that explains most first. */
+  causes(evidence: Finding[]): Cause[];
 }
 
 const ROUTING_NODE: Record<Routing, CauseNodeId> = {
@@ -38,65 +58,112 @@ const STRONG_PROBES: readonly ProbeName[] = [
 ];
 const EVENTUAL_PROBES: readonly ProbeName[] = ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'];
 
+const cause = (text: string, node: CauseNodeId, evidence: Finding[]): Cause => ({ text, node, evidence });
+const isLag = (f: Finding) => f.probe === 'replication-lag';
+/** A promoted node reads as "not a standby" to replication-lag: split brain explains it, it is not lag. */
+const promoted = (f: Finding) => isLag(f) && f.metrics.inRecovery === false;
+
 const RULES: Rule[] = [
   {
     type: 'session',
     specificity: 4,
     match: (f) => f.probe === 'session-guarantees',
-    cause: (ev) => {
-      const routing = ev[0]?.metrics.routing ?? 'round-robin';
-      const node = ROUTING_NODE[routing] ?? 'RoundRobin';
-      return { text: `session guarantees violated through ${routing} routing: ${ev[0]?.summary}`, node };
-    },
+    causes: (ev) =>
+      groupBy(ev, (f) => f.metrics.routing ?? 'round-robin').map(([routing, group]) =>
+        cause(
+          `session guarantees violated through ${routing} routing: ${group[0]?.summary}`,
+          ROUTING_NODE[routing as Routing] ?? 'RoundRobin',
+          group,
+        ),
+      ),
   },
   {
     type: 'causal',
     specificity: 3,
     match: (f) => f.probe === 'causal-order' || f.probe === 'clock-skew',
-    cause: (ev) => {
+    causes: (ev) => {
+      // A skewed clock explains events stamped out of order.
       const skew = ev.find((f) => f.probe === 'clock-skew');
       return skew
-        ? { text: `clock skew: ${skew.target} ${skew.summary}`, node: 'ClockCause' }
-        : { text: `causal order broken: ${ev[0]?.summary}`, node: 'OrderCause' };
+        ? [cause(`clock skew: ${skew.target} ${skew.summary}`, 'ClockCause', ev)]
+        : [cause(`causal order broken: ${ev[0]?.summary}`, 'OrderCause', ev)];
     },
   },
   {
     type: 'strong',
     specificity: 2,
-    match: (f) => STRONG_PROBES.includes(f.probe),
-    cause: (ev) => {
-      const split = ev.find((f) => f.probe === 'topology' && f.metrics.splitBrain === true);
-      if (split) return { text: split.summary, node: 'Partition' };
-      const prepared = ev.find((f) => f.probe === 'prepared-transactions');
-      if (prepared)
-        return { text: `two-phase commit in doubt on ${prepared.target}: ${prepared.summary}`, node: 'Timeout' };
-      const locks = ev.find((f) => f.probe === 'locks');
-      if (locks) return { text: `lock contention on ${locks.target}: ${locks.summary}`, node: 'Deadlock' };
-      return { text: `integrity violation on ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Integrity' };
-    },
+    match: (f, { splitBrain }) => STRONG_PROBES.includes(f.probe) || (splitBrain && promoted(f)),
+    causes: strongCauses,
   },
   {
     type: 'eventual',
     specificity: 1,
-    match: (f) => EVENTUAL_PROBES.includes(f.probe),
-    cause: (ev) => {
-      const lag = ev.find((f) => f.probe === 'replication-lag');
-      if (lag?.metrics.replayPaused === true)
-        return { text: `replay paused on ${lag.target}: ${lag.summary}`, node: 'Config' };
-      if (lag && lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined)
-        return { text: `WAL not streaming to ${lag.target}: ${lag.summary}`, node: 'Network' };
-      const slot = ev.find((f) => f.probe === 'replication-slots');
-      if (slot) return { text: `WAL retained by ${slot.target}: ${slot.summary}`, node: 'Capacity' };
-      if (lag) return { text: `replication lag on ${lag.target}: ${lag.summary}`, node: 'Capacity' };
-      return { text: `copies differ: ${ev[0]?.target}: ${ev[0]?.summary}`, node: 'Capacity' };
-    },
+    match: (f, { splitBrain }) => EVENTUAL_PROBES.includes(f.probe) && !(splitBrain && promoted(f)),
+    causes: eventualCauses,
   },
 ];
 
-/** Which kind of inconsistency the findings show, why, and on what evidence. */
+function strongCauses(ev: Finding[]): Cause[] {
+  const split = ev.find((f) => f.probe === 'topology' && f.metrics.splitBrain === true);
+  const causes: Cause[] = [];
+  if (split)
+    causes.push(
+      cause(
+        split.summary,
+        'Partition',
+        ev.filter((f) => f === split || promoted(f)),
+      ),
+    );
+  const prepared = ev.filter((f) => f.probe === 'prepared-transactions');
+  if (prepared[0]) {
+    const text = `two-phase commit in doubt on ${prepared[0].target}: ${prepared[0].summary}`;
+    causes.push(cause(text, 'Timeout', prepared));
+  }
+  const locks = ev.filter((f) => f.probe === 'locks');
+  if (locks[0]) causes.push(cause(`lock contention on ${locks[0].target}: ${locks[0].summary}`, 'Deadlock', locks));
+  const integrity = ev.filter((f) => ['foreign-keys', 'orphans', 'sql-check'].includes(f.probe));
+  if (integrity[0]) {
+    const text = `integrity violation on ${integrity[0].target}: ${integrity[0].summary}`;
+    causes.push(cause(text, 'Integrity', integrity));
+  }
+  // Anything else the strong probes flag (a topology without a writable node) reads as integrity, as before.
+  if (causes.length === 0 && ev[0])
+    causes.push(cause(`integrity violation on ${ev[0].target}: ${ev[0].summary}`, 'Integrity', ev));
+  return causes;
+}
+
+/** Per replica its replay or streaming problem, then WAL held by slots, then copies that differ. */
+function eventualCauses(ev: Finding[]): Cause[] {
+  const causes: Cause[] = [];
+  for (const lag of ev.filter(isLag)) {
+    if (lag.metrics.replayPaused === true)
+      causes.push(cause(`replay paused on ${lag.target}: ${lag.summary}`, 'Config', [lag]));
+    else if (lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined)
+      causes.push(cause(`WAL not streaming to ${lag.target}: ${lag.summary}`, 'Network', [lag]));
+  }
+  const slots = ev.filter((f) => f.probe === 'replication-slots');
+  if (slots[0]) causes.push(cause(`WAL retained by ${slots[0].target}: ${slots[0].summary}`, 'Capacity', slots));
+  for (const lag of ev.filter((f) => isLag(f) && !causes.some((c) => c.evidence.includes(f))))
+    causes.push(cause(`replication lag on ${lag.target}: ${lag.summary}`, 'Capacity', [lag]));
+  const copies = ev.filter((f) => f.probe === 'row-counts' || f.probe === 'table-drift');
+  if (copies[0]) causes.push(cause(`copies differ: ${copies[0].target}: ${copies[0].summary}`, 'Capacity', copies));
+  return causes;
+}
+
+function groupBy<K>(findings: Finding[], key: (f: Finding) => K): [K, Finding[]][] {
+  const groups = new Map<K, Finding[]>();
+  for (const f of findings) groups.set(key(f), [...(groups.get(key(f)) ?? []), f]);
+  return [...groups];
+}
+
+/**
+ * Which kinds of inconsistency the findings show, why, and on what evidence: the primary problem (the worst,
+ * the most specific kind on a tie, its cause that explains most) and every other problem after it.
+ */
 export function classify(findings: Finding[]): Classification {
+  const context = { splitBrain: findings.some((f) => f.probe === 'topology' && f.metrics.splitBrain === true) };
   const candidates = RULES.map((rule) => {
-    const evidence = findings.filter((f) => rule.match(f) && bad(f)).sort((a, b) => rank(b) - rank(a));
+    const evidence = findings.filter((f) => rule.match(f, context) && bad(f)).sort((a, b) => rank(b) - rank(a));
     return { rule, evidence, worst: evidence[0] ? rank(evidence[0]) : -1 };
   }).filter((c) => c.evidence.length > 0);
   candidates.sort((a, b) => b.worst - a.worst || b.rule.specificity - a.rule.specificity);
@@ -108,8 +175,29 @@ export function classify(findings: Finding[]): Classification {
       rootCause: null,
       causeNode: null,
       evidence: findings.filter((f) => f.severity === 'unknown'),
+      problems: [],
     };
   }
-  const cause = chosen.rule.cause(chosen.evidence);
-  return { type: chosen.rule.type, rootCause: cause.text, causeNode: cause.node, evidence: chosen.evidence };
+  const problems = candidates.flatMap(({ rule, evidence }, i) =>
+    rule.causes(evidence).map((c, order): Problem & { key: number[] } => {
+      const severity = worst(c.evidence.map((f) => f.severity));
+      // The primary rule's first cause leads; the rest follow by severity, kind and the rule's own order.
+      const key = [i === 0 && order === 0 ? 0 : 1, -SEVERITY_ORDER.indexOf(severity), -rule.specificity, order];
+      return { type: rule.type, rootCause: c.text, causeNode: c.node, severity, evidence: c.evidence, key };
+    }),
+  );
+  problems.sort((a, b) => compareKeys(a.key, b.key));
+  const [primary] = problems;
+  return {
+    type: chosen.rule.type,
+    rootCause: primary?.rootCause ?? null,
+    causeNode: primary?.causeNode ?? null,
+    evidence: chosen.evidence,
+    problems: problems.map(({ key: _key, ...problem }) => problem),
+  };
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
 }

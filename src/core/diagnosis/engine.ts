@@ -68,6 +68,10 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     charts: states,
     escalation: escalation(classification, input),
     diagnosedAt: input.now,
+    problems: classification.problems.map((problem) => ({
+      ...problem,
+      next: nextStep({ ...problem, problems: [] }, input.findings, input.steps ?? []),
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { allCharts, type HostInfo } from './charts';
 import { chartToMermaid } from './mermaid';
+import type { Severity } from '../probes/types';
 import { escalationLine } from './escalation';
 import { CONSISTENCY_TITLE, type Diagnosis, type Escalation, type NodeState } from './model';
 
@@ -18,6 +19,8 @@ export interface MapState {
   /** The runbook cell (notebook index) the next step points at, for a link from the map. */
   nextCell: number | null;
   focus: string;
+  /** Every problem found, the primary first: the map switches to a problem's chart when one is chosen. */
+  problems: { title: string; chart: string; severity: Severity; next: string; nextCell: number | null }[];
   /** Time left before the guide's escalation limit, or overdue and whom to call; null before a type is known. */
   escalation: { line: string; due: boolean } | null;
 }
@@ -53,5 +56,12 @@ export function buildMapState(
     next: diagnosis.next?.suggestion ?? null,
     nextCell: diagnosis.next?.cell ?? null,
     escalation: escalation ? { line: escalationLine(escalation), due: escalation.due } : null,
+    problems: diagnosis.problems.map((p) => ({
+      title: `${CONSISTENCY_TITLE[p.type]}: ${p.rootCause}`,
+      chart: p.type,
+      severity: p.severity,
+      next: p.next.suggestion,
+      nextCell: p.next.cell,
+    })),
   };
 }

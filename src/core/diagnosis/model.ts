@@ -1,6 +1,6 @@
 import type { RunbookStep } from './steps';
 import type { Finding, ProbeName, Severity } from '../probes/types';
-import type { ChartId, HostInfo, NodeId } from './charts';
+import type { CauseNodeId, ChartId, HostInfo, NodeId } from './charts';
 
 export type ConsistencyType = 'eventual' | 'strong' | 'causal' | 'session' | 'none' | 'unknown';
 export type NodeState = 'not-visited' | 'visited' | 'current' | 'ok' | 'warning' | 'critical';
@@ -42,6 +42,20 @@ export interface Diagnosis {
   charts: Record<ChartId, Record<string, NodeStatus>>;
   escalation: Escalation | null;
   diagnosedAt: string;
+  /**
+   * Every problem found, each with its cause, evidence and next step: the primary one (the fields above)
+   * first, then the others by severity. Empty when nothing is wrong.
+   */
+  problems: DiagnosedProblem[];
+}
+
+export interface DiagnosedProblem {
+  type: Exclude<ConsistencyType, 'none' | 'unknown'>;
+  rootCause: string;
+  causeNode: CauseNodeId;
+  severity: Severity;
+  evidence: Finding[];
+  next: NextStep;
 }
 
 export interface DiagnosisInput {

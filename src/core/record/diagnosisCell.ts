@@ -1,4 +1,11 @@
-import { allCharts, chartToMermaid, CONSISTENCY_TITLE, type Diagnosis, type HostInfo } from '../diagnosis';
+import {
+  allCharts,
+  chartToMermaid,
+  CONSISTENCY_TITLE,
+  type DiagnosedProblem,
+  type Diagnosis,
+  type HostInfo,
+} from '../diagnosis';
 import { SEVERITY_ICON } from '../probes/render';
 import type { MarkdownCell, Notebook } from '../format/model';
 import { escapeMarkdownInline } from '../util/escape';
@@ -56,7 +63,9 @@ export function isDiagnosisCell(metadata: Record<string, unknown> | undefined): 
 
 /** Whether a stored diagnosis says the same as a new one (times aside), so saving need not rewrite it. */
 export function sameConclusion(stored: unknown, diagnosis: Diagnosis): boolean {
-  const pick = (d: Partial<Diagnosis>) => JSON.stringify([d.consistencyType, d.rootCause, d.severity, d.path, d.next]);
+  const kinds = (d: Partial<Diagnosis>) => (d.problems ?? []).map((p) => [p.type, p.causeNode, p.severity]);
+  const pick = (d: Partial<Diagnosis>) =>
+    JSON.stringify([d.consistencyType, d.rootCause, d.severity, d.path, d.next, kinds(d)]);
   return typeof stored === 'object' && stored !== null && pick(stored as Partial<Diagnosis>) === pick(diagnosis);
 }
 
@@ -69,7 +78,15 @@ function recordOf(d: Diagnosis) {
     next: d.next,
     escalation: d.escalation,
     diagnosedAt: d.diagnosedAt,
+    problems: d.problems.map(({ evidence: _evidence, ...problem }) => problem),
   };
+}
+
+/** One of the other problems, as a list item: its kind and cause, then its own next step. */
+function problemLine(p: DiagnosedProblem): string {
+  const cell = p.next.cell === null ? '' : ` (cell ${p.next.cell + 1})`;
+  const next = `next: ${escapeMarkdownInline(p.next.suggestion)}${cell}`;
+  return `- ${SEVERITY_ICON[p.severity]} **${CONSISTENCY_TITLE[p.type]}**: ${escapeMarkdownInline(p.rootCause)}; ${next}`;
 }
 
 export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
@@ -96,6 +113,8 @@ export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
       `**Escalation:** ${e.due ? '⏰ due now' : 'not yet due'}: limit ${e.limitMinutes} min, ${elapsed}${e.contact ? `, contact ${escapeMarkdownInline(e.contact)}` : ''}`,
     );
   }
+  const others = d.problems.slice(1);
+  if (others.length > 0) lines.push('', '**Also found:**', '', ...others.map(problemLine));
   lines.push('', `*Diagnosed at ${d.diagnosedAt}.*`);
   if (chart) lines.push('', '```mermaid', chartToMermaid(chart, d.charts[chart.id]), '```');
   return lines.join('\n');

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../src/core/diagnosis';
+import { diagnosisMarkdown } from '../../src/core/record/diagnosisCell';
+import type { Finding, ProbeName } from '../../src/core/probes/types';
+
+const f = (
+  probe: ProbeName,
+  target: string,
+  severity: Finding['severity'],
+  metrics: Finding['metrics'] = {},
+  summary = `${probe} ${severity}`,
+): Finding => ({ probe, target, connection: target, severity, summary, metrics });
+const hosts = [
+  { connection: 'us-east', role: 'primary' },
+  { connection: 'us-west', role: 'replicas' },
+  { connection: 'eu-west', role: 'replicas' },
+];
+const problemsOf = (findings: Finding[]) =>
+  diagnose({ findings, hosts, now: '2026-12-01T10:00:00Z' }).problems.map((p) => [p.type, p.causeNode, p.severity]);
+
+// Scenarios the rules were not written from: two faults at once must both be named, the primary first.
+describe('every problem, ranked', () => {
+  it('a paused replica and broken totals: the critical integrity problem first, the paused replay after', () => {
+    const d = diagnose({
+      findings: [
+        f('replication-lag', 'eu-west', 'warning', { replayPaused: true }),
+        f('replication-lag', 'us-west', 'ok'),
+        f('sql-check', 'us-east', 'critical'),
+      ],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    expect(d.consistencyType).toBe('strong');
+    expect(d.problems.map((p) => [p.type, p.causeNode, p.severity])).toEqual([
+      ['strong', 'Integrity', 'critical'],
+      ['eventual', 'Config', 'warning'],
+    ]);
+    expect(d.problems[1]?.rootCause).toMatch(/^replay paused on eu-west/);
+    expect(d.problems[1]?.next).toMatchObject({ chart: 'eventual', probe: 'replication-lag' });
+    expect(d.problems[0]?.next).toMatchObject({ chart: 'strong', node: 'Recovery' });
+  });
+
+  it('two paused replicas, an orphan and a stuck two-phase commit: four problems', () => {
+    expect(
+      problemsOf([
+        f('replication-lag', 'eu-west', 'warning', { replayPaused: true }),
+        f('replication-lag', 'us-west', 'critical', { replayPaused: true }),
+        f('orphans', 'us-east', 'critical'),
+        f('prepared-transactions', 'us-east', 'warning'),
+      ]),
+    ).toEqual([
+      ['strong', 'Timeout', 'warning'],
+      ['strong', 'Integrity', 'critical'],
+      ['eventual', 'Config', 'critical'],
+      ['eventual', 'Config', 'warning'],
+    ]);
+  });
+
+  it('a split brain explains the promoted node that replication-lag calls "not a standby"', () => {
+    const d = diagnose({
+      findings: [
+        f('topology', 'us-east,us-west', 'critical', { splitBrain: true }, 'split brain: 2 writable nodes'),
+        f('replication-lag', 'us-west', 'critical', { inRecovery: false }, 'not a standby'),
+      ],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    expect(d.problems).toHaveLength(1);
+    expect(d.problems[0]).toMatchObject({ type: 'strong', causeNode: 'Partition' });
+    expect(d.problems[0]?.evidence.map((e) => e.probe)).toEqual(['topology', 'replication-lag']);
+  });
+
+  it('a promoted node without a split brain stays a replication problem', () => {
+    expect(problemsOf([f('replication-lag', 'us-west', 'critical', { inRecovery: false })])).toEqual([
+      ['eventual', 'Capacity', 'critical'],
+    ]);
+  });
+
+  it('a skewed clock explains events stamped out of order; lag on a replica is a problem of its own', () => {
+    expect(
+      problemsOf([
+        f('clock-skew', 'eu-west', 'critical'),
+        f('causal-order', 'events', 'critical'),
+        f('replication-lag', 'us-west', 'warning', { senderState: 'streaming' }),
+      ]),
+    ).toEqual([
+      ['causal', 'ClockCause', 'critical'],
+      ['eventual', 'Capacity', 'warning'],
+    ]);
+  });
+
+  it('names no problem when everything measured is fine', () => {
+    expect(problemsOf([f('replication-lag', 'us-west', 'ok'), f('topology', 'us-east', 'unknown')])).toEqual([]);
+  });
+});
+
+describe('every problem in the record', () => {
+  it('lists the other problems under the primary, each with its own next step, escaped', () => {
+    const d = diagnose({
+      findings: [
+        f('replication-lag', 'eu-west', 'warning', { replayPaused: true }, 'behind, replay *PAUSED*'),
+        f('sql-check', 'us-east', 'critical'),
+      ],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    const text = diagnosisMarkdown(d, hosts);
+    expect(text).toMatch(/^🔴 \*\*Strong consistency\*\*: integrity violation on us-east/m);
+    expect(text).toContain(
+      '**Also found:**\n\n- 🟡 **Eventual consistency**: replay paused on eu-west: behind, replay \\*PAUSED\\*; next: Resume replay',
+    );
+  });
+});
