@@ -1,0 +1,120 @@
+import { CountingSide } from './counting';
+import { Differences } from './differences';
+import { ibltChunk, type ChunkOutcome } from './ibltChunk';
+import { mergeChunk } from './mergeChunk';
+import { boundaryQuery, SETUP, type KeyRange } from './queries';
+import { checkCancelled, isTimeout, type DiffRun } from './run';
+import { readShape } from './schema';
+import type { DiffMethod, DiffOptions, DiffResult, DiffSide, KeyValues } from './types';
+
+const MIN_CHUNK = 5_000;
+const MAX_CHUNK = 2_000_000;
+
+interface Totals {
+  sourceRows: number;
+  targetRows: number;
+  chunks: number;
+  usedIblt: boolean;
+  usedMerge: boolean;
+}
+
+/**
+ * Compares a table on two servers: key-range chunks, each scanned once per side (both sides at once)
+ * into an IBLT whose difference decodes into the differing rows, or, when too many differ, merged by
+ * per-row hashes. Chunks grow or shrink so that each query takes about `chunkTargetMs`.
+ */
+export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, options: DiffOptions): Promise<DiffResult> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const source = new CountingSide(sourceSide);
+  const target = new CountingSide(targetSide);
+  const shape = await readShape(sourceSide, targetSide, options);
+  const run: DiffRun = {
+    shape,
+    source,
+    target,
+    timeoutMs: options.queryTimeoutMs ?? 5000,
+    differences: new Differences(options.maxKeys ?? 100_000),
+    options,
+  };
+  const totals: Totals = { sourceRows: 0, targetRows: 0, chunks: 0, usedIblt: false, usedMerge: false };
+  await walkChunks(run, totals, now);
+  const found = run.differences.classify(shape.keys);
+  return {
+    table: options.table,
+    keyColumns: shape.keys.map((k) => k.name),
+    columns: shape.columns.map((c) => c.name),
+    sourceRows: totals.sourceRows,
+    targetRows: totals.targetRows,
+    ...found.counts,
+    keys: { missingInTarget: found.missingInTarget, missingInSource: found.missingInSource, changed: found.changed },
+    keysTruncated: run.differences.truncated,
+    bytesReceived: source.bytes + target.bytes,
+    queries: source.queries + target.queries,
+    durationMs: now() - started,
+    method: methodOf(totals),
+    chunks: totals.chunks,
+    hash: shape.hash,
+  };
+}
+
+function methodOf(totals: Totals): DiffMethod {
+  return totals.usedIblt && totals.usedMerge ? 'iblt+merge' : totals.usedMerge ? 'merge' : 'iblt';
+}
+
+async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Promise<void> {
+  const targetMs = run.options.chunkTargetMs ?? 1000;
+  let rows = run.options.initialChunkRows ?? 50_000;
+  let lower: KeyValues | undefined;
+  for (;;) {
+    checkCancelled(run);
+    const [end] = await run.source.run(boundaryQuery(run.shape, lower ? { lower } : {}, rows), {
+      timeoutMs: run.timeoutMs,
+      setup: SETUP,
+    });
+    const upper = end?.map((v) => v ?? '');
+    const range: KeyRange = { ...(lower ? { lower } : {}), ...(upper ? { upper } : {}) };
+    const began = now();
+    let outcome: ChunkOutcome;
+    try {
+      outcome = await compareChunk(run, range, expectedIn(run, totals, rows), totals);
+    } catch (error) {
+      // A chunk that ran into the query timeout is tried again at half the size.
+      if (!isTimeout(error) || rows <= MIN_CHUNK) throw error;
+      rows = Math.max(MIN_CHUNK, Math.floor(rows / 2));
+      continue;
+    }
+    outcome.rows.forEach((r) => run.differences.add(r));
+    totals.sourceRows += outcome.sourceRows;
+    totals.targetRows += outcome.targetRows;
+    totals.chunks++;
+    run.options.onProgress?.({
+      chunks: totals.chunks,
+      sourceRows: totals.sourceRows,
+      estimatedRows: run.shape.estimatedRows,
+      differences: run.differences.size,
+    });
+    if (!upper) return;
+    lower = upper;
+    const elapsed = Math.max(1, now() - began);
+    rows = Math.round(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, rows * Math.min(4, targetMs / elapsed))));
+  }
+}
+
+/** Differences to size the next IBLT for: the density seen so far, with room to spare. */
+function expectedIn(run: DiffRun, totals: Totals, rows: number): number {
+  if (totals.sourceRows === 0) return 8;
+  return Math.ceil((1.5 * run.differences.size * rows) / totals.sourceRows) + 8;
+}
+
+async function compareChunk(run: DiffRun, range: KeyRange, expected: number, totals: Totals): Promise<ChunkOutcome> {
+  if (run.options.method !== 'merge') {
+    const decoded = await ibltChunk(run, range, expected);
+    if (decoded) {
+      totals.usedIblt = true;
+      return decoded;
+    }
+  }
+  totals.usedMerge = true;
+  return mergeChunk(run, range);
+}
