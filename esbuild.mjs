@@ -57,6 +57,7 @@ const contexts = [
   // The README's first command and the benchmark; both reuse the tests' cluster helper.
   { ...node, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' },
   { ...node, entryPoints: ['bench/run.ts'], outfile: 'dist/bench.js' },
+  { ...node, entryPoints: ['bench/diff/main.ts'], outfile: 'dist/bench-diff.js' },
   // Test launchers, and the suite that runs inside VS Code's extension host.
   {
     ...node,

@@ -4,6 +4,7 @@ import { ibltChunk, type ChunkOutcome } from './ibltChunk';
 import { mergeChunk } from './mergeChunk';
 import { boundaryQuery, SETUP, type KeyRange } from './queries';
 import { checkCancelled, isTimeout, type DiffRun } from './run';
+import { recheck } from './recheck';
 import { readShape } from './schema';
 import type { DiffMethod, DiffOptions, DiffResult, DiffSide, KeyValues } from './types';
 
@@ -39,15 +40,29 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
   };
   const totals: Totals = { sourceRows: 0, targetRows: 0, chunks: 0, usedIblt: false, usedMerge: false };
   await walkChunks(run, totals, now);
-  const found = run.differences.classify(shape.keys);
+  const scanned = run.differences.classify(shape.keys);
+  const found = await recheck(run, scanned, options.settleMs ?? 5000);
+  const overflow = {
+    missingInTarget: scanned.counts.missingInTarget - scanned.missingInTarget.length,
+    missingInSource: scanned.counts.missingInSource - scanned.missingInSource.length,
+  };
   return {
     table: options.table,
     keyColumns: shape.keys.map((k) => k.name),
     columns: shape.columns.map((c) => c.name),
     sourceRows: totals.sourceRows,
     targetRows: totals.targetRows,
-    ...found.counts,
-    keys: { missingInTarget: found.missingInTarget, missingInSource: found.missingInSource, changed: found.changed },
+    missingInTarget: found.missingInTarget.length + overflow.missingInTarget,
+    missingInSource: found.missingInSource.length + overflow.missingInSource,
+    changed: found.changed.length,
+    inFlight: found.inFlight.length,
+    replay: found.replay,
+    keys: {
+      missingInTarget: found.missingInTarget,
+      missingInSource: found.missingInSource,
+      changed: found.changed,
+      inFlight: found.inFlight,
+    },
     keysTruncated: run.differences.truncated,
     bytesReceived: source.bytes + target.bytes,
     queries: source.queries + target.queries,
@@ -64,7 +79,7 @@ function methodOf(totals: Totals): DiffMethod {
 
 async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Promise<void> {
   const targetMs = run.options.chunkTargetMs ?? 1000;
-  let rows = run.options.initialChunkRows ?? 50_000;
+  let rows = run.options.initialChunkRows ?? 100_000;
   let lower: KeyValues | undefined;
   for (;;) {
     checkCancelled(run);

@@ -7,18 +7,22 @@ import type { TableShape } from './schema';
 import { quoteIdent, quoteQualified, textArrayLiteral } from './sqlText';
 import type { KeyValues } from './types';
 
-/** Set in every transaction so that equal values have equal text on every server (see docs/diff.md). */
-export const SETUP = [
-  "SET LOCAL TimeZone = 'UTC'",
-  "SET LOCAL DateStyle = 'ISO, YMD'",
-  "SET LOCAL IntervalStyle = 'postgres'",
-  'SET LOCAL extra_float_digits = 3',
-  "SET LOCAL bytea_output = 'hex'",
-  "SET LOCAL lc_monetary = 'C'",
-  'SET LOCAL jit = off',
-] as const;
+const SETTINGS: [string, string][] = [
+  ['TimeZone', 'UTC'],
+  ['DateStyle', 'ISO, YMD'],
+  ['IntervalStyle', 'postgres'],
+  ['extra_float_digits', '3'],
+  ['bytea_output', 'hex'],
+  ['lc_monetary', 'C'],
+  ['jit', 'off'],
+];
+const setLocal = (settings: [string, string][]) =>
+  `SELECT ${settings.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`;
+
+/** Set in every transaction (one statement, one round trip) so that equal values have equal text on every server (docs/diff.md). */
+export const SETUP = [setLocal(SETTINGS)] as const;
 // The planner cannot know that the IBLT has only a few thousand cells and would sort every row.
-export const IBLT_SETUP = [...SETUP, 'SET LOCAL enable_sort = off'] as const;
+export const IBLT_SETUP = [setLocal([...SETTINGS, ['enable_sort', 'off']])] as const;
 
 /** A key range (lower, upper]: either end open when absent. */
 export interface KeyRange {

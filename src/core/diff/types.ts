@@ -32,6 +32,8 @@ export interface DiffOptions {
   chunkTargetMs?: number;
   /** Force a method, for tests and the benchmark: default 'auto' (IBLT, falling back to a hash merge). */
   method?: 'auto' | 'merge';
+  /** How long to wait for a replica target to replay the source's position before the recheck; default 5 s. */
+  settleMs?: number;
   signal?: AbortSignal;
   onProgress?: (progress: DiffProgress) => void;
   now?: () => number;
@@ -63,7 +65,11 @@ export interface DiffResult extends DiffCounts {
   keyColumns: string[];
   columns: string[];
   /** Differing keys by class (up to maxKeys in all), in the source's key order. */
-  keys: { missingInTarget: KeyValues[]; missingInSource: KeyValues[]; changed: KeyValues[] };
+  keys: { missingInTarget: KeyValues[]; missingInSource: KeyValues[]; changed: KeyValues[]; inFlight: KeyValues[] };
+  /** Differences of the scan that agreed when read again: rows in flight, not drift. */
+  inFlight: number;
+  /** How the target stood at the recheck: a replica that replayed the source's position, one still behind, or another system. */
+  replay: 'caught-up' | 'behind' | 'independent' | 'not-needed';
   /** True when more keys differed than were kept. */
   keysTruncated: boolean;
   bytesReceived: number;
