@@ -34,7 +34,7 @@ class Side {
       port,
       user: 'postgres',
       database: 'postgres',
-      options: '-c jit=off -c TimeZone=UTC',
+      options: '-c jit=off -c TimeZone=UTC -c max_parallel_workers_per_gather=0',
     });
     await client.connect();
     return new Side(client);

@@ -112,5 +112,7 @@ export const USAGE = `Usage:
   cnbook check FILE... [--connections FILE] [--profile NAME]
   cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]... [--id ID]
                   [--dir DIR]
+  cnbook diff --source CONN --target CONN --table T [--key K1,K2] [--columns C1,C2] [--exclude C1,C2]
+              [--where SQL] [--connections FILE] [--query-timeout 5s] [--settle 5s] [--limit 20] [--json]
 
-Exit codes: 0 all ok, 1 warnings, 2 critical findings, 3 could not run.`;
+Exit codes: 0 all ok (diff: equal), 1 warnings, 2 critical findings (diff: drift), 3 could not run.`;

@@ -2,6 +2,7 @@ import { redactSecrets } from '../core/connections/redact';
 import { USAGE, UsageError } from './args';
 import { checkCommand } from './checkCommand';
 import { incidentCommand } from './incidentCommand';
+import { diffCommand } from './diffCommand';
 import { runCommand } from './runCommand';
 
 async function main(argv: string[]): Promise<number> {
@@ -13,6 +14,8 @@ async function main(argv: string[]): Promise<number> {
       return checkCommand(rest);
     case 'incident':
       return incidentCommand(rest);
+    case 'diff':
+      return diffCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -78,7 +78,7 @@ function methodOf(totals: Totals): DiffMethod {
 }
 
 async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Promise<void> {
-  const targetMs = run.options.chunkTargetMs ?? 1000;
+  const targetMs = run.options.chunkTargetMs ?? 1500;
   let rows = run.options.initialChunkRows ?? 100_000;
   let lower: KeyValues | undefined;
   for (;;) {

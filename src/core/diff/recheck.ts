@@ -14,6 +14,7 @@ export interface Rechecked {
 }
 
 const BATCH = 1000;
+const ROUNDS = 3;
 // On a primary the insert position, not the write position: with synchronous_commit = off a commit the
 // scan saw can still sit in WAL buffers.
 const POSITION_SQL = `SELECT pg_is_in_recovery()::text, (SELECT system_identifier::text FROM pg_control_system()),
@@ -29,15 +30,36 @@ export async function recheck(
   found: { missingInTarget: KeyValues[]; missingInSource: KeyValues[]; changed: KeyValues[] },
   settleMs: number,
 ): Promise<Rechecked> {
-  const all = [...found.missingInTarget, ...found.missingInSource, ...found.changed];
-  if (all.length === 0) return { ...found, inFlight: [], replay: 'not-needed' };
+  let pending = [...found.missingInTarget, ...found.missingInSource, ...found.changed];
+  if (pending.length === 0) return { ...found, inFlight: [], replay: 'not-needed' };
+  const inFlight: KeyValues[] = [];
+  let last: { rechecked: Rechecked; replay: ReplayState } | undefined;
+  // Rows the source changes again between its read and the target's may differ once more: a few rounds.
+  for (let round = 0; round < ROUNDS && pending.length > 0; round++) {
+    const rechecked = await recheckOnce(run, pending, settleMs);
+    inFlight.push(...rechecked.inFlight);
+    last = { rechecked, replay: rechecked.replay };
+    pending = [...rechecked.missingInTarget, ...rechecked.missingInSource, ...rechecked.changed];
+    if (rechecked.replay !== 'caught-up') break;
+  }
+  const final = last?.rechecked as Rechecked;
+  return { ...final, inFlight, replay: last?.replay ?? 'not-needed' };
+}
+
+/** Reads the source, then waits until the target has replayed what that read saw, then reads the target. */
+async function recheckOnce(run: DiffRun, keys: KeyValues[], settleMs: number): Promise<Rechecked> {
+  const now = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += BATCH) {
+    checkCancelled(run);
+    (await hashesByKey(run, run.source, keys.slice(i, i + BATCH))).forEach((v, k) => now.set(k, v));
+  }
   const replay = await waitForReplay(run, settleMs);
   const result: Rechecked = { missingInTarget: [], missingInSource: [], changed: [], inFlight: [], replay };
-  for (let i = 0; i < all.length; i += BATCH) {
+  for (let i = 0; i < keys.length; i += BATCH) {
     checkCancelled(run);
-    const keys = all.slice(i, i + BATCH);
-    const [now, then] = await both(run, (side) => hashesByKey(run, side, keys));
-    for (const key of keys) {
+    const batch = keys.slice(i, i + BATCH);
+    const then = await hashesByKey(run, run.target, batch);
+    for (const key of batch) {
       const id = JSON.stringify(key);
       const s = now.get(id);
       const t = then.get(id);

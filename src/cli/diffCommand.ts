@@ -1,0 +1,80 @@
+import { resolveConnection } from '../core/connections/resolve';
+import type { ResolvedConnection } from '../core/connections/model';
+import { diffTable, sessionSide, type DiffProgress, type DiffResult } from '../core/diff';
+import { describeDiff } from '../core/diff/describe';
+import { SessionPool } from '../core/sql/sessionPool';
+import { NodePostgresClient } from '../drivers/pgClient';
+import { nodeEnvironment } from '../drivers/nodeEnvironment';
+import { UsageError } from './args';
+import { parseDiffArgs } from './diffArgs';
+import { loadConnections } from './loadConnections';
+import { didYouMean } from '../core/util/suggest';
+
+/** `cnbook diff`: compares a table on two connections; exit 0 equal, 2 drift, 3 could not run. */
+export async function diffCommand(argv: string[]): Promise<number> {
+  const args = parseDiffArgs(argv);
+  const environment = nodeEnvironment();
+  const { config, warnings } = loadConnections(args.connections, environment.homeDir);
+  warnings.forEach((w) => console.error(`warning: ${w}`));
+  const connection = (name: string): ResolvedConnection => {
+    const spec = config.connections[name];
+    if (!spec)
+      throw new UsageError(
+        `no connection '${name}'${didYouMean(name, Object.keys(config.connections))}; defined: ${Object.keys(config.connections).join(', ')}`,
+      );
+    return resolveConnection(name, spec, environment);
+  };
+  const [source, target] = [connection(args.source), connection(args.target)];
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
+    connectTimeoutMs: 10_000,
+    applicationName: 'cnbook diff',
+  });
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  const progress = process.stderr.isTTY ? progressLine : undefined;
+  try {
+    const result = await diffTable(
+      sessionSide(pool, source, 1000, abort.signal),
+      sessionSide(pool, target, 1000, abort.signal),
+      {
+        table: args.table,
+        ...(args.key ? { key: args.key } : {}),
+        ...(args.columns ? { columns: args.columns } : {}),
+        ...(args.exclude ? { exclude: args.exclude } : {}),
+        ...(args.where ? { where: args.where } : {}),
+        queryTimeoutMs: args.queryTimeoutMs,
+        settleMs: args.settleMs,
+        signal: abort.signal,
+        ...(progress ? { onProgress: progress } : {}),
+      },
+    );
+    if (progress) process.stderr.write('\r\x1b[K');
+    print(result, source.name, target.name, args.json, args.limit);
+    return result.missingInTarget + result.missingInSource + result.changed > 0 ? 2 : 0;
+  } catch (error) {
+    if (progress) process.stderr.write('\r\x1b[K');
+    if (abort.signal.aborted) {
+      console.error('cnbook: diff cancelled; the queries running on both servers were cancelled');
+      return 3;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    await pool.closeAll();
+  }
+}
+
+function progressLine(p: DiffProgress): void {
+  const share = p.estimatedRows
+    ? ` (~${Math.min(100, Math.round((100 * p.sourceRows) / Math.max(1, p.estimatedRows)))}%)`
+    : '';
+  process.stderr.write(
+    `\r\x1b[Kchunk ${p.chunks}: ${p.sourceRows} rows of the source compared${share}, ${p.differences} differences so far`,
+  );
+}
+
+function print(result: DiffResult, source: string, target: string, json: boolean, limit: number): void {
+  if (json) console.log(JSON.stringify({ source, target, ...result }, null, 2));
+  else console.log(describeDiff(result, source, target, limit));
+}
