@@ -23,10 +23,11 @@ interface Options {
   pattern: Pattern;
   link: boolean;
   equal: boolean;
+  methods: MethodName[];
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { rows: 1_000_000, drift: 0.001, pattern: 'spread', link: true, equal: true };
+  const options: Options = { rows: 1_000_000, drift: 0.001, pattern: 'spread', link: true, equal: true, methods: ['floor', 'engine', 'full', 'bisection'] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -35,9 +36,10 @@ function parse(argv: string[]): Options {
     else if (flag === '--pattern') options.pattern = value as Pattern;
     else if (flag === '--no-link') options.link = false;
     else if (flag === '--no-equal') options.equal = false;
+    else if (flag === '--methods') options.methods = (value ?? '').split(',') as MethodName[];
     else
       throw new Error(
-        `unknown option ${flag}; usage: --rows N --drift F [--pattern spread|clustered] [--no-link] [--no-equal]`,
+        `unknown option ${flag}; usage: --rows N --drift F [--pattern spread|clustered] [--no-link] [--no-equal] [--methods floor,engine,full,bisection]`,
       );
     if (flag !== '--no-link' && flag !== '--no-equal') i++;
   }
@@ -159,7 +161,7 @@ async function main(options: Options): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    const methods: MethodName[] = ['floor', 'engine', 'full', 'bisection'];
+    const methods = options.methods;
     if (options.equal) {
       await Promise.all([vacuum(source), vacuum(target)]);
       const equal = new Map<MethodName, Measured>();

@@ -15,6 +15,8 @@ export interface DiffArgs {
   queryTimeoutMs: number;
   settleMs: number;
   limit: number;
+  /** Where to write the repair script; its undo goes next to it (.undo.sql). */
+  repairSql?: string;
 }
 
 const FLAGS = [
@@ -61,6 +63,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     else if (flag === '--query-timeout') found.queryTimeoutMs = duration(flag, value());
     else if (flag === '--settle') found.settleMs = duration(flag, value());
     else if (flag === '--limit') found.limit = count(flag, value());
+    else if (flag === '--repair-sql') found.repairSql = value();
     else
       throw new UsageError(`unknown ${flag.startsWith('-') ? 'option' : 'argument'} ${flag}${didYouMean(flag, FLAGS)}`);
   }

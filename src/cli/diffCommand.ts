@@ -1,6 +1,15 @@
 import { resolveConnection } from '../core/connections/resolve';
 import type { ResolvedConnection } from '../core/connections/model';
-import { diffTable, sessionSide, type DiffProgress, type DiffResult } from '../core/diff';
+import * as fs from 'node:fs';
+import {
+  buildRepair,
+  diffTable,
+  sessionSide,
+  type DiffOptions,
+  type DiffProgress,
+  type DiffResult,
+  type RepairScript,
+} from '../core/diff';
 import { describeDiff } from '../core/diff/describe';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -34,23 +43,24 @@ export async function diffCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
   const progress = process.stderr.isTTY ? progressLine : undefined;
   try {
-    const result = await diffTable(
+    const sides = [
       sessionSide(pool, source, 1000, abort.signal),
       sessionSide(pool, target, 1000, abort.signal),
-      {
-        table: args.table,
-        ...(args.key ? { key: args.key } : {}),
-        ...(args.columns ? { columns: args.columns } : {}),
-        ...(args.exclude ? { exclude: args.exclude } : {}),
-        ...(args.where ? { where: args.where } : {}),
-        queryTimeoutMs: args.queryTimeoutMs,
-        settleMs: args.settleMs,
-        signal: abort.signal,
-        ...(progress ? { onProgress: progress } : {}),
-      },
-    );
+    ] as const;
+    const options: DiffOptions = {
+      table: args.table,
+      ...(args.key ? { key: args.key } : {}),
+      ...(args.columns ? { columns: args.columns } : {}),
+      ...(args.exclude ? { exclude: args.exclude } : {}),
+      ...(args.where ? { where: args.where } : {}),
+      queryTimeoutMs: args.queryTimeoutMs,
+      settleMs: args.settleMs,
+      signal: abort.signal,
+    };
+    const result = await diffTable(...sides, progress ? { ...options, onProgress: progress } : options);
     if (progress) process.stderr.write('\r\x1b[K');
     print(result, source.name, target.name, args.json, args.limit);
+    if (args.repairSql) writeRepair(args.repairSql, await buildRepair(...sides, options, result), target.name);
     return result.missingInTarget + result.missingInSource + result.changed > 0 ? 2 : 0;
   } catch (error) {
     if (progress) process.stderr.write('\r\x1b[K');
@@ -77,4 +87,15 @@ function progressLine(p: DiffProgress): void {
 function print(result: DiffResult, source: string, target: string, json: boolean, limit: number): void {
   if (json) console.log(JSON.stringify({ source, target, ...result }, null, 2));
   else console.log(describeDiff(result, source, target, limit));
+}
+
+/** Writes the repair and its undo for review; nothing is applied from here. */
+function writeRepair(file: string, script: RepairScript, target: string): void {
+  const undo = file.replace(/(\.sql)?$/, '.undo.sql');
+  fs.writeFileSync(file, script.apply);
+  fs.writeFileSync(undo, script.undo);
+  const { insert, update, delete: remove } = script.counts;
+  console.error(
+    `repair for ${target} (not applied): ${insert} inserts, ${update} updates, ${remove} deletes in ${script.batches} transactions in ${file}; undo in ${undo}`,
+  );
 }

@@ -92,6 +92,34 @@ describe('cnbook diff', () => {
     expect(usage.stderr).toContain('diff needs --source');
   });
 
+  it('--repair-sql: a dry run for review; applied, the drift is gone; the undo brings it back', async () => {
+    const table = `CREATE TABLE tricky (id int PRIMARY KEY, t text, b bytea, j jsonb, n numeric, a int[], at timestamptz)`;
+    await Promise.all([a.query(table), b.query(table)]);
+    const rows = `INSERT INTO tricky VALUES
+      (1, 'it''s a \\ backslash', '\\x00ff', '{"k": "v''"}', 1.0, '{1,NULL}', '2024-01-01 00:00:00.000001+00'),
+      (2, E'line\nbreak 😀', NULL, '[]', 2, '{}', NULL), (3, '', '\\x', 'null', 3.10, NULL, 'infinity'),
+      (4, 'gone from the target', NULL, NULL, NULL, NULL, NULL)`;
+    await Promise.all([a.query(rows), b.query(rows)]);
+    await b.query(`UPDATE tricky SET t = NULL, n = 1.00 WHERE id = 1; UPDATE tricky SET t = 'x' WHERE id = 3;
+      DELETE FROM tricky WHERE id = 4; INSERT INTO tricky VALUES (5, 'only on the target; DROP TABLE tricky; --', NULL, NULL, NULL, NULL, NULL)`);
+    const file = path.join(dir, 'repair.sql');
+    const before = diff('--table', 'tricky', '--json', '--repair-sql', file);
+    expect(before.status).toBe(2);
+    expect(before.stderr).toContain('repair for west (not applied): 1 inserts, 2 updates, 1 deletes in 1 transactions');
+    const undo = fs.readFileSync(path.join(dir, 'repair.undo.sql'), 'utf8');
+    expect(JSON.parse(diff('--table', 'tricky', '--json').stdout).keys).toEqual(JSON.parse(before.stdout).keys);
+    await b.query(fs.readFileSync(file, 'utf8'));
+    const after = diff('--table', 'tricky');
+    expect(after.status).toBe(0);
+    await b.query(undo);
+    const undone = diff('--table', 'tricky', '--json');
+    expect(undone.status).toBe(2);
+    expect(JSON.parse(undone.stdout).keys).toEqual(JSON.parse(before.stdout).keys);
+    expect(await b.query('SELECT t FROM tricky WHERE id = 5')).toEqual([
+      { t: 'only on the target; DROP TABLE tricky; --' },
+    ]);
+  });
+
   it('Ctrl-C cancels the queries on both servers and exits 3', async () => {
     // Each row sleeps, so the first chunk runs for minutes unless it is cancelled.
     const child = spawn(
