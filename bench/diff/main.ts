@@ -27,7 +27,14 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { rows: 1_000_000, drift: 0.001, pattern: 'spread', link: true, equal: true, methods: ['floor', 'engine', 'full', 'bisection'] };
+  const options: Options = {
+    rows: 1_000_000,
+    drift: 0.001,
+    pattern: 'spread',
+    link: true,
+    equal: true,
+    methods: ['floor', 'engine', 'full', 'bisection'],
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
