@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../core/defaults';
 import { resolveConnection } from '../core/connections/resolve';
 import type { ResolvedConnection } from '../core/connections/model';
 import * as fs from 'node:fs';
@@ -35,7 +36,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
   };
   const [source, target] = [connection(args.source), connection(args.target)];
   const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
-    connectTimeoutMs: 10_000,
+    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook diff',
   });
   const abort = new AbortController();
@@ -44,8 +45,8 @@ export async function diffCommand(argv: string[]): Promise<number> {
   const progress = process.stderr.isTTY ? progressLine : undefined;
   try {
     const sides = [
-      sessionSide(pool, source, 1000, abort.signal),
-      sessionSide(pool, target, 1000, abort.signal),
+      sessionSide(pool, source, DEFAULT_LIMITS.lockTimeoutMs, abort.signal),
+      sessionSide(pool, target, DEFAULT_LIMITS.lockTimeoutMs, abort.signal),
     ] as const;
     const options: DiffOptions = {
       table: args.table,

