@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startStandalone } from '../test/helpers/pgCluster';
+import { startStandalone } from '../src/sandbox/throwaway';
 
 const root = path.resolve(__dirname, '..');
 const ROWS = Number(process.env.CNBOOK_BENCH_ROWS ?? 1_000_000);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startCluster } from '../test/helpers/pgCluster';
+import { startCluster } from '../src/sandbox/throwaway';
 
 const SCHEMA = `
 CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL, total_amount numeric(12,2) NOT NULL);

@@ -1,5 +1,5 @@
 /**
- * The test harness itself: real throwaway PostgreSQL 15 clusters (test/helpers/pgCluster.ts). The other
+ * The test harness itself: real throwaway PostgreSQL clusters from the npm binaries (src/sandbox/throwaway.ts). The other
  * integration tests trust these behaviours, so they are checked here against the servers, not mocked.
  * The tests share one cluster and run in order: the pause, promotion and teardown tests change it.
  */
@@ -16,6 +16,7 @@ import {
   startStandalone,
   waitForReplay,
 } from '../helpers/pgCluster';
+import { requestedMajor } from '../../src/sandbox/binaries';
 
 const APP_PASSWORD = "s3cret-'quoted'";
 
@@ -99,7 +100,7 @@ describe('a primary with two streaming replicas', () => {
     expect(await inRecovery(cluster.primary)).toBe(false);
     expect(await Promise.all(cluster.replicas.map(inRecovery))).toEqual([true, true]);
     const [{ server_version: version }] = await cluster.primary.query('SHOW server_version');
-    expect(version).toMatch(/^15\./);
+    expect(version).toMatch(new RegExp(`^${requestedMajor()}\\.`));
   });
 
   it('shows both replicas streaming in pg_stat_replication on the primary', async () => {
@@ -196,7 +197,7 @@ describe('a primary with two streaming replicas', () => {
 describe('a standalone server', () => {
   const why = fakeTimeAvailable()
     ? ''
-    : ' (SKIPPED: libfaketime is not installed; run `bash .ci/install-postgres.sh` as root)';
+    : ' (SKIPPED: libfaketime is not installed; apt-get install -y libfaketime; .ci/run installs it)';
 
   it.skipIf(!fakeTimeAvailable())(`runs its clock 3 s ahead with fakeTimeOffset '+3s'${why}`, async () => {
     const server = await startStandalone({ fakeTimeOffset: '+3s' });

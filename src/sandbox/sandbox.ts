@@ -1,0 +1,329 @@
+/**
+ * A named, persistent sandbox: a primary `us-east`, streaming replicas `us-west`, `eu-west`,
+ * `ap-southeast` (physical slots, copies of the primary's data dir), and `target`, a standalone copy fed by
+ * logical replication from the primary (a copy that can drift). Real servers from the npm binaries; faults
+ * are injected in them (faults.ts). The state lives in the folder, so another process can reattach.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { requestedMajor } from './binaries';
+import { postmasterPid, startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
+import { copyDataDir } from './copy';
+import { prepareFolder } from './processes';
+import { SAMPLE_SCHEMA } from './sampleData';
+import { BASE_CONFIG, initDataDir, portInUse, ServerNode, writeConfig, writeHba } from './server';
+import {
+  DEFAULT_REPLICAS,
+  MAX_REPLICAS,
+  NodeState,
+  PRIMARY_NAME,
+  readState,
+  replicaNames,
+  SandboxState,
+  TARGET_NAME,
+  writeState,
+} from './state';
+
+export class SandboxError extends Error {}
+
+export interface StartOptions {
+  replicas?: number;
+  /** Stop the servers when this process exits (VS Code, `cnbook run --sandbox`); without it they stay up. */
+  owner?: number;
+}
+
+export interface NodeStatus extends NodeState {
+  running: boolean;
+  url: string;
+}
+
+export interface SandboxStatus {
+  name: string;
+  folder: string;
+  exists: boolean;
+  complete: boolean;
+  major?: number;
+  nodes: NodeStatus[];
+  faults: string[];
+}
+
+const PRIMARY_CONFIG = { wal_level: 'logical', max_replication_slots: '16' };
+const PUBLICATION = 'cnbook_sandbox';
+const SUBSCRIPTION = 'cnbook_target';
+
+export class Sandbox {
+  constructor(
+    readonly name: string,
+    readonly folder: string,
+  ) {}
+
+  state(): SandboxState | undefined {
+    return readState(this.folder);
+  }
+
+  node(state: NodeState): ServerNode {
+    return new ServerNode(state.name, path.join(this.folder, state.name), this.folder, {}, state.port);
+  }
+
+  nodes(): ServerNode[] {
+    return (this.state()?.nodes ?? []).map((n) => this.node(n));
+  }
+
+  status(): SandboxStatus {
+    const state = this.state();
+    const nodes = (state?.nodes ?? []).map((n) => {
+      const server = this.node(n);
+      return { ...n, running: postmasterPid(server.dataDir) !== undefined, url: server.url };
+    });
+    return {
+      name: this.name,
+      folder: this.folder,
+      exists: fs.existsSync(this.folder),
+      complete: state?.complete ?? false,
+      major: state?.major,
+      nodes,
+      faults: state?.faults ?? [],
+    };
+  }
+
+  running(): boolean {
+    const status = this.status();
+    return status.complete && status.nodes.length > 0 && status.nodes.every((n) => n.running);
+  }
+
+  /** Starts the sandbox: creates it the first time, restarts it from its folder after that. */
+  async start(options: StartOptions = {}): Promise<SandboxStatus> {
+    const state = this.state();
+    if (state?.complete) {
+      if (this.running())
+        throw new SandboxError(`sandbox '${this.name}' is already running (${describePorts(state)}); stop it first`);
+      if (options.replicas !== undefined && options.replicas !== countReplicas(state))
+        throw new SandboxError(
+          `sandbox '${this.name}' has ${countReplicas(state)} replicas; 'cnbook sandbox reset --replicas ${options.replicas}' rebuilds it with ${options.replicas}`,
+        );
+      await this.restart(state);
+    } else if (fs.existsSync(this.folder) && fs.readdirSync(this.folder).length > 0) {
+      throw new SandboxError(
+        `${this.folder} holds a sandbox whose creation did not finish (a crashed or interrupted start): ` +
+          `'cnbook sandbox reset' rebuilds it`,
+      );
+    } else {
+      await this.create(options.replicas ?? DEFAULT_REPLICAS);
+    }
+    if (options.owner !== undefined) this.watchFor(options.owner);
+    return this.status();
+  }
+
+  /** Starts it unless it already runs; for `cnbook run --sandbox` and VS Code. */
+  async ensureRunning(options: StartOptions = {}): Promise<SandboxStatus> {
+    if (this.running()) return this.status();
+    return this.start(options);
+  }
+
+  async stop(): Promise<SandboxStatus> {
+    const state = this.state();
+    const nodes = this.nodes().filter((n) => postmasterPid(n.dataDir) !== undefined);
+    if (!state || nodes.length === 0)
+      throw new SandboxError(`sandbox '${this.name}' is not running${state ? '' : ` (no sandbox in ${this.folder})`}`);
+    await Promise.all(nodes.map((n) => n.stop('fast')));
+    stopWatchdog(state.watchdog);
+    writeState(this.folder, { ...state, watchdog: undefined });
+    return this.status();
+  }
+
+  /** Back to healthy: stops whatever runs, deletes the folder and builds the sandbox again. */
+  async reset(options: StartOptions = {}): Promise<SandboxStatus> {
+    const state = this.state();
+    const replicas = options.replicas ?? (state?.complete ? countReplicas(state) : DEFAULT_REPLICAS);
+    if (fs.existsSync(this.folder)) {
+      stopWatchdog(state?.watchdog);
+      const dataDirs = fs
+        .readdirSync(this.folder, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(this.folder, e.name));
+      stopServersSync(dataDirs, 'immediate', 10_000);
+      fs.rmSync(this.folder, { recursive: true, force: true });
+    }
+    await this.create(replicas);
+    if (options.owner !== undefined) this.watchFor(options.owner);
+    return this.status();
+  }
+
+  /** Records a fault spec as injected (faults.ts does the injecting). */
+  recordFault(spec: string, injected: boolean): void {
+    const state = this.requireState();
+    const faults = injected
+      ? [...state.faults.filter((f) => f !== spec), spec]
+      : state.faults.filter((f) => f !== spec);
+    writeState(this.folder, { ...state, faults });
+  }
+
+  requireState(): SandboxState {
+    const state = this.state();
+    if (!state?.complete || !this.running())
+      throw new SandboxError(`sandbox '${this.name}' is not running: start it with 'cnbook sandbox start'`);
+    return state;
+  }
+
+  private watchFor(owner: number): void {
+    const state = this.state();
+    if (!state) return;
+    stopWatchdog(state.watchdog);
+    const dataDirs = state.nodes.map((n) => path.join(this.folder, n.name));
+    writeState(this.folder, { ...state, watchdog: startWatchdog(owner, { dataDirs, mode: 'fast' }) });
+  }
+
+  private async create(replicaCount: number): Promise<void> {
+    if (!Number.isInteger(replicaCount) || replicaCount < 0 || replicaCount > MAX_REPLICAS)
+      throw new SandboxError(`--replicas expects 0 to ${MAX_REPLICAS}, got ${replicaCount}`);
+    prepareFolder(this.folder);
+    const names = replicaNames(replicaCount);
+    const state: SandboxState = {
+      version: 1,
+      name: this.name,
+      major: requestedMajor(),
+      complete: false,
+      nodes: [],
+      faults: [],
+    };
+    writeState(this.folder, state);
+    try {
+      await this.build(state, names);
+    } catch (error) {
+      // Leave nothing running; the folder stays (and says it is incomplete) for a look at the logs.
+      stopServersSync(
+        state.nodes.map((n) => path.join(this.folder, n.name)).concat(path.join(this.folder, PRIMARY_NAME)),
+        'immediate',
+        10_000,
+      );
+      throw error;
+    }
+  }
+
+  private async build(state: SandboxState, names: string[]): Promise<void> {
+    const primary = new ServerNode(PRIMARY_NAME, path.join(this.folder, PRIMARY_NAME), this.folder);
+    await initDataDir(primary.dataDir, this.folder);
+    writeConfig(primary.dataDir, { ...BASE_CONFIG, ...PRIMARY_CONFIG });
+    writeHba(primary.dataDir, false);
+    await primary.startOnFreePort();
+    state.nodes.push({ name: PRIMARY_NAME, role: 'primary', port: primary.port });
+    writeState(this.folder, state);
+    await primary.query(SAMPLE_SCHEMA);
+    // One by one: a logical slot cannot be created in a transaction that has written.
+    for (const statement of slotStatements(names)) await primary.query(statement);
+    await primary.stop('fast');
+    const copies = [...names, TARGET_NAME].map((name) => {
+      const node = new ServerNode(name, path.join(this.folder, name), this.folder);
+      copyDataDir(primary.dataDir, node.dataDir, false);
+      return node;
+    });
+    await primary.start();
+    for (const node of copies) {
+      const replica = node.name !== TARGET_NAME;
+      if (replica) fs.writeFileSync(path.join(node.dataDir, 'standby.signal'), '');
+      writeConfig(
+        node.dataDir,
+        replica ? replicaConfig(node.name, primary.port) : { ...BASE_CONFIG, ...PRIMARY_CONFIG },
+      );
+    }
+    await Promise.all(copies.map((n) => n.startOnFreePort()));
+    for (const node of copies)
+      state.nodes.push({ name: node.name, role: node.name === TARGET_NAME ? 'target' : 'replica', port: node.port });
+    writeState(this.folder, state);
+    const target = copies[copies.length - 1] as ServerNode;
+    await target.query(subscriptionStatement(primary.port));
+    await waitForStreaming(primary, names);
+    writeState(this.folder, { ...state, complete: true });
+  }
+
+  private async restart(state: SandboxState): Promise<void> {
+    const servers = state.nodes.map((n) => this.node(n));
+    const primary = servers.find((s) => s.name === PRIMARY_NAME) as ServerNode;
+    const oldPort = primary.port;
+    await startOnKnownOrFreePort(primary);
+    const rest = servers.filter((s) => s !== primary);
+    if (primary.port !== oldPort)
+      for (const s of rest) if (s.name !== TARGET_NAME) repointReplica(s, oldPort, primary.port);
+    await Promise.all(rest.map((s) => startOnKnownOrFreePort(s)));
+    const target = rest.find((s) => s.name === TARGET_NAME);
+    if (target && primary.port !== oldPort)
+      await target.query(
+        `ALTER SUBSCRIPTION ${SUBSCRIPTION} CONNECTION '${primaryConninfo(primary.port, TARGET_NAME)}'`,
+      );
+    const nodes = state.nodes.map((n) => ({ ...n, port: servers.find((s) => s.name === n.name)?.port ?? n.port }));
+    writeState(this.folder, { ...state, nodes });
+  }
+}
+
+function countReplicas(state: SandboxState): number {
+  return state.nodes.filter((n) => n.role === 'replica').length;
+}
+
+function describePorts(state: SandboxState): string {
+  return state.nodes.map((n) => `${n.name} on ${n.port}`).join(', ');
+}
+
+function primaryConninfo(port: number, applicationName: string): string {
+  return `host=127.0.0.1 port=${port} user=postgres dbname=postgres application_name=${applicationName}`;
+}
+
+function replicaConfig(name: string, primaryPort: number): Record<string, string> {
+  return { ...BASE_CONFIG, primary_conninfo: primaryConninfo(primaryPort, name), primary_slot_name: slotName(name) };
+}
+
+export function slotName(replica: string): string {
+  return replica.replace(/-/g, '_');
+}
+
+function slotStatements(names: string[]): string[] {
+  return [
+    ...names.map((n) => `SELECT pg_create_physical_replication_slot('${slotName(n)}', true);`),
+    `CREATE PUBLICATION ${PUBLICATION} FOR ALL TABLES;`,
+    // Created before the copy, so the target (a copy of this data) misses no change made after it.
+    `SELECT pg_create_logical_replication_slot('${SUBSCRIPTION}', 'pgoutput');`,
+  ];
+}
+
+function subscriptionStatement(primaryPort: number): string {
+  return (
+    `CREATE SUBSCRIPTION ${SUBSCRIPTION} CONNECTION '${primaryConninfo(primaryPort, TARGET_NAME)}' ` +
+    `PUBLICATION ${PUBLICATION} WITH (create_slot = false, slot_name = '${SUBSCRIPTION}', copy_data = false)`
+  );
+}
+
+/** Keeps the replica's own settings (a lag fault's ALTER SYSTEM) and changes only the primary's port. */
+function repointReplica(replica: ServerNode, oldPort: number, newPort: number): void {
+  const file = path.join(replica.dataDir, 'postgresql.auto.conf');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(`host=127.0.0.1 port=${oldPort} `, `host=127.0.0.1 port=${newPort} `);
+  fs.writeFileSync(file, text);
+}
+
+async function startOnKnownOrFreePort(server: ServerNode): Promise<void> {
+  if (postmasterPid(server.dataDir) !== undefined) return;
+  if (server.port > 0 && !(await portInUse(server.port))) {
+    try {
+      return await server.start();
+    } catch (error) {
+      if (!(await portInUse(server.port))) throw error;
+    }
+  }
+  await server.startOnFreePort();
+}
+
+async function waitForStreaming(primary: ServerNode, names: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await primary.query(
+      "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
+    );
+    const streaming = new Set(rows.map((r) => r.name as string));
+    if (names.every((n) => streaming.has(n))) return;
+    if (Date.now() > deadline)
+      throw new SandboxError(
+        `replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,76 @@
+/** The sandbox's folder and its sandbox.json: which servers it has, their ports, its faults, its owner. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AS_ROOT } from './processes';
+
+export type NodeRole = 'primary' | 'replica' | 'target';
+
+export interface NodeState {
+  name: string;
+  role: NodeRole;
+  port: number;
+}
+
+export interface SandboxState {
+  version: 1;
+  name: string;
+  major: number;
+  /** False until every server has been created: a folder left by a crashed start says so. */
+  complete: boolean;
+  nodes: NodeState[];
+  /** Fault specs injected since the last reset, as typed on the command line. */
+  faults: string[];
+  /** The watchdog that stops the servers when their owner exits (VS Code, `cnbook run --sandbox`). */
+  watchdog?: number;
+}
+
+export const PRIMARY_NAME = 'us-east';
+export const REPLICA_NAMES = ['us-west', 'eu-west', 'ap-southeast'];
+export const TARGET_NAME = 'target';
+export const DEFAULT_REPLICAS = 3;
+export const MAX_REPLICAS = 8;
+
+export function replicaNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => REPLICA_NAMES[i] ?? `replica-${i + 1}`);
+}
+
+/**
+ * `~/.cache/cnbook/sandbox/NAME`, or under $CNBOOK_SANDBOX_HOME. As root the servers run as another user,
+ * who cannot enter /root, so root's sandboxes live under /var/tmp/cnbook-sandbox instead.
+ */
+export function defaultSandboxFolder(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/.test(name))
+    throw new Error(`sandbox name '${name}' must be letters, digits, '-' or '_' (up to 40)`);
+  const base =
+    env.CNBOOK_SANDBOX_HOME ||
+    (AS_ROOT
+      ? '/var/tmp/cnbook-sandbox'
+      : path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cnbook', 'sandbox'));
+  return path.join(base, name);
+}
+
+export function stateFile(folder: string): string {
+  return path.join(folder, 'sandbox.json');
+}
+
+export function readState(folder: string): SandboxState | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(stateFile(folder), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as SandboxState;
+  } catch {
+    throw new Error(`${stateFile(folder)} is not valid JSON: run 'cnbook sandbox reset' to rebuild the sandbox`);
+  }
+}
+
+/** Written to a temp file and renamed, so a crash never leaves half a state file. */
+export function writeState(folder: string, state: SandboxState): void {
+  const temp = `${stateFile(folder)}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(state, null, 2) + '\n');
+  fs.renameSync(temp, stateFile(folder));
+}
