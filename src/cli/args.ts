@@ -14,6 +14,9 @@ export interface RunArgs {
   out?: string;
   json: boolean;
   maxRows: number;
+  /** --sandbox[=NAME]: run against the built-in sandbox profile (started if needed). */
+  sandbox?: string;
+  faults: string[];
 }
 
 const RUN_FLAGS = [
@@ -25,6 +28,8 @@ const RUN_FLAGS = [
   '--out',
   '--json',
   '--max-rows',
+  '--sandbox',
+  '--fault',
 ];
 
 export function parseRunArgs(argv: string[]): RunArgs {
@@ -35,6 +40,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     allowWrites: false,
     json: false,
     maxRows: DEFAULT_LIMITS.maxRowsStored,
+    faults: [],
   };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -73,11 +79,21 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '--max-rows':
         args.maxRows = countArg(flag, value());
         break;
+      case '--sandbox':
+        args.sandbox = inline ?? 'default';
+        break;
+      case '--fault':
+        args.faults.push(value());
+        break;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, RUN_FLAGS)}`);
         files.push(arg);
     }
   }
+  if (args.faults.length > 0 && args.sandbox === undefined)
+    throw new UsageError('--fault needs --sandbox: faults are injected only into the sandbox');
+  if (args.sandbox !== undefined && (args.connections || args.profile))
+    throw new UsageError('--sandbox uses the built-in sandbox profile; drop --connections/--profile');
   if (files.length !== 1)
     throw new UsageError(
       files.length === 0 ? 'run needs a runbook file' : `run takes one runbook file, got ${files.length}`,
@@ -109,6 +125,7 @@ export const USAGE = `Usage:
   cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
                   [--allow-writes] [--out FILE] [--json]
+    faults: [],
   cnbook check FILE... [--connections FILE] [--profile NAME]
   cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]... [--id ID]
                   [--dir DIR]

@@ -4,6 +4,7 @@ import { checkCommand } from './checkCommand';
 import { incidentCommand } from './incidentCommand';
 import { diffCommand } from './diffCommand';
 import { runCommand } from './runCommand';
+import { sandboxCommand } from './sandboxCommand';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,6 +17,8 @@ async function main(argv: string[]): Promise<number> {
       return incidentCommand(rest);
     case 'diff':
       return diffCommand(rest);
+    case 'sandbox':
+      return sandboxCommand(rest);
     case undefined:
     case '-h':
     case '--help':

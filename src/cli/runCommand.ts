@@ -15,6 +15,7 @@ import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment';
+import { sandboxProfile } from './sandboxConnections';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
@@ -22,9 +23,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   const notebook = readRunbook(args.file);
   const environment = nodeEnvironment();
-  const { config, warnings } = loadConnections(args.connections, environment.homeDir);
+  const { config, warnings, profile } = args.sandbox
+    ? await sandboxProfile(args.sandbox, args.faults)
+    : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => console.error(`warning: ${w}`));
-  const profile = chooseProfile(config, args.profile);
   const info = runbookInfo(notebook);
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   const startedAt = new Date().toISOString();
@@ -131,4 +133,9 @@ function interruptHandler(controller: AbortController): () => void {
   };
   process.on('SIGINT', handler);
   return handler;
+}
+
+function loadProfile(args: RunArgs, homeDir: string) {
+  const loaded = loadConnections(args.connections, homeDir);
+  return { ...loaded, profile: chooseProfile(loaded.config, args.profile) };
 }

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requestedMajor } from './binaries';
+import type { FaultContext } from '../core/sandbox/faults';
+import { fakeTimeLibrary, requestedMajor } from './binaries';
 import { postmasterPid, startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
 import { copyDataDir } from './copy';
 import { prepareFolder } from './processes';
@@ -61,8 +62,25 @@ export class Sandbox {
     return readState(this.folder);
   }
 
-  node(state: NodeState): ServerNode {
-    return new ServerNode(state.name, path.join(this.folder, state.name), this.folder, {}, state.port);
+  node(node: NodeState): ServerNode {
+    const offset = this.state()?.fakeTime?.[node.name];
+    const lib = fakeTimeLibrary();
+    const env: Record<string, string> =
+      offset && lib ? { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_RESET: '1' } : {};
+    return new ServerNode(node.name, path.join(this.folder, node.name), this.folder, env, node.port);
+  }
+
+  /** The names a fault spec may use: running replicas (still in recovery or not) and every server. */
+  faultContext(): FaultContext {
+    const nodes = this.status().nodes.filter((n) => n.running);
+    return {
+      replicas: nodes.filter((n) => n.role === 'replica').map((n) => n.name),
+      servers: nodes.map((n) => n.name),
+    };
+  }
+
+  update(change: (state: SandboxState) => SandboxState): void {
+    writeState(this.folder, change(this.requireState()));
   }
 
   nodes(): ServerNode[] {
@@ -149,15 +167,6 @@ export class Sandbox {
     return this.status();
   }
 
-  /** Records a fault spec as injected (faults.ts does the injecting). */
-  recordFault(spec: string, injected: boolean): void {
-    const state = this.requireState();
-    const faults = injected
-      ? [...state.faults.filter((f) => f !== spec), spec]
-      : state.faults.filter((f) => f !== spec);
-    writeState(this.folder, { ...state, faults });
-  }
-
   requireState(): SandboxState {
     const state = this.state();
     if (!state?.complete || !this.running())
@@ -201,39 +210,44 @@ export class Sandbox {
   }
 
   private async build(state: SandboxState, names: string[]): Promise<void> {
-    const primary = new ServerNode(PRIMARY_NAME, path.join(this.folder, PRIMARY_NAME), this.folder);
-    await initDataDir(primary.dataDir, this.folder);
-    writeConfig(primary.dataDir, { ...BASE_CONFIG, ...PRIMARY_CONFIG });
-    writeHba(primary.dataDir, false);
-    await primary.startOnFreePort();
+    const primary = this.fresh(PRIMARY_NAME);
+    // Its own initdb, not a copy: a copy would share the primary's system identifier and look like a
+    // second writable primary of the same cluster (split brain) instead of a separate database.
+    const target = this.fresh(TARGET_NAME);
+    await Promise.all([primary, target].map((n) => this.initialise(n)));
     state.nodes.push({ name: PRIMARY_NAME, role: 'primary', port: primary.port });
+    state.nodes.push({ name: TARGET_NAME, role: 'target', port: target.port });
     writeState(this.folder, state);
-    await primary.query(SAMPLE_SCHEMA);
     // One by one: a logical slot cannot be created in a transaction that has written.
     for (const statement of slotStatements(names)) await primary.query(statement);
     await primary.stop('fast');
-    const copies = [...names, TARGET_NAME].map((name) => {
-      const node = new ServerNode(name, path.join(this.folder, name), this.folder);
+    const replicas = names.map((name) => {
+      const node = this.fresh(name);
       copyDataDir(primary.dataDir, node.dataDir, false);
+      fs.writeFileSync(path.join(node.dataDir, 'standby.signal'), '');
       return node;
     });
     await primary.start();
-    for (const node of copies) {
-      const replica = node.name !== TARGET_NAME;
-      if (replica) fs.writeFileSync(path.join(node.dataDir, 'standby.signal'), '');
-      writeConfig(
-        node.dataDir,
-        replica ? replicaConfig(node.name, primary.port) : { ...BASE_CONFIG, ...PRIMARY_CONFIG },
-      );
-    }
-    await Promise.all(copies.map((n) => n.startOnFreePort()));
-    for (const node of copies)
-      state.nodes.push({ name: node.name, role: node.name === TARGET_NAME ? 'target' : 'replica', port: node.port });
+    for (const node of replicas) writeConfig(node.dataDir, replicaConfig(node.name, primary.port));
+    await Promise.all(replicas.map((n) => n.startOnFreePort()));
+    state.nodes.splice(1, 0, ...replicas.map((n) => ({ name: n.name, role: 'replica' as const, port: n.port })));
     writeState(this.folder, state);
-    const target = copies[copies.length - 1] as ServerNode;
     await target.query(subscriptionStatement(primary.port));
     await waitForStreaming(primary, names);
     writeState(this.folder, { ...state, complete: true });
+  }
+
+  private fresh(name: string): ServerNode {
+    return new ServerNode(name, path.join(this.folder, name), this.folder);
+  }
+
+  /** initdb, configuration, start, and the sample data (deterministic, so both copies hold the same rows). */
+  private async initialise(node: ServerNode): Promise<void> {
+    await initDataDir(node.dataDir, this.folder);
+    writeConfig(node.dataDir, { ...BASE_CONFIG, ...PRIMARY_CONFIG });
+    writeHba(node.dataDir, false);
+    await node.startOnFreePort();
+    await node.query(SAMPLE_SCHEMA);
   }
 
   private async restart(state: SandboxState): Promise<void> {

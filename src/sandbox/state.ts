@@ -23,6 +23,10 @@ export interface SandboxState {
   faults: string[];
   /** The watchdog that stops the servers when their owner exits (VS Code, `cnbook run --sandbox`). */
   watchdog?: number;
+  /** libfaketime FAKETIME values of servers with a skew fault, applied whenever they start. */
+  fakeTime?: Record<string, string>;
+  /** The detached process holding the `locks` fault's sessions. */
+  lockHolder?: number;
 }
 
 export const PRIMARY_NAME = 'us-east';

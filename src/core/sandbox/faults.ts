@@ -88,7 +88,7 @@ export const FAULTS: readonly FaultInfo[] = [
   {
     kind: 'locks',
     usage: 'locks',
-    summary: 'a blocking chain: a prepared transaction holds a row lock, sessions wait',
+    summary: 'a blocking chain: a session idle in its transaction holds a row lock, two more wait',
     detectedBy: 'locks',
   },
   {

@@ -1,0 +1,149 @@
+/** `cnbook sandbox start|stop|status|reset|inject|clear` and `cnbook sandbox --list-faults`. */
+import { Fault, faultListing, formatFault, parseFault, type FaultContext } from '../core/sandbox/faults';
+import { didYouMean } from '../core/util/suggest';
+import { fakeTimeLibrary } from '../sandbox/binaries';
+import { clearFault, injectFault } from '../sandbox/faults';
+import { Sandbox, SandboxStatus } from '../sandbox/sandbox';
+import { defaultSandboxFolder, DEFAULT_REPLICAS, PRIMARY_NAME, replicaNames, TARGET_NAME } from '../sandbox/state';
+import { UsageError } from './args';
+
+const ACTIONS = ['start', 'stop', 'status', 'reset', 'inject', 'clear'] as const;
+type Action = (typeof ACTIONS)[number];
+const FLAGS = ['--name', '--replicas', '--fault', '--list-faults'];
+
+export interface SandboxArgs {
+  action?: Action;
+  listFaults: boolean;
+  name: string;
+  replicas?: number;
+  faults: string[];
+}
+
+export function parseSandboxArgs(argv: string[]): SandboxArgs {
+  const args: SandboxArgs = { listFaults: false, name: 'default', faults: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--list-faults') args.listFaults = true;
+    else if (flag === '--name') args.name = value();
+    else if (flag === '--fault') args.faults.push(value());
+    else if (flag === '--replicas') args.replicas = replicaCount(value());
+    else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, FLAGS)}`);
+    else if (!args.action) args.action = action(arg);
+    else if (args.action === 'inject' || args.action === 'clear') args.faults.push(arg);
+    else throw new UsageError(`sandbox ${args.action} takes no argument '${arg}'`);
+  }
+  if (!args.action && !args.listFaults) throw new UsageError(`sandbox needs one of: ${ACTIONS.join(', ')}`);
+  return args;
+}
+
+function action(word: string): Action {
+  const found = ACTIONS.find((a) => a === word);
+  if (!found) throw new UsageError(`unknown sandbox command '${word}'${didYouMean(word, ACTIONS)}`);
+  return found;
+}
+
+function replicaCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 8) throw new UsageError(`--replicas expects 0 to 8, got '${text}'`);
+  return n;
+}
+
+export function fakeTimeMissing(): string | undefined {
+  return fakeTimeLibrary() ? undefined : 'libfaketime is not installed (apt-get install -y libfaketime)';
+}
+
+/** The names a fault may use once the sandbox runs with this many replicas: checked before starting. */
+export function plannedContext(replicas: number): FaultContext {
+  const names = replicaNames(replicas);
+  return { replicas: names, servers: [PRIMARY_NAME, ...names, TARGET_NAME] };
+}
+
+export function parseFaults(specs: string[], context: FaultContext): Fault[] {
+  // A FaultSpecError names the spec, the column and a suggestion: no usage text needed after it.
+  const faults = specs.map((spec) => parseFault(spec, context));
+  if (faults.some((f) => f.kind === 'skew') && fakeTimeMissing())
+    throw new Error(`the skew fault is unavailable: ${fakeTimeMissing()}`);
+  // Last: the locks fault holds a row lock that DDL (orphans) would queue behind.
+  return [...faults.filter((f) => f.kind !== 'locks'), ...faults.filter((f) => f.kind === 'locks')];
+}
+
+export async function injectAll(sandbox: Sandbox, faults: Fault[], log: (line: string) => void): Promise<void> {
+  for (const fault of faults) {
+    await injectFault(sandbox, fault);
+    log(`injected ${formatFault(fault)}`);
+  }
+}
+
+export async function sandboxCommand(argv: string[]): Promise<number> {
+  const args = parseSandboxArgs(argv);
+  if (args.listFaults) {
+    faultListing(fakeTimeMissing()).forEach((line) => console.log(line));
+    if (!args.action) return 0;
+  }
+  const sandbox = new Sandbox(args.name, defaultSandboxFolder(args.name));
+  const existing = sandbox.state();
+  const replicas =
+    args.replicas ??
+    (existing?.complete ? existing.nodes.filter((n) => n.role === 'replica').length : DEFAULT_REPLICAS);
+  switch (args.action) {
+    case 'start':
+    case 'reset': {
+      const faults = parseFaults(args.faults, plannedContext(replicas));
+      const started = Date.now();
+      const status =
+        args.action === 'start'
+          ? await sandbox.start({ replicas: args.replicas })
+          : await sandbox.reset({ replicas: args.replicas });
+      console.log(
+        `sandbox '${args.name}' ${args.action === 'start' ? 'started' : 'reset'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      await injectAll(sandbox, faults, console.log);
+      printStatus(sandbox.status());
+      return 0;
+    }
+    case 'inject':
+    case 'clear': {
+      if (args.faults.length === 0)
+        throw new UsageError(`sandbox ${args.action} needs a fault spec (see --list-faults)`);
+      sandbox.requireState();
+      const faults = parseFaults(args.faults, sandbox.faultContext());
+      if (args.action === 'inject') await injectAll(sandbox, faults, console.log);
+      else
+        for (const fault of faults) {
+          await clearFault(sandbox, fault);
+          console.log(`cleared ${formatFault(fault)}`);
+        }
+      return 0;
+    }
+    case 'stop':
+      await sandbox.stop();
+      console.log(`sandbox '${args.name}' stopped; its data stays in ${sandbox.folder}`);
+      return 0;
+    default:
+      printStatus(sandbox.status());
+      return sandbox.running() ? 0 : 1;
+  }
+}
+
+function printStatus(status: SandboxStatus): void {
+  if (!status.exists) {
+    console.log(`sandbox '${status.name}': not created (${status.folder}); 'cnbook sandbox start' creates it`);
+    return;
+  }
+  const state = !status.complete
+    ? 'incomplete (run reset)'
+    : status.nodes.every((n) => n.running)
+      ? 'running'
+      : 'stopped';
+  console.log(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
+  for (const n of status.nodes)
+    console.log(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+  console.log(`  faults: ${status.faults.length ? status.faults.join(', ') : 'none'}`);
+}

@@ -1,0 +1,23 @@
+/** `cnbook run FILE --sandbox`: the built-in sandbox profile, starting the sandbox when it is not running. */
+import type { ConnectionsConfig } from '../core/connections/model';
+import { SANDBOX_PROFILE, sandboxConnections } from '../core/sandbox/profile';
+import { Sandbox } from '../sandbox/sandbox';
+import { defaultSandboxFolder, DEFAULT_REPLICAS } from '../sandbox/state';
+import { injectAll, parseFaults, plannedContext } from './sandboxCommand';
+
+export async function sandboxProfile(
+  name: string,
+  faultSpecs: string[],
+): Promise<{ config: ConnectionsConfig; profile: string; warnings: string[] }> {
+  const sandbox = new Sandbox(name, defaultSandboxFolder(name));
+  const state = sandbox.state();
+  const replicas = state?.complete ? state.nodes.filter((n) => n.role === 'replica').length : DEFAULT_REPLICAS;
+  const faults = parseFaults(faultSpecs, plannedContext(replicas));
+  if (!sandbox.running()) {
+    // Started for this run only: the watchdog stops it when this process exits.
+    console.error(`starting sandbox '${name}' (stops when this run ends; 'cnbook sandbox start' keeps one up)`);
+    await sandbox.start({ owner: process.pid });
+  }
+  await injectAll(sandbox, faults, (line) => console.error(line));
+  return { config: sandboxConnections(sandbox.status().nodes), profile: SANDBOX_PROFILE, warnings: [] };
+}

@@ -1,0 +1,37 @@
+/**
+ * The built-in `sandbox` profile: connections to the sandbox's servers and the roles runbooks name
+ * (primary, replicas, source, target). One function for the CLI and the extension.
+ */
+import type { ConnectionsConfig } from '../connections/model';
+
+export const SANDBOX_PROFILE = 'sandbox';
+
+export interface SandboxNodeInfo {
+  name: string;
+  role: 'primary' | 'replica' | 'target';
+  port: number;
+}
+
+/** Connection names are the servers' names (`us-east`, `us-west`, ..., `target`). */
+export function sandboxConnections(nodes: readonly SandboxNodeInfo[]): ConnectionsConfig {
+  const connections = Object.fromEntries(
+    nodes.map((n) => [
+      n.name,
+      {
+        host: '127.0.0.1',
+        port: n.port,
+        database: 'postgres',
+        user: 'postgres',
+        sslmode: 'disable' as const,
+        label: `sandbox ${n.role}`,
+      },
+    ]),
+  );
+  const primary = nodes.find((n) => n.role === 'primary')?.name ?? '';
+  const replicas = nodes.filter((n) => n.role === 'replica').map((n) => n.name);
+  const target = nodes.find((n) => n.role === 'target')?.name;
+  const profile: Record<string, string | string[]> = { primary, source: primary };
+  if (replicas.length > 0) profile.replicas = replicas;
+  if (target) profile.target = target;
+  return { connections, profiles: { [SANDBOX_PROFILE]: profile } };
+}
