@@ -97,10 +97,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     case 'reset': {
       const faults = parseFaults(args.faults, plannedContext(replicas));
       const started = Date.now();
-      const status =
-        args.action === 'start'
-          ? await sandbox.start({ replicas: args.replicas })
-          : await sandbox.reset({ replicas: args.replicas });
+      if (args.action === 'start') await sandbox.start({ replicas: args.replicas });
+      else await sandbox.reset({ replicas: args.replicas });
       console.log(
         `sandbox '${args.name}' ${args.action === 'start' ? 'started' : 'reset'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );

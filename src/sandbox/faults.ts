@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SESSION_SQL } from '../core/probes/catalog/sessionGuarantees';
 import { DRIFT_COLUMNS, Fault, formatFault, ORPHAN_KEYS } from '../core/sandbox/faults';
 import { fakeTimeLibrary } from './binaries';
 import { signal } from './cleanup';
@@ -106,9 +107,17 @@ const INJECT: Handlers = {
     );
   },
   'stale-session': async (sb, f) => {
-    await server(sb, f.replica).query('SELECT pg_wal_replay_pause()');
+    // The probe's marker table must reach the replica before it stalls, or the probe cannot read there.
+    const primary = server(sb, PRIMARY_NAME);
+    await primary.query(SESSION_SQL.create);
+    const replica = server(sb, f.replica);
+    await waitFor(
+      async () => (await replica.query("SELECT to_regclass('cnbook_session_probe') IS NOT NULL AS ok"))[0].ok,
+      `${f.replica} did not replay the session probe's table`,
+    );
+    await replica.query('SELECT pg_wal_replay_pause()');
     await server(sb, PRIMARY_NAME).query(
-      'UPDATE users SET profile_version = profile_version + 1, updated_at = now() WHERE id <= 10',
+      'UPDATE users SET profile_version = profile_version + 1, updated_at = now() WHERE id > 90',
     );
   },
   skew: async (sb, f) => {

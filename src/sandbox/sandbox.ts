@@ -260,10 +260,7 @@ export class Sandbox {
       for (const s of rest) if (s.name !== TARGET_NAME) repointReplica(s, oldPort, primary.port);
     await Promise.all(rest.map((s) => startOnKnownOrFreePort(s)));
     const target = rest.find((s) => s.name === TARGET_NAME);
-    if (target && primary.port !== oldPort)
-      await target.query(
-        `ALTER SUBSCRIPTION ${SUBSCRIPTION} CONNECTION '${primaryConninfo(primary.port, TARGET_NAME)}'`,
-      );
+    if (target && primary.port !== oldPort) await repointTarget(target, primary.port);
     const nodes = state.nodes.map((n) => ({ ...n, port: servers.find((s) => s.name === n.name)?.port ?? n.port }));
     writeState(this.folder, { ...state, nodes });
   }
@@ -278,7 +275,8 @@ function describePorts(state: SandboxState): string {
 }
 
 function primaryConninfo(port: number, applicationName: string): string {
-  return `host=127.0.0.1 port=${port} user=postgres dbname=postgres application_name=${applicationName}`;
+  // connect_timeout: a walreceiver or subscription worker stuck on a port someone else took gives up.
+  return `host=127.0.0.1 port=${port} user=postgres dbname=postgres connect_timeout=5 application_name=${applicationName}`;
 }
 
 function replicaConfig(name: string, primaryPort: number): Record<string, string> {
@@ -302,6 +300,15 @@ function subscriptionStatement(primaryPort: number): string {
   return (
     `CREATE SUBSCRIPTION ${SUBSCRIPTION} CONNECTION '${primaryConninfo(primaryPort, TARGET_NAME)}' ` +
     `PUBLICATION ${PUBLICATION} WITH (create_slot = false, slot_name = '${SUBSCRIPTION}', copy_data = false)`
+  );
+}
+
+async function repointTarget(target: ServerNode, primaryPort: number): Promise<void> {
+  await target.query(`ALTER SUBSCRIPTION ${SUBSCRIPTION} CONNECTION '${primaryConninfo(primaryPort, TARGET_NAME)}'`);
+  // A worker already connecting to the old port does not see the change; the launcher restarts it.
+  await target.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL',
+    [SUBSCRIPTION],
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,29 @@ describe('stop and start again', () => {
     await sandbox.stop();
     await expect(sandbox.start({ replicas: 3 })).rejects.toThrow(/has 2 replicas; 'cnbook sandbox reset --replicas 3'/);
     await sandbox.start();
+  });
+});
+
+describe('a port taken while the sandbox was stopped', () => {
+  it('moves the primary to a free port and points the replicas and the target at it', async () => {
+    const oldPort = node('us-east').port;
+    await sandbox.stop();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(oldPort, '127.0.0.1', resolve));
+    try {
+      await sandbox.start();
+      const primary = node('us-east');
+      expect(primary.port).not.toBe(oldPort);
+      await primary.query("UPDATE orders SET status = 'moved' WHERE id = 9");
+      for (const name of ['us-west', 'eu-west', 'target'])
+        await eventually(
+          () => node(name).query('SELECT status FROM orders WHERE id = 9'),
+          (rows) => rows[0]?.status === 'moved',
+          `${name} did not follow the primary to its new port`,
+        );
+    } finally {
+      squatter.close();
+    }
   });
 });
 

@@ -1,0 +1,118 @@
+/** `cnbook sandbox ...` and `cnbook run --sandbox` through the built CLI, on real servers. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postmasterPid } from '../../src/sandbox/cleanup';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist', 'cli.js');
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-sandbox-cli-'));
+fs.chmodSync(home, 0o755);
+const folder = path.join(home, 'default');
+
+beforeAll(() => {
+  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+});
+afterAll(() => {
+  cnbook(['sandbox', 'stop']);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+function cnbook(args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CNBOOK_SANDBOX_HOME: home },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function runningServers(): string[] {
+  if (!fs.existsSync(folder)) return [];
+  return fs.readdirSync(folder).filter((name) => postmasterPid(path.join(folder, name)) !== undefined);
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('cnbook sandbox, bad input', () => {
+  it('lists the faults, one line each', () => {
+    const { code, stdout } = cnbook(['sandbox', '--list-faults']);
+    expect(code).toBe(0);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual([
+      'pause=REPLICA',
+      'lag=REPLICA:DURATION',
+      'drift=TABLE:FRACTION',
+      'orphans=TABLE:COUNT',
+      'totals=COUNT',
+      'prepared=COUNT',
+      'locks',
+      'splitbrain=REPLICA',
+      'causal=COUNT',
+      'stale-session=REPLICA',
+      'skew=SERVER:OFFSET',
+    ]);
+  });
+
+  it('refuses a fault typo before starting anything', () => {
+    const { code, stderr } = cnbook(['sandbox', 'start', '--fault', 'pasue=us-west']);
+    expect(code).toBe(3);
+    expect(stderr).toContain("--fault 'pasue=us-west', column 1: unknown fault 'pasue' (did you mean 'pause'?)");
+    expect(fs.existsSync(folder)).toBe(false);
+  });
+
+  it('refuses a fault on a replica the sandbox will not have', () => {
+    const { code, stderr } = cnbook(['sandbox', 'start', '--replicas', '1', '--fault', 'pause=eu-west']);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/no replica 'eu-west'.*; the sandbox has: us-west\n/);
+    expect(fs.existsSync(folder)).toBe(false);
+  });
+
+  it('says there is nothing to stop', () => {
+    const { code, stderr } = cnbook(['sandbox', 'stop']);
+    expect(code).toBe(3);
+    expect(stderr).toContain("sandbox 'default' is not running (no sandbox in");
+  });
+});
+
+describe('cnbook sandbox start, run --sandbox, stop', () => {
+  it('starts with a fault, refuses a second start, and a triage run finds the paused replica', () => {
+    const started = cnbook(['sandbox', 'start', '--replicas', '1', '--fault', 'pause=us-west']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toContain('injected pause=us-west');
+    expect(runningServers().sort()).toEqual(['target', 'us-east', 'us-west']);
+    const twice = cnbook(['sandbox', 'start']);
+    expect(twice.code).toBe(3);
+    expect(twice.stderr).toMatch(/sandbox 'default' is already running \(us-east on \d+/);
+    const out = path.join(home, 'triage.cnbook');
+    const run = cnbook(['run', 'runbooks/triage.cnbook', '--sandbox', '--out', out]);
+    expect([1, 2]).toContain(run.code);
+    expect(run.stdout).toMatch(/replication-lag\*\* us-west: behind.*replay PAUSED/);
+    expect(fs.readFileSync(out, 'utf8')).toContain('replay PAUSED');
+    const wrong = cnbook(['sandbox', 'inject', 'splitbrain=eu-west']);
+    expect(wrong.stderr).toContain("no replica 'eu-west'");
+  });
+
+  it('stops every server and keeps the data; a run --sandbox then starts it for the run only', async () => {
+    expect(cnbook(['sandbox', 'stop']).code).toBe(0);
+    expect(runningServers()).toEqual([]);
+    const run = cnbook(['run', 'runbooks/orders-vs-items.cnbook', '--sandbox']);
+    expect(run.stderr).toContain("starting sandbox 'default' (stops when this run ends");
+    expect([0, 1, 2]).toContain(run.code);
+    // The watchdog stops it once the run's process has exited.
+    await eventually(() => runningServers().length === 0, `still running: ${runningServers().join(', ')}`);
+    expect(cnbook(['sandbox', 'status']).stdout).toMatch(/sandbox 'default': stopped/);
+  });
+});
