@@ -19,13 +19,17 @@ async function selectProfile(connections: ConnectionManager): Promise<void> {
       .map(([role, target]) => `${role} → ${[target].flat().join(', ')}`)
       .join('  '),
   }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage(
-      'No profiles yet: add "cnbook.profiles" to your user settings, e.g. { "prod": { "primary": "db1", "replicas": ["db2"] } }.',
-    );
+  // The built-in sandbox is always on the list; picking it starts it when it is not running.
+  if (!config.profiles.sandbox)
+    items.push({
+      label: 'sandbox',
+      description: 'built-in: starts a local PostgreSQL sandbox with replicas and faults',
+    });
+  const picked = await vscode.window.showQuickPick(items, { title: 'Run runbooks on which profile?' });
+  if (picked?.label === 'sandbox' && !config.profiles.sandbox) {
+    await vscode.commands.executeCommand('cnbook.sandbox.start');
     return;
   }
-  const picked = await vscode.window.showQuickPick(items, { title: 'Run runbooks on which profile?' });
   if (picked)
     await vscode.workspace
       .getConfiguration('cnbook')

@@ -36,7 +36,22 @@ export class ConnectionManager implements vscode.Disposable {
   config(): ConnectionsConfig {
     const { config, warnings } = readConnectionSettings();
     warnings.forEach((w) => this.log.warn(w));
-    return config;
+    if (!this.sandbox) return config;
+    // The built-in sandbox profile, while the sandbox runs; its connections are named after its servers.
+    return {
+      ...config,
+      connections: { ...config.connections, ...this.sandbox.connections },
+      profiles: { ...config.profiles, ...this.sandbox.profiles },
+    };
+  }
+
+  private sandbox: ConnectionsConfig | undefined;
+
+  /** Published by the SandboxController: the sandbox's connections and profile, or undefined when it is down. */
+  setSandbox(config: ConnectionsConfig | undefined): void {
+    if (JSON.stringify(config) === JSON.stringify(this.sandbox)) return;
+    this.sandbox = config;
+    void this.reset();
   }
 
   activeProfile(config = this.config()): string | undefined {
@@ -49,6 +64,8 @@ export class ConnectionManager implements vscode.Disposable {
   bindings(): Map<string, RoleBinding> {
     const config = this.config();
     const profile = this.activeProfile(config);
+    if (profile === 'sandbox' && !config.profiles[profile])
+      throw new Error("The cnbook sandbox is not running: run 'cnbook: Start Sandbox' (or pick another profile).");
     if (!profile)
       throw new Error(
         'No connection profile is selected: add connections and a profile in settings (cnbook.connections, cnbook.profiles), then pick one in the status bar.',

@@ -10,6 +10,7 @@ import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
 import { EscalationStatusBar } from './escalationStatusBar';
 import { registerRunbookCommands } from './runbookCommands';
+import { SandboxController } from './sandboxController';
 import { SqlCellRunner } from './sqlCellRunner';
 import { addTimelineNote, TimelineRecorder } from './timelineRecorder';
 
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     new EscalationStatusBar(tracker),
     ...registerCommands(connections),
     ...registerRunbookCommands(context.extensionUri, () => connections.osUser),
+    new SandboxController(context, connections, log),
   );
   const showMap = () =>
     InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);

@@ -52,11 +52,36 @@ export function resolveBinaries(major = requestedMajor()): Binaries {
   } catch {
     throw new Error(missingMessage(major, packageName));
   }
-  const binDir = path.join(path.dirname(entry), '..', 'native', 'bin');
+  const native = path.resolve(path.dirname(entry), '..', 'native');
+  const binDir = path.join(native, 'bin');
   if (!fs.existsSync(path.join(binDir, 'initdb'))) throw new Error(missingMessage(major, packageName));
-  const found = { major, packageName, binDir: path.resolve(binDir) };
+  hydrateSymlinks(native);
+  const found = { major, packageName, binDir };
   cached.set(major, found);
   return found;
+}
+
+/**
+ * The package lists its library symlinks in pg-symlinks.json and makes them in a postinstall script,
+ * which npm may skip and a .vsix cannot carry; without them the server finds no libicu or libpq.
+ */
+function hydrateSymlinks(native: string): void {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(native, 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  const root = path.dirname(native);
+  for (const { source, target } of links) {
+    const link = path.join(root, target);
+    if (fs.existsSync(link)) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(link), path.join(root, source)), link);
+    } catch {
+      // A read-only install: the server says which library it misses when it fails to start.
+    }
+  }
 }
 
 function missingMessage(major: number, packageName: string): string {

@@ -134,8 +134,10 @@ export class Sandbox {
 
   /** Starts it unless it already runs; for `cnbook run --sandbox` and VS Code. */
   async ensureRunning(options: StartOptions = {}): Promise<SandboxStatus> {
-    if (this.running()) return this.status();
-    return this.start(options);
+    if (!this.running()) return this.start(options);
+    // Taken over (a reloaded VS Code window): the new owner's watchdog replaces the old one's.
+    if (options.owner !== undefined) this.watchFor(options.owner);
+    return this.status();
   }
 
   async stop(): Promise<SandboxStatus> {

@@ -1,6 +1,7 @@
 /** Entry point VS Code calls in the extension host (extensionTestsPath): runs the mocha suites. */
 import Mocha from 'mocha';
 import { registerNotebookTests } from './notebook.test';
+import { registerSandboxTests } from './sandbox.test';
 import { registerTrustTests } from './trust.test';
 
 export function run(): Promise<void> {
@@ -10,7 +11,11 @@ export function run(): Promise<void> {
   // The suites are bundled into this file, so they register against mocha's globals directly.
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   if (process.env.CNBOOK_TEST_TRUSTED === 'false') registerTrustTests();
-  else registerNotebookTests();
+  else {
+    registerNotebookTests();
+    // Last: it switches the active profile to the sandbox (and back).
+    registerSandboxTests();
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} VS Code test(s) failed`)) : resolve()));
   });

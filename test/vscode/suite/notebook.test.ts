@@ -41,7 +41,7 @@ export function registerNotebookTests(): void {
         ms?: number;
       }>('cnbook.testConnection', 'test-replica');
       assert.equal(replica?.ok, true, JSON.stringify(replica));
-      assert.match(replica?.serverVersion ?? '', /^15\./);
+      assert.match(replica?.serverVersion ?? '', /^18\./);
       assert.equal(replica?.inRecovery, true);
       console.log(`METRIC test connection round trip ${replica?.ms} ms`);
       const down = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(
@@ -73,7 +73,7 @@ export function registerNotebookTests(): void {
       const result = payload.results[0];
       assert.equal(result.connection, 'test-primary');
       assert.equal(result.provenance.inRecovery, false);
-      assert.match(result.provenance.serverVersion, /^15\./);
+      assert.match(result.provenance.serverVersion, /^18\./);
       assert.deepEqual(result.statements[0].rows[1], ['2', 'paid', '21.00', null]);
       assert.ok(
         cell.outputs[0]?.items.some((i) => i.mime === 'text/markdown'),
