@@ -28,9 +28,36 @@ export function serverUser(): string {
   return found;
 }
 
+let reachableBinDir: string | undefined;
+
+/**
+ * As root, the server user must be able to reach the programs: an extension installed under /root (or in a
+ * 0700 temp folder) is out of its reach, so the package's native folder is copied once to /var/tmp.
+ */
+function serverBinDir(): string {
+  const { binDir, packageName, major } = resolveBinaries();
+  if (!AS_ROOT) return binDir;
+  if (reachableBinDir) return reachableBinDir;
+  const canRun = (dir: string) =>
+    spawnSync('runuser', ['-u', serverUser(), '--', 'test', '-x', path.join(dir, 'initdb')]).status === 0;
+  if (canRun(binDir)) return (reachableBinDir = binDir);
+  const native = path.dirname(binDir);
+  const version = JSON.stringify(fs.statSync(path.join(binDir, 'postgres')).mtimeMs);
+  const copy = path.join('/var/tmp', 'cnbook-pg-bin', `${packageName.replace(/[@/]/g, '_')}-${major}-${version}`);
+  if (!fs.existsSync(path.join(copy, 'bin', 'initdb'))) {
+    fs.mkdirSync(path.dirname(copy), { recursive: true, mode: 0o755 });
+    fs.rmSync(copy, { recursive: true, force: true });
+    spawnSync('cp', ['-a', native, copy]);
+    spawnSync('chmod', ['-R', 'a+rX', copy]);
+  }
+  if (!canRun(path.join(copy, 'bin')))
+    throw new Error(`the ${serverUser()} user cannot run the PostgreSQL programs in ${binDir} nor in ${copy}`);
+  return (reachableBinDir = path.join(copy, 'bin'));
+}
+
 /** The command line that runs a server program as the clusters' owner, with extra environment. */
 export function serverCommand(program: string, args: string[], env: Record<string, string> = {}): [string, string[]] {
-  const binary = program === 'cp' ? 'cp' : path.join(resolveBinaries().binDir, program);
+  const binary = program === 'cp' ? 'cp' : path.join(serverBinDir(), program);
   const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   // `env` after the user switch, so that only the server gets LD_PRELOAD=libfaketime, not runuser itself.
   if (AS_ROOT) return ['runuser', ['-u', serverUser(), '--', 'env', ...assignments, binary, ...args]];
