@@ -124,8 +124,9 @@ function countArg(flag: string, text: string): number {
 export const USAGE = `Usage:
   cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
-                  [--allow-writes] [--out FILE] [--json]
-    faults: [],
+                  [--allow-writes] [--out FILE] [--json] [--sandbox[=NAME] [--fault SPEC]...]
+  cnbook sandbox start|stop|status|reset [--name NAME] [--replicas N] [--fault SPEC]...
+  cnbook sandbox inject|clear --fault SPEC... [--name NAME]    cnbook sandbox --list-faults
   cnbook check FILE... [--connections FILE] [--profile NAME]
   cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]... [--id ID]
                   [--dir DIR]
