@@ -28,11 +28,22 @@ const TRICKY_LINES = [
   '<!-- cnbook:outputs {"outputs":[]} -->',
   '<!-- /cnbook:outputs -->',
   ' <!-- /cnbook:outputs -->',
+  // Version 2's outputs lines.
+  '<!-- cnbook:outputs -->',
+  '<!-- cnbook:outputs {"execution":{"success":true}} -->',
+  '<!-- cnbook:output',
+  '<!-- cnbook:output {"items":[]} -->',
+  '<!-- cnbook:output {"items":[{"mime":"text/markdown","view":true}]} -->',
+  ' <!-- cnbook:output',
+  '{"items":[',
+  '{"mime":"a/b+json","json":{"x":[1,2]}}',
+  ']}',
+  '-->',
+  '] } -->',
   '',
   '  ',
   '\t',
   '\r',
-  '-->',
   '<img src=x onerror=alert(1)>',
   '| a | b |',
   // Characters some tools treat as line breaks or strip: they must stay inside their line.
@@ -118,16 +129,76 @@ export const notebook: fc.Arbitrary<Notebook> = fc.record({
   cells: fc.array(cell, { maxLength: 8 }),
 });
 
-/** A file as a person might write it by hand: front matter, then any lines, with LF or CRLF breaks. */
-export const handWrittenFile = fc
-  .record({
-    lines: fc.array(line, { maxLength: 14 }),
-    crlf: fc.boolean(),
-    finalNewline: fc.boolean(),
-    bom: fc.boolean(),
-  })
-  .map(({ lines, crlf, finalNewline, bom }) => {
-    const eol = crlf ? '\r\n' : '\n';
-    const body = ['---', 'cnbook: 1', '---', ...lines].join(eol) + (finalNewline ? eol : '');
-    return bom ? `\uFEFF${body}` : body;
-  });
+/** JSON as a person might lay it out: compact, indented, or with a line break after every comma. */
+const jsonText = (value: unknown) =>
+  fc
+    .constantFrom(0, 1, 2, 'commas')
+    .map((style) =>
+      style === 'commas' ? JSON.stringify(value).replace(/,/g, ',\n') : JSON.stringify(value, null, style),
+    );
+
+const viewLines = fc.array(line, { maxLength: 4 });
+
+/** A version 1 outputs block: one comment line, then a view the reader ignores. */
+const outputsBlockV1 = fc
+  .record({ outputs: fc.array(output, { maxLength: 2 }), execution: fc.option(execution), view: viewLines })
+  .map(({ outputs, execution, view }) => [
+    `<!-- cnbook:outputs ${JSON.stringify(execution ? { execution, outputs } : { outputs })} -->`,
+    ...view,
+    '<!-- /cnbook:outputs -->',
+  ]);
+
+const storedItemV2 = fc.oneof(
+  outputItem,
+  fc.record({ mime: fc.constantFrom('application/vnd.cnbook.result+json', 'x/y'), json: jsonValue }),
+  fc.record({ mime: fc.constant('text/markdown'), view: fc.constant(true) }),
+);
+
+/** One version 2 output: its comment, on one line or several, then its view. */
+const outputV2 = fc
+  .record({ items: fc.array(storedItemV2, { maxLength: 3 }), view: viewLines, multiline: fc.boolean() })
+  .chain(({ items, view, multiline }) =>
+    jsonText({ items }).map((json) => {
+      // Either '-->' alone on the last line, or right after the JSON (then the opening line holds JSON too).
+      const comment = multiline
+        ? ['<!-- cnbook:output', ...json.split('\n'), '-->']
+        : `<!-- cnbook:output ${json} -->`.split('\n');
+      return [...comment, ...view];
+    }),
+  );
+
+const outputsBlockV2 = fc
+  .record({ outputs: fc.array(outputV2, { maxLength: 3 }), execution: fc.option(execution) })
+  .map(({ outputs, execution }) => [
+    execution ? `<!-- cnbook:outputs ${JSON.stringify({ execution })} -->` : '<!-- cnbook:outputs -->',
+    ...outputs.flat(),
+    '<!-- /cnbook:outputs -->',
+  ]);
+
+/** A code cell with an outputs block of either version, so that a file holds blocks of its own version and not. */
+const cellWithOutputs = fc
+  .tuple(fc.constantFrom('```sql', '~~~cnprobe', '```python {}'), text, fc.oneof(outputsBlockV1, outputsBlockV2))
+  .map(([open, source, block]) => [open, ...source.split('\n'), open.slice(0, 3), ...block]);
+
+/**
+ * A file as a person might write it by hand: front matter declaring `version`, then any lines and cells
+ * with outputs, with LF or CRLF breaks.
+ */
+export const handWrittenFile = (version: 1 | 2) =>
+  fc
+    .record({
+      pieces: fc.array(
+        fc.oneof({ weight: 4, arbitrary: line.map((l) => [l]) }, { weight: 1, arbitrary: cellWithOutputs }),
+        {
+          maxLength: 14,
+        },
+      ),
+      crlf: fc.boolean(),
+      finalNewline: fc.boolean(),
+      bom: fc.boolean(),
+    })
+    .map(({ pieces, crlf, finalNewline, bom }) => {
+      const eol = crlf ? '\r\n' : '\n';
+      const body = ['---', `cnbook: ${version}`, '---', ...pieces.flat()].join(eol) + (finalNewline ? eol : '');
+      return bom ? `\uFEFF${body}` : body;
+    });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CnbookFormatError, parseNotebook, printNotebook, type CodeCell } from '../../src/core/format';
+import { CnbookFormatError, parseNotebook, printNotebook, sameNotebook, type CodeCell } from '../../src/core/format';
 
 const fixtures = path.resolve(__dirname, '../fixtures/format');
 const read = (...parts: string[]) => fs.readFileSync(path.join(fixtures, ...parts), 'utf8');
@@ -40,8 +40,13 @@ describe('hand-written runbooks', () => {
     });
     expect(nb.cells[1]?.metadata).toEqual({ id: 'count', 'x-custom': { keep: true } });
     nb.cells[0]!.source = '# Step, renamed';
-    const reread = parseNotebook(printNotebook(nb));
-    expect(reread.frontMatter).toEqual(nb.frontMatter);
+    const saved = printNotebook(nb);
+    const reread = parseNotebook(saved);
+    // Saved with a change, the file moves to version 2 and keeps its front matter as written otherwise.
+    expect(reread.frontMatter).toEqual({ ...nb.frontMatter, cnbook: 2 });
+    expect(saved).toContain(
+      'cnbook: 2\n# A comment the author wrote; kept as written.\ntitle: "Unknown fields survive"\n',
+    );
     expect(reread.cells[1]?.metadata).toEqual({ id: 'count', 'x-custom': { keep: true } });
     expect((reread.cells[2] as CodeCell).language).toBe('python');
   });
@@ -77,7 +82,7 @@ describe('hand-written runbooks', () => {
     expect(parseNotebook('\n').cells).toEqual([]);
     const nb = parseNotebook('');
     nb.cells.push({ kind: 'markdown', source: '# New' });
-    expect(printNotebook(nb)).toBe('---\ncnbook: 1\n---\n\n# New\n');
+    expect(printNotebook(nb)).toBe('---\ncnbook: 2\n---\n\n# New\n');
   });
 
   it('stores a large output and a thousand cells without trouble', () => {
@@ -88,7 +93,7 @@ describe('hand-written runbooks', () => {
       source: `SELECT ${i};`,
     }));
     const nb = {
-      frontMatter: { cnbook: 1 },
+      frontMatter: { cnbook: 2 },
       cells: [
         ...cells,
         {
@@ -105,6 +110,88 @@ describe('hand-written runbooks', () => {
   });
 });
 
+describe('records of version 1 and version 2', () => {
+  const v1Record = () => read('valid', 'v1-record.cnbook');
+  const v2Record = () => read('valid', 'v2-record.cnbook');
+
+  it('reads a version 1 record and its version 2 upgrade as the same notebook', () => {
+    const v1 = parseNotebook(v1Record());
+    expect(v1.layout?.version).toBe(1);
+    expect(parseNotebook(v2Record()).layout?.version).toBe(2);
+    expect(sameNotebook(v1, parseNotebook(v2Record()))).toBe(true);
+    expect(printNotebook(v1, { version: 2 })).toBe(v2Record());
+    expect(printNotebook(parseNotebook(v2Record()), { version: 1 })).toBe(v1Record());
+  });
+
+  it('writes a version 1 record as version 2 once it is saved with a change, and as before without one', () => {
+    const nb = parseNotebook(v1Record());
+    expect(printNotebook(nb)).toBe(v1Record());
+    const cell = nb.cells[0]!;
+    cell.source = `${cell.source}\n\nA note added during the incident.`;
+    const saved = printNotebook(nb);
+    expect(saved.split('\n')[1]).toBe('cnbook: 2');
+    expect(sameNotebook(parseNotebook(saved), nb)).toBe(true);
+    // Undoing the change makes it the file that was read again, so it is written as that file.
+    cell.source = cell.source.replace('\n\nA note added during the incident.', '');
+    expect(printNotebook(nb)).toBe(v1Record());
+  });
+
+  it('keeps the comments of a version 1 front matter when moving the file to version 2', () => {
+    const nb = parseNotebook(read('valid', 'v1-hand-written-outputs.cnbook'));
+    nb.cells[0]!.source = 'SELECT 1 AS one, 2 AS two;';
+    const lines = printNotebook(nb).split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '---',
+      'cnbook: 2 # format version',
+      'title: A version 1 record edited by hand',
+      '---',
+    ]);
+  });
+
+  it('stores each output once in version 2: the Markdown as the view, JSON payloads as JSON', () => {
+    const text = v2Record();
+    const nb = parseNotebook(text);
+    const outputs = nb.cells.flatMap((c) => (c.kind === 'code' ? (c.outputs ?? []) : []));
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const output of outputs) {
+      const markdown = output.items.find((i) => i.mime === 'text/markdown')!.text!;
+      // The Markdown is in the file once (as the view), the JSON payload once, and never as a string of JSON.
+      expect(text.split(markdown).length - 1).toBe(1);
+      expect(text).not.toContain(JSON.stringify(markdown));
+      const payload = output.items.find((i) => i.mime.endsWith('+json'))!.text!;
+      expect(text).not.toContain(JSON.stringify(payload).slice(0, 40));
+    }
+    expect(Math.max(...text.split('\n').map((line) => line.length))).toBeLessThan(
+      Math.max(
+        ...v1Record()
+          .split('\n')
+          .map((line) => line.length),
+      ) / 4,
+    );
+  });
+
+  it('falls back to inline text when the view would not read back as the Markdown', () => {
+    const markdown = ['ends inside a fence:', '```sql', 'SELECT 1'].join('\n');
+    const cell = {
+      kind: 'code' as const,
+      language: 'sql',
+      source: 'SELECT 1',
+      outputs: [{ items: [{ mime: 'text/markdown', text: markdown }] }],
+    };
+    for (const text of [
+      markdown,
+      'a line break\r\ninside',
+      '<!-- /cnbook:outputs -->',
+      'x\n<!-- cnbook:output {} -->',
+    ]) {
+      cell.outputs[0]!.items[0]!.text = text;
+      const file = printNotebook({ frontMatter: {}, cells: [cell] });
+      expect(file).toContain('"text":');
+      expect((parseNotebook(file).cells[0] as CodeCell).outputs).toEqual(cell.outputs);
+    }
+  });
+});
+
 describe('malformed runbooks', () => {
   const expectations: Record<string, [number, RegExp]> = {
     'no-front-matter.cnbook': [
@@ -114,9 +201,9 @@ describe('malformed runbooks', () => {
     'unclosed-front-matter.cnbook': [1, /never closed; expected a line '---' closing it/],
     'yaml-error.cnbook': [3, /YAML error in the front matter: .*; expected valid YAML/],
     'not-a-mapping.cnbook': [2, /YAML mapping/],
-    'missing-version.cnbook': [2, /expected 'cnbook: 1'/],
+    'missing-version.cnbook': [2, /expected 'cnbook: 2'/],
     'future-version.cnbook': [3, /newer cnbook \(format 99\)/],
-    'version-not-number.cnbook': [2, /the format version is "one", not a whole number; expected 'cnbook: 1'/],
+    'version-not-number.cnbook': [2, /the format version is "one", not a whole number; expected 'cnbook: 2'/],
     'unclosed-sql.cnbook': [6, /unclosed code fence opened here; expected a closing ``` line/],
     'bad-info-json.cnbook': [6, /bad cell metadata JSON \(.*\); expected a JSON object of cell metadata after 'sql'/],
     'info-not-object.cnbook': [
@@ -129,6 +216,29 @@ describe('malformed runbooks', () => {
     'outputs-without-cell.cnbook': [6, /no code cell right before it/],
     'wrapper-past-end.cnbook': [4, /announces 5 lines but only 2 follow/],
     'markdown-bad-metadata.cnbook': [4, /bad cell metadata JSON .*after 'cnbook:markdown'/],
+    'v2-version-1-outputs.cnbook': [7, /an outputs comment of format version 1 in a version 2 file/],
+    'v2-header-extra-key.cnbook': [7, /holds more than an execution summary; expected '<!-- cnbook:outputs -->' or/],
+    'v2-view-without-output.cnbook': [
+      8,
+      /starts no output; expected an output comment '<!-- cnbook:output \{...\} -->'/,
+    ],
+    'v2-output-comment-ends-early.cnbook': [
+      8,
+      /unclosed output comment opened here \(the outputs block closes first\)/,
+    ],
+    'v2-unclosed-output-comment.cnbook': [8, /unclosed output comment opened here; expected a line ending in '-->'/],
+    'v2-text-after-comment-end.cnbook': [
+      8,
+      /text after the --> that ends the output comment; expected '-->' at the end/,
+    ],
+    'v2-bad-output-json.cnbook': [12, /bad JSON in the output comment .*; expected \{"items": /],
+    'v2-item-two-forms.cnbook': [8, /exactly one of "text", "base64", "json", "view": true/],
+    'v2-two-views.cnbook': [8, /more than one item of the output is stored as the view/],
+    'v2-metadata-not-object.cnbook': [8, /"metadata" in the output comment is not an object/],
+    'v2-unclosed-outputs.cnbook': [
+      7,
+      /unclosed outputs block opened here; expected a line '<!-- \/cnbook:outputs -->'/,
+    ],
   };
 
   it('has an expectation for every file of the corpus', () => {

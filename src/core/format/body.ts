@@ -13,7 +13,7 @@ import {
   OUTPUTS_OPEN_PREFIX,
   scanMarkdown,
 } from './lines';
-import { Cell, CellLayout, CodeCell, MarkdownCell } from './model';
+import { Cell, CellLayout, CodeCell, FormatVersion, MarkdownCell } from './model';
 import { outputsLines, readOutputsBlock } from './outputsBlock';
 
 export interface Body {
@@ -22,9 +22,9 @@ export interface Body {
   blankLinesAtEnd: string[];
 }
 
-/** Reads the blocks after the front matter, recording how each was laid out. */
-export function readBody(lines: readonly string[], start: number): Body {
-  return new BodyReader(lines, start).read();
+/** Reads the blocks after the front matter, recording how each was laid out; outputs in the file's format version. */
+export function readBody(lines: readonly string[], start: number, version: FormatVersion): Body {
+  return new BodyReader(lines, start, version).read();
 }
 
 class BodyReader {
@@ -35,6 +35,7 @@ class BodyReader {
   constructor(
     private readonly lines: readonly string[],
     start: number,
+    private readonly version: FormatVersion,
   ) {
     this.i = start;
   }
@@ -155,12 +156,13 @@ class BodyReader {
 
   private readOutputs(cell: CodeCell, layout: CellLayout): void {
     if (!this.line(this.i).startsWith(OUTPUTS_OPEN_PREFIX)) return;
-    const { data, next } = readOutputsBlock(this.lines, this.i);
+    const { data, next } = readOutputsBlock(this.lines, this.i, this.version);
     if (data.outputs.length > 0) cell.outputs = data.outputs;
     if (data.execution) cell.execution = data.execution;
     const written = this.lines.slice(this.i, next);
     // Only a block the printer would not write the same way is kept: outputs can be megabytes.
-    if (!deepEqual(written, outputsLines(cell.outputs ?? [], cell.execution))) layout.outputsText = written;
+    if (!deepEqual(written, outputsLines(cell.outputs ?? [], cell.execution, this.version)))
+      layout.outputsText = written;
     this.i = next;
   }
 }

@@ -2,12 +2,14 @@ import { deepEqual } from '../util/deepEqual';
 import type { Cell, Notebook } from './model';
 
 /**
- * A notebook's meaning: no layout, and no empty metadata or empty output list. The file cannot tell those
- * apart from absent ones (a `python {}` cell has no metadata either way, and an empty outputs block is
- * not written), so they are the same notebook.
+ * A notebook's meaning: no layout, no format version (`cnbook` in the front matter: the same notebook
+ * can be written in either version), and no empty metadata or empty output list. The file cannot tell
+ * those apart from absent ones (a `python {}` cell has no metadata either way, and an empty outputs
+ * block is not written), so they are the same notebook.
  */
 export function stripLayout(notebook: Notebook): Notebook {
-  return { frontMatter: notebook.frontMatter, cells: notebook.cells.map(stripCell) };
+  const { cnbook: _version, ...frontMatter } = notebook.frontMatter;
+  return { frontMatter, cells: notebook.cells.map(stripCell) };
 }
 
 function stripCell(cell: Cell): Cell {

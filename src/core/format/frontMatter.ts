@@ -1,12 +1,14 @@
-import { Document, isMap, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import { Document, isMap, isScalar, LineCounter, parseDocument, Scalar, stringify } from 'yaml';
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
 import { isObject, yamlSafeJson } from './json';
 import { FRONT_MATTER_FENCE } from './lines';
-import { FORMAT_VERSION, JsonObject } from './model';
+import { FORMAT_VERSION, FormatVersion, JsonObject } from './model';
 
 export interface FrontMatter {
   data: JsonObject;
+  /** The format version the front matter declares (checked: one this code reads). */
+  version: FormatVersion;
   /** The YAML text between the fences, each line ending in \n. */
   text: string;
   /** Index of the first line after the closing fence. */
@@ -18,14 +20,15 @@ export function readFrontMatter(lines: readonly string[]): FrontMatter {
     throw CnbookFormatError.at(
       1,
       'the file does not start with front matter',
-      "a line '---' opening the YAML front matter (a runbook starts with ---, cnbook: 1, ---)",
+      `a line '---' opening the YAML front matter (a runbook starts with ---, cnbook: ${FORMAT_VERSION}, ---)`,
     );
   }
   const close = lines.indexOf(FRONT_MATTER_FENCE, 1);
   if (close === -1)
     throw CnbookFormatError.at(1, 'front matter opened here is never closed', "a line '---' closing it");
   const text = close > 1 ? `${lines.slice(1, close).join('\n')}\n` : '';
-  return { data: parseFrontMatter(text), text, next: close + 1 };
+  const data = parseFrontMatter(text);
+  return { data, version: data.cnbook as FormatVersion, text, next: close + 1 };
 }
 
 /** File line numbers are YAML line numbers plus one: the opening --- is line 1. */
@@ -44,11 +47,15 @@ function parseFrontMatter(text: string): JsonObject {
 }
 
 function versionLine(document: Document, lineCounter: LineCounter): number {
-  const contents = document.contents;
-  if (!isMap(contents)) return 1;
-  const pair = contents.items.find((item) => isScalar(item.key) && item.key.value === 'cnbook');
-  const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  const offset = versionPair(document)?.key.range?.[0];
   return offset === undefined ? 1 : lineCounter.linePos(offset).line;
+}
+
+function versionPair(document: Document): { key: Scalar; value: unknown } | undefined {
+  const contents = document.contents;
+  if (!isMap(contents)) return undefined;
+  const pair = contents.items.find((item) => isScalar(item.key) && item.key.value === 'cnbook');
+  return pair && isScalar(pair.key) ? { key: pair.key, value: pair.value } : undefined;
 }
 
 function checkVersion(version: unknown, line: number): void {
@@ -58,15 +65,42 @@ function checkVersion(version: unknown, line: number): void {
     throw CnbookFormatError.at(line, `the format version is ${JSON.stringify(version)}, not a whole number`, expected);
   }
   if (version > FORMAT_VERSION) {
-    const message = `written by a newer cnbook (format ${version}); this version reads format ${FORMAT_VERSION}`;
+    const message = `written by a newer cnbook (format ${version}); this version reads formats 1 to ${FORMAT_VERSION}`;
     throw new CnbookFormatError(line, `format ${FORMAT_VERSION} or older`, message);
   }
 }
 
-/** The YAML lines between the fences: as recorded while they still mean the same, else canonical. */
-export function frontMatterLines(frontMatter: JsonObject, recorded: string | undefined): string[] {
-  const text = recorded !== undefined && stillMeans(recorded, frontMatter) ? recorded : canonicalYaml(frontMatter);
+/**
+ * The YAML lines between the fences, declaring `version`: as recorded while they still mean the same;
+ * else as recorded with only the version's value rewritten (a file moving to a newer version keeps its
+ * comments and layout); else canonical.
+ */
+export function frontMatterLines(
+  frontMatter: JsonObject,
+  recorded: string | undefined,
+  version: FormatVersion,
+): string[] {
+  const data = withVersion(frontMatter, version);
+  let text = typeof recorded === 'string' && stillMeans(recorded, data) ? recorded : undefined;
+  if (text === undefined && typeof recorded === 'string') {
+    const rewritten = versionRewritten(recorded, version);
+    if (rewritten !== undefined && stillMeans(rewritten, data)) text = rewritten;
+  }
+  text ??= canonicalYaml(data);
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+/** The front matter with `cnbook` set to the version written, in its place (or first when missing). */
+function withVersion(frontMatter: JsonObject, version: FormatVersion): JsonObject {
+  return Object.prototype.hasOwnProperty.call(frontMatter, 'cnbook')
+    ? { ...frontMatter, cnbook: version }
+    : { cnbook: version, ...frontMatter };
+}
+
+function versionRewritten(text: string, version: FormatVersion): string | undefined {
+  const value = versionPair(parseDocument(text))?.value;
+  const range = isScalar(value) ? value.range : undefined;
+  return range ? `${text.slice(0, range[0])}${version}${text.slice(range[1])}` : undefined;
 }
 
 /**

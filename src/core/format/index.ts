@@ -1,5 +1,5 @@
 export * from './model';
 export { CnbookFormatError } from './errors';
 export { parseNotebook } from './parse';
-export { printNotebook } from './print';
+export { printNotebook, type PrintOptions } from './print';
 export { sameNotebook, stripLayout } from './equality';

@@ -10,6 +10,9 @@ export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{[^]*\
 export const OUTPUTS_OPEN_PREFIX = '<!-- cnbook:outputs ';
 export const OUTPUTS_OPEN_SUFFIX = ' -->';
 export const OUTPUTS_CLOSE = '<!-- /cnbook:outputs -->';
+/** Version 2: each output's own comment, on one line or over several up to a line ending in `-->`. */
+export const OUTPUT_OPEN = '<!-- cnbook:output';
+export const COMMENT_END = '-->';
 export const FRONT_MATTER_FENCE = '---';
 
 export function isBlank(line: string): boolean {
@@ -69,6 +72,14 @@ export function cellOpener(line: string): (Fence & CellInfo) | undefined {
   if (!CELL_LANGUAGES.includes(info.language) && !info.json.startsWith('{')) return undefined;
   return { ...fence, ...info };
 }
+
+/** Whether a line opens a version-2 output comment (`<!-- cnbook:output` alone or followed by a space). */
+export function opensOutput(line: string): boolean {
+  return line === OUTPUT_OPEN || line.startsWith(`${OUTPUT_OPEN} `);
+}
+
+/** Characters an editor may take for a line break or strip; text holding one is never written bare. */
+export const EDITOR_UNSAFE = /[\r\u0085\u2028\u2029\uFEFF]/;
 
 /** Whether a line outside any Markdown fence would start a block rather than continue Markdown text. */
 export function opensBlock(line: string): boolean {

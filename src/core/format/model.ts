@@ -50,7 +50,7 @@ export interface CellLayout {
   marker?: string;
   /** Blank lines between a `<!-- cnbook:markdown -->` marker and the cell's text, as written. */
   blankLinesAfterMarker?: string[];
-  /** The outputs block as written (comment, view, closing marker), kept only when it differs from what the printer writes. */
+  /** The outputs block as written (comments, view, closing marker), kept only when it differs from what the printer writes. */
   outputsText?: string[];
 }
 
@@ -89,6 +89,13 @@ export interface NotebookLayout {
   emptyText?: string;
   /** Whether the file started with a UTF-8 byte order mark. */
   bom?: boolean;
+  /** The format version of the file that was read (its front matter's `cnbook`). */
+  version?: number;
+  /**
+   * For a file read in an older version: a digest of its exact text. Printing writes that version again
+   * only while printing it in that version still gives these bytes (the notebook is unchanged since read).
+   */
+  digest?: string;
 }
 
 export interface Notebook {
@@ -98,8 +105,11 @@ export interface Notebook {
   layout?: NotebookLayout;
 }
 
+/** The format versions this code reads; it writes FORMAT_VERSION, or the version read while nothing changed. */
+export type FormatVersion = 1 | 2;
+
 /** The format version this code writes and the newest it reads. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION: FormatVersion = 2;
 
 /** Languages whose fenced blocks are cells even without metadata. */
 export const CELL_LANGUAGES: readonly string[] = ['sql', 'cnprobe'];

@@ -1,34 +1,42 @@
 import { deepEqual } from '../util/deepEqual';
-import { CnbookFormatError } from './errors';
-import { commentJson, isObject } from './json';
-import { OUTPUTS_CLOSE, OUTPUTS_OPEN_PREFIX, OUTPUTS_OPEN_SUFFIX } from './lines';
-import { CellOutput, CodeCell, ExecutionSummary } from './model';
-import { outputsView } from './outputsView';
+import { OUTPUTS_OPEN_PREFIX } from './lines';
+import type { CellOutput, CodeCell, ExecutionSummary, FormatVersion } from './model';
+import { OutputsJson, outputsLinesV1, readOutputsV1 } from './outputsV1';
+import { outputsLinesV2, readOutputsV2 } from './outputsV2';
 
-export interface OutputsJson {
-  execution?: ExecutionSummary;
-  outputs: CellOutput[];
+export type { OutputsJson };
+
+/** The canonical outputs block of a cell in a format version; none when there is nothing to keep. */
+export function outputsLines(
+  outputs: readonly CellOutput[],
+  execution: ExecutionSummary | undefined,
+  version: FormatVersion,
+): string[] {
+  if (outputs.length === 0 && !execution) return [];
+  return version === 1 ? outputsLinesV1(outputs, execution) : outputsLinesV2(outputs, execution);
 }
 
-/** The canonical outputs block of a cell; none when there is nothing to keep. */
-export function outputsLines(outputs: readonly CellOutput[], execution: ExecutionSummary | undefined): string[] {
-  if (outputs.length === 0 && !execution) return [];
-  const data = execution ? { execution, outputs } : { outputs };
-  return [`${OUTPUTS_OPEN_PREFIX}${commentJson(data)}${OUTPUTS_OPEN_SUFFIX}`, ...outputsView(outputs), OUTPUTS_CLOSE];
+/** Reads an outputs block starting at `start` (its opening line); returns the outputs and the line after it. */
+export function readOutputsBlock(
+  lines: readonly string[],
+  start: number,
+  version: FormatVersion,
+): { data: OutputsJson; next: number } {
+  return version === 1 ? readOutputsV1(lines, start) : readOutputsV2(lines, start);
 }
 
 /** The block to print: the one recorded from the file while it still holds these outputs, else canonical. */
-export function printOutputs(cell: CodeCell): string[] {
+export function printOutputs(cell: CodeCell, version: FormatVersion): string[] {
   const recorded = cell.layout?.outputsText;
-  if (Array.isArray(recorded) && recorded.length > 0 && recordedHolds(recorded, cell)) return [...recorded];
-  return outputsLines(cell.outputs ?? [], cell.execution);
+  if (Array.isArray(recorded) && recorded.length > 0 && recordedHolds(recorded, cell, version)) return [...recorded];
+  return outputsLines(cell.outputs ?? [], cell.execution, version);
 }
 
-function recordedHolds(recorded: readonly string[], cell: CodeCell): boolean {
+function recordedHolds(recorded: readonly string[], cell: CodeCell, version: FormatVersion): boolean {
   if (!recorded.every((line) => typeof line === 'string' && !line.includes('\n'))) return false;
   if (!(recorded[0] ?? '').startsWith(OUTPUTS_OPEN_PREFIX)) return false;
   try {
-    const { data, next } = readOutputsBlock(recorded, 0);
+    const { data, next } = readOutputsBlock(recorded, 0, version);
     return (
       next === recorded.length &&
       deepEqual(data.outputs, cell.outputs ?? []) &&
@@ -37,54 +45,4 @@ function recordedHolds(recorded: readonly string[], cell: CodeCell): boolean {
   } catch {
     return false;
   }
-}
-
-/** Reads an outputs block starting at `start` (its opening line); returns the outputs and the line after it. */
-export function readOutputsBlock(lines: readonly string[], start: number): { data: OutputsJson; next: number } {
-  const opening = lines[start] ?? '';
-  if (
-    !opening.endsWith(OUTPUTS_OPEN_SUFFIX) ||
-    opening.length < OUTPUTS_OPEN_PREFIX.length + OUTPUTS_OPEN_SUFFIX.length
-  ) {
-    throw CnbookFormatError.at(
-      start + 1,
-      'the outputs comment does not end on its line',
-      "'-->' at the end of the line",
-    );
-  }
-  const data = parseOutputsJson(opening.slice(OUTPUTS_OPEN_PREFIX.length, -OUTPUTS_OPEN_SUFFIX.length), start + 1);
-  for (let i = start + 1; i < lines.length; i++) {
-    if (lines[i] === OUTPUTS_CLOSE) return { data, next: i + 1 };
-  }
-  throw CnbookFormatError.at(start + 1, 'unclosed outputs block opened here', `a line '${OUTPUTS_CLOSE}'`);
-}
-
-const OUTPUTS_SHAPE =
-  '{"outputs": [{"items": [{"mime": ..., "text" or "base64": ...}], "metadata"?: {...}}], "execution"?: {...}}';
-
-function parseOutputsJson(text: string, line: number): OutputsJson {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw CnbookFormatError.at(line, `bad JSON in the outputs comment (${(error as Error).message})`, OUTPUTS_SHAPE);
-  }
-  if (!isObject(data) || !Array.isArray(data.outputs) || !data.outputs.every(isOutput)) {
-    throw CnbookFormatError.at(line, 'the outputs comment does not hold a list of outputs', OUTPUTS_SHAPE);
-  }
-  if (data.execution !== undefined && !isObject(data.execution)) {
-    throw CnbookFormatError.at(line, '"execution" in the outputs comment is not an object', OUTPUTS_SHAPE);
-  }
-  return data as unknown as OutputsJson;
-}
-
-function isOutput(value: unknown): boolean {
-  if (!isObject(value) || !Array.isArray(value.items)) return false;
-  if (value.metadata !== undefined && !isObject(value.metadata)) return false;
-  return value.items.every(
-    (item) =>
-      isObject(item) &&
-      typeof item.mime === 'string' &&
-      (typeof item.text === 'string') !== (typeof item.base64 === 'string'),
-  );
 }

@@ -1,5 +1,5 @@
 import { escapeMarkdownInline } from '../util/escape';
-import { closesFence, Fence, fenceOpener, OUTPUTS_CLOSE } from './lines';
+import { closesFence, Fence, fenceOpener, opensOutput, OUTPUTS_CLOSE } from './lines';
 import { CellOutput, ERROR_MIME } from './model';
 
 /**
@@ -14,9 +14,29 @@ export function outputsView(outputs: readonly CellOutput[]): string[] {
   return view;
 }
 
+/**
+ * Version 2: one output's view, the lines after its comment. A line the reader would take for the start
+ * of the next output or the end of the block is written with a leading space.
+ */
+export function outputViewV2(output: CellOutput): string[] {
+  return outputView(output).map((line) => (line === OUTPUTS_CLOSE || opensOutput(line) ? ` ${line}` : line));
+}
+
+/** The item a view shows as Markdown (and that version 2 can store as the view): the first text/markdown text. */
+export function markdownItemIndex(output: CellOutput): number {
+  return output.items.findIndex((item) => item.mime === 'text/markdown' && typeof item.text === 'string');
+}
+
+/** Version 2: the text a view stands for, its lines without the empty line written before and after it. */
+export function viewText(section: readonly string[]): string {
+  const start = section[0] === '' ? 1 : 0;
+  const end = section.length > start && section[section.length - 1] === '' ? section.length - 1 : section.length;
+  return section.slice(start, end).join('\n');
+}
+
 function outputView(output: CellOutput): string[] {
   const text = (mime: string) => output.items.find((item) => item.mime === mime && typeof item.text === 'string')?.text;
-  const markdown = text('text/markdown');
+  const markdown = output.items[markdownItemIndex(output)]?.text;
   if (markdown !== undefined) return ['', ...sealMarkdown(viewLines(markdown)), ''];
   const plain = text('text/plain');
   if (plain !== undefined) {

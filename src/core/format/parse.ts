@@ -1,5 +1,6 @@
 import { readBody } from './body';
 import { readFrontMatter } from './frontMatter';
+import { textDigest } from './digest';
 import { blankText } from './lines';
 import { FORMAT_VERSION, Notebook, NotebookLayout } from './model';
 
@@ -9,8 +10,10 @@ export function parseNotebook(text: string): Notebook {
   if (/^\s*$/.test(text)) return { frontMatter: { cnbook: FORMAT_VERSION }, cells: [], layout: { emptyText: text } };
   const { lines, layout } = splitLines(text);
   const front = readFrontMatter(lines);
-  const body = readBody(lines, front.next);
+  const body = readBody(lines, front.next, front.version);
   layout.frontMatterText = front.text;
+  layout.version = front.version;
+  if (front.version < FORMAT_VERSION) layout.digest = textDigest(text);
   layout.blankLinesAtEnd = body.blankLinesAtEnd.length;
   const endText = blankText(body.blankLinesAtEnd);
   if (endText) layout.blankLinesAtEndText = endText;

@@ -1,7 +1,7 @@
 import { deepEqual } from '../util/deepEqual';
 import { commentJson, infoJson, isEmptyObject, tryMetadata } from './json';
 import { blankLines, cellOpener, closesFence, isBlank, longestLeadingRun, MARKDOWN_OPEN, scanMarkdown } from './lines';
-import { CELL_LANGUAGES, CodeCell, JsonObject, MarkdownCell } from './model';
+import { CELL_LANGUAGES, CodeCell, FormatVersion, JsonObject, MarkdownCell } from './model';
 import { printOutputs } from './outputsBlock';
 
 /*
@@ -9,7 +9,7 @@ import { printOutputs } from './outputsBlock';
  * and it still reads back as that content; otherwise it writes the canonical form.
  */
 
-export function printCodeCell(cell: CodeCell): string[] {
+export function printCodeCell(cell: CodeCell, version: FormatVersion): string[] {
   const layout = cell.layout ?? {};
   const body = cell.source === '' && layout.emptyBodyLines === 0 ? [] : cell.source.split('\n');
   const fence = chooseFence(body, layout.fence);
@@ -19,7 +19,7 @@ export function printCodeCell(cell: CodeCell): string[] {
     typeof recordedClose === 'string' && closesFence(recordedClose, { char, length: fence.length })
       ? recordedClose
       : fence;
-  return [`${fence}${chooseInfo(cell, fence)}`, ...body, close, ...printOutputs(cell)];
+  return [`${fence}${chooseInfo(cell, fence)}`, ...body, close, ...printOutputs(cell, version)];
 }
 
 /** A fence longer than any run of its character that could close it early inside the source. */
