@@ -17,7 +17,7 @@ export interface PrintOptions {
 export function printNotebook(notebook: Notebook, options: PrintOptions = {}): string {
   if (options.version) return printVersion(notebook, options.version);
   const { version, digest } = notebook.layout ?? {};
-  if ((version === 1 || version === 2) && version < FORMAT_VERSION && typeof digest === 'string') {
+  if (version === 1 && typeof digest === 'string') {
     const unchanged = printVersion(notebook, version);
     if (textDigest(unchanged) === digest) return unchanged;
   }
