@@ -2,7 +2,7 @@ import { Document, isMap, isScalar, LineCounter, parseDocument, Scalar, stringif
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
 import { isObject, yamlSafeJson } from './json';
-import { FRONT_MATTER_FENCE } from './lines';
+import { EDITOR_UNSAFE, FRONT_MATTER_FENCE } from './lines';
 import { FORMAT_VERSION, FormatVersion, JsonObject } from './model';
 
 export interface FrontMatter {
@@ -109,13 +109,11 @@ function versionRewritten(text: string, version: FormatVersion): string | undefi
  */
 function canonicalYaml(frontMatter: JsonObject): string {
   const yaml = stringify(frontMatter, { lineWidth: 0 });
-  if (!UNSAFE_IN_YAML.test(yaml) && stillMeans(yaml, frontMatter)) return yaml;
+  if (!EDITOR_UNSAFE.test(yaml) && stillMeans(yaml, frontMatter)) return yaml;
   return Object.entries(frontMatter)
     .map(([key, value]) => `${yamlSafeJson(key)}: ${yamlSafeJson(value)}\n`)
     .join('');
 }
-
-const UNSAFE_IN_YAML = /[\r\u0085\u2028\u2029\uFEFF]/;
 
 function stillMeans(text: string, frontMatter: JsonObject): boolean {
   if (typeof text !== 'string' || text.split('\n').includes(FRONT_MATTER_FENCE)) return false;

@@ -15,6 +15,9 @@ export const OUTPUT_OPEN = '<!-- cnbook:output';
 export const COMMENT_END = '-->';
 export const FRONT_MATTER_FENCE = '---';
 
+/** Characters an editor may take for a line break or strip (CR, NEL, U+2028, U+2029, BOM): never written bare. */
+export const EDITOR_UNSAFE = /[\r\u0085\u2028\u2029\uFEFF]/;
+
 export function isBlank(line: string): boolean {
   return /^[ \t]*$/.test(line);
 }
@@ -77,9 +80,6 @@ export function cellOpener(line: string): (Fence & CellInfo) | undefined {
 export function opensOutput(line: string): boolean {
   return line === OUTPUT_OPEN || line.startsWith(`${OUTPUT_OPEN} `);
 }
-
-/** Characters an editor may take for a line break or strip; text holding one is never written bare. */
-export const EDITOR_UNSAFE = /[\r\u0085\u2028\u2029\uFEFF]/;
 
 /** Whether a line outside any Markdown fence would start a block rather than continue Markdown text. */
 export function opensBlock(line: string): boolean {
