@@ -14,24 +14,39 @@ export function isEmptyObject(value: JsonObject | undefined): boolean {
  * these characters inside strings. U+2028 and U+2029 are always escaped: editors offer to turn them
  * into line breaks, which would split the line the reader expects in one piece.
  */
-function escapedJson(value: unknown, characters: string): string {
-  const pattern = new RegExp(`[${characters}\\u2028\\u2029]`, 'g');
-  return JSON.stringify(value).replace(pattern, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function escapedJson(value: unknown, pattern: Escapes): string {
+  const json = JSON.stringify(value);
+  // Testing first spares most values (short, with nothing to escape) a copy.
+  if (!pattern.any.test(json)) return json;
+  return json.replace(pattern.all, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+interface Escapes {
+  any: RegExp;
+  all: RegExp;
+}
+
+const escapes = (characters: string): Escapes => ({
+  any: new RegExp(`[${characters}\\u2028\\u2029]`),
+  all: new RegExp(`[${characters}\\u2028\\u2029]`, 'g'),
+});
+const IN_COMMENT = escapes('<>&');
+const IN_INFO = escapes('`');
+const IN_YAML = escapes('\\u0085\\uFEFF');
 
 /** JSON that can sit inside an HTML comment: no `<`, `>` or `&`, so the comment cannot end early. */
 export function commentJson(value: unknown): string {
-  return escapedJson(value, '<>&');
+  return escapedJson(value, IN_COMMENT);
 }
 
 /** JSON for an info string: a backtick fence's info string may not hold a backtick. */
 export function infoJson(value: unknown): string {
-  return escapedJson(value, '`');
+  return escapedJson(value, IN_INFO);
 }
 
 /** JSON for a YAML line: YAML reads a JSON value as the same data once characters it would not keep are escaped. */
 export function yamlSafeJson(value: unknown): string {
-  return escapedJson(value, '\\u0085\\uFEFF');
+  return escapedJson(value, IN_YAML);
 }
 
 /** Reads the metadata JSON after a language word or marker; an empty object means no metadata. */

@@ -17,17 +17,34 @@ export function jsonLines(value: unknown): string[] {
 }
 
 function layOut(value: unknown, prefix: string, suffix: string, lines: string[]): void {
-  const compact = commentJson(value);
   const members = memberList(value);
-  if (!members || members.entries.length === 0 || prefix.length + compact.length + suffix.length <= JSON_LINE_WIDTH) {
-    lines.push(`${prefix}${compact}${suffix}`);
+  const room = JSON_LINE_WIDTH - prefix.length - suffix.length;
+  if (!members || members.entries.length === 0 || compactLength(value, room) <= room) {
+    lines.push(`${prefix}${commentJson(value)}${suffix}`);
     return;
   }
   lines.push(`${prefix}${members.open}`);
-  members.entries.forEach(([key, member], index) =>
-    layOut(member, key, index < members.entries.length - 1 ? ',' : '', lines),
-  );
+  const last = members.entries.length - 1;
+  members.entries.forEach(([key, member], index) => layOut(member, key, index < last ? ',' : '', lines));
   lines.push(`${members.close}${suffix}`);
+}
+
+/**
+ * The length of commentJson(value), or more than `budget` once it is known to be longer: a container is
+ * measured only as far as it could still fit, so laying out a large output costs about its size.
+ */
+function compactLength(value: unknown, budget: number): number {
+  const members = memberList(value);
+  if (!members) {
+    if (typeof value === 'string' && value.length + 2 > budget) return budget + 1;
+    return commentJson(value).length;
+  }
+  let length = 2 + Math.max(0, members.entries.length - 1);
+  for (const [key, member] of members.entries) {
+    if (length > budget) break;
+    length += key.length + compactLength(member, budget - length - key.length);
+  }
+  return length;
 }
 
 interface Members {
