@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNotebook, printNotebook } from '../../src/core/format';
+import { FORMAT_VERSION, parseNotebook, printNotebook } from '../../src/core/format';
 import { findingsOutput } from '../../src/core/probes/render';
 import { IncidentRequestError, incidentFields, incidentPath, newIncident, slug } from '../../src/core/record/incident';
 
@@ -33,7 +33,8 @@ describe('a new incident from a runbook', () => {
     used.cells.push({ kind: 'markdown', source: '## Timeline', metadata: { cnbook: 'timeline' } });
     const incident = newIncident(used, { title: 'x', responders: [], now });
     const reread = parseNotebook(printNotebook(incident));
-    expect(reread.frontMatter).toEqual(incident.frontMatter);
+    // A new incident is a changed notebook, so it is written in the current format version.
+    expect(reread.frontMatter).toEqual({ ...incident.frontMatter, cnbook: FORMAT_VERSION });
     expect(reread.cells).toHaveLength(runbook().cells.length);
     expect(reread.cells.some((c) => c.kind === 'code' && (c.outputs || c.execution))).toBe(false);
   });
