@@ -6,7 +6,7 @@ import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { renderFindingsMarkdown } from '../core/probes/render';
-import type { Diagnosis } from '../core/diagnosis';
+import { conclusionOf, type Diagnosis } from '../core/diagnosis';
 import { profileHosts } from '../core/diagnosis/notebook';
 import { RunRecord } from './runRecord';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
@@ -50,16 +50,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
-  return {
-    consistencyType: d.consistencyType,
-    rootCause: d.rootCause,
-    severity: d.severity,
-    path: d.path,
-    next: d.next,
-    evidence: d.evidence,
-    escalation: d.escalation,
-    problems: d.problems,
-  };
+  const { diagnosedAt: _at, ...conclusion } = conclusionOf(d);
+  return conclusion;
 }
 
 type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser'>;

@@ -86,3 +86,9 @@ export const ESCALATION_MINUTES: Partial<Record<ConsistencyType, number>> = {
   causal: 20,
   eventual: 30,
 };
+
+/** What a diagnosis concluded, without the per-node chart states: what a record or a CLI summary keeps. */
+export function conclusionOf(d: Diagnosis) {
+  const { consistencyType, rootCause, severity, path, next, evidence, escalation, problems, diagnosedAt } = d;
+  return { consistencyType, rootCause, severity, path, next, evidence, escalation, problems, diagnosedAt };
+}

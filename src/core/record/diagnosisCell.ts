@@ -1,6 +1,7 @@
 import {
   allCharts,
   chartToMermaid,
+  conclusionOf,
   CONSISTENCY_TITLE,
   type DiagnosedProblem,
   type Diagnosis,
@@ -69,17 +70,10 @@ export function sameConclusion(stored: unknown, diagnosis: Diagnosis): boolean {
   return typeof stored === 'object' && stored !== null && pick(stored as Partial<Diagnosis>) === pick(diagnosis);
 }
 
+/** The conclusion kept in the cell's metadata; the evidence is in the outputs already. */
 function recordOf(d: Diagnosis) {
-  return {
-    consistencyType: d.consistencyType,
-    rootCause: d.rootCause,
-    severity: d.severity,
-    path: d.path,
-    next: d.next,
-    escalation: d.escalation,
-    diagnosedAt: d.diagnosedAt,
-    problems: d.problems.map(({ evidence: _evidence, ...problem }) => problem),
-  };
+  const { evidence: _evidence, ...conclusion } = conclusionOf(d);
+  return { ...conclusion, problems: d.problems.map(({ evidence: _e, ...problem }) => problem) };
 }
 
 /** One of the other problems, as a list item: its kind and cause, then its own next step. */
