@@ -3,6 +3,7 @@ import { USAGE, UsageError } from './args';
 import { checkCommand } from './checkCommand';
 import { incidentCommand } from './incidentCommand';
 import { diffCommand } from './diffCommand';
+import { exportCommand } from './exportCommand';
 import { runCommand } from './runCommand';
 import { sandboxCommand } from './sandboxCommand';
 
@@ -19,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return diffCommand(rest);
     case 'sandbox':
       return sandboxCommand(rest);
+    case 'export':
+      return exportCommand(rest);
     case undefined:
     case '-h':
     case '--help':

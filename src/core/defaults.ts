@@ -13,6 +13,8 @@ export const DEFAULT_LIMITS = {
   maxRowsStored: 1000,
   /** Rows fetched from a cell's cursor at a time. */
   fetchBatchRows: 5000,
+  /** Rows of each result shown in an exported report (the record keeps maxRowsStored). */
+  reportRowsShown: 10,
 } as const;
 
 /** The settings' text for a duration default, as package.json writes it (`30s`). */

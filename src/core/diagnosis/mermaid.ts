@@ -1,5 +1,6 @@
 import type { Chart, ChartNode } from './charts';
 import type { NodeState, NodeStatus } from './model';
+import { mermaidStyle, NODE_LOOK } from './palette';
 
 /** Text from anywhere (a table or host name, a measured value) made inert inside a mermaid label. */
 export function mermaidText(text: string): string {
@@ -13,14 +14,9 @@ export function mermaidText(text: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
-const CLASSES: Record<NodeState, string> = {
-  'not-visited': 'fill:#f4f4f4,stroke:#9e9e9e,color:#616161,stroke-dasharray:3 3',
-  visited: 'fill:#e3f2fd,stroke:#1e88e5,color:#0d47a1',
-  current: 'fill:#fff8e1,stroke:#ff8f00,color:#3e2723,stroke-width:3px',
-  ok: 'fill:#e8f5e9,stroke:#2e7d32,color:#1b5e20',
-  warning: 'fill:#fff3e0,stroke:#ef6c00,color:#e65100,stroke-width:2px',
-  critical: 'fill:#ffebee,stroke:#c62828,color:#b71c1c,stroke-width:3px',
-};
+const CLASSES = Object.fromEntries(
+  Object.entries(NODE_LOOK).map(([state, look]) => [state, mermaidStyle(look)]),
+) as Record<NodeState, string>;
 
 const ICON: Partial<Record<NodeState, string>> = { ok: '🟢 ', warning: '🟡 ', critical: '🔴 ' };
 

@@ -1,0 +1,77 @@
+import { CONSISTENCY_TITLE, type Diagnosis, type HostInfo } from '../diagnosis';
+import type { Notebook } from '../format/model';
+import type { Severity } from '../probes/types';
+import { incidentFields } from './reportIncident';
+import type { ReportCell, TimelineItem } from './reportModel';
+
+/**
+ * The record's timeline: the incident's opening, each execution of a cell (time, who, connections, outcome,
+ * the severities of its findings), and the diagnosis at the end. Built from what the cells store (their
+ * execution times and provenance); a stored timeline, once the record has one, is the one place to read
+ * instead (timelineFromCells stays for records written before it).
+ */
+export function reportTimeline(
+  notebook: Notebook,
+  cells: readonly ReportCell[],
+  diagnosis: Diagnosis | null,
+  hosts: readonly HostInfo[],
+): TimelineItem[] {
+  const items = [...openingItem(notebook), ...timelineFromCells(cells, hosts)];
+  items.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  const last = items[items.length - 1];
+  if (diagnosis && last) items.push(diagnosisItem(diagnosis, last.time));
+  return items;
+}
+
+function openingItem(notebook: Notebook): TimelineItem[] {
+  const incident = incidentFields(notebook.frontMatter);
+  if (!incident.opened || Number.isNaN(Date.parse(incident.opened))) return [];
+  return [
+    {
+      time: new Date(Date.parse(incident.opened)).toISOString(),
+      who: incident.commander,
+      cell: null,
+      connections: [],
+      what: 'Incident opened',
+      severities: {},
+    },
+  ];
+}
+
+export function timelineFromCells(cells: readonly ReportCell[], hosts: readonly HostInfo[]): TimelineItem[] {
+  return cells
+    .filter((c) => c.status !== 'not-run' && c.startedAt !== null)
+    .map((c) => ({
+      time: c.startedAt ?? '',
+      who: c.runs[0]?.provenance.osUser ?? null,
+      cell: c.number,
+      connections: [...new Set([...c.runs.map((r) => r.connection), ...probeHosts(c, hosts)])],
+      what: `${c.language} cell ${c.number}${c.step ? ` (${c.step})` : ''}: ${c.status}`,
+      severities: countSeverities(c.findings.map((f) => f.severity)),
+    }));
+}
+
+/** A probe cell has no provenance: the hosts its findings are about (as the map matches them) say where it looked. */
+function probeHosts(cell: ReportCell, hosts: readonly HostInfo[]): string[] {
+  if (cell.runs.length > 0) return [];
+  const about = (h: HostInfo) =>
+    cell.findings.some((f) => f.target === h.connection || f.target.startsWith(`${h.connection}/`));
+  return hosts.filter(about).map((h) => h.connection);
+}
+
+function countSeverities(severities: Severity[]): Partial<Record<Severity, number>> {
+  const counts: Partial<Record<Severity, number>> = {};
+  for (const s of severities) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}
+
+function diagnosisItem(diagnosis: Diagnosis, time: string): TimelineItem {
+  return {
+    time,
+    who: null,
+    cell: null,
+    connections: [],
+    what: `Diagnosis: ${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}`,
+    severities: { [diagnosis.severity]: 1 },
+  };
+}
