@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../src/core/defaults';
+import { buildReport } from '../../src/core/record/report';
+import { renderReportHtml } from '../../src/core/record/reportHtml';
+import { renderReportMarkdown } from '../../src/core/record/reportMarkdown';
+import { proseToHtml } from '../../src/core/record/reportProse';
+import { escapeMarkdownProse, escapeXml } from '../../src/core/util/escape';
+import { finding, HOSTILE, ordersRecord, probeCell, run, saved, sqlCell } from './reportRecords';
+
+describe('the report model of a record', () => {
+  const report = buildReport(ordersRecord());
+
+  it('takes the incident fields from the front matter and the window from the executions', () => {
+    expect(report.title).toBe('Orders disagree with their items');
+    expect(report.incident).toEqual({
+      id: 'INC-4711',
+      title: null,
+      severity: 'SEV2',
+      opened: '2026-11-25T09:45:00.000Z',
+      responders: ['alice', 'bob'],
+      commander: 'carol',
+    });
+    expect(report.ran).toBe(true);
+    expect(report.window).toEqual({
+      start: '2026-11-25T10:01:00.000Z',
+      end: '2026-11-25T10:06:00.001Z',
+      durationMs: 300_001,
+    });
+  });
+
+  it('puts on the map the connections of the provenance and of per-server findings, in role order', () => {
+    expect(report.hosts).toEqual([
+      { connection: 'db-primary', role: 'primary' },
+      { connection: 'db-replica-1', role: 'replicas' },
+    ]);
+    // db-replica-2's only finding is an unknown with no per-server metric: not a host the record can vouch for.
+    expect(report.hosts.map((h) => h.connection)).not.toContain('db-replica-2');
+  });
+
+  it('re-derives the diagnosis from the findings in the file, judged at the last execution', () => {
+    expect(report.diagnosis?.consistencyType).toBe('strong');
+    expect(report.diagnosis?.diagnosedAt).toBe(report.window?.end);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toMatchObject({ type: 'strong', severity: 'critical' });
+    expect(report.problems[0]?.rootCause).toMatch(/integrity violation on db-primary/);
+    expect(report.maps.map((m) => m.chart.id)).toEqual(['overall', 'strong']);
+  });
+
+  it('lists each cell with its status, provenance and first rows', () => {
+    expect(report.cells.map((c) => [c.number, c.language, c.status, c.step])).toEqual([
+      [3, 'cnprobe', 'ok', '0. Is replication healthy?'],
+      [5, 'sql', 'ok', '1. Stored totals'],
+      [7, 'sql', 'ok', '2. Newest orders everywhere'],
+      [8, 'sql', 'error', '2. Newest orders everywhere'],
+      [9, 'sql', 'not-run', '2. Newest orders everywhere'],
+    ]);
+    const newest = report.cells[2];
+    expect(newest?.runs.map((r) => [r.connection, r.role, r.provenance.inRecovery])).toEqual([
+      ['db-primary', 'primary', false],
+      ['db-replica-1', 'replicas', true],
+    ]);
+    expect(newest?.comparison?.agree).toBe(false);
+    expect(report.cells[1]?.runs[0]?.result).toMatchObject({
+      columns: ['id', 'total'],
+      rows: [
+        ['17', '10.50'],
+        ['256', null],
+      ],
+      rowCount: 2,
+      rowsNotShown: 0,
+    });
+    expect(report.cells[3]?.error).toBe("Cell error: unknown role 'nowhere'");
+  });
+
+  it('orders the evidence worst first, and names the cell of each finding', () => {
+    expect(report.evidence.map((f) => `${f.severity} ${f.probe} ${f.cell}`)).toEqual([
+      'critical sql-check 5',
+      'warning replication-lag 3',
+      'unknown replication-lag 3',
+      'ok topology 3',
+    ]);
+  });
+
+  it('makes action items of the escalation that is overdue, the next step, the unknown finding and the failed cell', () => {
+    expect(report.actions.map((a) => [a.kind, a.cell])).toEqual([
+      ['escalate', null],
+      ['next-step', 5],
+      ['rerun-unknown', 3],
+      ['fix-cell', 8],
+    ]);
+    // Opened 09:45, last execution 10:06: 21 minutes, past the 10 minutes of strong consistency.
+    expect(report.actions[0]?.text).toMatch(/10 min limit and was 21 min old/);
+    expect(report.actions[2]?.text).toMatch(/replication-lag on db-replica-2 .*permission denied/);
+  });
+
+  it('has a timeline: opening, every execution with who, where and the findings, then the diagnosis', () => {
+    expect(report.timeline.map((t) => [t.time.slice(11, 16), t.who, t.cell, t.connections, t.severities])).toEqual([
+      ['09:45', 'carol', null, [], {}],
+      ['10:01', null, 3, ['db-primary', 'db-replica-1'], { ok: 1, warning: 1, unknown: 1 }],
+      ['10:03', 'alice', 5, ['db-primary'], { critical: 1 }],
+      ['10:05', 'alice', 7, ['db-primary', 'db-replica-1'], {}],
+      ['10:06', null, 8, [], {}],
+      ['10:06', null, null, [], { critical: 1 }],
+    ]);
+    expect(report.timeline[report.timeline.length - 1]?.what).toMatch(/^Diagnosis: Strong consistency/);
+  });
+
+  it('bounds the rows shown of a long result, keeping the count and hash', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [String(i)]);
+    const notebook = saved({
+      frontMatter: { cnbook: 1 },
+      cells: [sqlCell('SELECT g', [run('db', 'primary', '2026-11-25T10:00:00.000Z', ['g'], rows)], 0)],
+    });
+    const result = buildReport(notebook).cells[0]?.runs[0]?.result;
+    expect(result?.rows).toHaveLength(DEFAULT_LIMITS.reportRowsShown);
+    expect(result?.rowsNotShown).toBe(40 - DEFAULT_LIMITS.reportRowsShown);
+    expect(renderReportMarkdown(buildReport(notebook))).toContain(
+      `*30 more rows not shown; sha256 of all rows sha256:`,
+    );
+  });
+
+  it('exports a runbook that never ran: no diagnosis, every cell not run, the runbook text kept', () => {
+    const never = saved({
+      frontMatter: { cnbook: 1, title: 'Fresh runbook', incident: { id: null, opened: null } },
+      cells: [
+        { kind: 'markdown', source: '# Fresh\n\nRun this first.' },
+        { kind: 'code', language: 'sql', source: 'SELECT 1' },
+      ],
+    });
+    const r = buildReport(never);
+    expect([r.ran, r.window, r.diagnosis, r.maps, r.actions, r.timeline]).toEqual([false, null, null, [], [], []]);
+    expect(r.incident).toMatchObject({ id: null, opened: null, responders: [] });
+    const md = renderReportMarkdown(r);
+    expect(md).toContain('This record has not been run');
+    expect(md).toContain('```sql\nSELECT 1\n```');
+    expect(md).toContain('### Fresh\n\nRun this first.');
+    expect(renderReportHtml(r)).toContain('<h3>Fresh</h3>');
+  });
+
+  it('reports a record with no inconsistency measured as such, its next step still an action', () => {
+    const healthy = saved({
+      frontMatter: { cnbook: 1 },
+      cells: [probeCell('topology on=all', [finding('topology', 'p', 'ok', 'primary', { inRecovery: false })], 0)],
+    });
+    const r = buildReport(healthy);
+    expect(r.diagnosis?.consistencyType).toBe('none');
+    expect(r.problems).toEqual([]);
+    expect(r.actions.map((a) => a.kind)).toEqual(['next-step']);
+    expect(renderReportHtml(r)).toContain('No inconsistency measured');
+  });
+});
+
+describe('the Markdown report', () => {
+  const md = renderReportMarkdown(buildReport(ordersRecord()), {
+    svgFiles: { overall: 'x.report.overall.svg', strong: 'x.report.strong.svg' },
+  });
+
+  it('has the sections of a postmortem, in order', () => {
+    const headings = md.split('\n').filter((l) => /^## /.test(l));
+    expect(headings).toEqual([
+      '## Summary',
+      '## Diagnosis',
+      '## Investigation map',
+      '## Action items',
+      '## Timeline',
+      '## Evidence',
+      '## Queries and probes',
+      '## Appendix: the runbook',
+    ]);
+    expect(md).toMatch(/^# Orders disagree with their items\n/);
+    expect(md).toContain('| Incident | INC-4711 |');
+    expect(md).toContain('| Impact window | 2026-11-25 10:01:00 UTC → 2026-11-25 10:06:00 UTC (5 min 0 s) |');
+  });
+
+  it('links the charts as SVG files, or draws them as mermaid when there are none', () => {
+    expect(md).toContain('![Investigation flow](x.report.overall.svg)');
+    expect(md).toContain('![Strong consistency debugging](x.report.strong.svg)');
+    expect(renderReportMarkdown(buildReport(ordersRecord()))).toMatch(/```mermaid\nflowchart TD\n/);
+  });
+
+  it('shows provenance, the first rows with NULL as NULL, and action items as a checklist', () => {
+    expect(md).toContain(
+      '| db-replica-1 | replicas | 10.0.0.5:5432/shop | 15.8 | standby | 0/3000148 | 2026-11-25 10:05:00 UTC | 25 ms | 2 | oncall (alice) | read-only |',
+    );
+    expect(md).toContain('| 256 | *NULL* |');
+    expect(md).toMatch(/- \[ \] Escalate \(no contact configured: cnbook.escalation\)/);
+    expect(md).toContain(
+      '- [ ] Cell 8 failed (Cell error: unknown role &#39;nowhere&#39;): fix it and run it again (cell 8)',
+    );
+  });
+
+  it('keeps a fence that a backtick run in the source cannot close', () => {
+    const notebook = saved({
+      frontMatter: { cnbook: 1 },
+      cells: [{ kind: 'code', language: 'sql', source: "SELECT '```' AS fence" }],
+    });
+    expect(renderReportMarkdown(buildReport(notebook))).toContain("````sql\nSELECT '```' AS fence\n````");
+  });
+});
+
+describe('hostile values in a record', () => {
+  const hostile = HOSTILE.join(' ');
+  const notebook = saved({
+    frontMatter: {
+      cnbook: 1,
+      title: hostile,
+      roles: ['primary'],
+      incident: { id: hostile, severity: hostile, responders: [hostile], commander: hostile },
+    },
+    cells: [
+      { kind: 'markdown', source: `# ${hostile}\n\n${hostile}\n\n- ${hostile}\n\n\`\`\`\n${hostile}\n\`\`\`` },
+      sqlCell(
+        `SELECT '${hostile}' AS "${hostile}"`,
+        [
+          run(hostile, hostile, '2026-11-25T10:00:00.000Z', [hostile, 'plain'], [[hostile, null]], {
+            database: hostile,
+          }),
+        ],
+        0,
+        [finding('sql-check', hostile, 'critical', hostile)],
+      ),
+      probeCell('topology on=all', [finding('topology', hostile, 'unknown', hostile, { inRecovery: true })], 1),
+    ],
+  });
+  const report = buildReport(notebook);
+
+  it('never reaches the HTML as markup', () => {
+    const html = renderReportHtml(report);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toMatch(/<svg[^>]*onload/i);
+    expect(html).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i);
+    expect(html).not.toContain(']]>');
+    expect(html).not.toContain('-->');
+    expect(html).toContain('&lt;script&gt;window.pwned=1&lt;/script&gt;');
+    // The hostile connection is a host of the map, and its name is text in the SVG too.
+    expect(report.hosts.map((h) => h.connection)).toContain(hostile);
+  });
+
+  it('never reaches the Markdown as HTML outside code blocks (whose text no renderer reads as markup)', () => {
+    const md = renderReportMarkdown(report, { svgFiles: { overall: 'r.overall.svg', strong: 'r.strong.svg' } });
+    const fences = [...md.matchAll(/^(`{3,})[a-z]*\n[\s\S]*?\n\1$/gm)];
+    expect(fences.map((f) => f[0].split('\n')[1])).toEqual([
+      `SELECT '${hostile}' AS "${hostile}"`,
+      'topology on=all',
+      escapeMarkdownProse(hostile), // the author's own code block, in the appendix
+    ]);
+    const outside = fences.reduce((text, f) => text.replace(f[0], ''), md);
+    // No tag, comment or processing instruction can open (so a stray `-->` in the prose closes nothing).
+    expect(outside).not.toMatch(/<[a-z!/?]/i);
+    expect(outside).toContain('&lt;script&gt;');
+  });
+
+  it('cannot break the XML of a standalone SVG', () => {
+    expect(escapeXml('a\u0000b\u001bc\ud800d')).toBe('a\ufffdb\ufffdc\ufffdd');
+    expect(escapeXml(`${HOSTILE[2]}`)).toBe('&quot;&gt;&lt;svg onload=alert(1)&gt;');
+  });
+
+  it("keeps an author's Markdown readable but without raw HTML", () => {
+    expect(escapeMarkdownProse('# Title\n\n**bold** <b>x</b>')).toBe('# Title\n\n**bold** &lt;b>x&lt;/b>');
+    expect(proseToHtml('## Step\n\nUse `a < b` and **care**.\n\n- one\n- <i>two</i>')).toBe(
+      '<h4>Step</h4>\n<p>Use <code>a &lt; b</code> and <strong>care</strong>.</p>\n<ul><li>one</li><li>&lt;i&gt;two&lt;/i&gt;</li></ul>',
+    );
+  });
+});
