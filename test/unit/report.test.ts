@@ -4,6 +4,7 @@ import { buildReport } from '../../src/core/record/report';
 import { renderReportHtml } from '../../src/core/record/reportHtml';
 import { renderReportMarkdown } from '../../src/core/record/reportMarkdown';
 import { proseToHtml } from '../../src/core/record/reportProse';
+import { timelineCell } from '../../src/core/record/timeline';
 import { escapeMarkdownProse, escapeXml } from '../../src/core/util/escape';
 import { finding, HOSTILE, ordersRecord, probeCell, run, saved, sqlCell } from './reportRecords';
 
@@ -103,6 +104,44 @@ describe('the report model of a record', () => {
       ['10:06', null, null, [], { critical: 1 }],
     ]);
     expect(report.timeline[report.timeline.length - 1]?.what).toMatch(/^Diagnosis: Strong consistency/);
+  });
+
+  it("reads the record's own timeline when it has one: runs, notes and diagnosis changes, in time order", () => {
+    const notebook = ordersRecord();
+    notebook.cells.push(
+      timelineCell([
+        {
+          kind: 'run',
+          at: '2026-11-25T10:01:00.000Z',
+          who: 'alice',
+          cell: 2,
+          label: 'topology on=all',
+          language: 'cnprobe',
+          connections: ['db-primary', 'db-replica-1'],
+          outcome: 'ok',
+          findings: { warning: 1 },
+        },
+        {
+          kind: 'diagnosis',
+          at: '2026-11-25T10:01:00.000Z',
+          who: 'alice',
+          consistencyType: 'eventual',
+          severity: 'warning',
+          rootCause: 'replay paused on db-replica-1',
+        },
+        { kind: 'note', at: '2026-11-25T10:02:30.000Z', who: 'bob', text: `paged the DBA ${HOSTILE[0]}` },
+      ]),
+    );
+    const r = buildReport(saved(notebook));
+    expect(r.timeline.map((t) => [t.time.slice(11, 19), t.who, t.cell, t.what])).toEqual([
+      ['09:45:00', 'carol', null, 'Incident opened'],
+      ['10:01:00', 'alice', 3, 'cnprobe cell 3: topology on=all (ok)'],
+      ['10:01:00', 'alice', null, 'Diagnosis: Eventual consistency: replay paused on db-replica-1'],
+      ['10:02:30', 'bob', null, `Note: paged the DBA ${HOSTILE[0]}`],
+    ]);
+    // The timeline cell is the record's own: drawn from its entries, not repeated in the runbook appendix.
+    expect(r.runbookText.some((t) => t.includes('## Timeline'))).toBe(false);
+    expect(renderReportHtml(r)).toContain('Note: paged the DBA &lt;script&gt;window.pwned=1&lt;/script&gt;');
   });
 
   it('bounds the rows shown of a long result, keeping the count and hash', () => {

@@ -5,6 +5,7 @@ import { SEVERITY_ORDER, type Finding } from '../probes/types';
 import { runbookInfo } from '../run/runbookInfo';
 import { isDiagnosisCell } from './diagnosisCell';
 import { reportActions } from './reportActions';
+import { recordCellKind } from './recordCells';
 import { impactWindow, reportCells } from './reportCells';
 import { incidentFields, titleOf } from './reportIncident';
 import type { IncidentReport, ReportCell, ReportFinding, ReportMap, ReportProblem } from './reportModel';
@@ -113,9 +114,9 @@ function reportEvidence(cells: readonly ReportCell[]): ReportFinding[] {
     .map((e) => e.f);
 }
 
-/** Cells cnbook writes itself (the diagnosis, the timeline): drawn from their data, not repeated as prose. */
+/** Cells the record writes for itself (the diagnosis, the timeline): drawn from their data, not repeated as prose. */
 export function isGeneratedCell(metadata: JsonObject | undefined): boolean {
-  return isDiagnosisCell(metadata) || metadata?.cnbook === 'timeline';
+  return recordCellKind(metadata) !== undefined;
 }
 
 /** The escalation contact the record's diagnosis cell stored (from the settings of whoever ran it). */

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../format/model';
-import type { IncidentFields } from './reportModel';
+import type { ReportIncident } from './reportModel';
 
 /** The report's title: the incident's, else the runbook's. */
 export function titleOf(frontMatter: JsonObject): string {
@@ -9,7 +9,7 @@ export function titleOf(frontMatter: JsonObject): string {
 }
 
 /** The `incident:` fields of the front matter; any may be missing or null (a runbook not yet an incident). */
-export function incidentFields(frontMatter: JsonObject): IncidentFields {
+export function incidentFields(frontMatter: JsonObject): ReportIncident {
   const raw = frontMatter.incident;
   const incident: JsonObject =
     typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as JsonObject) : {};

@@ -9,7 +9,7 @@ import type { Comparison, Provenance } from '../sql/payload';
  */
 export interface IncidentReport {
   title: string;
-  incident: IncidentFields;
+  incident: ReportIncident;
   /** Whether any cell of the record has run; a runbook that never ran is still exported, and says so. */
   ran: boolean;
   window: ImpactWindow | null;
@@ -29,7 +29,7 @@ export interface IncidentReport {
   runbookText: string[];
 }
 
-export interface IncidentFields {
+export interface ReportIncident {
   id: string | null;
   title: string | null;
   severity: string | null;

@@ -3,12 +3,12 @@ import type { Notebook } from '../format/model';
 import type { Severity } from '../probes/types';
 import { incidentFields } from './reportIncident';
 import type { ReportCell, TimelineItem } from './reportModel';
+import { timelineOf, type TimelineEntry } from './timeline';
 
 /**
- * The record's timeline: the incident's opening, each execution of a cell (time, who, connections, outcome,
- * the severities of its findings), and the diagnosis at the end. Built from what the cells store (their
- * execution times and provenance); a stored timeline, once the record has one, is the one place to read
- * instead (timelineFromCells stays for records written before it).
+ * The record's timeline: the incident's opening, then the record's own timeline (runs, notes, diagnosis
+ * changes) when it has one; for a record without one (written before it existed, or by a tool that does not
+ * keep it), each execution of a cell (time, who, connections, outcome, its findings) and the diagnosis at the end.
  */
 export function reportTimeline(
   notebook: Notebook,
@@ -16,11 +16,39 @@ export function reportTimeline(
   diagnosis: Diagnosis | null,
   hosts: readonly HostInfo[],
 ): TimelineItem[] {
-  const items = [...openingItem(notebook), ...timelineFromCells(cells, hosts)];
+  const stored = timelineOf(notebook.cells);
+  const items = [
+    ...openingItem(notebook),
+    ...(stored.length > 0 ? stored.map(storedItem) : timelineFromCells(cells, hosts)),
+  ];
   items.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const last = items[items.length - 1];
-  if (diagnosis && last) items.push(diagnosisItem(diagnosis, last.time));
+  if (stored.length === 0 && diagnosis && last) items.push(diagnosisItem(diagnosis, last.time));
   return items;
+}
+
+/** An entry of the record's timeline as the report shows it. */
+export function storedItem(entry: TimelineEntry): TimelineItem {
+  const base = { time: entry.at, who: entry.who || null, connections: [] as string[], severities: {} };
+  switch (entry.kind) {
+    case 'run':
+      return {
+        ...base,
+        cell: entry.cell + 1,
+        connections: entry.connections,
+        what: `${entry.language} cell ${entry.cell + 1}: ${entry.label} (${entry.outcome})`,
+        severities: entry.findings,
+      };
+    case 'note':
+      return { ...base, cell: null, what: `Note: ${entry.text}` };
+    case 'diagnosis':
+      return {
+        ...base,
+        cell: null,
+        what: `Diagnosis: ${CONSISTENCY_TITLE[entry.consistencyType]}${entry.rootCause ? `: ${entry.rootCause}` : ''}`,
+        severities: { [entry.severity]: 1 },
+      };
+  }
 }
 
 function openingItem(notebook: Notebook): TimelineItem[] {
