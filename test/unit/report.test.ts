@@ -272,6 +272,10 @@ describe('hostile values in a record', () => {
     expect(html).not.toContain(']]>');
     expect(html).not.toContain('-->');
     expect(html).toContain('&lt;script&gt;window.pwned=1&lt;/script&gt;');
+    // And should anything slip through, the page tells the browser to run no script and fetch nothing.
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    );
     // The hostile connection is a host of the map, and its name is text in the SVG too.
     expect(report.hosts.map((h) => h.connection)).toContain(hostile);
   });
