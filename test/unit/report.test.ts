@@ -34,8 +34,8 @@ describe('the report model of a record', () => {
       { connection: 'db-primary', role: 'primary' },
       { connection: 'db-replica-1', role: 'replicas' },
     ]);
-    // db-replica-2's only finding is an unknown with no per-server metric: not a host the record can vouch for.
-    expect(report.hosts.map((h) => h.connection)).not.toContain('db-replica-2');
+    // The unknown finding names no connection (its target is a line of the cell): not a host.
+    expect(report.hosts.map((h) => h.connection)).not.toContain('line 2');
   });
 
   it('re-derives the diagnosis from the findings in the file, judged at the last execution', () => {
@@ -91,7 +91,7 @@ describe('the report model of a record', () => {
     ]);
     // Opened 09:45, last execution 10:06: 21 minutes, past the 10 minutes of strong consistency.
     expect(report.actions[0]?.text).toMatch(/10 min limit and was 21 min old/);
-    expect(report.actions[2]?.text).toMatch(/replication-lag on db-replica-2 .*permission denied/);
+    expect(report.actions[2]?.text).toMatch(/replication-lag on line 2 .*permission denied/);
   });
 
   it('has a timeline: opening, every execution with who, where and the findings, then the diagnosis', () => {
@@ -179,7 +179,7 @@ describe('the report model of a record', () => {
   it('reports a record with no inconsistency measured as such, its next step still an action', () => {
     const healthy = saved({
       frontMatter: { cnbook: 1 },
-      cells: [probeCell('topology on=all', [finding('topology', 'p', 'ok', 'primary', { inRecovery: false })], 0)],
+      cells: [probeCell('topology on=all', [finding('topology', 'p', 'ok', 'primary', { inRecovery: false }, 'p')], 0)],
     });
     const r = buildReport(healthy);
     expect(r.diagnosis?.consistencyType).toBe('none');
@@ -258,7 +258,11 @@ describe('hostile values in a record', () => {
         0,
         [finding('sql-check', hostile, 'critical', hostile)],
       ),
-      probeCell('topology on=all', [finding('topology', hostile, 'unknown', hostile, { inRecovery: true })], 1),
+      probeCell(
+        'topology on=all',
+        [finding('topology', hostile, 'unknown', hostile, { inRecovery: true }, hostile)],
+        1,
+      ),
     ],
   });
   const report = buildReport(notebook);

@@ -1,7 +1,7 @@
 import { parseNotebook, printNotebook } from '../../src/core/format';
 import type { Cell, Notebook } from '../../src/core/format/model';
 import { findingsOutput } from '../../src/core/probes/render';
-import type { Finding } from '../../src/core/probes/types';
+import type { Finding, ProbeName } from '../../src/core/probes/types';
 import { errorOutput, resultOutput } from '../../src/core/sql/outputs';
 import { compareRuns, type Provenance, type TargetRun } from '../../src/core/sql/payload';
 
@@ -105,13 +105,14 @@ export function failedCell(source: string, message: string, minute: number): Cel
 }
 
 export function finding(
-  probe: string,
+  probe: ProbeName,
   target: string,
   severity: Finding['severity'],
   summary: string,
   metrics: Finding['metrics'] = {},
+  connection?: string,
 ): Finding {
-  return { probe, target, severity, summary, metrics };
+  return { probe, target, ...(connection !== undefined ? { connection } : {}), severity, summary, metrics };
 }
 
 /** Print and parse: what a saved file gives back. */
@@ -141,9 +142,24 @@ export function ordersRecord(): Notebook {
       probeCell(
         'topology on=all\nreplication-lag on=replicas',
         [
-          finding('topology', 'db-primary', 'ok', 'primary (writable), timeline 1', { inRecovery: false }),
-          finding('replication-lag', 'db-replica-1', 'warning', 'behind, replay PAUSED', { replayPaused: true }),
-          finding('replication-lag', 'db-replica-2', 'unknown', 'could not measure: permission denied', {}),
+          finding(
+            'topology',
+            'db-primary',
+            'ok',
+            'primary (writable), timeline 1',
+            { inRecovery: false },
+            'db-primary',
+          ),
+          finding(
+            'replication-lag',
+            'db-replica-1',
+            'warning',
+            'behind, replay PAUSED',
+            { replayPaused: true },
+            'db-replica-1',
+          ),
+          // A finding about several connections (or none): its label is not a host of the map.
+          finding('replication-lag', 'line 2', 'unknown', 'could not measure: permission denied', {}),
         ],
         1,
       ),

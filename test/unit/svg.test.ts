@@ -13,6 +13,7 @@ const hosts: HostInfo[] = [
 const paused: Finding = {
   probe: 'replication-lag',
   target: 'db-replica-1',
+  connection: 'db-replica-1',
   severity: 'warning',
   summary: 'behind, replay PAUSED',
   metrics: { replayPaused: true },
@@ -104,7 +105,12 @@ describe('chartToSvg', () => {
   it('escapes a hostile host name and value for XML', () => {
     const evil: HostInfo[] = [{ connection: '"><script>alert(1)</script>', role: ']]> -->' }];
     const chart = allCharts(evil).find((c) => c.id === 'eventual') as Chart;
-    const finding: Finding = { ...paused, target: evil[0]!.connection, summary: '<img src=x onerror=alert(1)>' };
+    const finding: Finding = {
+      ...paused,
+      target: evil[0]!.connection,
+      connection: evil[0]!.connection,
+      summary: '<img src=x onerror=alert(1)>',
+    };
     const states = diagnose({ findings: [finding], hosts: evil, now: '2026-11-25T10:00:00.000Z' }).charts.eventual;
     const out = chartToSvg(chart, states);
     expect(out).not.toMatch(/<script|<img|]]>|-->/);

@@ -47,7 +47,7 @@ export function buildReport(notebook: Notebook, options: ReportOptions = {}): In
     diagnosis,
     problems,
     maps: diagnosis ? reportMaps(diagnosis, hosts, problems) : [],
-    timeline: reportTimeline(notebook, cells, diagnosis, hosts),
+    timeline: reportTimeline(notebook, cells, diagnosis),
     cells,
     evidence,
     actions: reportActions({ problems, evidence, cells, diagnosis }),
@@ -79,10 +79,9 @@ export function reportMaps(diagnosis: Diagnosis, hosts: HostInfo[], problems: re
 
 /**
  * The hosts of the map, read from typed fields only: every connection named in a result's provenance (with
- * its role), then the targets of per-server findings (replication-lag and topology readings that carry a
- * boolean `inRecovery` or `replayPaused` metric: those probes name a finding after its connection). Ordered by
- * the runbook's `roles:` and then by first appearance, as a profile lists them. A record does not store the
- * profile it ran on, so a connection that was in the profile but returned nothing is not on the map.
+ * its role), then the connection of every finding that describes one (`Finding.connection`). Ordered by the
+ * runbook's `roles:` and then by first appearance, as a profile lists them. A record does not store the
+ * profile it ran on, so a connection of the profile that returned nothing is not on the map.
  */
 export function reportHosts(notebook: Notebook, cells: readonly ReportCell[]): HostInfo[] {
   const seen = new Map<string, HostInfo>();
@@ -90,19 +89,14 @@ export function reportHosts(notebook: Notebook, cells: readonly ReportCell[]): H
     if (!seen.has(run.connection))
       seen.set(run.connection, { connection: run.connection, ...(run.role ? { role: run.role } : {}) });
   for (const finding of cells.flatMap((c) => c.findings))
-    if (isPerServerReading(finding) && !seen.has(finding.target))
-      seen.set(finding.target, { connection: finding.target });
+    if (finding.connection !== undefined && !seen.has(finding.connection))
+      seen.set(finding.connection, { connection: finding.connection });
   const roles = runbookInfo(notebook).declaredRoles ?? [];
   const rank = (h: HostInfo) => (h.role && roles.includes(h.role) ? roles.indexOf(h.role) : roles.length);
   return [...seen.values()]
     .map((h, i) => ({ h, i }))
     .sort((a, b) => rank(a.h) - rank(b.h) || a.i - b.i)
     .map((e) => e.h);
-}
-
-function isPerServerReading(finding: Finding): boolean {
-  if (finding.probe !== 'replication-lag' && finding.probe !== 'topology') return false;
-  return typeof finding.metrics.inRecovery === 'boolean' || typeof finding.metrics.replayPaused === 'boolean';
 }
 
 function reportEvidence(cells: readonly ReportCell[]): ReportFinding[] {

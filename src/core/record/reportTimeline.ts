@@ -1,4 +1,4 @@
-import { CONSISTENCY_TITLE, type Diagnosis, type HostInfo } from '../diagnosis';
+import { CONSISTENCY_TITLE, type Diagnosis } from '../diagnosis';
 import type { Notebook } from '../format/model';
 import type { Severity } from '../probes/types';
 import { incidentFields } from './reportIncident';
@@ -14,13 +14,9 @@ export function reportTimeline(
   notebook: Notebook,
   cells: readonly ReportCell[],
   diagnosis: Diagnosis | null,
-  hosts: readonly HostInfo[],
 ): TimelineItem[] {
   const stored = timelineOf(notebook.cells);
-  const items = [
-    ...openingItem(notebook),
-    ...(stored.length > 0 ? stored.map(storedItem) : timelineFromCells(cells, hosts)),
-  ];
+  const items = [...openingItem(notebook), ...(stored.length > 0 ? stored.map(storedItem) : timelineFromCells(cells))];
   items.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const last = items[items.length - 1];
   if (stored.length === 0 && diagnosis && last) items.push(diagnosisItem(diagnosis, last.time));
@@ -66,25 +62,22 @@ function openingItem(notebook: Notebook): TimelineItem[] {
   ];
 }
 
-export function timelineFromCells(cells: readonly ReportCell[], hosts: readonly HostInfo[]): TimelineItem[] {
+export function timelineFromCells(cells: readonly ReportCell[]): TimelineItem[] {
   return cells
     .filter((c) => c.status !== 'not-run' && c.startedAt !== null)
     .map((c) => ({
       time: c.startedAt ?? '',
       who: c.runs[0]?.provenance.osUser ?? null,
       cell: c.number,
-      connections: [...new Set([...c.runs.map((r) => r.connection), ...probeHosts(c, hosts)])],
+      connections: [...new Set([...c.runs.map((r) => r.connection), ...probeConnections(c)])],
       what: `${c.language} cell ${c.number}${c.step ? ` (${c.step})` : ''}: ${c.status}`,
       severities: countSeverities(c.findings.map((f) => f.severity)),
     }));
 }
 
-/** A probe cell has no provenance: the hosts its findings are about (as the map matches them) say where it looked. */
-function probeHosts(cell: ReportCell, hosts: readonly HostInfo[]): string[] {
-  if (cell.runs.length > 0) return [];
-  const about = (h: HostInfo) =>
-    cell.findings.some((f) => f.target === h.connection || f.target.startsWith(`${h.connection}/`));
-  return hosts.filter(about).map((h) => h.connection);
+/** A probe cell has no provenance: the connections its findings describe say where it looked. */
+function probeConnections(cell: ReportCell): string[] {
+  return cell.runs.length > 0 ? [] : cell.findings.flatMap((f) => (f.connection === undefined ? [] : [f.connection]));
 }
 
 function countSeverities(severities: Severity[]): Partial<Record<Severity, number>> {
