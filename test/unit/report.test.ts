@@ -41,10 +41,12 @@ describe('the report model of a record', () => {
   it('re-derives the diagnosis from the findings in the file, judged at the last execution', () => {
     expect(report.diagnosis?.consistencyType).toBe('strong');
     expect(report.diagnosis?.diagnosedAt).toBe(report.window?.end);
-    expect(report.problems).toHaveLength(1);
+    // Both problems of the record: the broken totals first, the paused replica after.
+    expect(report.problems).toHaveLength(2);
     expect(report.problems[0]).toMatchObject({ type: 'strong', severity: 'critical' });
     expect(report.problems[0]?.rootCause).toMatch(/integrity violation on db-primary/);
-    expect(report.maps.map((m) => m.chart.id)).toEqual(['overall', 'strong']);
+    expect(report.problems[1]).toMatchObject({ type: 'eventual' });
+    expect(report.maps.map((m) => m.chart.id)).toEqual(['overall', 'eventual', 'strong']);
   });
 
   it('lists each cell with its status, provenance and first rows', () => {
@@ -86,12 +88,13 @@ describe('the report model of a record', () => {
     expect(report.actions.map((a) => [a.kind, a.cell])).toEqual([
       ['escalate', null],
       ['next-step', 5],
+      ['next-step', 3],
       ['rerun-unknown', 3],
       ['fix-cell', 8],
     ]);
     // Opened 09:45, last execution 10:06: 21 minutes, past the 10 minutes of strong consistency.
     expect(report.actions[0]?.text).toMatch(/10 min limit and was 21 min old/);
-    expect(report.actions[2]?.text).toMatch(/replication-lag on line 2 .*permission denied/);
+    expect(report.actions[3]?.text).toMatch(/replication-lag on line 2 .*permission denied/);
   });
 
   it('has a timeline: opening, every execution with who, where and the findings, then the diagnosis', () => {

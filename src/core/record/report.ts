@@ -65,7 +65,17 @@ export function reportProblems(diagnosis: Diagnosis): ReportProblem[] {
   const { consistencyType: type, evidence } = diagnosis;
   // Nothing wrong measured, or nothing measured at all: no problem to report (the next step is an action item).
   if (type === 'none' || (type === 'unknown' && evidence.length === 0)) return [];
-  return [{ type, rootCause: diagnosis.rootCause, severity: diagnosis.severity, evidence, next: diagnosis.next }];
+  // Every problem the diagnosis names, the primary first; an unknown type (probes that could not measure)
+  // is one problem of its own.
+  if (diagnosis.problems.length === 0)
+    return [{ type, rootCause: diagnosis.rootCause, severity: diagnosis.severity, evidence, next: diagnosis.next }];
+  return diagnosis.problems.map((p) => ({
+    type: p.type,
+    rootCause: p.rootCause,
+    severity: p.severity,
+    evidence: p.evidence,
+    next: p.next,
+  }));
 }
 
 /** The overall flow, then the chart of each problem's type (once each), with the diagnosis' node states. */
