@@ -54,42 +54,55 @@ export function parseRunArgs(argv: string[]): RunArgs {
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
-    switch (flag) {
-      case '--connections':
-        args.connections = value();
-        break;
-      case '--profile':
-        args.profile = value();
-        break;
-      case '--out':
-        args.out = value();
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '--allow-writes':
-        args.allowWrites = true;
-        break;
-      case '--param':
-        addParam(args.params, value());
-        break;
-      case '--statement-timeout':
-        args.statementTimeoutMs = durationArg(flag, value());
-        break;
-      case '--max-rows':
-        args.maxRows = countArg(flag, value());
-        break;
-      case '--sandbox':
-        args.sandbox = inline ?? 'default';
-        break;
-      case '--fault':
-        args.faults.push(value());
-        break;
-      default:
-        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, RUN_FLAGS)}`);
-        files.push(arg);
+    if (!applyRunFlag(args, flag, value, inline)) {
+      if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, RUN_FLAGS)}`);
+      files.push(arg);
     }
   }
+  checkRunArgs(args, files);
+  args.file = files[0] ?? '';
+  return args;
+}
+
+/** Sets what one flag of `cnbook run` says; false for a flag it does not know (or a file name). */
+function applyRunFlag(args: RunArgs, flag: string, value: () => string, inline: string | undefined): boolean {
+  switch (flag) {
+    case '--connections':
+      args.connections = value();
+      return true;
+    case '--profile':
+      args.profile = value();
+      return true;
+    case '--out':
+      args.out = value();
+      return true;
+    case '--json':
+      args.json = true;
+      return true;
+    case '--allow-writes':
+      args.allowWrites = true;
+      return true;
+    case '--param':
+      addParam(args.params, value());
+      return true;
+    case '--statement-timeout':
+      args.statementTimeoutMs = durationArg(flag, value());
+      return true;
+    case '--max-rows':
+      args.maxRows = countArg(flag, value());
+      return true;
+    case '--sandbox':
+      args.sandbox = inline ?? 'default';
+      return true;
+    case '--fault':
+      args.faults.push(value());
+      return true;
+    default:
+      return false;
+  }
+}
+
+function checkRunArgs(args: RunArgs, files: string[]): void {
   if (args.faults.length > 0 && args.sandbox === undefined)
     throw new UsageError('--fault needs --sandbox: faults are injected only into the sandbox');
   if (args.sandbox !== undefined && (args.connections || args.profile))
@@ -98,8 +111,6 @@ export function parseRunArgs(argv: string[]): RunArgs {
     throw new UsageError(
       files.length === 0 ? 'run needs a runbook file' : `run takes one runbook file, got ${files.length}`,
     );
-  args.file = files[0] ?? '';
-  return args;
 }
 
 function addParam(params: Record<string, string>, text: string): void {

@@ -170,11 +170,13 @@ export function registerNotebookTests(): void {
         return (cell?.metadata.timeline?.entries ?? []) as { kind: string; text?: string; cell?: number }[];
       };
       const runs = timelineEntries().filter((e) => e.kind === 'run');
-      assert.ok(runs.length >= 4, `one entry per cell run so far: ${JSON.stringify(timelineEntries())}`);
-      assert.ok(
-        runs.some((e) => e.cell === 0),
-        'the first SQL cell ran',
-      );
+      const ran = editor.notebook.getCells().filter((c) => c.executionSummary?.success !== undefined);
+      assert.ok(ran.length >= 4, 'the earlier steps ran cells');
+      for (const cell of ran)
+        assert.ok(
+          runs.some((e) => e.cell === cell.index),
+          `cell ${cell.index} ran, so the timeline says so: ${JSON.stringify(runs)}`,
+        );
       await vscode.commands.executeCommand('cnbook.addTimelineNote', 'Paused replica <b>found</b> | by probe');
       await waitFor(() => timelineEntries().some((e) => e.kind === 'note'), 10_000, 'the note in the timeline');
       const edit = new vscode.WorkspaceEdit();
