@@ -1,4 +1,5 @@
 import type { RoleBinding } from '../connections/model';
+import { isObject } from '../format/json';
 import { FINDINGS_MIME, type CellOutput, type JsonObject, type Notebook } from '../format/model';
 import { readFindingsOutput } from '../probes/render';
 import type { Finding } from '../probes/types';
@@ -50,8 +51,8 @@ export function notebookFindings(cells: readonly DiagnosedCell[]): Finding[] {
 /** The incident's opening time (`incident: { opened: ... }`) when it is a readable time, for escalation. */
 export function incidentOpenedAt(frontMatter: JsonObject): string | undefined {
   const incident = frontMatter.incident;
-  if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) return undefined;
-  const opened = (incident as JsonObject).opened;
+  if (!isObject(incident)) return undefined;
+  const opened = incident.opened;
   return typeof opened === 'string' && !Number.isNaN(Date.parse(opened)) ? opened : undefined;
 }
 

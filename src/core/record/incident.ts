@@ -1,4 +1,6 @@
+import { isObject } from '../format/json';
 import type { JsonObject, Notebook } from '../format/model';
+import { recordCellKind } from './recordCells';
 
 export const INCIDENT_SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
@@ -87,11 +89,7 @@ function omit(object: JsonObject, keys: object): JsonObject {
   return Object.fromEntries(Object.entries(object).filter(([key]) => !(key in keys)));
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Cells the record writes for itself (diagnosis, timeline): not part of the runbook's steps. */
 function isRecordCell(metadata: JsonObject | undefined): boolean {
-  return metadata?.cnbook === 'diagnosis' || metadata?.cnbook === 'timeline';
+  return recordCellKind(metadata) !== undefined;
 }
