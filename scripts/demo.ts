@@ -6,6 +6,7 @@
  * when the demo ends (a watchdog stops it even if the demo is killed).
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFault } from '../src/core/sandbox/faults';
 import { injectFault } from '../src/sandbox/faults';
@@ -34,18 +35,23 @@ async function main(): Promise<number> {
       console.log(`  injected ${spec}`);
     }
     const out = path.join('out', 'triage.demo.cnbook');
+    fs.mkdirSync(path.join(root, 'out'), { recursive: true });
     const args = ['run', 'runbooks/triage.cnbook', `--sandbox=${NAME}`, '--out', out];
     console.log(`\n$ cnbook ${args.join(' ')}`);
     const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], {
       cwd: root,
       stdio: 'inherit',
     });
+    if (result.status === null || result.status > 2) {
+      console.error(`\ncnbook run did not finish (exit ${result.status ?? result.signal}): see above.`);
+      return 3;
+    }
     console.log(`\nThe filled runbook (the incident record, diagnosis and chart included) is ${out}.`);
     console.log(`Open it in VS Code: code ${out}   (after 'npm run package && code --install-extension cnbook.vsix')`);
     console.log(`Practise on your own: cnbook sandbox start --fault ...   (cnbook sandbox --list-faults)`);
     console.log(`Demo done in ${((Date.now() - began) / 1000).toFixed(1)} s.`);
     // Exit 1 or 2 means the runbook ran and found the injected faults, which is the point of the demo.
-    return result.status !== null && result.status <= 2 ? 0 : 3;
+    return 0;
   } finally {
     await sandbox.stop().catch(() => undefined);
   }

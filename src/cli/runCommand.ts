@@ -5,7 +5,7 @@ import type { Notebook } from '../core/format/model';
 import { resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
-import { renderFindingsMarkdown } from '../core/probes/render';
+import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
 import { profileHosts } from '../core/diagnosis/notebook';
 import { RunRecord } from './runRecord';
@@ -44,9 +44,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     findings,
     diagnosis: summaryOf(diagnosis),
   };
-  writeOutput(args, notebook);
+  // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
-  return exitCodeOf(summary);
+  return writeOutput(args, notebook) ? exitCodeOf(summary) : 3;
 }
 
 function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
@@ -95,7 +95,8 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
-  if (summary.findings.length > 0) console.log(renderFindingsMarkdown(summary.findings).replace(/\\/g, ''));
+  for (const f of summary.findings)
+    console.log(plain(`- ${SEVERITY_ICON[f.severity]} ${f.probe} ${f.target}: ${f.summary}`));
   const next = diagnosis.next
     ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}`
     : '';
@@ -109,11 +110,25 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
   console.log(formatSummary(summary));
 }
 
-function writeOutput(args: RunArgs, notebook: Notebook): void {
-  if (!args.out) return;
-  writeFileAtomically(args.out, printNotebook(notebook));
+/** A line for a terminal: values from a database print as they are, but no control character reaches the tty. */
+function plain(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '↵ ' : '�'));
+}
+
+/** Writes the record to --out; says why not (a missing folder, no permission) and returns false. */
+function writeOutput(args: RunArgs, notebook: Notebook): boolean {
+  if (!args.out) return true;
+  try {
+    writeFileAtomically(args.out, printNotebook(notebook));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `the folder ${path.dirname(args.out)} does not exist` : (code ?? String(error));
+    console.error(`cnbook: cannot write the record to ${args.out}: ${why}; the run's summary is above`);
+    return false;
+  }
   const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
   console.error(`wrote ${args.out}${note}`);
+  return true;
 }
 
 /** First Ctrl-C cancels the running statement on the server and lets the run finish; a second one quits. */

@@ -144,6 +144,15 @@ describe('cnbook run', () => {
     );
   });
 
+  it('says why a record cannot be written, exits 3, and still prints what the run found', () => {
+    const file = runbook('nofolder.cnbook', '-- @expect empty\nSELECT 1 AS one');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'no/such/r.cnbook']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot write the record to no/such/r.cnbook: the folder no/such does not exist');
+    expect(r.stdout).toMatch(/diagnosis: strong/);
+    expect(fs.existsSync(path.join(dir, 'no'))).toBe(false);
+  });
+
   it('refuses writes without --allow-writes and names what to do', () => {
     const file = runbook('writes.cnbook', "-- @write\nINSERT INTO t VALUES (1000, 'x')");
     const r = cnbook(['run', file, '--connections', connections, '--profile', 'test']);

@@ -89,6 +89,22 @@ describe('every problem, ranked', () => {
     ]);
   });
 
+  it('copies that differ get their own advice, not the lag advice of the chart node they share', () => {
+    const d = diagnose({
+      findings: [
+        f('table-drift', 'us-east → target: orders', 'critical'),
+        f('replication-lag', 'us-west', 'warning', { replayPaused: true }),
+      ],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    // Within one kind the paused replay leads: it may explain the copies (the probes cannot tell which copy).
+    expect(d.problems.map((p) => p.rootCause.split(':')[0])).toEqual(['replay paused on us-west', 'copies differ']);
+    expect(d.problems[1]?.next.suggestion).toMatch(/^Find what wrote to one copy only.*cnbook diff --repair-sql/);
+    expect(d.problems[0]?.next.suggestion).toMatch(/^Resume replay/);
+    expect(d.next?.suggestion).toBe(d.problems[0]?.next.suggestion);
+  });
+
   it('names no problem when everything measured is fine', () => {
     expect(problemsOf([f('replication-lag', 'us-west', 'ok'), f('topology', 'us-east', 'unknown')])).toEqual([]);
   });

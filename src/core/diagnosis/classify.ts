@@ -11,6 +11,8 @@ export interface Classification {
   evidence: Finding[];
   /** Every problem found, the primary one (the fields above) first; empty when nothing is wrong. */
   problems: Problem[];
+  /** What to do, when the cause needs other advice than its chart node's (copies that differ). */
+  advice?: string;
 }
 
 /** One problem the findings show: its kind, cause and the findings that show it (and what it explains). */
@@ -20,6 +22,7 @@ export interface Problem {
   causeNode: CauseNodeId;
   severity: Severity;
   evidence: Finding[];
+  advice?: string;
 }
 
 export type ProblemType = Exclude<ConsistencyType, 'none' | 'unknown'>;
@@ -28,6 +31,7 @@ interface Cause {
   text: string;
   node: CauseNodeId;
   evidence: Finding[];
+  advice?: string;
 }
 
 const bad = (f: Finding) => f.severity === 'warning' || f.severity === 'critical';
@@ -146,9 +150,16 @@ function eventualCauses(ev: Finding[]): Cause[] {
   for (const lag of ev.filter((f) => isLag(f) && !causes.some((c) => c.evidence.includes(f))))
     causes.push(cause(`replication lag on ${lag.target}: ${lag.summary}`, 'Capacity', [lag]));
   const copies = ev.filter((f) => f.probe === 'row-counts' || f.probe === 'table-drift');
-  if (copies[0]) causes.push(cause(`copies differ: ${copies[0].target}: ${copies[0].summary}`, 'Capacity', copies));
+  if (copies[0]) {
+    const text = `copies differ: ${copies[0].target}: ${copies[0].summary}`;
+    causes.push({ ...cause(text, 'Capacity', copies), advice: COPIES_ADVICE });
+  }
   return causes;
 }
+
+const COPIES_ADVICE =
+  'Find what wrote to one copy only (the differing keys are in the evidence), then reconcile it from the ' +
+  'authoritative side: cnbook diff --repair-sql gives the SQL and its undo for review';
 
 function groupBy<K>(findings: Finding[], key: (f: Finding) => K): [K, Finding[]][] {
   const groups = new Map<K, Finding[]>();
@@ -183,7 +194,8 @@ export function classify(findings: Finding[]): Classification {
       const severity = worst(c.evidence.map((f) => f.severity));
       // The primary rule's first cause leads; the rest follow by severity, kind and the rule's own order.
       const key = [i === 0 && order === 0 ? 0 : 1, -SEVERITY_ORDER.indexOf(severity), -rule.specificity, order];
-      return { type: rule.type, rootCause: c.text, causeNode: c.node, severity, evidence: c.evidence, key };
+      const problem = { type: rule.type, rootCause: c.text, causeNode: c.node, severity, evidence: c.evidence, key };
+      return c.advice ? { ...problem, advice: c.advice } : problem;
     }),
   );
   problems.sort((a, b) => compareKeys(a.key, b.key));
@@ -194,6 +206,7 @@ export function classify(findings: Finding[]): Classification {
     causeNode: primary?.causeNode ?? null,
     evidence: chosen.evidence,
     problems: problems.map(({ key: _key, ...problem }) => problem),
+    ...(primary?.advice ? { advice: primary.advice } : {}),
   };
 }
 

@@ -68,10 +68,10 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     charts: states,
     escalation: escalation(classification, input),
     diagnosedAt: input.now,
-    problems: classification.problems.map((problem) => ({
-      ...problem,
-      next: nextStep({ ...problem, problems: [] }, input.findings, input.steps ?? []),
-    })),
+    problems: classification.problems.map((found) => {
+      const { advice: _advice, ...problem } = found;
+      return { ...problem, next: nextStep({ ...found, problems: [] }, input.findings, input.steps ?? []) };
+    }),
   };
 }
 
@@ -144,6 +144,7 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
       'table-drift',
     );
   const suggestion =
+    c.advice ??
     (c.causeNode ? SUGGESTIONS[c.causeNode] : undefined) ??
     'Fix the cause shown, then run the probes again to validate';
   return step(c.type, AFTER_CAUSE[c.type] ?? 'Restore', suggestion, c.evidence[0]?.probe ?? null);
