@@ -68,15 +68,7 @@ function htmlTable(head: string[], rows: string[][], numeric: boolean[] = []): s
 }
 
 function header(report: IncidentReport): string {
-  const i = report.incident;
-  const fields: [string, string | null][] = [
-    ['Incident', i.id],
-    ['Severity', i.severity],
-    ['Opened', i.opened ? text.readableTime(i.opened) : null],
-    ['Commander', i.commander],
-    ['Responders', i.responders.length > 0 ? i.responders.join(', ') : null],
-    ['Impact window', text.windowText(report)],
-  ];
+  const fields = text.headerFields(report);
   return [
     '<header>',
     `<h1>${h(report.title)}</h1>`,

@@ -40,15 +40,7 @@ function table(head: string[], rows: string[][]): string {
 }
 
 function header(report: IncidentReport): string {
-  const i = report.incident;
-  const rows: [string, string | null][] = [
-    ['Incident', i.id],
-    ['Severity', i.severity],
-    ['Opened', i.opened ? text.readableTime(i.opened) : null],
-    ['Commander', i.commander],
-    ['Responders', i.responders.length > 0 ? i.responders.join(', ') : null],
-    ['Impact window', text.windowText(report)],
-  ];
+  const rows = text.headerFields(report);
   return [
     `# ${md(report.title)}`,
     table(

@@ -17,6 +17,19 @@ export function readableTime(iso: string | null): string {
     .replace(/Z$/, '')} UTC`;
 }
 
+/** The incident's fields at the head of a report, as label and text (null: not recorded). */
+export function headerFields(report: IncidentReport): [string, string | null][] {
+  const i = report.incident;
+  return [
+    ['Incident', i.id],
+    ['Severity', i.severity],
+    ['Opened', i.opened ? readableTime(i.opened) : null],
+    ['Commander', i.commander],
+    ['Responders', i.responders.length > 0 ? i.responders.join(', ') : null],
+    ['Impact window', windowText(report)],
+  ];
+}
+
 export function windowText(report: IncidentReport): string {
   const w = report.window;
   return w ? `${readableTime(w.start)} → ${readableTime(w.end)} (${formatDuration(w.durationMs)})` : 'no cell has run';
