@@ -1,8 +1,8 @@
-import { parseDuration } from '../core/util/duration';
-import { didYouMean } from '../core/util/suggest';
 import { DEFAULT_LIMITS, durationSetting } from '../core/defaults';
+import { countArg, durationArg, isSet, lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
+import { UsageError } from './usageError';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface RunArgs {
   file: string;
@@ -19,87 +19,39 @@ export interface RunArgs {
   faults: string[];
 }
 
-const RUN_FLAGS = [
-  '--connections',
-  '--profile',
-  '--param',
-  '--statement-timeout',
-  '--allow-writes',
-  '--out',
-  '--json',
-  '--max-rows',
-  '--sandbox',
-  '--fault',
-];
+const RUN_FLAGS: Record<string, FlagKind> = {
+  '--connections': 'value',
+  '--profile': 'value',
+  '--param': 'value',
+  '--statement-timeout': 'value',
+  '--allow-writes': 'switch',
+  '--out': 'value',
+  '--json': 'switch',
+  '--max-rows': 'value',
+  '--sandbox': 'inline-optional',
+  '--fault': 'value',
+};
 
 export function parseRunArgs(argv: string[]): RunArgs {
+  const flags = parseFlags(argv, RUN_FLAGS);
+  const params: Record<string, string> = {};
+  for (const text of flags.values.get('--param') ?? []) addParam(params, text);
+  const sandbox = lastValue(flags, '--sandbox');
   const args: RunArgs = {
-    file: '',
-    params: {},
-    statementTimeoutMs: DEFAULT_LIMITS.statementTimeoutMs,
-    allowWrites: false,
-    json: false,
-    maxRows: DEFAULT_LIMITS.maxRowsStored,
-    faults: [],
+    file: flags.positionals[0] ?? '',
+    connections: lastValue(flags, '--connections'),
+    profile: lastValue(flags, '--profile'),
+    out: lastValue(flags, '--out'),
+    params,
+    statementTimeoutMs: parsedValue(flags, '--statement-timeout', durationArg) ?? DEFAULT_LIMITS.statementTimeoutMs,
+    maxRows: parsedValue(flags, '--max-rows', countArg) ?? DEFAULT_LIMITS.maxRowsStored,
+    allowWrites: isSet(flags, '--allow-writes'),
+    json: isSet(flags, '--json'),
+    sandbox: sandbox === undefined ? undefined : sandbox || 'default',
+    faults: flags.values.get('--fault') ?? [],
   };
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (!applyRunFlag(args, flag, value, inline)) {
-      if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, RUN_FLAGS)}`);
-      files.push(arg);
-    }
-  }
-  checkRunArgs(args, files);
-  args.file = files[0] ?? '';
+  checkRunArgs(args, flags.positionals);
   return args;
-}
-
-/** Sets what one flag of `cnbook run` says; false for a flag it does not know (or a file name). */
-function applyRunFlag(args: RunArgs, flag: string, value: () => string, inline: string | undefined): boolean {
-  switch (flag) {
-    case '--connections':
-      args.connections = value();
-      return true;
-    case '--profile':
-      args.profile = value();
-      return true;
-    case '--out':
-      args.out = value();
-      return true;
-    case '--json':
-      args.json = true;
-      return true;
-    case '--allow-writes':
-      args.allowWrites = true;
-      return true;
-    case '--param':
-      addParam(args.params, value());
-      return true;
-    case '--statement-timeout':
-      args.statementTimeoutMs = durationArg(flag, value());
-      return true;
-    case '--max-rows':
-      args.maxRows = countArg(flag, value());
-      return true;
-    case '--sandbox':
-      args.sandbox = inline ?? 'default';
-      return true;
-    case '--fault':
-      args.faults.push(value());
-      return true;
-    default:
-      return false;
-  }
 }
 
 function checkRunArgs(args: RunArgs, files: string[]): void {
@@ -117,19 +69,6 @@ function addParam(params: Record<string, string>, text: string): void {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--param expects KEY=VALUE, got '${text}'`);
   params[text.slice(0, eq)] = text.slice(eq + 1);
-}
-
-function durationArg(flag: string, text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0)
-    throw new UsageError(`${flag} expects a duration like 500ms, 30s or 2m, got '${text}'`);
-  return ms;
-}
-
-function countArg(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects a whole number, got '${text}'`);
-  return n;
 }
 
 export const USAGE = `Usage:

@@ -1,29 +1,23 @@
 import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
-import { didYouMean } from '../core/util/suggest';
 import { redactSecrets } from '../core/connections/redact';
 import { checkProbeCell } from '../core/probes/execute';
 import { parseAnnotations } from '../core/sql/annotations';
 import { resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
-import { UsageError } from './args';
+import { didYouMean } from '../core/util/suggest';
+import { lastValue, parseFlags } from './flags';
+import { UsageError } from './usageError';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 
 /** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
 export function checkCommand(argv: string[]): number {
-  const files: string[] = [];
-  let connections: string | undefined;
-  let profile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--connections') connections = argv[++i];
-    else if (arg === '--profile') profile = argv[++i];
-    else if (arg.startsWith('-'))
-      throw new UsageError(`unknown option ${arg}${didYouMean(arg, ['--connections', '--profile'])}`);
-    else files.push(arg);
-  }
+  const flags = parseFlags(argv, { '--connections': 'value', '--profile': 'value' });
+  const files = flags.positionals;
+  const connections = lastValue(flags, '--connections');
+  const profile = lastValue(flags, '--profile');
   if (files.length === 0) throw new UsageError('check needs at least one runbook file');
   let problems = 0;
   for (const file of files) {

@@ -1,6 +1,5 @@
-import { parseDuration } from '../core/util/duration';
-import { didYouMean } from '../core/util/suggest';
-import { UsageError } from './args';
+import { countArg, durationArg, isSet, lastValue, listArg, parsedValue, parseFlags, type FlagKind } from './flags';
+import { UsageError } from './usageError';
 
 export interface DiffArgs {
   connections?: string;
@@ -19,68 +18,45 @@ export interface DiffArgs {
   repairSql?: string;
 }
 
-const FLAGS = [
-  '--connections',
-  '--source',
-  '--target',
-  '--table',
-  '--key',
-  '--columns',
-  '--exclude',
-  '--where',
-  '--json',
-  '--query-timeout',
-  '--settle',
-  '--limit',
-];
-
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const FLAGS: Record<string, FlagKind> = {
+  '--connections': 'value',
+  '--source': 'value',
+  '--target': 'value',
+  '--table': 'value',
+  '--key': 'value',
+  '--columns': 'value',
+  '--exclude': 'value',
+  '--where': 'value',
+  '--json': 'switch',
+  '--query-timeout': 'value',
+  '--settle': 'value',
+  '--limit': 'value',
+  '--repair-sql': 'value',
+};
 
 export function parseDiffArgs(argv: string[]): DiffArgs {
-  const found: Partial<DiffArgs> = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--json') found.json = true;
-    else if (flag === '--connections') found.connections = value();
-    else if (flag === '--source') found.source = value();
-    else if (flag === '--target') found.target = value();
-    else if (flag === '--table') found.table = value();
-    else if (flag === '--key') found.key = list(value());
-    else if (flag === '--columns') found.columns = list(value());
-    else if (flag === '--exclude') found.exclude = list(value());
-    else if (flag === '--where') found.where = value();
-    else if (flag === '--query-timeout') found.queryTimeoutMs = duration(flag, value());
-    else if (flag === '--settle') found.settleMs = duration(flag, value());
-    else if (flag === '--limit') found.limit = count(flag, value());
-    else if (flag === '--repair-sql') found.repairSql = value();
-    else
-      throw new UsageError(`unknown ${flag.startsWith('-') ? 'option' : 'argument'} ${flag}${didYouMean(flag, FLAGS)}`);
-  }
-  for (const required of ['source', 'target', 'table'] as const)
-    if (!found[required]) throw new UsageError(`diff needs --${required}`);
-  return { queryTimeoutMs: 5000, settleMs: 5000, limit: 20, ...found } as DiffArgs;
-}
-
-function duration(flag: string, text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0)
-    throw new UsageError(`${flag} expects a duration like 500ms, 5s or 2m, got '${text}'`);
-  return ms;
-}
-
-function count(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects a whole number, got '${text}'`);
-  return n;
+  const flags = parseFlags(argv, FLAGS);
+  const [extra] = flags.positionals;
+  if (extra !== undefined) throw new UsageError(`diff takes no argument '${extra}' (the table is --table)`);
+  const get = (flag: string) => lastValue(flags, flag);
+  const required = (name: 'source' | 'target' | 'table') => {
+    const value = get(`--${name}`);
+    if (!value) throw new UsageError(`diff needs --${name}`);
+    return value;
+  };
+  return {
+    source: required('source'),
+    target: required('target'),
+    table: required('table'),
+    connections: get('--connections'),
+    key: parsedValue(flags, '--key', (_, v) => listArg(v)),
+    columns: parsedValue(flags, '--columns', (_, v) => listArg(v)),
+    exclude: parsedValue(flags, '--exclude', (_, v) => listArg(v)),
+    where: get('--where'),
+    repairSql: get('--repair-sql'),
+    json: isSet(flags, '--json'),
+    queryTimeoutMs: parsedValue(flags, '--query-timeout', durationArg) ?? 5000,
+    settleMs: parsedValue(flags, '--settle', durationArg) ?? 5000,
+    limit: parsedValue(flags, '--limit', countArg) ?? 20,
+  };
 }

@@ -15,7 +15,7 @@ import { describeDiff } from '../core/diff/describe';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
-import { UsageError } from './args';
+import { UsageError } from './usageError';
 import { parseDiffArgs } from './diffArgs';
 import { loadConnections } from './loadConnections';
 import { didYouMean } from '../core/util/suggest';

@@ -6,9 +6,9 @@ import { buildReport } from '../core/record/report';
 import { renderReportHtml } from '../core/record/reportHtml';
 import { renderReportMarkdown } from '../core/record/reportMarkdown';
 import type { IncidentReport } from '../core/record/reportModel';
-import { didYouMean } from '../core/util/suggest';
 import { writeFileAtomically } from '../drivers/nodeEnvironment';
-import { UsageError } from './args';
+import { lastValue, parseFlags, type FlagKind } from './flags';
+import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
 
 export type ReportFormat = 'md' | 'html';
@@ -19,25 +19,13 @@ export interface ExportArgs {
   out: string;
 }
 
-const FLAGS = ['--format', '--out'];
+const FLAGS: Record<string, FlagKind> = { '--format': 'value', '--out': 'value' };
 
 export function parseExportArgs(argv: string[]): ExportArgs {
-  const files: string[] = [];
-  let format: string | undefined;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--format') format = value();
-    else if (flag === '--out') out = value();
-    else if (flag?.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, FLAGS)}`);
-    else files.push(arg);
-  }
+  const flags = parseFlags(argv, FLAGS);
+  const files = flags.positionals;
+  const format = lastValue(flags, '--format');
+  const out = lastValue(flags, '--out');
   if (files.length !== 1)
     throw new UsageError(
       files.length === 0 ? 'export needs a record file' : `export takes one file, got ${files.length}`,

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { printNotebook } from '../core/format';
 import { INCIDENT_SEVERITIES, incidentPath, newIncident, type IncidentSeverity } from '../core/record/incident';
-import { didYouMean } from '../core/util/suggest';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
-import { UsageError } from './args';
+import { lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
+import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
 
 interface IncidentArgs {
@@ -16,7 +16,13 @@ interface IncidentArgs {
   dir: string;
 }
 
-const OPTIONS = ['--title', '--severity', '--id', '--responder', '--dir'];
+const OPTIONS: Record<string, FlagKind> = {
+  '--title': 'value',
+  '--severity': 'value',
+  '--id': 'value',
+  '--responder': 'value',
+  '--dir': 'value',
+};
 
 /** `cnbook incident new RUNBOOK`: copies a runbook to incidents/YYYY-MM-DD-slug.cnbook with incident: filled. */
 export function incidentCommand(argv: string[]): number {
@@ -44,29 +50,21 @@ export function incidentCommand(argv: string[]): number {
 }
 
 function parseIncidentArgs(argv: string[]): IncidentArgs {
-  const args: IncidentArgs = { runbook: '', responders: [], dir: '.' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] ?? '';
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--title') args.title = value();
-    else if (flag === '--severity') args.severity = severityArg(value());
-    else if (flag === '--id') args.id = value();
-    else if (flag === '--responder') args.responders.push(value());
-    else if (flag === '--dir') args.dir = value();
-    else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, OPTIONS)}`);
-    else if (args.runbook)
-      throw new UsageError(`incident new takes one runbook, found '${args.runbook}' and '${flag}'`);
-    else args.runbook = flag;
-  }
-  if (!args.runbook) throw new UsageError('incident new needs a runbook file');
-  return args;
+  const flags = parseFlags(argv, OPTIONS);
+  const [runbook, extra] = flags.positionals;
+  if (!runbook) throw new UsageError('incident new needs a runbook file');
+  if (extra !== undefined) throw new UsageError(`incident new takes one runbook, found '${runbook}' and '${extra}'`);
+  return {
+    runbook,
+    title: lastValue(flags, '--title'),
+    severity: parsedValue(flags, '--severity', severityArg),
+    id: lastValue(flags, '--id'),
+    responders: flags.values.get('--responder') ?? [],
+    dir: lastValue(flags, '--dir') ?? '.',
+  };
 }
 
-function severityArg(text: string): IncidentSeverity {
+function severityArg(_flag: string, text: string): IncidentSeverity {
   const severity = INCIDENT_SEVERITIES.find((s) => s === text.toLowerCase());
   if (!severity) throw new UsageError(`--severity expects one of ${INCIDENT_SEVERITIES.join(', ')}, got '${text}'`);
   return severity;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConnectionsFile } from '../core/connections/config';
 import type { ConnectionsConfig } from '../core/connections/model';
-import { UsageError } from './args';
+import { UsageError } from './usageError';
 
 export interface LoadedConnections {
   config: ConnectionsConfig;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
-import { UsageError } from './args';
+import { UsageError } from './usageError';
 
 /** Reads and parses a runbook or record; a problem names the file, and the line for a malformed one. */
 export function readRunbook(file: string): Notebook {

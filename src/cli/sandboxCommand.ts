@@ -5,11 +5,17 @@ import { fakeTimeLibrary } from '../sandbox/binaries';
 import { clearFault, injectFault } from '../sandbox/faults';
 import { Sandbox, SandboxStatus } from '../sandbox/sandbox';
 import { defaultSandboxFolder, DEFAULT_REPLICAS, PRIMARY_NAME, replicaNames, TARGET_NAME } from '../sandbox/state';
-import { UsageError } from './args';
+import { isSet, lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
+import { UsageError } from './usageError';
 
 const ACTIONS = ['start', 'stop', 'status', 'reset', 'inject', 'clear'] as const;
 type Action = (typeof ACTIONS)[number];
-const FLAGS = ['--name', '--replicas', '--fault', '--list-faults'];
+const FLAGS: Record<string, FlagKind> = {
+  '--name': 'value',
+  '--replicas': 'value',
+  '--fault': 'value',
+  '--list-faults': 'switch',
+};
 
 export interface SandboxArgs {
   action?: Action;
@@ -20,25 +26,18 @@ export interface SandboxArgs {
 }
 
 export function parseSandboxArgs(argv: string[]): SandboxArgs {
-  const args: SandboxArgs = { listFaults: false, name: 'default', faults: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--list-faults') args.listFaults = true;
-    else if (flag === '--name') args.name = value();
-    else if (flag === '--fault') args.faults.push(value());
-    else if (flag === '--replicas') args.replicas = replicaCount(value());
-    else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}${didYouMean(flag, FLAGS)}`);
-    else if (!args.action) args.action = action(arg);
-    else if (args.action === 'inject' || args.action === 'clear') args.faults.push(arg);
-    else throw new UsageError(`sandbox ${args.action} takes no argument '${arg}'`);
-  }
+  const flags = parseFlags(argv, FLAGS);
+  const [verb, ...rest] = flags.positionals;
+  const args: SandboxArgs = {
+    listFaults: isSet(flags, '--list-faults'),
+    name: lastValue(flags, '--name') ?? 'default',
+    replicas: parsedValue(flags, '--replicas', replicaCount),
+    faults: flags.values.get('--fault') ?? [],
+    action: verb === undefined ? undefined : action(verb),
+  };
+  if (rest.length > 0 && args.action !== 'inject' && args.action !== 'clear')
+    throw new UsageError(`sandbox ${args.action ?? ''} takes no argument '${rest[0] ?? ''}'`);
+  args.faults.push(...rest);
   if (!args.action && !args.listFaults) throw new UsageError(`sandbox needs one of: ${ACTIONS.join(', ')}`);
   return args;
 }
@@ -49,7 +48,7 @@ function action(word: string): Action {
   return found;
 }
 
-function replicaCount(text: string): number {
+function replicaCount(_flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 8) throw new UsageError(`--replicas expects 0 to 8, got '${text}'`);
   return n;
