@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMapState, diagnose, type HostInfo, type MapState } from '../../src/core/diagnosis';
 import { MAP_BODY_HTML } from '../../src/webview/protocol';
@@ -30,20 +31,7 @@ beforeAll(async () => {
     <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m), getState: () => window.restoreState, setState: (s) => { window.savedState = s; } });</script>
     <script src="file://${root}/dist/webview.js"></script></body></html>`,
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-file-access-from-files',
-    ],
-  });
+  browser = await launchChromium({ fileAccess: true });
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   page.on('dialog', (d) => {
     throw new Error(`a dialog opened: ${d.message()}`);

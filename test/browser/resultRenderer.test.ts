@@ -1,7 +1,8 @@
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultPayload } from '../../src/core/sql/payload';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
@@ -33,19 +34,7 @@ lines'), (9007199254740993, 0.10, 'beyond doubles');`);
     write: false,
     target: 'es2022',
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
   page.on('dialog', (d) => {
     throw new Error(`a dialog opened: ${d.message()}`);
