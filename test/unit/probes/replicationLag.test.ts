@@ -85,6 +85,13 @@ describe('replication-lag grading', () => {
     });
   });
 
+  it('reports the WAL sender lags in seconds to the microsecond, without float noise', async () => {
+    const lags = { write_lag_ms: '0.27', flush_lag_ms: '0.271', replay_lag_ms: '2114.0871234' };
+    const { finding } = await lag({ senders: [sender(lags)] });
+    expect(finding.metrics).toMatchObject({ writeLagSeconds: 0.00027, flushLagSeconds: 0.000271 });
+    expect(finding.metrics.replayLagSeconds).toBe(2.114087);
+  });
+
   it('warns past warn and is critical past critical', async () => {
     const behind = (ms: string) => ({
       standby: [standby({ replay_lsn: '0/2FFFF00', since_last_replayed_commit_ms: ms })],

@@ -207,8 +207,9 @@ export function senderOf(standby: Row, senders: readonly Row[]): Row | undefined
 }
 
 /** pg_stat_replication's lag columns are NULL while the standby is idle and caught up. */
+/** Milliseconds as seconds to the microsecond, PostgreSQL's precision: plain division prints float noise. */
 function seconds(ms: string | null | undefined): number | null {
-  return ms === null || ms === undefined ? null : Number(ms) / 1000;
+  return ms === null || ms === undefined ? null : Math.round(Number(ms) * 1000) / 1e6;
 }
 
 /** WAL bytes from b to a; null when the server gives no number. */
