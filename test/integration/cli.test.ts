@@ -67,6 +67,11 @@ function cnbook(args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** `cnbook run FILE` on the test cluster's profile, with more arguments after. */
+function runOnTest(file: string, ...more: string[]) {
+  return cnbook(['run', file, '--connections', connections, '--profile', 'test', ...more]);
+}
+
 describe('cnbook run', () => {
   it('runs the minimal runbook of the issue and writes the filled notebook to --out only', async () => {
     await cluster.primary.query('CREATE TABLE IF NOT EXISTS orders (id int); INSERT INTO orders VALUES (1), (2)');
@@ -75,17 +80,7 @@ describe('cnbook run', () => {
       '---\ncnbook: 1\ntitle: Orders vs items\n---\n# Step 1\n```sql\n-- @on primary\nSELECT count(*) FROM orders;\n```\n',
     );
     const before = fs.readFileSync(file, 'utf8');
-    const r = cnbook([
-      'run',
-      file,
-      '--connections',
-      connections,
-      '--profile',
-      'test',
-      '--out',
-      'filled.cnbook',
-      '--json',
-    ]);
+    const r = runOnTest(file, '--out', 'filled.cnbook', '--json');
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -116,17 +111,7 @@ describe('cnbook run', () => {
 
   it('stops at the first failed cell, marks the rest skipped, exits 3 and still writes what ran', () => {
     const file = runbook('fails.cnbook', 'SELECT 1', 'SELECT * FROM no_such_table', 'SELECT 3');
-    const r = cnbook([
-      'run',
-      file,
-      '--connections',
-      connections,
-      '--profile',
-      'test',
-      '--out',
-      'fails.out.cnbook',
-      '--json',
-    ]);
+    const r = runOnTest(file, '--out', 'fails.out.cnbook', '--json');
     expect(r.code).toBe(3);
     const summary = JSON.parse(r.stdout);
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'error', 'skipped']);
@@ -146,7 +131,7 @@ describe('cnbook run', () => {
 
   it('says why a record cannot be written, exits 3, and still prints what the run found', () => {
     const file = runbook('nofolder.cnbook', '-- @expect empty\nSELECT 1 AS one');
-    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'no/such/r.cnbook']);
+    const r = runOnTest(file, '--out', 'no/such/r.cnbook');
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('cannot write the record to no/such/r.cnbook: the folder no/such does not exist');
     expect(r.stdout).toMatch(/diagnosis: strong/);
@@ -155,7 +140,7 @@ describe('cnbook run', () => {
 
   it('refuses writes without --allow-writes and names what to do', () => {
     const file = runbook('writes.cnbook', "-- @write\nINSERT INTO t VALUES (1000, 'x')");
-    const r = cnbook(['run', file, '--connections', connections, '--profile', 'test']);
+    const r = runOnTest(file);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not allow writes/);
   });
@@ -176,7 +161,7 @@ describe('cnbook run', () => {
       /cannot read nope.cnbook: ENOENT/,
     );
     const bad = write('bad.cnbook', '---\ncnbook: 1\n---\n```sql\nSELECT 1\n');
-    const r = cnbook(['run', bad, '--connections', connections, '--profile', 'test']);
+    const r = runOnTest(bad);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.cnbook:4: /);
     expect(cnbook(['run', file, '--conections', connections]).stderr).toMatch(
@@ -235,17 +220,7 @@ describe('findings in cnbook run', () => {
         '',
       ].join('\n'),
     );
-    const r = cnbook([
-      'run',
-      file,
-      '--connections',
-      connections,
-      '--profile',
-      'test',
-      '--json',
-      '--out',
-      'checks.out.cnbook',
-    ]);
+    const r = runOnTest(file, '--json', '--out', 'checks.out.cnbook');
     expect(r.code).toBe(2);
     const summary = JSON.parse(r.stdout);
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
@@ -276,12 +251,12 @@ describe('findings in cnbook run', () => {
   it('exits 1 when the worst finding is a warning', () => {
     const file = write('warn.cnbook', '---\ncnbook: 1\n---\n```sql\n-- @expect rows = 0\nSELECT 1\n```\n');
     // A failed @expect is critical; a probe warning is what gives 1.
-    expect(cnbook(['run', file, '--connections', connections, '--profile', 'test']).code).toBe(2);
+    expect(runOnTest(file).code).toBe(2);
     const locks = write(
       'locks.cnbook',
       '---\ncnbook: 1\n---\n```cnprobe\nreplication-slots warn=0 critical=100000\n```\n',
     );
-    expect(cnbook(['run', locks, '--connections', connections, '--profile', 'test']).code).toBe(0);
+    expect(runOnTest(locks).code).toBe(0);
   });
 });
 
