@@ -33,7 +33,7 @@ function measure(args: string[], dir: string): Measure {
 
 function runbook(dir: string, name: string, sql: string): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, `---\ncnbook: 1\ntitle: bench\n---\n\`\`\`sql\n${sql}\n\`\`\`\n`);
+  fs.writeFileSync(file, `---\ncnbook: 2\ntitle: bench\n---\n\`\`\`sql\n${sql}\n\`\`\`\n`);
   return file;
 }
 

@@ -23,7 +23,7 @@ export function toNotebookData(notebook: Notebook): vscode.NotebookData {
 export function fromNotebookData(data: vscode.NotebookData): Notebook {
   const metadata = data.metadata ?? {};
   return {
-    frontMatter: (metadata[NOTEBOOK_KEYS.frontMatter] as JsonObject | undefined) ?? { cnbook: 1 },
+    frontMatter: (metadata[NOTEBOOK_KEYS.frontMatter] as JsonObject | undefined) ?? { cnbook: 2 },
     cells: data.cells.map(fromCellData),
     layout: (metadata[NOTEBOOK_KEYS.layout] as NotebookLayout | undefined) ?? {},
   };

@@ -9,7 +9,7 @@ interface RunbookChoice extends vscode.QuickPickItem {
 }
 
 const BLANK_RUNBOOK =
-  '---\ncnbook: 1\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
+  '---\ncnbook: 2\ntitle: New runbook\nroles: [primary, replicas]\n---\n# What is the alert?\n\n```sql\n-- @on all\nSELECT now(), pg_is_in_recovery();\n```\n';
 
 /** New Runbook and New Incident from Runbook: both start from the shipped runbooks or the workspace's. */
 export function registerRunbookCommands(extensionUri: vscode.Uri, osUser: () => string): vscode.Disposable[] {
