@@ -9,6 +9,7 @@ import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { didYouMean } from '../core/util/suggest';
 import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
+import { cellParams } from '../core/run/params';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 
@@ -65,12 +66,16 @@ function checkCells(file: string, notebook: Notebook): string[] {
       );
     }
   }
-  const declared = runbookInfo(notebook).declaredRoles;
+  const info = runbookInfo(notebook);
+  const declared = info.declaredRoles;
   for (const cell of notebook.cells) {
     if (cell.kind !== 'code') continue;
     const base = (cell.layout?.sourceLine ?? 1) - 1;
+    for (const use of cellParams(info, {}, cell.language, cell.source).undeclared)
+      if (cell.language === 'sql')
+        messages.push(`${file}:${base + use.line}: :${use.name} is not declared under params: in the front matter`);
     if (cell.language === 'cnprobe') {
-      for (const p of checkProbeCell(cell.source).problems)
+      for (const p of checkProbeCell(cell.source, undefined, info.params).problems)
         messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
       continue;
     }

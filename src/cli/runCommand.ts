@@ -10,6 +10,7 @@ import { conclusionOf, type Diagnosis } from '../core/diagnosis';
 import { profileHosts } from '../core/diagnosis/notebook';
 import { RunRecord } from './runRecord';
 import { requiredRoles, runbookInfo, settleParams } from '../core/run/runbookInfo';
+import { runParamProblems } from '../core/run/params';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs } from './args';
@@ -22,16 +23,20 @@ import { DEFAULT_LIMITS } from '../core/defaults';
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   const notebook = readRunbook(args.file);
+  const info = runbookInfo(notebook);
+  // Before the sandbox starts or any cell runs: a run that would stop at cell 7 for a value stops now.
+  const params = settleParams(info, args.params);
+  const paramProblems = runParamProblems(args.file, notebook, info, args.params);
+  if (paramProblems.length > 0) throw new Error(`nothing ran:\n  ${paramProblems.join('\n  ')}`);
   const environment = nodeEnvironment();
   const { config, warnings, profile } = args.sandbox
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => console.error(`warning: ${w}`));
-  const info = runbookInfo(notebook);
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
-  const context = { bindings, defaultRole: info.defaultRole, params: settleParams(info, args.params) };
+  const context = { bindings, defaultRole: info.defaultRole, params };
   const cells = await executeCells(args, notebook, { ...context, osUser: environment.osUser }, environment, record);
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);

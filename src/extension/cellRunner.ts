@@ -12,6 +12,8 @@ export interface CellRunRequest {
   language: string;
   frontMatter: JsonObject;
   notebookUri: string;
+  /** 0-based position of the cell in the notebook (for messages). */
+  cellIndex?: number;
   signal: AbortSignal;
 }
 

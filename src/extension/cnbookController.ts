@@ -80,6 +80,7 @@ export class CnbookController implements vscode.Disposable {
       language: cell.document.languageId,
       frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
       notebookUri: notebook.uri.toString(),
+      cellIndex: cell.index,
       signal,
     });
   }

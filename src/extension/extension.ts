@@ -12,6 +12,7 @@ import { EscalationStatusBar } from './escalationStatusBar';
 import { registerRunbookCommands } from './runbookCommands';
 import { SandboxController } from './sandboxController';
 import { SqlCellRunner } from './sqlCellRunner';
+import { changeRememberedParams, RememberedParams } from './paramValues';
 import { addTimelineNote, TimelineRecorder } from './timelineRecorder';
 
 /** The composition root: every adapter is built here and handed what it needs. */
@@ -20,12 +21,13 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
   const connections = new ConnectionManager(context.secrets, log);
   const findings = new CellFindings();
   const tracker = new DiagnosisTracker(connections, findings);
+  const params = new RememberedParams(context.workspaceState);
   const timeline = new TimelineRecorder(tracker, () => connections.osUser, log);
   context.subscriptions.push(
     log,
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
-    new CnbookController(new SqlCellRunner(connections, log), findings, timeline),
+    new CnbookController(new SqlCellRunner(connections, params, log), findings, timeline),
     new ProfileStatusBar(connections),
     new EscalationStatusBar(tracker),
     ...registerCommands(connections),
@@ -38,6 +40,9 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     tracker,
     writeDiagnosisOnSave(tracker),
     vscode.commands.registerCommand('cnbook.showInvestigationMap', showMap),
+    vscode.commands.registerCommand('cnbook.changeParams', (uri?: string, forget?: string) =>
+      changeRememberedParams(params, uri, forget),
+    ),
     vscode.commands.registerCommand('cnbook.addTimelineNote', (text?: string) => addTimelineNote(timeline, text)),
     vscode.window.registerWebviewPanelSerializer(InvestigationMapPanel.viewType, {
       deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, tracker),

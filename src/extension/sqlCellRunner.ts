@@ -6,7 +6,8 @@ import { runCodeCell } from '../core/run/cell';
 import { probeCellWriteRoles } from '../core/probes/execute';
 import type { ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { resolveTargets } from '../core/sql/targets';
-import { runbookInfo, settleParams } from '../core/run/runbookInfo';
+import { runbookInfo } from '../core/run/runbookInfo';
+import { ParamsNotGiven, type RememberedParams } from './paramValues';
 import { redactSecrets } from '../core/connections/redact';
 import type { CellRunner, CellRunRequest, CellRunResult } from './cellRunner';
 import type { ConnectionManager } from './connectionManager';
@@ -16,14 +17,17 @@ import { executionSettings } from './settings';
 export class SqlCellRunner implements CellRunner {
   constructor(
     private readonly connections: ConnectionManager,
+    private readonly params: RememberedParams,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
   async run(request: CellRunRequest): Promise<CellRunResult> {
     try {
       const info = runbookInfo({ frontMatter: request.frontMatter, cells: [] });
+      const params = await this.params.settle({ info, ...request });
       const bindings = this.connections.bindings();
-      const writesPermitted = await this.confirmWrites(writeTargets(request, bindings, info.defaultRole));
+      const targets = writeTargets(request, bindings, info.defaultRole, params);
+      const writesPermitted = await this.confirmWrites(targets);
       const settings = executionSettings();
       const run = await runCodeCell(
         request.language,
@@ -32,7 +36,7 @@ export class SqlCellRunner implements CellRunner {
           bindings,
           defaultRole: info.defaultRole,
           pool: this.connections.poolFor(request.notebookUri),
-          params: settleParams(info, {}),
+          params,
           writesPermitted,
           osUser: this.connections.osUser,
           signal: request.signal,
@@ -45,6 +49,7 @@ export class SqlCellRunner implements CellRunner {
       const { outputs, status, findings, connections } = run;
       return { outputs, success: status === 'ok', status, findings, connections };
     } catch (error) {
+      if (error instanceof ParamsNotGiven) return stopped(error.message);
       const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
       return failed(name, redactSecrets((error as Error).message));
     }
@@ -72,13 +77,25 @@ function writeTargets(
   request: CellRunRequest,
   bindings: Map<string, RoleBinding>,
   defaultRole: string,
+  params: Record<string, string>,
 ): ResolvedConnection[] {
   if (request.language === 'cnprobe') {
-    const roles = probeCellWriteRoles(request.source);
+    const roles = probeCellWriteRoles(request.source, params);
     return roles.length === 0 ? [] : resolveTargets(roles, bindings, defaultRole).map((t) => t.connection);
   }
   const { annotations } = parseAnnotations(request.source);
   return annotations.write ? resolveTargets(annotations.on, bindings, defaultRole).map((t) => t.connection) : [];
+}
+
+/** A run the user stopped (an input box closed): said as such, not as an error. */
+function stopped(message: string): CellRunResult {
+  return {
+    outputs: [errorOutput('Stopped', message)],
+    success: false,
+    status: 'cancelled',
+    findings: [],
+    connections: [],
+  };
 }
 
 function failed(name: string, message: string): CellRunResult {

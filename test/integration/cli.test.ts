@@ -129,6 +129,25 @@ describe('cnbook run', () => {
     );
   });
 
+  it('fails before anything runs when a cell needs a parameter, naming the file, the cell and --param', () => {
+    const file = write(
+      'params.cnbook',
+      '---\ncnbook: 1\ntitle: params\nparams:\n  tbl: null\n  label: none\n---\n# p\n\n```sql\nSELECT 1\n```\n\n```sql\nSELECT :\'label\' AS label, count(*) AS n FROM :"tbl"\n```\n',
+    );
+    const run = (...extra: string[]) =>
+      cnbook(['run', file, '--connections', connections, '--profile', 'test', '--out', 'params.out.cnbook', ...extra]);
+    const refused = run();
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`${file}:15: cell 3 uses :tbl, which has no default; give --param tbl=VALUE`);
+    expect(refused.stderr, 'no cell ran').not.toMatch(/cell 1 \(sql\)/);
+    expect(fs.existsSync(path.join(dir, 'params.out.cnbook'))).toBe(false);
+    const ran = run('--param', 'tbl=public.t', '--param', "label=it's; DROP TABLE t", '--json');
+    expect(ran.code, ran.stderr).toBe(0);
+    const record = fs.readFileSync(path.join(dir, 'params.out.cnbook'), 'utf8');
+    expect(record).toContain("it's; DROP TABLE t");
+    expect(record).toContain('| 50 |');
+  });
+
   it('says why a record cannot be written, exits 3, and still prints what the run found', () => {
     const file = runbook('nofolder.cnbook', '-- @expect empty\nSELECT 1 AS one');
     const r = runOnTest(file, '--out', 'no/such/r.cnbook');

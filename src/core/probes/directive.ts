@@ -4,6 +4,8 @@ export interface DirectiveArg {
   value: string;
   column: number; // 1-based column of the key
   valueColumn: number;
+  /** Set when the value is written `:name` unquoted: the runbook parameter `name` gives the value. */
+  param?: string;
 }
 
 export interface Directive {
@@ -44,6 +46,7 @@ interface Token {
   value: string;
   column: number;
   valueColumn: number;
+  quoted?: boolean;
 }
 
 function tokenize(text: string, line: number): Token[] {
@@ -63,6 +66,7 @@ function tokenize(text: string, line: number): Token[] {
       } else if (ch === '"' || ch === "'") {
         const [quoted, end] = readQuoted(text, i, line);
         token.value += quoted;
+        token.quoted = true;
         i = end;
       } else {
         token.value += ch;
@@ -89,7 +93,15 @@ function toArg(token: Token, line: number): DirectiveArg {
   if (token.key === undefined) throw problemAt(line, token.column, `expected key=value, found '${token.value}'`);
   if (!/^[a-z][a-z0-9-]*$/.test(token.key))
     throw problemAt(line, token.column, `'${token.key}' is not a valid key (lowercase letters, digits and -)`);
-  return { key: token.key, value: token.value, column: token.column, valueColumn: token.valueColumn };
+  const arg: DirectiveArg = {
+    key: token.key,
+    value: token.value,
+    column: token.column,
+    valueColumn: token.valueColumn,
+  };
+  const param = token.quoted ? undefined : /^:([A-Za-z_][A-Za-z_0-9]*)$/.exec(token.value)?.[1];
+  if (param) arg.param = param;
+  return arg;
 }
 
 /** A problem found while reading a line: thrown to leave the line, caught and listed by parseDirectives. */

@@ -15,6 +15,8 @@ export interface ValidDirective {
 export function validateDirective(
   directive: Directive,
   catalog: ReadonlyMap<string, ProbeDefinition>,
+  /** Keys given as a runbook parameter that has no value yet: present, but not checked. */
+  pendingKeys: ReadonlySet<string> = new Set(),
 ): { valid?: ValidDirective; problems: DirectiveProblem[] } {
   const probe = catalog.get(directive.name);
   if (!probe) {
@@ -45,15 +47,15 @@ export function validateDirective(
     }
     if (arg.key in args)
       problems.push({ line: directive.line, column: arg.column, message: `'${arg.key}' is given twice` });
-    const value = convert(arg.value, spec);
+    const value = convertArg(arg.value, spec);
     if (typeof value === 'object' && value !== null && 'error' in value) {
       problems.push({ line: directive.line, column: arg.valueColumn, message: `${arg.key}: ${value.error}` });
     } else args[arg.key] = value;
   }
   for (const [key, spec] of Object.entries(probe.params)) {
-    if (key in args || given.has(key)) continue;
+    if (key in args || given.has(key) || pendingKeys.has(key)) continue;
     if (spec.default !== undefined) {
-      const value = convert(spec.default, spec);
+      const value = convertArg(spec.default, spec);
       if (!(typeof value === 'object' && value !== null && 'error' in value)) args[key] = value;
     } else if (spec.required)
       problems.push({
@@ -66,7 +68,8 @@ export function validateDirective(
   return problems.length > 0 ? { problems } : { valid: { probe, args, line: directive.line, columns }, problems };
 }
 
-function convert(text: string, spec: ParamSpec): ArgValue | { error: string } {
+/** A directive value read as its key's type, or why it cannot be (also checks a runbook parameter's value). */
+export function convertArg(text: string, spec: ParamSpec): ArgValue | { error: string } {
   const list = () =>
     text
       .split(',')

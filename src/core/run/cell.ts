@@ -69,7 +69,7 @@ export async function runCodeCell(
 /** The connections a probe cell's directives name through their role arguments, each once. */
 function probeConnections(source: string, options: CellRunOptions): string[] {
   const names = new Set<string>();
-  for (const directive of checkProbeCell(source).directives) {
+  for (const directive of checkProbeCell(source, undefined, options.params).directives) {
     for (const [key, spec] of Object.entries(directive.probe.params)) {
       const roles = directive.args[key];
       if (spec.type !== 'roles' || !Array.isArray(roles)) continue;

@@ -47,13 +47,15 @@ export function requiredRoles(info: RunbookInfo, connectionNames: readonly strin
   return [...roles];
 }
 
-/** Declared parameter defaults overridden by given values; a parameter with neither is an error. */
+/**
+ * Declared parameter defaults overridden by given values. One with neither is left out: only a cell that
+ * uses it needs it (see params.ts, which says which cell and asks or fails before anything runs).
+ */
 export function settleParams(info: RunbookInfo, given: Record<string, string>): Record<string, string> {
   const settled: Record<string, string> = {};
   for (const [name, def] of Object.entries(info.params)) {
     const value = given[name] ?? def;
-    if (value === null) throw new Error(`parameter '${name}' has no default and needs a value (--param ${name}=VALUE)`);
-    settled[name] = value;
+    if (value !== null) settled[name] = value;
   }
   for (const [name, value] of Object.entries(given)) {
     if (!(name in info.params))

@@ -2,7 +2,8 @@ import type { RoleBinding } from '../connections/model';
 import { parseAnnotations, SqlAnnotations } from './annotations';
 import type { BoundStatement } from './client';
 import { locateInCell, SqlError } from './errors';
-import { bindParameters, splitStatements } from './lexer';
+import { bindParameters, splitStatements, UnsetParameterError } from './lexer';
+import { ParameterValueError } from './quote';
 import { compareRuns, Provenance, ResultPayload, TargetRun } from './payload';
 import type { SessionPool } from './sessionPool';
 import { resolveTargets, Target } from './targets';
@@ -53,10 +54,7 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
     throw new CellInputError((error as Error).message);
   }
   if (annotations.write) checkWritePermission(targets, options.writesPermitted);
-  const statements: BoundStatement[] = splitStatements(source).map((s) => ({
-    ...bindParameters(s.text, options.params),
-    offset: s.offset,
-  }));
+  const statements = boundStatements(source, options.params);
   if (statements.length === 0) throw new CellInputError('the cell has no SQL statement to run');
   const runs = await Promise.all(
     targets.map((target) => runOnTarget(source, statements, target, annotations, options)),
@@ -65,6 +63,17 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
   const comparison = compareRuns(runs);
   if (comparison) payload.comparison = comparison;
   return { annotations, payload, ok: runs.every((r) => !r.error) };
+}
+
+/** The cell's statements with parameters bound or quoted in; a value that cannot be written is the cell's error. */
+function boundStatements(source: string, params: Record<string, string>): BoundStatement[] {
+  try {
+    return splitStatements(source).map((s) => ({ ...bindParameters(s.text, params), offset: s.offset }));
+  } catch (error) {
+    if (error instanceof UnsetParameterError || error instanceof ParameterValueError)
+      throw new CellInputError(error.message);
+    throw error;
+  }
 }
 
 function checkWritePermission(targets: Target[], writesPermitted: boolean): void {
