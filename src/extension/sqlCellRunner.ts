@@ -43,7 +43,8 @@ export class SqlCellRunner implements CellRunner {
           memory: this.connections.memoryFor(request.notebookUri),
           ...settings,
         },
-        'this cell',
+        // Named as `cnbook run` names it, so the map and the record say the same in both.
+        request.cellIndex === undefined ? 'this cell' : `cell ${request.cellIndex + 1}`,
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
       const { outputs, status, findings, connections } = run;

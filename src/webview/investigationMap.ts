@@ -124,6 +124,8 @@ async function renderNow(chart: MapChart, serial: number): Promise<void> {
       chart: chart.id,
       ms: Math.round(performance.now() - started),
       nodeClasses: nodeClasses(container),
+      headline: byId('headline').textContent ?? '',
+      problems: [...document.querySelectorAll('#problems button.problem')].map((b) => b.textContent ?? ''),
     });
   } catch (error) {
     vscode.postMessage({ type: 'error', message: (error as Error).message });

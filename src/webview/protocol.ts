@@ -7,7 +7,15 @@ export type ToWebview = { type: 'update'; state: MapState };
 export type FromWebview =
   | { type: 'reveal'; chart: string; node: string }
   | { type: 'revealCell'; cell: number }
-  | { type: 'rendered'; chart: string; ms: number; nodeClasses: Record<string, string[]> }
+  | {
+      type: 'rendered';
+      chart: string;
+      ms: number;
+      nodeClasses: Record<string, string[]>;
+      /** What the page shows above the chart: the headline and the problem list (tests read it). */
+      headline: string;
+      problems: string[];
+    }
   | { type: 'exportSvg'; chart: string; svg: string }
   | { type: 'error'; message: string };
 
