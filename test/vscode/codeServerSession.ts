@@ -115,7 +115,8 @@ function logLine(type: string, args: unknown[], verbose: boolean): void {
 
 /**
  * The suite asks for a screenshot by writing `shot-NAME` in the signal folder, or for a click inside a webview
- * by writing `click-NAME` holding a CSS selector, and waits for `NAME.done` (a failed click writes its reason there).
+ * by writing `click-NAME` holding a CSS selector, or for keys typed into the focused element (`keys-NAME`, a JSON
+ * list of text and `{Key}` items), and waits for `NAME.done` (a failed click writes its reason there).
  */
 /** Webviews live in nested iframes: clicks the first element that matches in any frame of the page. */
 async function clickInFrames(page: Page, selector: string): Promise<string> {
@@ -131,6 +132,41 @@ async function clickInFrames(page: Page, selector: string): Promise<string> {
   return `no element matches ${selector} in any frame`;
 }
 
+interface KeysRequest {
+  /** The element to wait for and type into (an input box the extension opened). */
+  into: string;
+  /** Text, or `{Enter}`-style key names. */
+  keys: string[];
+  /** Elements whose text to report back (the input box's title and message), read before typing. */
+  read: string[];
+}
+
+/** Waits for the element, reads what the suite asked to see, types; answers JSON, or why it could not. */
+async function typeKeys(page: Page, request: KeysRequest): Promise<string> {
+  try {
+    const target = page.locator(request.into).first();
+    await target.waitFor({ state: 'visible', timeout: 15_000 });
+    const texts = await Promise.all(
+      request.read.map((s) =>
+        page
+          .locator(s)
+          .first()
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
+    await target.focus();
+    for (const key of request.keys) {
+      const named = /^\{(\w+)\}$/.exec(key)?.[1];
+      if (named) await page.keyboard.press(named);
+      else await page.keyboard.type(key);
+    }
+    return JSON.stringify({ typed: true, texts });
+  } catch (error) {
+    return JSON.stringify({ typed: false, error: (error as Error).message });
+  }
+}
+
 function serveScreenshots(page: Page, options: SessionOptions): () => void {
   const dir = options.fixture.signalDir;
   fs.mkdirSync(options.screenshotsDir, { recursive: true });
@@ -143,6 +179,11 @@ function serveScreenshots(page: Page, options: SessionOptions): () => void {
         const name = file.slice('shot-'.length);
         await page.screenshot({ path: path.join(options.screenshotsDir, `${name}.png`) });
         fs.renameSync(path.join(dir, file), path.join(dir, `${file}.done`));
+      }
+      for (const file of fs.readdirSync(dir).filter((f) => f.startsWith('keys-') && !f.endsWith('.done'))) {
+        const request = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as KeysRequest;
+        fs.writeFileSync(path.join(dir, `${file}.done`), await typeKeys(page, request));
+        fs.rmSync(path.join(dir, file));
       }
       for (const file of fs.readdirSync(dir).filter((f) => f.startsWith('click-') && !f.endsWith('.done'))) {
         const outcome = await clickInFrames(page, fs.readFileSync(path.join(dir, file), 'utf8'));

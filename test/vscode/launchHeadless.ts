@@ -24,7 +24,8 @@ async function main(): Promise<number> {
   try {
     const extensionPath = installVsix(repoRoot, cache, fixture.root);
     const common = { cache, repoRoot, extensionPath, fixture, screenshotsDir, verbose };
-    const trusted = await runCodeServerSession({ ...common, trusted: true });
+    // CNBOOK_TEST_GREP=pattern runs only the matching tests of the trusted suite (while developing).
+    const trusted = await runCodeServerSession({ ...common, trusted: true, grep: process.env.CNBOOK_TEST_GREP });
     const untrusted = await runCodeServerSession({ ...common, trusted: false, grep: 'untrusted' });
     console.log(
       `VS Code suites: trusted exit ${trusted}, untrusted exit ${untrusted}, ${((Date.now() - started) / 1000).toFixed(1)} s`,

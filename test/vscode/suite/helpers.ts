@@ -91,3 +91,26 @@ export async function screenshot(name: string): Promise<void> {
   fs.writeFileSync(path.join(dir, `shot-${name}`), '');
   await waitFor(() => fs.existsSync(path.join(dir, `shot-${name}.done`)), 20_000, `screenshot ${name}`);
 }
+
+/**
+ * Asks the launcher to wait for VS Code's input box, read its title and message, and type into it: text, and
+ * `{Enter}` or `{Escape}`. Only the headless launcher can; under @vscode/test-electron this returns undefined.
+ */
+export async function answerInputBox(
+  name: string,
+  keys: string[],
+): Promise<{ title: string; message: string } | undefined> {
+  const dir = process.env.CNBOOK_TEST_SIGNAL_DIR;
+  if (!dir) return undefined;
+  const request = {
+    into: '.quick-input-widget input',
+    keys,
+    read: ['.quick-input-widget .quick-input-title', '.quick-input-widget .quick-input-message'],
+  };
+  fs.writeFileSync(path.join(dir, `keys-${name}`), JSON.stringify(request));
+  const done = path.join(dir, `keys-${name}.done`);
+  await waitFor(() => fs.existsSync(done), 30_000, `the input box for ${name}`);
+  const outcome = JSON.parse(fs.readFileSync(done, 'utf8')) as { typed: boolean; error?: string; texts?: string[] };
+  if (!outcome.typed) throw new Error(`could not answer the input box: ${outcome.error}`);
+  return { title: outcome.texts?.[0] ?? '', message: outcome.texts?.[1] ?? '' };
+}

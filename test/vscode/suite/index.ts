@@ -1,6 +1,7 @@
 /** Entry point VS Code calls in the extension host (extensionTestsPath): runs the mocha suites. */
 import Mocha from 'mocha';
 import { registerNotebookTests } from './notebook.test';
+import { registerParamsTests } from './params.test';
 import { registerSandboxTests } from './sandbox.test';
 import { registerTrustTests } from './trust.test';
 
@@ -13,6 +14,7 @@ export function run(): Promise<void> {
   if (process.env.CNBOOK_TEST_TRUSTED === 'false') registerTrustTests();
   else {
     registerNotebookTests();
+    registerParamsTests();
     // Last: it switches the active profile to the sandbox (and back).
     registerSandboxTests();
   }

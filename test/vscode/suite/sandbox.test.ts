@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { openRunbook, outputJson, runCell, waitFor } from './helpers';
+import { EXTENSION_ID, openRunbook, outputJson, runCell, screenshot, waitFor } from './helpers';
 
 interface ProbeFinding {
   probe: string;
@@ -49,5 +50,105 @@ export function registerSandboxTests(): void {
         ['eu-west ok', 'ap-southeast ok'],
       );
     });
+
+    it('an incident from the triage runbook, two faults, every cell run, a note; reopened: timeline and map', async function () {
+      this.timeout(300_000);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.start'), true);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.reset'), true);
+      for (const fault of ['pause=us-west', 'totals=3'])
+        assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.injectFault', fault), true, fault);
+      const extension = vscode.extensions.getExtension(EXTENSION_ID);
+      const runbook = vscode.Uri.joinPath(extension!.extensionUri, 'runbooks', 'triage.cnbook');
+      const created = await vscode.commands.executeCommand<vscode.Uri | undefined>('cnbook.newIncident', runbook, {
+        title: 'Stale replica and wrong totals',
+        severity: 'sev2',
+      });
+      assert.ok(created, 'the incident record was created');
+      const editor = await showWithKernel(created);
+      const started = performance.now();
+      const ran = await runAll(editor);
+      console.log(
+        `METRIC triage runbook, all ${ran.length} code cells, on the sandbox in VS Code ${(performance.now() - started).toFixed(0)} ms`,
+      );
+      assert.ok(ran.length >= 6, `the runbook has its code cells: ${ran.length}`);
+      await vscode.commands.executeCommand('cnbook.addTimelineNote', 'Two problems: <paused> us-west | broken totals');
+      await waitFor(() => entries(editor.notebook).some((e) => e.kind === 'note'), 10_000, 'the note');
+      // save() is false when there is nothing left to save (an auto save got there first): the file must be written.
+      if (editor.notebook.isDirty) await editor.notebook.save();
+      assert.equal(editor.notebook.isDirty, false, 'saved');
+      const saved = fs.readFileSync(created.fsPath, 'utf8');
+      assert.match(saved, /Two problems: &lt;paused&gt; us-west \\\| broken totals/);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).length, 0, 'the record and the map are closed');
+      const reopened = await showWithKernel(created);
+      const timeline = entries(reopened.notebook);
+      const runs = timeline.filter((e) => e.kind === 'run');
+      assert.deepEqual(
+        runs.map((e) => e.cell),
+        ran.map((c) => c.index),
+        'one run entry per code cell',
+      );
+      assert.deepEqual(
+        timeline.filter((e) => e.kind === 'note').map((e) => e.text),
+        ['Two problems: <paused> us-west | broken totals'],
+      );
+      const diagnoses = timeline.filter((e) => e.kind === 'diagnosis').map((e) => e.consistencyType);
+      assert.ok(diagnoses.includes('eventual') && diagnoses.at(-1) === 'strong', JSON.stringify(diagnoses));
+      const api = extension?.exports as { lastMapRender(): { problems: string[]; headline: string } | undefined };
+      // A render of the reopened record, not one left from the run before it was closed.
+      const beforeReopen = api.lastMapRender();
+      await vscode.commands.executeCommand('cnbook.showInvestigationMap');
+      await waitFor(
+        () => api.lastMapRender() !== beforeReopen && api.lastMapRender()?.problems.length === 2,
+        60_000,
+        'the map of the reopened record to list two problems',
+      );
+      const { problems, headline } = api.lastMapRender()!;
+      assert.match(headline, /^Strong consistency: integrity violation on us-east: cell \d+: expected no rows, got 3/);
+      assert.match(problems[0] ?? '', /🔴 Strong consistency: integrity violation on us-east.*\(primary\)$/);
+      assert.match(problems[1] ?? '', /🟡 Eventual consistency: replay paused on us-west/);
+      // The README's picture: the totals check that found the broken rows, beside the map.
+      const totals = reopened.notebook.getCells().findIndex((c) => c.document.getText().includes('@expect empty'));
+      reopened.revealRange(new vscode.NotebookRange(totals - 1, totals), vscode.NotebookEditorRevealType.AtTop);
+      await new Promise((r) => setTimeout(r, 1500));
+      await screenshot('investigation-map-sandbox');
+    });
   });
+}
+
+interface TimelineEntry {
+  kind: string;
+  cell?: number;
+  text?: string;
+  consistencyType?: string;
+}
+
+function entries(notebook: vscode.NotebookDocument): TimelineEntry[] {
+  const cell = notebook.getCells().find((c) => c.metadata.cnbook === 'timeline');
+  return (cell?.metadata.timeline?.entries ?? []) as TimelineEntry[];
+}
+
+async function showWithKernel(uri: vscode.Uri): Promise<vscode.NotebookEditor> {
+  const editor = await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(uri));
+  await vscode.commands.executeCommand('notebook.selectKernel', { id: 'cnbook-postgres', extension: EXTENSION_ID });
+  return editor;
+}
+
+/** Runs every code cell of the runbook, as Run All does, and waits for each to end; all must succeed. */
+async function runAll(editor: vscode.NotebookEditor): Promise<vscode.NotebookCell[]> {
+  const code = editor.notebook
+    .getCells()
+    .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId !== 'note');
+  void vscode.commands.executeCommand('notebook.cell.execute', {
+    ranges: [{ start: 0, end: editor.notebook.cellCount }],
+    document: editor.notebook.uri,
+  });
+  await waitFor(() => code.every((c) => c.executionSummary?.success !== undefined), 180_000, 'every cell to run');
+  for (const cell of code)
+    assert.equal(cell.executionSummary?.success, true, `cell ${cell.index}: ${JSON.stringify(outputText(cell))}`);
+  return code;
+}
+
+function outputText(cell: vscode.NotebookCell): string[] {
+  return cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data).slice(0, 300)));
 }
