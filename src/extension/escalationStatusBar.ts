@@ -25,11 +25,19 @@ export class EscalationStatusBar implements vscode.Disposable {
     this.update();
   }
 
+  /** What the status bar shows, or undefined while hidden (for the extension's API and its tests). */
+  get shownText(): string | undefined {
+    return this.visible ? this.item.text : undefined;
+  }
+
+  private visible = false;
+
   update(): void {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
     const escalation = notebook?.notebookType === 'cnbook' ? this.tracker.escalation(notebook) : null;
     if (!notebook || !escalation || escalation.elapsedMinutes === null) {
       this.item.hide();
+      this.visible = false;
       return;
     }
     const line = escalationLine(escalation);
@@ -37,6 +45,7 @@ export class EscalationStatusBar implements vscode.Disposable {
     this.item.tooltip = 'Escalation limits from the incident guide; contacts from the cnbook.escalation setting.';
     this.item.backgroundColor = escalation.due ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
+    this.visible = true;
     const key = `${notebook.uri.toString()}#${escalation.consistencyType}`;
     if (escalation.due && !this.warned.has(key)) {
       this.warned.add(key);

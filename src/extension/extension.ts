@@ -23,13 +23,14 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
   const tracker = new DiagnosisTracker(connections, findings);
   const params = new RememberedParams(context.workspaceState);
   const timeline = new TimelineRecorder(tracker, () => connections.osUser, log);
+  const escalation = new EscalationStatusBar(tracker);
   context.subscriptions.push(
     log,
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
     new CnbookController(new SqlCellRunner(connections, params, log), findings, timeline),
     new ProfileStatusBar(connections),
-    new EscalationStatusBar(tracker),
+    escalation,
     ...registerCommands(connections),
     ...registerRunbookCommands(context.extensionUri, () => connections.osUser),
     new SandboxController(context, connections, log),
@@ -54,12 +55,14 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     }),
   );
   log.info(`cnbook activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: nothing will run'})`);
-  return { lastMapRender: () => InvestigationMapPanel.lastRender };
+  return { lastMapRender: () => InvestigationMapPanel.lastRender, escalationStatus: () => escalation.shownText };
 }
 
 /** What the extension exports: for other extensions and for its own tests. */
 export interface CnbookApi {
   lastMapRender(): typeof InvestigationMapPanel.lastRender;
+  /** The escalation clock's status bar text, or undefined while it is hidden. */
+  escalationStatus(): string | undefined;
 }
 
 export function deactivate(): void {}

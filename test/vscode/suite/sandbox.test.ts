@@ -94,7 +94,10 @@ export function registerSandboxTests(): void {
       );
       const diagnoses = timeline.filter((e) => e.kind === 'diagnosis').map((e) => e.consistencyType);
       assert.ok(diagnoses.includes('eventual') && diagnoses.at(-1) === 'strong', JSON.stringify(diagnoses));
-      const api = extension?.exports as { lastMapRender(): { problems: string[]; headline: string } | undefined };
+      const api = extension?.exports as {
+        lastMapRender(): { problems: string[]; headline: string } | undefined;
+        escalationStatus(): string | undefined;
+      };
       // A render of the reopened record, not one left from the run before it was closed.
       const beforeReopen = api.lastMapRender();
       await vscode.commands.executeCommand('cnbook.showInvestigationMap');
@@ -107,6 +110,22 @@ export function registerSandboxTests(): void {
       assert.match(headline, /^Strong consistency: integrity violation on us-east: cell \d+: expected no rows, got 3/);
       assert.match(problems[0] ?? '', /🔴 Strong consistency: integrity violation on us-east.*\(primary\)$/);
       assert.match(problems[1] ?? '', /🟡 Eventual consistency: replay paused on us-west/);
+      // The escalation clock counts from incident.opened (just now) to the guide's limit for strong consistency.
+      await waitFor(() => api.escalationStatus() !== undefined, 10_000, 'the escalation clock in the status bar');
+      assert.match(
+        api.escalationStatus() ?? '',
+        /^\$\(watch\) strong consistency: [\d.]+ (min|s) left to escalate \(limit \d+ min\)$/,
+      );
+      // Opened three hours ago, the incident is overdue and the status bar names whom to call.
+      await vscode.workspace
+        .getConfiguration('cnbook')
+        .update('escalation', { strong: '@db-oncall' }, vscode.ConfigurationTarget.Global);
+      await setOpened(reopened.notebook, new Date(Date.now() - 3 * 3600_000).toISOString());
+      await waitFor(() => /overdue/.test(api.escalationStatus() ?? ''), 10_000, 'the clock to say overdue');
+      assert.match(
+        api.escalationStatus() ?? '',
+        /^\$\(alert\) strong consistency: overdue by \d+ min, escalate to @db-oncall$/,
+      );
       // The README's picture: the totals check that found the broken rows, beside the map.
       const totals = reopened.notebook.getCells().findIndex((c) => c.document.getText().includes('@expect empty'));
       reopened.revealRange(new vscode.NotebookRange(totals - 1, totals), vscode.NotebookEditorRevealType.AtTop);
@@ -114,6 +133,16 @@ export function registerSandboxTests(): void {
       await screenshot('investigation-map-sandbox');
     });
   });
+}
+
+/** Rewrites incident.opened in the notebook's front matter, as an edit of the user's would. */
+async function setOpened(notebook: vscode.NotebookDocument, opened: string): Promise<void> {
+  const frontMatter = notebook.metadata.frontMatter as { incident?: Record<string, unknown> };
+  const edit = new vscode.WorkspaceEdit();
+  const incident = { ...frontMatter.incident, opened };
+  const metadata = { ...notebook.metadata, frontMatter: { ...frontMatter, incident } };
+  edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata(metadata)]);
+  assert.ok(await vscode.workspace.applyEdit(edit), 'the front matter edit applied');
 }
 
 interface TimelineEntry {
