@@ -4,6 +4,10 @@ import { parseNotebook, printNotebook, sameNotebook, stripLayout, type Notebook 
 import { CnbookFormatError } from '../../src/core/format/errors';
 import { handWrittenFile, notebook, text } from './format.arbitraries';
 
+/** A Markdown cell with a line that is text in version 1 and opens a marker over lines in version 2. */
+const holdsVersion2Marker = (cell: Notebook['cells'][number]) =>
+  cell.kind === 'markdown' && /^<!-- cnbook:markdown( lines=\d+)?$/m.test(cell.source);
+
 const runs = { numRuns: Number(process.env.CNBOOK_FC_RUNS ?? 400) };
 // Properties are CPU-bound and the machine is shared: a generous limit, never a timing assertion.
 const slow = { timeout: 120_000 };
@@ -98,6 +102,8 @@ describe('the .cnbook format, edited', () => {
         fc.nat(),
         text,
         (nb, pick, newSource) => {
+          // Unless the upgrade had to wrap a cell (see below), whose wrapper the edited upgrade then keeps.
+          fc.pre(!nb.cells.some(holdsVersion2Marker));
           const read = parseNotebook(printNotebook(nb, { version: 1 }));
           const upgraded = parseNotebook(printNotebook(read, { version: 2 }));
           const index = pick % read.cells.length;
@@ -117,6 +123,8 @@ describe('the .cnbook format, edited', () => {
   it('moves a version 1 file without outputs to version 2 by rewriting only its version line', slow, () => {
     fc.assert(
       fc.property(notebook, (nb) => {
+        // Such a line is text in version 1 and opens a marker over lines in version 2: that cell gets a wrapper.
+        fc.pre(!nb.cells.some(holdsVersion2Marker));
         const cells = nb.cells.map((cell) =>
           cell.kind === 'code' ? { kind: cell.kind, language: cell.language, source: cell.source } : cell,
         );
@@ -158,5 +166,16 @@ describe('the .cnbook format, at its edges', () => {
     expect(back.cells).toHaveLength(1);
     expect(back.cells[0]!.source).toBe(source);
     expect(printNotebook(back)).toBe(file);
+  });
+});
+
+describe('the .cnbook format version 2, moving a version 1 file', () => {
+  it('wraps a Markdown cell holding a line that version 2 reads as a marker over lines', () => {
+    const v1 = '---\ncnbook: 1\n---\n# Notes\n<!-- cnbook:markdown\n';
+    const nb = parseNotebook(v1);
+    expect(nb.cells).toHaveLength(1);
+    const v2 = printNotebook(nb, { version: 2 });
+    expect(v2).toBe('---\ncnbook: 2\n---\n<!-- cnbook:markdown lines=2 -->\n# Notes\n<!-- cnbook:markdown\n');
+    expect(sameNotebook(parseNotebook(v2), nb)).toBe(true);
   });
 });

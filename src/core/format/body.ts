@@ -1,6 +1,7 @@
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
 import { parseMetadata } from './json';
+import { MarkerText, readMarkerText } from './markers';
 import {
   blankText,
   cellOpener,
@@ -8,7 +9,6 @@ import {
   closesFence,
   Fence,
   isBlank,
-  MARKDOWN_OPEN,
   OUTPUTS_CLOSE,
   OUTPUTS_OPEN_PREFIX,
   scanMarkdown,
@@ -44,7 +44,7 @@ class BodyReader {
     while (this.i < this.lines.length) {
       const line = this.lines[this.i] ?? '';
       const opener = cellOpener(line);
-      const marker = MARKDOWN_OPEN.exec(line);
+      const marker = opener ? undefined : readMarkerText(this.lines, this.i, this.version);
       if (isBlank(line)) {
         this.blanks.push(line);
         this.i++;
@@ -81,22 +81,22 @@ class BodyReader {
   }
 
   private readMarkdown(): MarkdownCell {
-    return this.readMarkdownUpTo(this.i, scanMarkdown(this.lines, this.i).end);
+    return this.readMarkdownUpTo(this.i, scanMarkdown(this.lines, this.i, this.version).end);
   }
 
-  private readMarkedMarkdown(match: RegExpExecArray): MarkdownCell {
+  private readMarkedMarkdown(marker: MarkerText): MarkdownCell {
     const markerLine = this.i;
-    const metadata = parseMetadata('cnbook:markdown', match[2] ?? '', markerLine + 1);
-    this.i++;
-    const cell = match[1] === undefined ? this.readAfterMarker() : this.readWrapped(Number(match[1]), markerLine);
+    const metadata = parseMetadata('cnbook:markdown', marker.json, markerLine + 1);
+    this.i = marker.next;
+    const cell = marker.count === undefined ? this.readAfterMarker() : this.readWrapped(marker.count, markerLine);
     if (metadata) cell.metadata = metadata;
-    cell.layout = { ...cell.layout, marker: this.line(markerLine) };
+    cell.layout = { ...cell.layout, marker: this.lines.slice(markerLine, marker.next).join('\n') };
     return cell;
   }
 
   private readAfterMarker(): MarkdownCell {
     const start = this.i;
-    const { end } = scanMarkdown(this.lines, start);
+    const { end } = scanMarkdown(this.lines, start, this.version);
     let first = start;
     while (first < end && isBlank(this.line(first))) first++;
     const cell = this.readMarkdownUpTo(first, end);

@@ -1,4 +1,4 @@
-import { CELL_LANGUAGES } from './model';
+import { CELL_LANGUAGES, FormatVersion } from './model';
 
 /*
  * The line grammar shared by the reader and the printer, so both agree on what every line means.
@@ -7,6 +7,8 @@ import { CELL_LANGUAGES } from './model';
 
 /** `<!-- cnbook:markdown [lines=N] [{metadata}] -->` starts a Markdown cell (line-counted with lines=N). */
 export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{[^]*\}))? -->$/;
+/** Version 2: `<!-- cnbook:markdown [lines=N]` alone opens a marker whose metadata JSON runs over lines up to `-->`. */
+export const MARKDOWN_OPEN_LINES = /^<!-- cnbook:markdown(?: lines=(\d+))?$/;
 export const OUTPUTS_OPEN_PREFIX = '<!-- cnbook:outputs ';
 export const OUTPUTS_OPEN_SUFFIX = ' -->';
 export const OUTPUTS_CLOSE = '<!-- /cnbook:outputs -->';
@@ -81,11 +83,16 @@ export function opensOutput(line: string): boolean {
   return line === OUTPUT_OPEN || line.startsWith(`${OUTPUT_OPEN} `);
 }
 
+/** Whether a line starts a `<!-- cnbook:markdown ... -->` marker in a file of this version. */
+export function opensMarker(line: string, version: FormatVersion): boolean {
+  return MARKDOWN_OPEN.test(line) || (version >= 2 && MARKDOWN_OPEN_LINES.test(line));
+}
+
 /** Whether a line outside any Markdown fence would start a block rather than continue Markdown text. */
-export function opensBlock(line: string): boolean {
+export function opensBlock(line: string, version: FormatVersion): boolean {
   return (
     cellOpener(line) !== undefined ||
-    MARKDOWN_OPEN.test(line) ||
+    opensMarker(line, version) ||
     line.startsWith(OUTPUTS_OPEN_PREFIX) ||
     line === OUTPUTS_CLOSE
   );
@@ -95,7 +102,11 @@ export function opensBlock(line: string): boolean {
  * Scans Markdown lines from `start`, skipping the insides of non-cell fences; returns the index of the
  * first line that opens a block (or lines.length), and whether a Markdown fence was left open.
  */
-export function scanMarkdown(lines: readonly string[], start: number): { end: number; unclosedFence: boolean } {
+export function scanMarkdown(
+  lines: readonly string[],
+  start: number,
+  version: FormatVersion,
+): { end: number; unclosedFence: boolean } {
   let open: Fence | undefined;
   for (let i = start; i < lines.length; i++) {
     const line = lines[i] ?? '';
@@ -103,7 +114,7 @@ export function scanMarkdown(lines: readonly string[], start: number): { end: nu
       if (closesFence(line, open)) open = undefined;
       continue;
     }
-    if (opensBlock(line)) return { end: i, unclosedFence: false };
+    if (opensBlock(line, version)) return { end: i, unclosedFence: false };
     open = fenceOpener(line);
   }
   return { end: lines.length, unclosedFence: open !== undefined };

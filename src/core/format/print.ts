@@ -40,7 +40,8 @@ function printVersion(notebook: Notebook, version: FormatVersion): string {
       append(out, printCodeCell(cell, version));
       afterOpenMarkdown = false;
     } else {
-      const printed = printMarkdownCell(cell, afterOpenMarkdown, index === notebook.cells.length - 1);
+      const last = index === notebook.cells.length - 1;
+      const printed = printMarkdownCell(cell, { afterOpenMarkdown, last, version });
       append(out, printed.lines);
       afterOpenMarkdown = printed.openEnded;
     }

@@ -1,6 +1,7 @@
 import { deepEqual } from '../util/deepEqual';
-import { commentJson, infoJson, isEmptyObject, tryMetadata } from './json';
-import { blankLines, cellOpener, closesFence, isBlank, longestLeadingRun, MARKDOWN_OPEN, scanMarkdown } from './lines';
+import { infoJson, isEmptyObject, tryMetadata } from './json';
+import { blankLines, cellOpener, closesFence, isBlank, longestLeadingRun, scanMarkdown } from './lines';
+import { markerText, readMarkerText } from './markers';
 import { CELL_LANGUAGES, CodeCell, FormatVersion, JsonObject, MarkdownCell } from './model';
 import { printOutputs } from './outputsBlock';
 
@@ -52,20 +53,28 @@ export interface PrintedMarkdown {
   openEnded: boolean;
 }
 
-/** `afterOpenMarkdown`: the cell follows open-ended Markdown; `last`: no block follows it. */
-export function printMarkdownCell(cell: MarkdownCell, afterOpenMarkdown: boolean, last: boolean): PrintedMarkdown {
+export interface MarkdownPlace {
+  /** The cell follows open-ended Markdown. */
+  afterOpenMarkdown: boolean;
+  /** No block follows the cell. */
+  last: boolean;
+  version: FormatVersion;
+}
+
+export function printMarkdownCell(cell: MarkdownCell, place: MarkdownPlace): PrintedMarkdown {
   const layout = cell.layout ?? {};
   const lines = cell.source === '' ? [] : cell.source.split('\n');
   const metadata = isEmptyObject(cell.metadata) ? undefined : cell.metadata;
-  const recorded = readMarker(layout.marker);
-  const form = markdownForm(lines, recorded, afterOpenMarkdown || metadata !== undefined, last);
+  const recorded = readMarker(layout.marker, place.version);
+  const form = markdownForm(lines, recorded, place.afterOpenMarkdown || metadata !== undefined, place);
+  const marker = (count: number | undefined) => markerLine(layout.marker, recorded, count, metadata, place.version);
   if (form === 'bare') return { lines, openEnded: true };
   if (form === 'marker') {
     const blanks = blankLines(layout.blankLinesAfterMarker?.length, layout.blankLinesAfterMarker, 0);
-    return { lines: [markerLine(layout.marker, recorded, undefined, metadata), ...blanks, ...lines], openEnded: true };
+    return { lines: [marker(undefined), ...blanks, ...lines], openEnded: true };
   }
   const body = lines.length === 0 && layout.emptyBodyLines === 1 ? [''] : lines;
-  return { lines: [markerLine(layout.marker, recorded, body.length, metadata), ...body], openEnded: false };
+  return { lines: [marker(body.length), ...body], openEnded: false };
 }
 
 /**
@@ -76,17 +85,17 @@ function markdownForm(
   lines: readonly string[],
   recorded: Marker | undefined,
   needsMarker: boolean,
-  last: boolean,
+  place: MarkdownPlace,
 ): 'bare' | 'marker' | 'wrapper' {
   if (recorded?.count !== undefined) return 'wrapper';
   // After a plain marker an empty cell reads back as empty: the next block is a cell or a marker.
-  if (needsWrapper(lines, last)) return recorded && lines.length === 0 ? 'marker' : 'wrapper';
+  if (needsWrapper(lines, place)) return recorded && lines.length === 0 ? 'marker' : 'wrapper';
   return recorded || needsMarker ? 'marker' : 'bare';
 }
 
-function needsWrapper(lines: readonly string[], last: boolean): boolean {
+function needsWrapper(lines: readonly string[], { last, version }: MarkdownPlace): boolean {
   if (lines.length === 0 || isBlank(lines[0] ?? '') || isBlank(lines[lines.length - 1] ?? '')) return true;
-  const { end, unclosedFence } = scanMarkdown(lines, 0);
+  const { end, unclosedFence } = scanMarkdown(lines, 0, version);
   // An unclosed fence runs to the end of the file: harmless in the last cell, it would swallow any later one.
   return end !== lines.length || (unclosedFence && !last);
 }
@@ -96,11 +105,19 @@ interface Marker {
   metadata: JsonObject | undefined;
 }
 
-function readMarker(text: string | undefined): Marker | undefined {
-  const match = typeof text === 'string' ? MARKDOWN_OPEN.exec(text) : null;
-  if (!match) return undefined;
-  const metadata = tryMetadata('cnbook:markdown', match[2] ?? '');
-  return metadata === null ? undefined : { count: match[1] === undefined ? undefined : Number(match[1]), metadata };
+/** A recorded marker (its lines joined with line breaks) that still reads as one marker in this version. */
+function readMarker(text: string | undefined, version: FormatVersion): Marker | undefined {
+  if (typeof text !== 'string') return undefined;
+  const lines = text.split('\n');
+  let marker;
+  try {
+    marker = readMarkerText(lines, 0, version);
+  } catch {
+    return undefined;
+  }
+  if (!marker || marker.next !== lines.length) return undefined;
+  const metadata = tryMetadata('cnbook:markdown', marker.json);
+  return metadata === null ? undefined : { count: marker.count, metadata };
 }
 
 function markerLine(
@@ -108,9 +125,9 @@ function markerLine(
   recorded: Marker | undefined,
   count: number | undefined,
   metadata: JsonObject | undefined,
+  version: FormatVersion,
 ): string {
   if (text !== undefined && recorded && recorded.count === count && sameMetadata(recorded.metadata, metadata))
     return text;
-  const lines = count === undefined ? '' : ` lines=${count}`;
-  return `<!-- cnbook:markdown${lines}${metadata ? ` ${commentJson(metadata)}` : ''} -->`;
+  return markerText(count, metadata, version);
 }
