@@ -8,6 +8,11 @@ import type {
   MarkdownCell,
   Notebook,
 } from '../../src/core/format';
+import { expectationFindings } from '../../src/core/probes/expect';
+import { findingsOutput } from '../../src/core/probes/render';
+import { PROBE_NAMES, type Finding } from '../../src/core/probes/types';
+import { renderResultMarkdown } from '../../src/core/sql/render';
+import type { ResultPayload, TargetRun } from '../../src/core/sql/payload';
 
 /** Lines chosen to collide with the format's own syntax. */
 const TRICKY_LINES = [
@@ -25,6 +30,9 @@ const TRICKY_LINES = [
   '...',
   '<!-- cnbook:markdown -->',
   '<!-- cnbook:markdown lines=2 -->',
+  // Version 2's marker over lines.
+  '<!-- cnbook:markdown',
+  '<!-- cnbook:markdown lines=1',
   '<!-- cnbook:outputs {"outputs":[]} -->',
   '<!-- /cnbook:outputs -->',
   ' <!-- /cnbook:outputs -->',
@@ -95,9 +103,129 @@ const outputItem = fc.oneof(
   fc.record({ mime: fc.constant('image/png'), base64: fc.base64String({ maxLength: 40 }) }),
 );
 
-const output: fc.Arbitrary<CellOutput> = fc.record(
-  { items: fc.array(outputItem, { maxLength: 3 }), metadata: jsonObject },
-  { requiredKeys: ['items'] },
+/** Text for the fields a findings view shows: the separators and escapes its lines are read back by. */
+const viewString = fc.oneof(
+  fc.constantFrom(
+    'db1',
+    'us-east/slot_a',
+    'a → b: orders',
+    ': ',
+    '**',
+    '\\*',
+    '&amp;',
+    '<b>',
+    '↵ x',
+    'a\nb',
+    '',
+    '`x`',
+  ),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+);
+
+export const finding: fc.Arbitrary<Finding> = fc
+  .record({
+    probe: fc.constantFrom(...PROBE_NAMES),
+    target: viewString,
+    severity: fc.constantFrom('ok', 'warning', 'critical', 'unknown' as const),
+    summary: viewString,
+    connection: fc.option(fc.oneof(viewString, fc.constant('db1')), { nil: undefined }),
+    metrics: jsonObject,
+    evidence: fc.option(jsonValue, { nil: undefined }),
+  })
+  .map(({ connection, evidence, ...f }) => {
+    // Key order as the probes write it: connection after the target, evidence last.
+    const { probe, target, severity, summary, metrics } = f;
+    return {
+      probe,
+      target,
+      ...(connection === undefined ? {} : { connection }),
+      severity,
+      summary,
+      metrics,
+      ...(evidence === undefined ? {} : { evidence }),
+    } as Finding;
+  });
+
+export const targetRun: fc.Arbitrary<TargetRun> = fc
+  .record({
+    connection: viewString,
+    role: fc.option(fc.constantFrom('primary', 'replicas'), { nil: undefined }),
+    startedMs: fc.nat({ max: 2_000_000_000_000 }),
+    durationMs: fc.nat({ max: 5000 }),
+    rows: fc.array(fc.array(fc.option(viewString, { nil: null }), { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
+    odd: fc.boolean(),
+  })
+  .map(({ connection, role, startedMs, durationMs, rows, odd }) => ({
+    connection,
+    ...(role ? { role } : {}),
+    provenance: {
+      connection: odd ? 'another' : connection,
+      ...(role ? { role } : {}),
+      host: '127.0.0.1',
+      port: 5432,
+      database: 'postgres',
+      user: 'postgres',
+      startedAt: new Date(startedMs).toISOString(),
+      finishedAt: new Date(startedMs + durationMs).toISOString(),
+      durationMs: odd ? durationMs + 1 : durationMs,
+      rowCount: rows.length,
+      osUser: 'oncall',
+      readOnly: true,
+    },
+    statements: [
+      {
+        command: 'SELECT',
+        columns: [{ name: 'a', type: 'text', typeOid: 25 }],
+        rows,
+        rowCount: rows.length,
+        truncated: false,
+        hash: 'sha256:00',
+      },
+    ],
+  }));
+
+/** Outputs as cnbook writes them (findings, SQL results with their views), sometimes with the view edited. */
+const cnbookOutput: fc.Arbitrary<CellOutput> = fc
+  .tuple(
+    fc.oneof(
+      fc.array(finding, { maxLength: 4 }).map(findingsOutput),
+      fc.array(targetRun, { maxLength: 3 }).map((results): CellOutput => {
+        const payload: ResultPayload = { version: 1, results };
+        return {
+          items: [
+            { mime: 'application/vnd.cnbook.result+json', text: JSON.stringify(payload) },
+            { mime: 'text/markdown', text: renderResultMarkdown(payload) },
+          ],
+        };
+      }),
+    ),
+    fc.option(text, { nil: undefined, freq: 4 }),
+  )
+  .map(([out, edited]) =>
+    edited === undefined
+      ? out
+      : { items: out.items.map((item) => (item.mime === 'text/markdown' ? { ...item, text: edited } : item)) },
+  );
+
+/** A SQL cell with `-- @expect empty` as cnbook runs it: its result, then its check with the rows as evidence. */
+export const sqlCheckOutputs: fc.Arbitrary<CellOutput[]> = fc
+  .tuple(fc.array(targetRun, { minLength: 1, maxLength: 2 }), fc.boolean())
+  .map(([results, later]) => {
+    const payload: ResultPayload = { version: 1, results };
+    const result: CellOutput = {
+      items: [
+        { mime: 'application/vnd.cnbook.result+json', text: JSON.stringify(payload) },
+        { mime: 'text/markdown', text: renderResultMarkdown(payload) },
+      ],
+    };
+    const check = findingsOutput(expectationFindings({ kind: 'empty' }, results, 'cell 2'));
+    // A later result in the same cell is not the one the evidence was taken from.
+    return later ? [result, check, result] : [result, check];
+  });
+
+const output: fc.Arbitrary<CellOutput> = fc.oneof(
+  fc.record({ items: fc.array(outputItem, { maxLength: 3 }), metadata: jsonObject }, { requiredKeys: ['items'] }),
+  cnbookOutput,
 );
 
 const execution: fc.Arbitrary<ExecutionSummary> = fc.record(
@@ -105,8 +233,13 @@ const execution: fc.Arbitrary<ExecutionSummary> = fc.record(
   { requiredKeys: [] },
 );
 
+/** Metadata long enough to be written over lines in version 2 (a timeline, a diagnosis). */
+const longMetadata: fc.Arbitrary<JsonObject> = fc
+  .array(jsonObject, { minLength: 3, maxLength: 8 })
+  .map((entries) => ({ cnbook: 'timeline', entries, note: 'x'.repeat(60) }));
+
 const markdownCell: fc.Arbitrary<MarkdownCell> = fc.record(
-  { kind: fc.constant('markdown' as const), source: text, metadata: jsonObject },
+  { kind: fc.constant('markdown' as const), source: text, metadata: fc.oneof(jsonObject, longMetadata) },
   { requiredKeys: ['kind', 'source'] },
 );
 
@@ -116,7 +249,10 @@ const codeCell: fc.Arbitrary<CodeCell> = fc.record(
     language: fc.constantFrom('sql', 'cnprobe', 'python', 'json', 'markdown'),
     source: text,
     metadata: jsonObject,
-    outputs: fc.array(output, { maxLength: 3 }),
+    outputs: fc.oneof(
+      { weight: 4, arbitrary: fc.array(output, { maxLength: 3 }) },
+      { weight: 1, arbitrary: sqlCheckOutputs },
+    ),
     execution,
   },
   { requiredKeys: ['kind', 'language', 'source'] },
@@ -148,10 +284,26 @@ const outputsBlockV1 = fc
     '<!-- /cnbook:outputs -->',
   ]);
 
+const compactResult = fc.record({
+  version: fc.constant(1),
+  results: fc.array(
+    fc.record({
+      connection: fc.constantFrom('db1', 'db2'),
+      provenance: fc.record({ host: fc.constant('h'), startedAt: fc.constant('2026-01-01T00:00:00.000Z') }),
+      statements: fc.constant([{ rowCount: 2 }]),
+    }),
+    { maxLength: 2 },
+  ),
+});
+
 const storedItemV2 = fc.oneof(
   outputItem,
   fc.record({ mime: fc.constantFrom('application/vnd.cnbook.result+json', 'x/y'), json: jsonValue }),
   fc.record({ mime: fc.constant('text/markdown'), view: fc.constant(true) }),
+  fc.record({
+    mime: fc.constantFrom('application/vnd.cnbook.result+json', 'application/vnd.cnbook.findings+json'),
+    compact: fc.oneof(compactResult, jsonValue),
+  }),
 );
 
 /** One version 2 output: its comment, on one line or several, then its view. */
@@ -175,6 +327,11 @@ const outputsBlockV2 = fc
     '<!-- /cnbook:outputs -->',
   ]);
 
+/** A Markdown marker over lines (version 2), its JSON laid out by hand, then a line of the cell. */
+const markerOverLines = fc
+  .tuple(fc.constantFrom('<!-- cnbook:markdown', '<!-- cnbook:markdown lines=1'), jsonObject, line)
+  .chain(([open, metadata, after]) => jsonText(metadata).map((json) => [open, ...json.split('\n'), '-->', after]));
+
 /** A code cell with an outputs block of either version, so that a file holds blocks of its own version and not. */
 const cellWithOutputs = fc
   .tuple(fc.constantFrom('```sql', '~~~cnprobe', '```python {}'), text, fc.oneof(outputsBlockV1, outputsBlockV2))
@@ -188,7 +345,11 @@ export const handWrittenFile = (version: 1 | 2) =>
   fc
     .record({
       pieces: fc.array(
-        fc.oneof({ weight: 4, arbitrary: line.map((l) => [l]) }, { weight: 1, arbitrary: cellWithOutputs }),
+        fc.oneof(
+          { weight: 4, arbitrary: line.map((l) => [l]) },
+          { weight: 1, arbitrary: cellWithOutputs },
+          { weight: 1, arbitrary: markerOverLines },
+        ),
         {
           maxLength: 14,
         },

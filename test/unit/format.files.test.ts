@@ -25,6 +25,44 @@ describe('hand-written runbooks', () => {
     expect(nb.cells[1]?.layout?.sourceLine).toBe(7);
   });
 
+  it('reads compact payloads and a marker over lines written by hand (version 2)', () => {
+    const nb = parseNotebook(read('valid', 'v2-hand-written-compact.cnbook'));
+    const [sql, note] = [nb.cells[1] as CodeCell, nb.cells[2]!];
+    const results = JSON.parse(sql.outputs![0]!.items[0]!.text!).results;
+    expect(results.map((run: { provenance: unknown }) => run.provenance)).toEqual([
+      {
+        connection: 'db1',
+        host: 'h',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:00.250Z',
+        durationMs: 250,
+        rowCount: 1,
+      },
+      {
+        connection: 'db2',
+        host: 'h',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:00.100Z',
+        durationMs: 100,
+        rowCount: 7,
+      },
+    ]);
+    expect(JSON.parse(sql.outputs![1]!.items[0]!.text!).findings).toEqual([
+      {
+        probe: 'sql-check',
+        target: 'db1',
+        severity: 'critical',
+        summary: 'cell 1: expected no rows, got 1',
+        metrics: { rows: 1 },
+        evidence: [{ one: '1' }],
+      },
+      { probe: 'sql-check', target: 'db2', severity: 'unknown', summary: 'cell 1: the query failed', metrics: {} },
+      { probe: 'sql-check', target: 'db3', severity: 'ok', note: 'an object is a finding as it is', metrics: {} },
+    ]);
+    expect(note.metadata).toEqual({ cnbook: 'note', entries: [1, 2, 3] });
+    expect(note.source).toBe('A note with its metadata over lines.');
+  });
+
   it('keeps fences that are not cells inside the Markdown', () => {
     const nb = parseNotebook(read('valid', 'fences-in-markdown.cnbook'));
     expect(nb.cells.map((c) => c.kind)).toEqual(['markdown', 'code']);
@@ -232,7 +270,14 @@ describe('malformed runbooks', () => {
       /text after the --> that ends the output comment; expected '-->' at the end/,
     ],
     'v2-bad-output-json.cnbook': [12, /bad JSON in the output comment .*; expected \{"items": /],
-    'v2-item-two-forms.cnbook': [8, /exactly one of "text", "base64", "json", "view": true/],
+    'v2-item-two-forms.cnbook': [8, /exactly one of "text", "base64", "json", "compact", "view": true/],
+    'v2-compact-wrong-type.cnbook': [8, /an item of type application\/json stored as "compact"/],
+    'v2-compact-evidence-missing.cnbook': [
+      9,
+      /the compact application\/vnd.cnbook.findings\+json item: finding 1: no result stored before it holds the rows/,
+    ],
+    'v2-unclosed-markdown-marker.cnbook': [6, /unclosed markdown marker opened here; expected a line '-->'/],
+    'v2-markdown-marker-bad-json.cnbook': [6, /bad cell metadata JSON .*after 'cnbook:markdown'/],
     'v2-two-views.cnbook': [8, /more than one item of the output is stored as the view/],
     'v2-metadata-not-object.cnbook': [8, /"metadata" in the output comment is not an object/],
     'v2-unclosed-outputs.cnbook': [

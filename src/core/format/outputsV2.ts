@@ -1,4 +1,5 @@
 import { CnbookFormatError } from './errors';
+import { COMPACT_MIMES, type PayloadContext, compactPayload, expandPayload, resultPayloads } from './compact';
 import { commentJson, isObject } from './json';
 import { jsonLines } from './jsonLines';
 import {
@@ -29,30 +30,41 @@ export function outputsLinesV2(outputs: readonly CellOutput[], execution: Execut
     ? `${OUTPUTS_OPEN_PREFIX}${commentJson({ execution })}${OUTPUTS_OPEN_SUFFIX}`
     : OUTPUTS_OPEN_BARE;
   const lines = [header];
-  for (const output of outputs) append(lines, outputLines(output));
+  outputs.forEach((output, i) => append(lines, outputLines(output, earlierResults(outputs.slice(0, i)))));
   lines.push(OUTPUTS_CLOSE);
   return lines;
 }
 
-function outputLines(output: CellOutput): string[] {
+/** The SQL results of outputs, which the findings after them may take their evidence from. */
+function earlierResults(outputs: readonly CellOutput[]): unknown[] {
+  return resultPayloads(outputs.flatMap((output) => output.items));
+}
+
+function outputLines(output: CellOutput, results: readonly unknown[]): string[] {
   const view = outputViewV2(output);
-  const json = jsonLines(storedOutput(output, view));
+  const json = jsonLines(storedOutput(output, view, results));
   const comment =
     json.length === 1 ? [`${OUTPUT_OPEN} ${json[0]} ${COMMENT_END}`] : [OUTPUT_OPEN, ...json, COMMENT_END];
   append(comment, view);
   return comment;
 }
 
-function storedOutput(output: CellOutput, view: readonly string[]): JsonObject {
+function storedOutput(output: CellOutput, view: readonly string[], results: readonly unknown[]): JsonObject {
   const index = markdownItemIndex(output);
   const text = output.items[index]?.text;
   // Decided by trying the round trip: the view must read back as exactly this text.
   const viewIndex = text !== undefined && !EDITOR_UNSAFE.test(text) && viewText(view) === text ? index : -1;
-  const items = output.items.map((item, i) => (i === viewIndex ? { mime: item.mime, view: true } : storedItem(item)));
+  const items = output.items.map((item, i) =>
+    i === viewIndex ? { mime: item.mime, view: true } : storedItem(item, { results }),
+  );
   return output.metadata !== undefined ? { items, metadata: output.metadata } : { items };
 }
 
-function storedItem(item: OutputItem): JsonObject {
+function storedItem(item: OutputItem, context: PayloadContext): JsonObject {
+  if (typeof item.text === 'string' && item.base64 === undefined && COMPACT_MIMES.includes(item.mime)) {
+    const compact = compactPayload(item.mime, item.text, context);
+    if (compact !== undefined) return { mime: item.mime, compact };
+  }
   if (typeof item.text === 'string' && item.base64 === undefined && isJsonMime(item.mime)) {
     const value = exactJson(item.text);
     if (value) return { mime: item.mime, json: value.json };
@@ -92,7 +104,8 @@ export function readOutputsV2(lines: readonly string[], start: number): { data: 
     let end = comment.next;
     while (end < lines.length && lines[end] !== OUTPUTS_CLOSE && !opensOutput(lines[end] ?? '')) end++;
     if (end >= lines.length) throw unclosedBlock(start);
-    outputs.push(restoreOutput(comment.stored, lines.slice(comment.next, end), i + 1));
+    const results = earlierResults(outputs);
+    outputs.push(restoreOutput(comment.stored, lines.slice(comment.next, end), i + 1, results));
     i = end;
   }
 }
@@ -139,7 +152,7 @@ function readOutputComment(lines: readonly string[], open: number): { stored: un
 }
 
 const OUTPUT_SHAPE =
-  '{"items": [{"mime": ..., and one of "text", "base64", "json" or "view": true}], "metadata"?: {...}}';
+  '{"items": [{"mime": ..., and one of "text", "base64", "json", "compact" or "view": true}], "metadata"?: {...}}';
 
 /** JSON.parse, failing with the line of the error: `before` is the text of the first line ahead of `json`. */
 function parseJson(json: string, line: number, where: string, expected: string, before = ''): unknown {
@@ -153,26 +166,52 @@ function parseJson(json: string, line: number, where: string, expected: string, 
   }
 }
 
-function restoreOutput(stored: unknown, view: readonly string[], line: number): CellOutput {
+function restoreOutput(stored: unknown, view: readonly string[], line: number, results: unknown[]): CellOutput {
   const problem = (what: string) => CnbookFormatError.at(line, what, OUTPUT_SHAPE);
   if (!isObject(stored) || !Array.isArray(stored.items)) throw problem('the output comment does not hold an output');
   if (stored.metadata !== undefined && !isObject(stored.metadata))
     throw problem('"metadata" in the output comment is not an object');
   const items = stored.items.map((item: unknown) => restoreItem(item, view) ?? undefined);
   if (items.some((item) => item === undefined))
-    throw problem('an item of the output is not {"mime"} with exactly one of "text", "base64", "json", "view": true');
+    throw problem(
+      'an item of the output is not {"mime"} with exactly one of "text", "base64", "json", "compact", "view": true',
+    );
   if (stored.items.filter((item) => isObject(item) && item.view === true).length > 1)
     throw problem('more than one item of the output is stored as the view');
   const output: CellOutput = { items: items as OutputItem[] };
+  expandCompactItems(output, stored.items, line, results);
   if (stored.metadata !== undefined) output.metadata = stored.metadata;
   return output;
 }
 
+/** Compact payloads restored from their JSON and, for a check's evidence, the results of earlier outputs. */
+function expandCompactItems(output: CellOutput, stored: unknown[], line: number, results: unknown[]): void {
+  stored.forEach((item, i) => {
+    if (!isObject(item) || !('compact' in item) || typeof item.mime !== 'string') return;
+    if (!COMPACT_MIMES.includes(item.mime))
+      throw CnbookFormatError.at(line, `an item of type ${item.mime} stored as "compact"`, COMPACT_SHAPE);
+    const expanded = expandPayload(item.mime, item.compact, { results });
+    if (expanded.problem !== undefined)
+      throw CnbookFormatError.at(line, `the compact ${item.mime} item: ${expanded.problem}`, COMPACT_SHAPE);
+    output.items[i] = { mime: item.mime, text: expanded.text };
+  });
+}
+
+const COMPACT_SHAPE = `"compact" only for ${COMPACT_MIMES.join(' and ')}, as the format describes it`;
+
 function restoreItem(item: unknown, view: readonly string[]): OutputItem | undefined {
   if (!isObject(item) || typeof item.mime !== 'string') return undefined;
-  const forms = [typeof item.text === 'string', typeof item.base64 === 'string', 'json' in item, item.view === true];
+  const forms = [
+    typeof item.text === 'string',
+    typeof item.base64 === 'string',
+    'json' in item,
+    'compact' in item,
+    item.view === true,
+  ];
   if (forms.filter(Boolean).length !== 1) return undefined;
   if (typeof item.base64 === 'string') return { mime: item.mime, base64: item.base64 };
   if (typeof item.text === 'string') return { mime: item.mime, text: item.text };
+  // A compact item is a placeholder until expandCompactItems restores it.
+  if ('compact' in item) return { mime: item.mime, text: '' };
   return { mime: item.mime, text: item.view === true ? viewText(view) : JSON.stringify(item.json) };
 }
