@@ -12,8 +12,8 @@ import { parseFault } from '../src/core/sandbox/faults';
 import { injectFault } from '../src/sandbox/faults';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { defaultSandboxFolder } from '../src/sandbox/state';
+import { DEMO_FAULTS } from './demoFaults';
 
-const FAULTS = ['pause=us-west', 'drift=orders:0.05', 'orphans=order_items:3'];
 const NAME = 'demo';
 
 async function main(): Promise<number> {
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   );
   console.log(`  started in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   try {
-    for (const spec of FAULTS) {
+    for (const spec of DEMO_FAULTS) {
       await injectFault(sandbox, parseFault(spec, sandbox.faultContext()));
       console.log(`  injected ${spec}`);
     }
