@@ -6,7 +6,7 @@
 import { Client } from 'pg';
 import Cursor from 'pg-cursor';
 import { diffTable, sessionSide } from '../../src/core/diff';
-import { dataRowBytes } from '../../src/core/diff/sqlText';
+import { dataRowBytes } from '../../src/core/diff/wireBytes';
 import { SessionPool } from '../../src/core/sql/sessionPool';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
 import type { ResolvedConnection } from '../../src/core/connections/model';

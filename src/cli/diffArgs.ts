@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../core/defaults';
 import { countArg, durationArg, isSet, lastValue, listArg, parsedValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 
@@ -55,8 +56,8 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     where: get('--where'),
     repairSql: get('--repair-sql'),
     json: isSet(flags, '--json'),
-    queryTimeoutMs: parsedValue(flags, '--query-timeout', durationArg) ?? 5000,
-    settleMs: parsedValue(flags, '--settle', durationArg) ?? 5000,
+    queryTimeoutMs: parsedValue(flags, '--query-timeout', durationArg) ?? DEFAULT_LIMITS.diffQueryTimeoutMs,
+    settleMs: parsedValue(flags, '--settle', durationArg) ?? DEFAULT_LIMITS.diffSettleMs,
     limit: parsedValue(flags, '--limit', countArg) ?? 20,
   };
 }

@@ -15,6 +15,19 @@ export const DEFAULT_LIMITS = {
   fetchBatchRows: 5000,
   /** Rows of each result shown in an exported report (the record keeps maxRowsStored). */
   reportRowsShown: 10,
+  /** Upper bound of each table-diff query, well under a hot standby's max_standby_streaming_delay default (30 s). */
+  diffQueryTimeoutMs: 5_000,
+  /** Differing keys a diff keeps (for the recheck, the evidence and a repair); the counts stay exact beyond it. */
+  diffMaxKeys: 100_000,
+  /** Rows of a diff's first chunk; later chunks grow or shrink to take about diffChunkTargetMs each. */
+  diffInitialChunkRows: 100_000,
+  diffMinChunkRows: 5_000,
+  diffMaxChunkRows: 2_000_000,
+  diffChunkTargetMs: 1_500,
+  /** How long a diff waits for a replica target to replay the source's position before its recheck. */
+  diffSettleMs: 5_000,
+  /** Rows a repair changes per transaction. */
+  repairBatchRows: 500,
 } as const;
 
 /** The settings' text for a duration default, as package.json writes it (`30s`). */

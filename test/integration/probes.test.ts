@@ -416,28 +416,78 @@ describe('causal-order', () => {
 });
 
 describe('table-drift', () => {
-  it('names the keys missing, extra and different between two servers, across chunk boundaries', async () => {
+  it('names the keys missing on either side and the rows changed between two servers, across chunks', async () => {
     const load = `CREATE TABLE accounts (id bigint PRIMARY KEY, owner text, balance numeric(12,2));
       INSERT INTO accounts SELECT g, 'owner ' || g, g * 1.25 FROM generate_series(1, 12000) g;
       CREATE TABLE tags (name text PRIMARY KEY, n int); INSERT INTO tags VALUES ('a', 1), ('B', 2), ('é', 3), ('z', 4), ('\uFF5E', 5), ('😀', 6), ('😀x', 7), ('a"b\\c', 8);`;
     await Promise.all([cluster.primary.query(load), other.query(load)]);
     const cell = 'table-drift table=accounts key=id source=primary target=customers';
-    expect((await probe(cell))[0]).toMatchObject({ severity: 'ok', metrics: { keysCompared: 12000 } });
+    const [equal] = await probe(cell);
+    expect(equal).toMatchObject({ severity: 'ok', metrics: { sourceRows: 12000, targetRows: 12000, changed: 0 } });
     await other.query(`DELETE FROM accounts WHERE id IN (1, 5000, 5001, 12000); UPDATE accounts SET balance = 0 WHERE id IN (7, 10001);
       INSERT INTO accounts VALUES (20000, 'intruder', 1); UPDATE tags SET n = 30 WHERE name IN ('é', 'a"b\\c'); DELETE FROM tags WHERE name = 'B';`);
-    const [f] = await probe(cell);
-    expect(f).toMatchObject({ severity: 'critical', metrics: { missing: 4, extra: 1, different: 2 } });
-    expect(f?.evidence).toEqual({
-      missing: ['1', '5000', '5001', '12000'],
-      extra: ['20000'],
-      different: ['7', '10001'],
+    // The first chunk ends at 5000: the differences fall on both sides of a chunk boundary.
+    const [f] = await probe(`${cell} chunk=5000 limit=3`);
+    expect(f).toMatchObject({
+      severity: 'critical',
+      metrics: { sourceRows: 12000, targetRows: 11997, missingInTarget: 4, missingInSource: 1, changed: 2 },
+    });
+    expect(f?.evidence).toMatchObject({
+      key: ['id'],
+      missingInTarget: ['1', '5000', '5001'],
+      missingInSource: ['20000'],
+      changed: ['7', '10001'],
       inFlight: [],
+      changedRows: [
+        {
+          key: '7',
+          columns: [
+            { name: 'balance', source: '8.75', target: '0.00', differs: true },
+            { name: 'owner', source: 'owner 7', target: 'owner 7', differs: false },
+          ],
+        },
+        { key: '10001', columns: [{ name: 'balance', source: '12501.25', target: '0.00', differs: true }, {}] },
+      ],
     });
     expect(f?.metrics.recheck).toBe('independent');
-    // Text keys merge in the server's byte order: U+FF5E sorts before an emoji there, not in UTF-16.
-    const [tags] = await probe('table-drift table=tags key=name source=primary target=customers');
-    expect(tags?.evidence).toEqual({ missing: ['B'], extra: [], different: ['a"b\\c', 'é'], inFlight: [] });
-    expect(tags?.metrics).toMatchObject({ keysCompared: 8 });
+    expect(f?.metrics.method).toMatch(/iblt/);
+    console.log(
+      `table-drift on 12000 rows, 7 differences: ${JSON.stringify(f?.metrics)}; equal: ${JSON.stringify(equal?.metrics)}`,
+    );
+    // A composite key (default: the primary key), a subset of columns, excluded columns and a condition.
+    const lines = `CREATE TABLE lines (order_id int, line int, qty int, note text, PRIMARY KEY (order_id, line));
+      INSERT INTO lines SELECT g / 10, g % 10, g, 'n' FROM generate_series(1, 3000) g`;
+    await Promise.all([cluster.primary.query(lines), other.query(lines)]);
+    await other.query(
+      `DELETE FROM lines WHERE order_id = 7 AND line = 3; UPDATE lines SET note = 'x' WHERE order_id = 200`,
+    );
+    const linesCell = 'table-drift table=lines source=primary target=customers';
+    expect((await probe(linesCell))[0]).toMatchObject({ metrics: { missingInTarget: 1, changed: 10 } });
+    expect((await probe(`${linesCell} exclude=note`))[0]).toMatchObject({
+      metrics: { missingInTarget: 1, changed: 0 },
+    });
+    const [subset] = await probe(`${linesCell} key=order_id,line columns=note where="order_id >= 100" limit=3`);
+    expect(subset).toMatchObject({ metrics: { sourceRows: 2001, missingInTarget: 0, changed: 10 } });
+    expect(subset?.evidence).toMatchObject({
+      key: ['order_id', 'line'],
+      changed: [
+        ['200', '0'],
+        ['200', '1'],
+        ['200', '2'],
+      ],
+      changedRows: expect.arrayContaining([
+        { key: ['200', '0'], columns: [{ name: 'note', source: 'n', target: 'x', differs: true }] },
+      ]),
+    });
+    // Text keys in the server's byte order: U+FF5E sorts before an emoji there, not in UTF-16.
+    const [tags] = await probe('table-drift table=tags source=primary target=customers sample=10');
+    expect(tags?.evidence).toMatchObject({
+      missingInTarget: ['B'],
+      missingInSource: [],
+      changed: ['a"b\\c', 'é'],
+      inFlight: [],
+    });
+    expect(tags?.metrics).toMatchObject({ sourceRows: 8, targetRows: 7 });
   });
 
   it('tells rows in flight to a replica from drift: they converge once it has replayed', async () => {
@@ -456,7 +506,7 @@ describe('table-drift', () => {
       const [stuck] = await probe('table-drift table=ledger key=id source=primary target=replica1 settle=300ms');
       expect(stuck).toMatchObject({
         severity: 'critical',
-        metrics: { missing: 1, extra: 1, different: 2, inFlight: 0, recheck: 'behind' },
+        metrics: { missingInTarget: 1, missingInSource: 1, changed: 2, inFlight: 0, recheck: 'behind' },
       });
       expect(stuck?.summary).toMatch(/had not replayed/);
       // Replay resumes while the probe waits: every difference converges.
@@ -465,9 +515,10 @@ describe('table-drift', () => {
       await resume;
       expect(settled).toMatchObject({
         severity: 'ok',
-        metrics: { missing: 0, extra: 0, different: 0, inFlight: 4, recheck: 'caught-up' },
+        metrics: { missingInTarget: 0, missingInSource: 0, changed: 0, inFlight: 4, recheck: 'caught-up' },
       });
-      expect(settled?.evidence).toMatchObject({ inFlight: ['500', '150', '3', '4'] });
+      // In flight in key order, whatever their kind was.
+      expect(settled?.evidence).toMatchObject({ inFlight: ['3', '4', '150', '500'] });
     } finally {
       await replica.query('SELECT pg_wal_replay_resume()');
     }

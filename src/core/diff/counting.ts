@@ -1,5 +1,5 @@
 import type { QueryOptions, DiffSide } from './types';
-import { dataRowBytes } from './sqlText';
+import { dataRowBytes } from './wireBytes';
 import type { Query } from './queries';
 
 /** Counts what a side sends: queries and the bytes of the rows (the protocol's DataRow messages). */

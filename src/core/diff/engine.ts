@@ -1,5 +1,6 @@
+import { DEFAULT_LIMITS } from '../defaults';
 import { CountingSide } from './counting';
-import { Differences } from './differences';
+import { Differences, keyComparator } from './differences';
 import { ibltChunk, type ChunkOutcome } from './ibltChunk';
 import { mergeChunk } from './mergeChunk';
 import { boundaryQuery, SETUP, type KeyRange } from './queries';
@@ -8,8 +9,8 @@ import { recheck } from './recheck';
 import { readShape } from './schema';
 import type { DiffMethod, DiffOptions, DiffResult, DiffSide, KeyValues } from './types';
 
-const MIN_CHUNK = 5_000;
-const MAX_CHUNK = 2_000_000;
+const MIN_CHUNK = DEFAULT_LIMITS.diffMinChunkRows;
+const MAX_CHUNK = DEFAULT_LIMITS.diffMaxChunkRows;
 
 interface Totals {
   sourceRows: number;
@@ -34,14 +35,14 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
     shape,
     source,
     target,
-    timeoutMs: options.queryTimeoutMs ?? 5000,
-    differences: new Differences(options.maxKeys ?? 100_000),
+    timeoutMs: options.queryTimeoutMs ?? DEFAULT_LIMITS.diffQueryTimeoutMs,
+    differences: new Differences(options.maxKeys ?? DEFAULT_LIMITS.diffMaxKeys),
     options,
   };
   const totals: Totals = { sourceRows: 0, targetRows: 0, chunks: 0, usedIblt: false, usedMerge: false };
   await walkChunks(run, totals, now);
   const scanned = run.differences.classify(shape.keys);
-  const found = await recheck(run, scanned, options.settleMs ?? 5000);
+  const found = await recheck(run, scanned, options.settleMs ?? DEFAULT_LIMITS.diffSettleMs);
   const overflow = {
     missingInTarget: scanned.counts.missingInTarget - scanned.missingInTarget.length,
     missingInSource: scanned.counts.missingInSource - scanned.missingInSource.length,
@@ -61,7 +62,7 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
       missingInTarget: found.missingInTarget,
       missingInSource: found.missingInSource,
       changed: found.changed,
-      inFlight: found.inFlight,
+      inFlight: [...found.inFlight].sort(keyComparator(shape.keys)),
     },
     keysTruncated: run.differences.truncated,
     bytesReceived: source.bytes + target.bytes,
@@ -78,8 +79,8 @@ function methodOf(totals: Totals): DiffMethod {
 }
 
 async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Promise<void> {
-  const targetMs = run.options.chunkTargetMs ?? 1500;
-  let rows = run.options.initialChunkRows ?? 100_000;
+  const targetMs = run.options.chunkTargetMs ?? DEFAULT_LIMITS.diffChunkTargetMs;
+  let rows = run.options.initialChunkRows ?? DEFAULT_LIMITS.diffInitialChunkRows;
   let lower: KeyValues | undefined;
   for (;;) {
     checkCancelled(run);

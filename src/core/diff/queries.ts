@@ -4,7 +4,7 @@
  */
 import { STRATUM_CELLS } from './strata';
 import type { TableShape } from './schema';
-import { quoteIdent, quoteQualified, textArrayLiteral } from './sqlText';
+import { quoteIdent, quoteQualified, textArrayLiteral } from '../probes/catalog/sqlNames';
 import type { KeyValues } from './types';
 
 const SETTINGS: [string, string][] = [

@@ -15,10 +15,14 @@ export interface Rechecked {
 
 const BATCH = 1000;
 const ROUNDS = 3;
-// On a primary the insert position, not the write position: with synchronous_commit = off a commit the
-// scan saw can still sit in WAL buffers.
+// Where each side stands: on a standby its replay position; on a primary its insert and flush positions and
+// wal_writer_delay (ms), which bounds how long an asynchronous commit may sit unflushed (docs/diff.md).
 const POSITION_SQL = `SELECT pg_is_in_recovery()::text, (SELECT system_identifier::text FROM pg_control_system()),
-  (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text`;
+  (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text,
+  (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END)::text,
+  (SELECT setting FROM pg_settings WHERE name = 'wal_writer_delay')`;
+const FLUSHED_SQL = 'SELECT (pg_current_wal_flush_lsn() >= $1::pg_lsn)::text, pg_current_wal_flush_lsn()::text';
+const POLL_MS = 50;
 
 /**
  * Rows change while a scan runs, so a difference seen once may be in flight. When the target replays the
@@ -85,13 +89,37 @@ async function waitForReplay(run: DiffRun, settleMs: number): Promise<ReplayStat
   if (!s || !t || t[0] !== 'true' || s[1] !== t[1]) return 'independent';
   const now = run.options.now ?? (() => performance.now());
   const deadline = now() + settleMs;
+  const goal = s[0] === 'true' ? (s[2] ?? null) : await flushedGoal(run, s, now);
   for (;;) {
     const [r] = await run.target.run(
-      { text: 'SELECT (pg_last_wal_replay_lsn() >= $1::pg_lsn)::text', values: [s[2] ?? null] },
+      { text: 'SELECT (pg_last_wal_replay_lsn() >= $1::pg_lsn)::text', values: [goal] },
       options,
     );
     if (r?.[0] === 'true') return 'caught-up';
     if (now() >= deadline || run.options.signal?.aborted) return 'behind';
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(POLL_MS);
   }
 }
+
+/**
+ * The position on a primary a replica must replay for the rows its read saw. Not the insert position: WAL
+ * a read-only scan inserts (page pruning, hint bits) is not flushed, hence not sent, until something else
+ * is, so a replica may never reach it. Every commit the read saw is flushed (synchronous_commit = on) or
+ * will be within 3 × wal_writer_delay (off): wait that long at most for the flush position to reach the
+ * insert position, and aim at where the flush stands then.
+ */
+async function flushedGoal(run: DiffRun, position: (string | null)[], now: () => number): Promise<string | null> {
+  const [, , insert, flush, delay] = position;
+  if (insert === flush) return insert ?? null;
+  const graceEnds = now() + 3 * (Number(delay) || 200) + POLL_MS;
+  let flushed = flush ?? null;
+  for (;;) {
+    const [r] = await run.source.run({ text: FLUSHED_SQL, values: [insert ?? null] }, { timeoutMs: run.timeoutMs });
+    if (r?.[0] === 'true') return insert ?? null;
+    flushed = r?.[1] ?? flushed;
+    if (now() >= graceEnds || run.options.signal?.aborted) return flushed;
+    await sleep(POLL_MS);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,8 @@
+import { DEFAULT_LIMITS } from '../defaults';
 import { keyComparator } from './differences';
-import { rowsOfKeysQuery, SETUP } from './queries';
+import { rowsOf, type Row } from './rowsOfKeys';
 import { readShape, type Column, type TableShape } from './schema';
-import { quoteIdent, quoteQualified } from './sqlText';
+import { quoteIdent, quoteQualified } from '../probes/catalog/sqlNames';
 import type { DiffOptions, DiffResult, DiffSide, KeyValues } from './types';
 
 export interface RepairScript {
@@ -9,34 +10,24 @@ export interface RepairScript {
   apply: string;
   /** SQL that puts back what the target held before `apply`. */
   undo: string;
-  counts: { insert: number; update: number; delete: number };
+  /** The statements of `apply` and `undo`, batch by batch, to run one transaction per batch. */
+  applyBatches: string[][];
+  undoBatches: string[][];
+  counts: RepairCounts;
   batches: number;
+}
+
+export interface RepairCounts {
+  insert: number;
+  update: number;
+  delete: number;
 }
 
 export class RepairError extends Error {}
 
-type Row = (string | null)[];
-const FETCH = 1000;
-
 /** A literal of the server's own text for a value, cast to its column type: quotes doubled, nothing else interpreted. */
 export function literal(value: string | null, type: string): string {
   return value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'::${type}`;
-}
-
-async function rowsOf(
-  side: DiffSide,
-  shape: TableShape,
-  keys: KeyValues[],
-  timeoutMs: number,
-): Promise<Map<string, Row>> {
-  const rows = new Map<string, Row>();
-  const n = shape.keys.length;
-  for (let i = 0; i < keys.length; i += FETCH) {
-    const query = rowsOfKeysQuery(shape, keys.slice(i, i + FETCH));
-    for (const r of await side.query(query.text, query.values, { timeoutMs, setup: SETUP }))
-      rows.set(JSON.stringify(r.slice(0, n)), r.slice(n));
-  }
-  return rows;
 }
 
 function keyCondition(shape: TableShape, row: Row): string {
@@ -63,18 +54,24 @@ function deleteSql(shape: TableShape, row: Row): string {
   return `DELETE FROM ${quoteQualified(shape.table)} WHERE ${keyCondition(shape, row)};`;
 }
 
-function batched(statements: string[], batchRows: number, lockTimeoutMs: number): { sql: string; batches: number } {
-  const parts = ['SET standard_conforming_strings = on;'];
-  let batches = 0;
-  for (let i = 0; i < statements.length; i += batchRows) {
-    parts.push(
-      `BEGIN;\nSET LOCAL lock_timeout = '${Math.round(lockTimeoutMs)}ms';`,
-      ...statements.slice(i, i + batchRows),
-      'COMMIT;',
-    );
-    batches++;
-  }
-  return { sql: `${parts.join('\n')}\n`, batches };
+/** Literals are written for standard_conforming_strings = on: every batch sets it, so no backslash is an escape. */
+export const BATCH_SETUP = 'SET LOCAL standard_conforming_strings = on;';
+
+function batchesOf(statements: string[], batchRows: number): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < statements.length; i += Math.max(1, Math.floor(batchRows)))
+    batches.push(statements.slice(i, i + Math.max(1, Math.floor(batchRows))));
+  return batches;
+}
+
+/** The batches as one script for psql or review: each batch its own transaction with a lock timeout. */
+export function scriptOf(batches: string[][], lockTimeoutMs: number): string {
+  const parts = batches.map((batch) =>
+    [`BEGIN;`, `SET LOCAL lock_timeout = '${Math.round(lockTimeoutMs)}ms';`, BATCH_SETUP, ...batch, 'COMMIT;'].join(
+      '\n',
+    ),
+  );
+  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
 }
 
 /**
@@ -86,8 +83,8 @@ export async function buildRepair(
   target: DiffSide,
   options: DiffOptions,
   result: DiffResult,
-  batchRows = 500,
-  lockTimeoutMs = 5000,
+  batchRows: number = DEFAULT_LIMITS.repairBatchRows,
+  lockTimeoutMs: number = DEFAULT_LIMITS.lockTimeoutMs,
 ): Promise<RepairScript> {
   if (result.keysTruncated)
     throw new RepairError('more keys differ than were kept: narrow the repair with where= first');
@@ -95,7 +92,7 @@ export async function buildRepair(
   const order = keyComparator(shape.keys);
   const sorted = (keys: KeyValues[]) => [...keys].sort(order);
   const { missingInTarget, missingInSource, changed } = result.keys;
-  const timeoutMs = options.queryTimeoutMs ?? 5000;
+  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_LIMITS.diffQueryTimeoutMs;
   const [fromSource, fromTarget] = await Promise.all([
     rowsOf(source, shape, [...missingInTarget, ...changed], timeoutMs),
     rowsOf(target, shape, [...missingInSource, ...changed], timeoutMs),
@@ -115,11 +112,14 @@ export async function buildRepair(
     ...sorted(changed).map((k) => updateSql(shape, get(fromTarget, k, 'target'))),
     ...sorted(missingInSource).map((k) => insertSql(shape, get(fromTarget, k, 'target'))),
   ];
-  const applied = batched(apply, batchRows, lockTimeoutMs);
+  const applyBatches = batchesOf(apply, batchRows);
+  const undoBatches = batchesOf(undo, batchRows);
   return {
-    apply: applied.sql,
-    undo: batched(undo, batchRows, lockTimeoutMs).sql,
+    apply: scriptOf(applyBatches, lockTimeoutMs),
+    undo: scriptOf(undoBatches, lockTimeoutMs),
+    applyBatches,
+    undoBatches,
     counts: { insert: missingInTarget.length, update: changed.length, delete: missingInSource.length },
-    batches: applied.batches,
+    batches: applyBatches.length,
   };
 }

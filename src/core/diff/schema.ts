@@ -1,5 +1,5 @@
 import type { DiffOptions, DiffSide } from './types';
-import { quoteQualified } from './sqlText';
+import { quoteQualified } from '../probes/catalog/sqlNames';
 
 export interface Column {
   name: string;

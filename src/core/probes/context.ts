@@ -1,5 +1,6 @@
 import type { RoleBinding } from '../connections/model';
 import { SqlError } from '../sql/errors';
+import { sessionSide } from '../diff/sessionSide';
 import type { SessionPool } from '../sql/sessionPool';
 import { resolveTargets, Target } from '../sql/targets';
 import type { Finding, ProbeContext, ProbeName, Row } from './types';
@@ -13,6 +14,8 @@ export interface ProbeContextOptions {
   writesPermitted: boolean;
   signal?: AbortSignal;
   memory?: Map<string, unknown>;
+  /** Asks before a write whose size is known only at run time (reconcile apply=yes); absent: `writesPermitted`. */
+  confirmWrite?: (question: string) => Promise<boolean>;
 }
 
 /** Gives probes read-only queries with the run's timeouts, cancel and session pool. */
@@ -48,16 +51,8 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
     return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i] ?? null])));
   };
   const checkWrite = (target: Target) => {
-    if (!options.writesPermitted)
-      throw new SqlError({
-        kind: 'refused',
-        message: 'this probe writes (a marker) and writes are not permitted for this run',
-      });
-    if (!target.connection.allowWrites)
-      throw new SqlError({
-        kind: 'refused',
-        message: `this probe writes (a marker) and connection ${target.connection.name} does not allow writes ("allowWrites": true)`,
-      });
+    const refusal = writeRefusal(target, options.writesPermitted);
+    if (refusal) throw new SqlError({ kind: 'refused', message: refusal });
   };
   return {
     targets: (names) => resolveTargets(names, options.bindings, options.defaultRole),
@@ -70,11 +65,40 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
       checkWrite(target);
       return run(target, sql, values, false, false);
     },
+    writeTransaction: async (target, statements) => {
+      checkWrite(target);
+      const session = await options.pool.get(target.connection, options.signal);
+      const outcome = await session.runTransaction(
+        statements.map((text) => ({ text, values: [], offset: 0 })),
+        {
+          readOnly: false,
+          statementTimeoutMs: options.statementTimeoutMs,
+          lockTimeoutMs: options.lockTimeoutMs,
+          maxRowsStored: 0,
+          batchSize: 1000,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      return outcome.statements.map((r) => r.rowCount);
+    },
+    diffSide: (target) => sessionSide(options.pool, target.connection, options.lockTimeoutMs, options.signal),
+    confirmWrite: async (question) =>
+      options.writesPermitted && (options.confirmWrite ? await options.confirmWrite(question) : true),
     writesPermitted: options.writesPermitted,
+    lockTimeoutMs: options.lockTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
     now: () => performance.timeOrigin + performance.now(),
     memory: options.memory ?? new Map(),
   };
+}
+
+/** Why a probe may not write to a target in this run, or undefined when it may. */
+export function writeRefusal(target: Target, writesPermitted: boolean): string | undefined {
+  if (!writesPermitted)
+    return 'this probe writes and writes are not permitted for this run (cnbook run --allow-writes, or confirm in VS Code)';
+  if (!target.connection.allowWrites)
+    return `this probe writes and connection ${target.connection.name} does not allow writes ("allowWrites": true)`;
+  return undefined;
 }
 
 /** Runs `work` for every item with at most `limit` at once, keeping the results in order. */

@@ -1,3 +1,4 @@
+import type { DiffSide } from '../diff/types';
 import type { Target } from '../sql/targets';
 
 export type Severity = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -17,6 +18,7 @@ export const PROBE_NAMES = [
   'causal-order',
   'table-drift',
   'session-guarantees',
+  'reconcile',
   'sql-check',
 ] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
@@ -69,7 +71,20 @@ export interface ProbeContext {
   write(target: Target, sql: string, values?: unknown[]): Promise<Row[]>;
   /** Removes what a probe wrote: runs even after cancel (with the run's timeouts), so nothing is left behind. */
   cleanup(target: Target, sql: string, values?: unknown[]): Promise<Row[]>;
+  /**
+   * Runs `statements` in one READ WRITE transaction with the run's lock timeout and returns each one's row
+   * count; refused like `write`.
+   */
+  writeTransaction(target: Target, statements: readonly string[]): Promise<number[]>;
+  /** One side of a table diff (src/core/diff) on a target: read-only, cancelled with the run. */
+  diffSide(target: Target): DiffSide;
+  /**
+   * Asks the person running the cell to agree to a write described in full (host, what, how many rows);
+   * without anyone to ask (cnbook run), the run's permission (--allow-writes) is the answer.
+   */
+  confirmWrite(question: string): Promise<boolean>;
   readonly writesPermitted: boolean;
+  readonly lockTimeoutMs: number;
   readonly signal?: AbortSignal;
   /** Wall clock in epoch milliseconds with sub-millisecond resolution. */
   now(): number;

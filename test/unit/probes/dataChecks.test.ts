@@ -6,6 +6,7 @@ import { rowCountSql } from '../../../src/core/probes/catalog/rowCounts';
 import { driftFinding } from '../../../src/core/probes/catalog/tableDrift';
 import { SKEW_MEMORY } from '../../../src/core/probes/catalog/clockSkew';
 import type { Row } from '../../../src/core/probes/types';
+import type { DiffResult } from '../../../src/core/diff/types';
 import { type Answer, fakeContext, graded, refused, runDirective, undefinedTable } from './fakeContext';
 
 describe('row-counts grading', () => {
@@ -152,32 +153,67 @@ describe('causal-order grading', () => {
 });
 
 describe('table-drift grading', () => {
-  const drift = (counts: { missing: number; extra: number; changed: number }) => ({
-    missing: Array.from({ length: counts.missing }, (_, i) => `m${i}`),
-    extra: Array.from({ length: counts.extra }, (_, i) => `e${i}`),
-    changed: Array.from({ length: counts.changed }, (_, i) => `c${i}`),
-    counts,
-    compared: 100,
+  const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => [`${prefix}${i}`]);
+  const result = (
+    counts: { missingInTarget: number; missingInSource: number; changed: number },
+    inFlight = 0,
+    replay: DiffResult['replay'] = 'not-needed',
+  ): DiffResult => ({
     table: 'orders',
-    key: 'id',
-    keyType: 'integer',
+    keyColumns: ['id'],
+    columns: ['id', 'total'],
+    sourceRows: 100,
+    targetRows: 100 - counts.missingInTarget + counts.missingInSource,
+    ...counts,
+    inFlight,
+    replay,
+    keys: {
+      missingInTarget: keys('m', counts.missingInTarget),
+      missingInSource: keys('s', counts.missingInSource),
+      changed: keys('c', counts.changed),
+      inFlight: keys('f', inFlight),
+    },
+    keysTruncated: false,
+    bytesReceived: 1234,
+    queries: 9,
+    durationMs: 12.6,
+    method: 'iblt',
+    chunks: 1,
+    hash: 'hashtextextended',
   });
+  const none = { missingInTarget: 0, missingInSource: 0, changed: 0 };
 
   it('is ok when identical or converged, and critical for any difference that stays', () => {
-    const none = drift({ missing: 0, extra: 0, changed: 0 });
-    expect(driftFinding('a → b: orders', { drift: none, inFlight: [], replay: 'not-needed' }, 10)).toMatchObject({
+    expect(driftFinding('a → b: orders', result(none), 10)).toMatchObject({
       severity: 'ok',
-      summary: 'identical (100 keys compared)',
+      summary: 'identical (100 rows)',
+      metrics: {
+        sourceRows: 100,
+        targetRows: 100,
+        missingInTarget: 0,
+        missingInSource: 0,
+        changed: 0,
+        inFlight: 0,
+        bytesReceived: 1234,
+        queries: 9,
+        durationMs: 13,
+        method: 'iblt',
+      },
     });
-    expect(driftFinding('x', { drift: none, inFlight: ['5'], replay: 'caught-up' }, 10).summary).toMatch(
-      /1 more were in flight and converged/,
-    );
-    const some = drift({ missing: 1, extra: 2, changed: 3 });
-    expect(driftFinding('x', { drift: some, inFlight: [], replay: 'behind' }, 1)).toMatchObject({
+    expect(driftFinding('x', result(none, 1, 'caught-up'), 10).summary).toMatch(/1 more were in flight and converged/);
+    const some = result({ missingInTarget: 1, missingInSource: 2, changed: 3 }, 0, 'behind');
+    const changedRow = { key: ['c0'], columns: [{ name: 'total', source: '1.00', target: '2.00', differs: true }] };
+    expect(driftFinding('x', some, 1, [changedRow])).toMatchObject({
       severity: 'critical',
-      metrics: { missing: 1, extra: 2, different: 3, recheck: 'behind' },
-      evidence: { missing: ['m0'], extra: ['e0'], different: ['c0'] },
+      metrics: { missingInTarget: 1, missingInSource: 2, changed: 3, recheck: 'behind' },
+      evidence: {
+        missingInTarget: ['m0'],
+        missingInSource: ['s0'],
+        changed: ['c0'],
+        changedRows: [{ key: 'c0', columns: changedRow.columns }],
+      },
     });
+    expect(driftFinding('x', some, 1).summary).toMatch(/had not replayed/);
   });
 
   it('says unknown when a side cannot be read', async () => {

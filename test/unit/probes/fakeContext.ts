@@ -57,7 +57,19 @@ export function fakeContext(options: FakeOptions): FakeContext {
     query: respond(false),
     write: respond(true),
     cleanup: respond(true),
+    writeTransaction: async (target, statements) => {
+      const counts: number[] = [];
+      for (const sql of statements) counts.push((await respond(true)(target, sql)).length);
+      return counts;
+    },
+    // The engine's queries are answered like the probes' own, as rows of text in column order.
+    diffSide: (target) => ({
+      name: target.connection.name,
+      query: async (sql, values) => (await respond(false)(target, sql, values)).map((row) => Object.values(row)),
+    }),
+    confirmWrite: () => Promise.resolve(options.writesPermitted ?? false),
     writesPermitted: options.writesPermitted ?? false,
+    lockTimeoutMs: 1000,
     now: () => (clock += options.tick ?? 1),
     memory: new Map(),
     sent,

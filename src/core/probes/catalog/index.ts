@@ -5,6 +5,7 @@ import { foreignKeysProbe } from './foreignKeys';
 import { locksProbe } from './locks';
 import { orphansProbe } from './orphans';
 import { preparedTransactionsProbe } from './preparedTransactions';
+import { reconcileProbe } from './reconcile';
 import { replicationLagProbe } from './replicationLag';
 import { replicationSlotsProbe } from './replicationSlots';
 import { rowCountsProbe } from './rowCounts';
@@ -26,6 +27,7 @@ const PROBES: Record<CatalogProbeName, ProbeDefinition> = {
   'causal-order': causalOrderProbe,
   'table-drift': tableDriftProbe,
   'session-guarantees': sessionGuaranteesProbe,
+  reconcile: reconcileProbe,
 };
 
 /** Every probe a cnprobe cell can name, by name. */

@@ -1,72 +1,89 @@
-import type { Finding } from '../types';
+import { diffTable } from '../../diff/engine';
+import { diffSummary } from '../../diff/describe';
+import { changedRows, type ChangedRow } from '../../diff/sideBySide';
+import type { DiffResult } from '../../diff/types';
+import type { Target } from '../../sql/targets';
+import type { Finding, ProbeContext } from '../types';
 import { defineProbe } from '../types';
 import { unknownBecause } from '../context';
-import { recheck, type Recheck } from './tableDriftRecheck';
-import { scanDrift } from './tableDriftScan';
+import {
+  diffMetrics,
+  diffOptionsOf,
+  diffSides,
+  driftCount,
+  keyEvidence,
+  pairName,
+  TABLE_DIFF_PARAMS,
+  type TableDiffArgs,
+} from './tableDiff';
+
+/** Changed rows shown side by side in the evidence (at most `limit`). */
+const ROWS_SIDE_BY_SIDE = 5;
 
 /**
- * Compares a table on two connections row by row, walking both in key order a chunk at a time, and names
- * the keys missing on the target, extra on the target, and different. Differences are then checked again
- * once the target has replayed what the source had when the scan ended: those that converged were in
- * flight, not drift.
+ * Compares a table on two connections with the diff engine (src/core/diff: one scan a side, data sent in
+ * proportion to the differences) and names the keys missing on either side and the rows changed, a few of
+ * them side by side. Differences that converge once a replica target has replayed were in flight, not drift.
  */
 export const tableDriftProbe = defineProbe({
   name: 'table-drift',
-  summary: 'keys missing, extra or different between two copies of a table',
+  summary: 'rows missing on either side or changed between two copies of a table',
   params: {
-    table: { type: 'identifier', doc: 'the table to compare', required: true },
-    key: { type: 'string', doc: 'its key column', required: true },
+    ...TABLE_DIFF_PARAMS,
     source: { type: 'roles', doc: 'the authoritative copy', default: 'primary' },
-    target: { type: 'roles', doc: 'the copy checked against it', required: true },
-    sample: { type: 'number', doc: 'keys of each kind shown as evidence', default: '10' },
-    settle: {
-      type: 'duration',
-      doc: 'how long to wait for a replica target to replay before the recheck',
-      default: '5s',
-    },
+    target: { type: 'roles', doc: 'the copies checked against it', required: true },
+    limit: { type: 'number', doc: 'keys of each kind kept as evidence', default: '10' },
+    sample: { type: 'number', doc: 'the former name of limit=' },
   },
   async run(args, ctx) {
     const [source] = ctx.targets(args.source);
-    const [target] = ctx.targets(args.target);
-    if (!source || !target) return [];
-    const name = `${source.connection.name} → ${target.connection.name}: ${args.table}`;
-    try {
-      const scanned = await scanDrift(ctx, source, target, args.table, args.key);
-      const checked = await recheck(ctx, source, target, scanned, args.settle);
-      return [driftFinding(name, checked, Math.max(1, Math.floor(args.sample)))];
-    } catch (error) {
-      return [unknownBecause('table-drift', name, error)];
+    if (!source) return [];
+    const limit = Math.max(1, Math.floor(args.sample ?? args.limit));
+    const findings: Finding[] = [];
+    for (const target of ctx.targets(args.target)) {
+      if (ctx.signal?.aborted) break;
+      findings.push(await compare(ctx, source, target, args, limit));
     }
+    return findings;
   },
 });
 
-/** Grades what a scan and its recheck found: any difference that did not converge is critical. Pure. */
-export function driftFinding(name: string, { drift, inFlight, replay }: Recheck, sample: number): Finding {
-  const { missing, extra, changed } = drift.counts;
-  const total = missing + extra + changed;
-  const settled = inFlight.length > 0 ? `; ${inFlight.length} more were in flight and converged` : '';
-  const behind = replay === 'behind' ? "; the target had not replayed the source's position in time" : '';
+async function compare(
+  ctx: ProbeContext,
+  source: Target,
+  target: Target,
+  args: TableDiffArgs,
+  limit: number,
+): Promise<Finding> {
+  const name = pairName(source, target, args.table);
+  try {
+    const sides = diffSides(ctx, source, target);
+    const options = diffOptionsOf(args, ctx);
+    const result = await diffTable(...sides, options);
+    const rows = await changedRows(...sides, options, result.keys.changed.slice(0, Math.min(limit, ROWS_SIDE_BY_SIDE)));
+    return driftFinding(name, result, limit, rows);
+  } catch (error) {
+    return unknownBecause('table-drift', name, error);
+  }
+}
+
+/** Grades a diff: any difference that did not converge is critical. Pure. */
+export function driftFinding(name: string, result: DiffResult, limit: number, rows: ChangedRow[] = []): Finding {
+  const keys = (list: DiffResult['keys']['changed']) => list.slice(0, limit).map(keyEvidence);
   return {
     probe: 'table-drift',
     target: name,
-    severity: total > 0 ? 'critical' : 'ok',
-    summary:
-      total === 0
-        ? `identical (${drift.compared} keys compared${settled})`
-        : `${missing} missing on the target, ${extra} extra, ${changed} different${settled}${behind}`,
-    metrics: {
-      missing,
-      extra,
-      different: changed,
-      inFlight: inFlight.length,
-      keysCompared: drift.compared,
-      recheck: replay,
-    },
+    severity: driftCount(result) > 0 ? 'critical' : 'ok',
+    summary: diffSummary(result),
+    metrics: diffMetrics(result),
     evidence: {
-      missing: drift.missing.slice(0, sample),
-      extra: drift.extra.slice(0, sample),
-      different: drift.changed.slice(0, sample),
-      inFlight: inFlight.slice(0, sample),
+      key: result.keyColumns,
+      missingInTarget: keys(result.keys.missingInTarget),
+      missingInSource: keys(result.keys.missingInSource),
+      changed: keys(result.keys.changed),
+      inFlight: keys(result.keys.inFlight),
+      changedRows: rows.map((r) => ({ key: keyEvidence(r.key), columns: r.columns })),
+      ...(result.keysTruncated ? { keysTruncated: true } : {}),
     },
   };
 }

@@ -1,18 +1,3 @@
-/** Quotes one identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes `schema.table` (or `table`) part by part; names come from users, never spliced raw. */
-export function quoteQualified(name: string): string {
-  return name.split('.').map(quoteIdent).join('.');
-}
-
-/** A PostgreSQL array literal of text elements, each quoted: parameters travel as text. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-}
-
 /** Bytes of a value in UTF-8, as the server sends it. */
 export function utf8Length(text: string): number {
   let bytes = 0;
