@@ -84,6 +84,11 @@ async function executeCells(
       lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
       writesPermitted: args.allowWrites,
+      // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
+      confirmWrite: (question) => {
+        console.error(`${question} (--allow-writes)`);
+        return Promise.resolve(true);
+      },
       onCellEnd: (report) => {
         record.cellEnded(report);
         if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report));

@@ -41,6 +41,7 @@ export class SqlCellRunner implements CellRunner {
           osUser: this.connections.osUser,
           signal: request.signal,
           memory: this.connections.memoryFor(request.notebookUri),
+          confirmWrite: (question) => this.confirmProbeWrite(question),
           ...settings,
         },
         // Named as `cnbook run` names it, so the map and the record say the same in both.
@@ -70,6 +71,18 @@ export class SqlCellRunner implements CellRunner {
       ),
     ).catch(() => undefined);
     return answer === 'Run and Write';
+  }
+
+  /** A probe's write described in full by the core (reconcile: the host and the row counts), asked once more. */
+  private async confirmProbeWrite(question: string): Promise<boolean> {
+    const answer = await Promise.resolve(
+      vscode.window.showWarningMessage(
+        question,
+        { modal: true, detail: 'Each batch runs in its own READ WRITE transaction and is committed.' },
+        'Write',
+      ),
+    ).catch(() => undefined);
+    return answer === 'Write';
   }
 }
 

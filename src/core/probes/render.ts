@@ -19,8 +19,11 @@ export function renderFindingsMarkdown(findings: Finding[]): string {
     .join('\n');
 }
 
-/** 2: findings carry their facts in typed fields (`connection`, `metrics.splitBrain`, `metrics.routing`). */
-const FINDINGS_VERSION = 2;
+/**
+ * 2: findings carry their facts in typed fields (`connection`, `metrics.splitBrain`, `metrics.routing`).
+ * 3: table-drift's metrics are the diff engine's (`missingInTarget`, `missingInSource`, `changed`, ...).
+ */
+const FINDINGS_VERSION = 3;
 
 export function findingsOutput(findings: Finding[]): CellOutput {
   return {
@@ -44,7 +47,8 @@ export function readFindingsOutput(text: string): Finding[] {
     const parsed = JSON.parse(text) as { version?: unknown; findings?: unknown };
     if (!Array.isArray(parsed.findings)) return [];
     const findings = parsed.findings.filter(isFinding);
-    return typeof parsed.version === 'number' && parsed.version >= 2 ? findings : findings.map(withLegacyFacts);
+    const version = typeof parsed.version === 'number' ? parsed.version : 1;
+    return findings.map((f) => withLegacyFacts(f, version));
   } catch {
     return [];
   }
@@ -54,9 +58,33 @@ export function readFindingsOutput(text: string): Finding[] {
  * Findings saved before version 2 had their facts only in their labels; this derives the typed fields from
  * them, here and nowhere else, the way the diagnosis read the labels then: the connection is what precedes
  * the target's first `/` (all of it without one), split brain is a topology summary that starts so, and the
- * routing is the `routing=` of a session-guarantees target. A field the finding has is kept.
+ * routing is the `routing=` of a session-guarantees target. Before version 3 table-drift named its counts
+ * missing, extra and different: they become missingInTarget, missingInSource and changed. A field the
+ * finding has is kept.
  */
-export function withLegacyFacts(finding: Finding): Finding {
+export function withLegacyFacts(finding: Finding, version = 1): Finding {
+  if (version >= FINDINGS_VERSION) return finding;
+  const renamed = version < 3 && finding.probe === 'table-drift' ? withDriftNames(finding) : finding;
+  return version < 2 ? withLabelFacts(renamed) : renamed;
+}
+
+const DRIFT_NAMES = [
+  ['missing', 'missingInTarget'],
+  ['extra', 'missingInSource'],
+  ['different', 'changed'],
+] as const;
+
+function withDriftNames(finding: Finding): Finding {
+  const metrics = { ...finding.metrics };
+  for (const [old, current] of DRIFT_NAMES) {
+    if (metrics[old] === undefined) continue;
+    metrics[current] ??= metrics[old];
+    delete metrics[old];
+  }
+  return { ...finding, metrics };
+}
+
+function withLabelFacts(finding: Finding): Finding {
   const { target, probe } = finding;
   const slash = target.indexOf('/');
   const connection = slash < 0 ? target : target.slice(0, slash);

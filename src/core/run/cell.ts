@@ -22,6 +22,8 @@ export interface CodeCellRun {
 export interface CellRunOptions extends SqlCellOptions {
   /** Kept between runs of the same notebook or process, for probes that compare with their last run. */
   memory?: Map<string, unknown>;
+  /** Asks before a probe's write whose size is known only once it ran (reconcile apply=yes); absent: allowed by writesPermitted. */
+  confirmWrite?: (question: string) => Promise<boolean>;
 }
 
 /** Runs one `sql` or `cnprobe` cell: what the CLI and the VS Code controller both do with a cell. */

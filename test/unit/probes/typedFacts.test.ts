@@ -132,6 +132,24 @@ describe('findings saved before they carried typed facts', () => {
     expect(old.rootCause).toMatch(/^split brain/);
   });
 
+  it("read table-drift's old metric names as the engine's", () => {
+    const old = finding({ probe: 'table-drift', target: 'p → r: orders', severity: 'critical' });
+    const metrics = { missing: 4, extra: 1, different: 2, inFlight: 0, keysCompared: 12001, recheck: 'independent' };
+    for (const version of [1, 2]) {
+      const [read] = readFindingsOutput(JSON.stringify({ version, findings: [{ ...old, metrics }] }));
+      expect(read?.metrics).toEqual({
+        missingInTarget: 4,
+        missingInSource: 1,
+        changed: 2,
+        inFlight: 0,
+        keysCompared: 12001,
+        recheck: 'independent',
+      });
+    }
+    const current = { ...old, metrics: { missingInTarget: 1, missingInSource: 0, changed: 0 } };
+    expect(readFindingsOutput(findingsOutput([current]).items[0]?.text ?? '')).toEqual([current]);
+  });
+
   it('drops a finding of a probe this version does not know', () => {
     const text = JSON.stringify({ version: 2, findings: [{ ...legacy[1], probe: 'quantum-entanglement' }] });
     expect(readFindingsOutput(text)).toEqual([]);
