@@ -159,7 +159,7 @@ function eventualCauses(ev: Finding[]): Cause[] {
 
 const COPIES_ADVICE =
   'Find what wrote to one copy only (the differing keys are in the evidence), then reconcile it from the ' +
-  'authoritative side: cnbook diff --repair-sql gives the SQL and its undo for review';
+  'authoritative side: cnbook diff --repair-sql (or a reconcile cell) gives the SQL and its undo for review';
 
 function groupBy<K>(findings: Finding[], key: (f: Finding) => K): [K, Finding[]][] {
   const groups = new Map<K, Finding[]>();
