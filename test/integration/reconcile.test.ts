@@ -130,4 +130,20 @@ describe('reconcile', () => {
     });
     expect(refused).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/replica1 is in recovery/) });
   });
+
+  it('says which transactions committed when a later one fails, and compares again', async () => {
+    // While the question is open someone writes a row the repair inserts: its batch fails and rolls back.
+    const late = () => copy.query(`INSERT INTO items VALUES (3000, 'late', 1, NULL, NULL)`).then(() => true);
+    const stopped = await probe('reconcile table=items from=primary to=copy apply=yes batch=3', {
+      writesPermitted: true,
+      confirmWrite: late,
+    });
+    expect(stopped.summary).toMatch(
+      /^stopped after 2 of 3 transactions \(.*duplicate key.*\); compared again, 1 missing in the target, 0 missing in the source, 1 changed/,
+    );
+    expect(stopped).toMatchObject({
+      severity: 'critical',
+      metrics: { applied: true, batchesApplied: 2, rowsChanged: 6, afterMissingInTarget: 1, afterChanged: 1 },
+    });
+  });
 });

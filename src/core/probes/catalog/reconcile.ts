@@ -60,10 +60,17 @@ export const reconcileProbe = defineProbe({
   },
 });
 
-interface Applied {
-  after: DiffResult;
+interface Batches {
   /** Rows the statements changed, as the server counted them. */
   rowsChanged: number;
+  /** Batches committed; fewer than planned when one failed (that one rolled back). */
+  batchesApplied: number;
+  /** Why the batch after the last committed one failed. */
+  error?: string;
+}
+
+interface Applied extends Batches {
+  after: DiffResult;
 }
 
 /** What a person is asked before a repair is applied: the connection, its host, the table and every count. */
@@ -89,7 +96,7 @@ async function applyRepair(
   target: Target,
   table: string,
   script: RepairScript,
-): Promise<{ rowsChanged: number } | 'declined'> {
+): Promise<Batches | 'declined'> {
   const refusal = writeRefusal(target, ctx.writesPermitted);
   if (refusal) throw new SqlError({ kind: 'refused', message: refusal });
   const [state] = await ctx.query(target, RECOVERY_SQL);
@@ -100,13 +107,19 @@ async function applyRepair(
     });
   if (!(await ctx.confirmWrite(repairConfirmation(target.connection, table, script.counts, script.batches))))
     return 'declined';
-  let rowsChanged = 0;
+  const done: Batches = { rowsChanged: 0, batchesApplied: 0 };
   for (const batch of script.applyBatches) {
-    if (ctx.signal?.aborted) throw new SqlError({ kind: 'cancelled', message: 'the repair was cancelled' });
-    const counts = await ctx.writeTransaction(target, [BATCH_SETUP, ...batch]);
-    rowsChanged += counts.slice(1).reduce((a, b) => a + b, 0);
+    if (ctx.signal?.aborted) return { ...done, error: 'the repair was cancelled' };
+    try {
+      const counts = await ctx.writeTransaction(target, [BATCH_SETUP, ...batch]);
+      done.rowsChanged += counts.slice(1).reduce((a, b) => a + b, 0);
+      done.batchesApplied++;
+    } catch (error) {
+      // Earlier batches are committed: say so, and compare again, rather than lose that in an error.
+      return { ...done, error: error instanceof Error ? error.message : String(error) };
+    }
   }
-  return { rowsChanged };
+  return done;
 }
 
 /** The first `shown` statements of a script's batches, as a script. */
@@ -149,6 +162,7 @@ function repairFinding(
             afterMissingInSource: after.missingInSource,
             afterChanged: after.changed,
             rowsChanged: (outcome as Applied).rowsChanged,
+            batchesApplied: (outcome as Applied).batchesApplied,
           }
         : {}),
     },
@@ -168,6 +182,8 @@ function repairSummary(before: DiffResult, script: RepairScript, outcome?: Appli
   if (outcome === undefined) return `dry run: ${diffSummary(before)}; the repair is ${plan} (apply=yes runs it)`;
   if (outcome === 'declined') return `not applied (the write was not confirmed): ${diffSummary(before)}`;
   const left = driftCount(outcome.after);
+  if (outcome.error !== undefined)
+    return `stopped after ${outcome.batchesApplied} of ${script.batches} transactions (${outcome.error}); compared again, ${diffSummary(outcome.after)}`;
   return left === 0
     ? `repaired: ${plan}; compared again, ${diffSummary(outcome.after)}`
     : `applied ${plan}, but ${left} rows still differ: ${diffSummary(outcome.after)}`;
