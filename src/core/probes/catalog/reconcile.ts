@@ -53,6 +53,8 @@ export const reconcileProbe = defineProbe({
       if (!args.apply || driftCount(before) === 0) return [finding()];
       const applied = await applyRepair(ctx, target, args.table, script);
       if (applied === 'declined') return [finding('declined')];
+      // Cancelled: what was committed is said; comparing again would be cancelled too.
+      if (ctx.signal?.aborted) return [finding(applied)];
       return [finding({ after: await diffTable(...sides, options), ...applied })];
     } catch (error) {
       return [unknownBecause('reconcile', name, error)];
@@ -70,7 +72,8 @@ interface Batches {
 }
 
 interface Applied extends Batches {
-  after: DiffResult;
+  /** The comparison after the repair; absent when the run was cancelled. */
+  after?: DiffResult;
 }
 
 /** What a person is asked before a repair is applied: the connection, its host, the table and every count. */
@@ -156,13 +159,14 @@ function repairFinding(
       deletes: script.counts.delete,
       batches: script.batches,
       applied: typeof outcome === 'object',
+      ...(typeof outcome === 'object'
+        ? { rowsChanged: outcome.rowsChanged, batchesApplied: outcome.batchesApplied }
+        : {}),
       ...(after
         ? {
             afterMissingInTarget: after.missingInTarget,
             afterMissingInSource: after.missingInSource,
             afterChanged: after.changed,
-            rowsChanged: (outcome as Applied).rowsChanged,
-            batchesApplied: (outcome as Applied).batchesApplied,
           }
         : {}),
     },
@@ -181,10 +185,9 @@ function repairSummary(before: DiffResult, script: RepairScript, outcome?: Appli
   const plan = `${insert} inserts, ${update} updates, ${remove} deletes in ${script.batches} transactions`;
   if (outcome === undefined) return `dry run: ${diffSummary(before)}; the repair is ${plan} (apply=yes runs it)`;
   if (outcome === 'declined') return `not applied (the write was not confirmed): ${diffSummary(before)}`;
-  const left = driftCount(outcome.after);
+  const again = outcome.after ? `compared again, ${diffSummary(outcome.after)}` : 'not compared again';
   if (outcome.error !== undefined)
-    return `stopped after ${outcome.batchesApplied} of ${script.batches} transactions (${outcome.error}); compared again, ${diffSummary(outcome.after)}`;
-  return left === 0
-    ? `repaired: ${plan}; compared again, ${diffSummary(outcome.after)}`
-    : `applied ${plan}, but ${left} rows still differ: ${diffSummary(outcome.after)}`;
+    return `stopped after ${outcome.batchesApplied} of ${script.batches} transactions (${outcome.error}); ${again}`;
+  const left = outcome.after ? driftCount(outcome.after) : 0;
+  return left === 0 ? `repaired: ${plan}; ${again}` : `applied ${plan}, but ${left} rows still differ: ${again}`;
 }
