@@ -81,7 +81,7 @@ describe('compact payloads (version 2)', () => {
     ];
     const text = printNotebook(cellWith([findingsOutput(findings)])).replace('**topology** db1', '**edited**');
     const output = (parseNotebook(text).cells[0] as CodeCell).outputs![0]!;
-    expect(JSON.parse(output.items[0]!.text!)).toEqual({ version: 2, findings });
+    expect(JSON.parse(output.items[0]!.text!)).toEqual({ version: 3, findings });
     expect(output.items[1]!.text).toContain('**edited**');
   });
 });
