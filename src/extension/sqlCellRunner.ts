@@ -3,7 +3,7 @@ import { parseAnnotations } from '../core/sql/annotations';
 import { CellInputError } from '../core/sql/execute';
 import { errorOutput } from '../core/sql/outputs';
 import { runCodeCell } from '../core/run/cell';
-import { probeCellWriteRoles } from '../core/probes/execute';
+import { probeCellWriteRoles, probeCellAsksBeforeWriting } from '../core/probes/execute';
 import type { ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { resolveTargets } from '../core/sql/targets';
 import { runbookInfo } from '../core/run/runbookInfo';
@@ -27,7 +27,9 @@ export class SqlCellRunner implements CellRunner {
       const params = await this.params.settle({ info, ...request });
       const bindings = this.connections.bindings();
       const targets = writeTargets(request, bindings, info.defaultRole, params);
-      const writesPermitted = await this.confirmWrites(targets);
+      const writesPermitted = asksItself(request, params)
+        ? targets.every((c) => c.allowWrites)
+        : await this.confirmWrites(targets);
       const settings = executionSettings();
       const run = await runCodeCell(
         request.language,
@@ -84,6 +86,11 @@ export class SqlCellRunner implements CellRunner {
     ).catch(() => undefined);
     return answer === 'Write';
   }
+}
+
+/** A probe cell whose writes are each confirmed by the probe, with the facts, once it knows them. */
+function asksItself(request: CellRunRequest, params: Record<string, string>): boolean {
+  return request.language === 'cnprobe' && probeCellAsksBeforeWriting(request.source, params);
 }
 
 /** The connections a cell would write to: a `-- @write` SQL cell's targets, or those a probe declares it writes to. */

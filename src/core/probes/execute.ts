@@ -69,6 +69,17 @@ export function probeCellWriteRoles(source: string, params?: KnownParams): strin
   ];
 }
 
+/**
+ * Whether every directive of the cell that writes asks for itself, naming what it will change (reconcile's
+ * row counts): the run then asks nothing before it starts, so the user is asked once, with the facts.
+ */
+export function probeCellAsksBeforeWriting(source: string, params?: KnownParams): boolean {
+  const writing = checkProbeCell(source, PROBE_CATALOG, params).directives.filter(
+    (d) => d.probe.writeRoles(d.args).length > 0,
+  );
+  return writing.length > 0 && writing.every((d) => d.probe.asksBeforeWriting);
+}
+
 /** Whether any directive of the cell writes (so the run needs permission and a confirmation). */
 export function probeCellWrites(source: string, params?: KnownParams): boolean {
   return probeCellWriteRoles(source, params).length > 0;

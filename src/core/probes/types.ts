@@ -147,6 +147,8 @@ export interface ProbeDefinition {
   params: Readonly<Record<string, ParamSpec>>;
   /** The roles or connections a run with these arguments writes to (markers); such runs need a confirmation. */
   writeRoles(args: ProbeArgs): string[];
+  /** True when the probe asks (ctx.confirmWrite) with what it will change before its first write. */
+  asksBeforeWriting: boolean;
   run(args: ProbeArgs, context: ProbeContext): Promise<Finding[]>;
 }
 
@@ -157,6 +159,8 @@ export interface ProbeSpec<P extends Record<string, ParamSpec>> {
   params: P;
   /** Omitted: the probe only reads. */
   writeRoles?(args: ArgsOf<P>): string[];
+  /** The probe asks with what it will change (the rows, the host) before writing, so the run need not ask first. */
+  asksBeforeWriting?: boolean;
   run(args: ArgsOf<P>, context: ProbeContext): Promise<Finding[]>;
 }
 
@@ -174,6 +178,7 @@ export function defineProbe<const P extends Record<string, ParamSpec>>(spec: Pro
     summary: spec.summary,
     params: spec.params,
     writeRoles: (args) => spec.writeRoles?.(typed(args)) ?? [],
+    asksBeforeWriting: spec.asksBeforeWriting ?? false,
     run: (args, context) => spec.run(typed(args), context),
   };
 }

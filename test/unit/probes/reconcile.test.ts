@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repairConfirmation } from '../../../src/core/probes/catalog/reconcile';
-import { probeCellWriteRoles } from '../../../src/core/probes/execute';
+import { probeCellAsksBeforeWriting, probeCellWriteRoles } from '../../../src/core/probes/execute';
 
 describe('reconcile', () => {
   const connection = { name: 'eu-copy', host: 'db-eu.internal', port: 5433, database: 'shop' };
@@ -17,5 +17,12 @@ describe('reconcile', () => {
   it('writes to its target only with apply=yes', () => {
     expect(probeCellWriteRoles('reconcile table=orders from=primary to=replicas')).toEqual([]);
     expect(probeCellWriteRoles('reconcile table=orders from=primary to=target apply=yes')).toEqual(['target']);
+  });
+
+  it('asks for itself, with the counts, so a run does not ask first; a marker-writing probe beside it does not', () => {
+    expect(probeCellAsksBeforeWriting('reconcile table=orders from=primary to=target apply=yes')).toBe(true);
+    expect(probeCellAsksBeforeWriting('reconcile table=orders from=primary to=target')).toBe(false);
+    const mixed = 'reconcile table=orders from=primary to=target apply=yes\nreplication-lag marker=yes';
+    expect(probeCellAsksBeforeWriting(mixed)).toBe(false);
   });
 });

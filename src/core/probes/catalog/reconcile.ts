@@ -34,6 +34,7 @@ export const reconcileProbe = defineProbe({
     limit: { type: 'number', doc: 'statements of each script kept in the record', default: '200' },
   },
   writeRoles: (args) => (args.apply ? args.to : []),
+  asksBeforeWriting: true,
   async run(args, ctx) {
     const from = ctx.targets(args.from);
     const to = ctx.targets(args.to);
