@@ -90,5 +90,9 @@ describe('sandboxConnections', () => {
       target: 'target',
     });
     expect(config.connections['us-west']).toMatchObject({ host: '127.0.0.1', port: 5002, user: 'postgres' });
+    // Only the primary takes the markers of the probes that write, and only in a run that permits writes.
+    expect(config.connections['us-east']?.allowWrites).toBe(true);
+    expect(config.connections['us-west']?.allowWrites).toBeUndefined();
+    expect(config.connections.target?.allowWrites).toBeUndefined();
   });
 });

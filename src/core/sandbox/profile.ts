@@ -23,6 +23,9 @@ export function sandboxConnections(nodes: readonly SandboxNodeInfo[]): Connectio
         database: 'postgres',
         user: 'postgres',
         sslmode: 'disable' as const,
+        // A throwaway primary: probes that write a marker (session-guarantees, marker lag) may, once the
+        // run permits writes (--allow-writes, or the confirmation in VS Code). Replicas and the target never.
+        ...(n.role === 'primary' ? { allowWrites: true } : {}),
         label: `sandbox ${n.role}`,
       },
     ]),

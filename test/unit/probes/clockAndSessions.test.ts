@@ -59,6 +59,7 @@ describe('session-guarantees grading', () => {
         [SESSION_SQL.create, { p: [] }],
         [SESSION_SQL.write, { p: write }],
         [SESSION_SQL.remove, { p: [] }],
+        [SESSION_SQL.visible, Object.fromEntries(replicas.map((r) => [r, [{ visible: 't' }]]))],
         [SESSION_SQL.read, Object.fromEntries(replicas.map((r) => [r, options.read ?? read(lagBy[r] ?? 0)]))],
       ],
     });
@@ -101,6 +102,61 @@ describe('session-guarantees grading', () => {
     expect(await play(sessions({ r1: 0 }, { read: [{ max: null, n: null }] }))).toMatchObject([
       { severity: 'unknown', summary: expect.stringMatching(/gave no read result/) },
     ]);
+  });
+
+  it('does not count a read that shows its write within tolerance= as a violation', async () => {
+    // A replica that shows each write on the second read: 100 ms late on a clock that moves 100 ms a reading.
+    const reads = new Map<string, number>();
+    const written = new Map<string, number>();
+    const ctx = fakeContext({
+      roles: { primary: ['p'], replicas: ['r1'] },
+      writesPermitted: true,
+      tick: 100,
+      answers: [
+        [SESSION_SQL.create, { p: [] }],
+        [SESSION_SQL.write, { p: (v) => (written.set(String(v[1]), Number(v[2])), []) }],
+        [SESSION_SQL.remove, { p: [] }],
+        [SESSION_SQL.visible, { r1: [{ visible: 't' }] }],
+        [
+          SESSION_SQL.read,
+          {
+            r1: (v) => {
+              const key = `${String(v[1])}/${written.get(String(v[1])) ?? 0}`;
+              reads.set(key, (reads.get(key) ?? 0) + 1);
+              const seen = (written.get(String(v[1])) ?? 0) - ((reads.get(key) ?? 0) > 1 ? 0 : 1);
+              return [{ max: String(seen), n: String(seen) }];
+            },
+          },
+        ],
+      ],
+    });
+    const directive = (tolerance: string) =>
+      `session-guarantees routing=sticky sessions=1 operations=2 wait=5s tolerance=${tolerance}`;
+    const strict = await runDirective(directive('0ms'), ctx);
+    expect(strict[0]).toMatchObject({ severity: 'critical', metrics: { staleReads: 2 } });
+    reads.clear();
+    const bounded = await runDirective(directive('1s'), ctx);
+    expect(bounded[0]).toMatchObject({ severity: 'ok', metrics: { staleReads: 0 } });
+    expect(Number(bounded[0]?.metrics.worstStalenessMs)).toBeGreaterThan(0);
+  });
+
+  it('waits for the replicas to replay the marker table before the first read', async () => {
+    let replayed = 0;
+    const visible = fakeContext({
+      roles: { primary: ['p'], replicas: ['r1'] },
+      writesPermitted: true,
+      answers: [
+        [SESSION_SQL.create, { p: [] }],
+        [SESSION_SQL.write, { p: [] }],
+        [SESSION_SQL.remove, { p: [] }],
+        [SESSION_SQL.visible, { r1: () => [{ visible: ++replayed >= 3 ? 't' : 'f' }] }],
+        [SESSION_SQL.read, { r1: [{ max: '1', n: '1' }] }],
+      ],
+    });
+    await runDirective('session-guarantees routing=sticky sessions=1 operations=1 wait=5s', visible);
+    const order = visible.sent.map((s) => s.sql);
+    expect(order.filter((q) => q === SESSION_SQL.visible)).toHaveLength(3);
+    expect(order.indexOf(SESSION_SQL.read)).toBeGreaterThan(order.lastIndexOf(SESSION_SQL.visible));
   });
 
   it('declares that it writes to its primary', async () => {
