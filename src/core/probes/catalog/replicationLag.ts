@@ -5,17 +5,19 @@ import { SqlError } from '../../sql/errors';
 import type { Target } from '../../sql/targets';
 
 /** The queries of replication-lag, by what they ask (the unit tests answer them by these names). */
+// The primary's position is its flush LSN: WAL written but not yet flushed (a lone record on an idle
+// primary with synchronous_commit=off waits for the WAL writer) cannot have been sent to any standby.
 export const REPLICATION_LAG_SQL = {
   standby: `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
   pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
   extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms,
   (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name`,
-  senders: `SELECT application_name, state, pg_current_wal_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
-  pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_bytes,
+  senders: `SELECT application_name, state, pg_current_wal_flush_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
+  pg_wal_lsn_diff(pg_current_wal_flush_lsn(), replay_lsn) AS replay_bytes,
   extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
   extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms,
   extract(epoch FROM replay_lag + (clock_timestamp() - reply_time)) * 1000 AS replay_lag_now_ms FROM pg_stat_replication`,
-  primaryLsn: 'SELECT pg_current_wal_lsn()::text AS lsn',
+  primaryLsn: 'SELECT pg_current_wal_flush_lsn()::text AS lsn',
   lsnDiff: 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d',
   createMarker: `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
   insertMarker: 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)',
