@@ -4,6 +4,9 @@
  * inconsistency comes from an injected fault. Every table has a primary key, so logical replication can
  * carry updates and deletes to the `target` copy.
  */
+import { REPLICATION_LAG_SQL } from '../core/probes/catalog/replicationLag';
+import { SESSION_SQL } from '../core/probes/catalog/sessionGuarantees';
+
 export const SAMPLE_SCHEMA = `
 CREATE TABLE customers (
   id int PRIMARY KEY,
@@ -64,6 +67,10 @@ INSERT INTO events
          (ARRAY['created', 'paid', 'shipped', 'delivered'])[1 + g % 4],
          timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second'
   FROM generate_series(1, 1000) g;
+-- The marker tables of the probes that write (session-guarantees, replication-lag marker=yes), on the
+-- target too: the publication is FOR ALL TABLES, and a table the subscriber lacks stops its apply worker.
+${SESSION_SQL.create};
+${REPLICATION_LAG_SQL.createMarker};
 ANALYZE;
 `;
 
