@@ -130,7 +130,7 @@ const INJECT: Handlers = {
 };
 
 const CLEAR: Handlers = {
-  pause: async (sb, f) => void (await server(sb, f.replica).query('SELECT pg_wal_replay_resume()')),
+  pause: async (sb, f) => resumeReplay(server(sb, f.replica)),
   lag: async (sb, f) => {
     const replica = server(sb, f.replica);
     await replica.query('ALTER SYSTEM RESET recovery_min_apply_delay');
@@ -172,7 +172,7 @@ const CLEAR: Handlers = {
       `DELETE FROM events WHERE id > ${CAUSAL_BASE} AND id <= ${CAUSAL_BASE + 1000}`,
     );
   },
-  'stale-session': async (sb, f) => void (await server(sb, f.replica).query('SELECT pg_wal_replay_resume()')),
+  'stale-session': async (sb, f) => resumeReplay(server(sb, f.replica)),
   skew: async (sb, f) => {
     sb.update((s) => {
       const fakeTime = { ...s.fakeTime };
@@ -182,6 +182,18 @@ const CLEAR: Handlers = {
     await restart(sb, f.server);
   },
 };
+
+/**
+ * Resumes replay on a paused standby. WAL that waited longer than max_standby_streaming_delay is replayed
+ * at once, and its recovery conflicts can cancel the very statement that resumed it: so retry until the
+ * standby says it is not paused.
+ */
+async function resumeReplay(replica: ServerNode): Promise<void> {
+  await waitFor(async () => {
+    await replica.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
+    return !(await replica.query('SELECT pg_is_wal_replay_paused() AS paused'))[0].paused;
+  }, `replay on ${replica.name} did not resume`);
+}
 
 function orphanInsert(table: keyof typeof ORPHAN_KEYS, count: number): string {
   const rows = `generate_series(1, ${count}) g`;

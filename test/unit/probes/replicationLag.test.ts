@@ -62,6 +62,32 @@ async function lag(cluster: Cluster, directive = 'replication-lag warn=5s critic
   return { finding: findings[0]!, ctx };
 }
 
+describe('replication-lag recheck of WAL in flight', () => {
+  it('counts a standby that replays what was flushed within the recheck as caught up', async () => {
+    // The first look finds it 160 bytes behind, with a stale sender reply that would read as 4 s.
+    const diffs = ['160', '0'];
+    const { finding, ctx } = await lag({
+      behind: () => [{ d: diffs.shift() ?? '0' }],
+      senders: [sender({ replay_lag_now_ms: '4240' })],
+      standby: [standby({ since_last_replayed_commit_ms: '5000' })],
+    });
+    expect(finding).toMatchObject({ severity: 'ok', metrics: { bytesBehind: 0, lagSeconds: 0 } });
+    expect(ctx.sent.filter((q) => q.sql === SQL.standby)).toHaveLength(2);
+  });
+
+  it('keeps a standby that is still behind after the recheck behind, and never rechecks a paused one', async () => {
+    const still = await lag({
+      behind: [{ d: '160' }],
+      senders: [sender({ replay_lag_now_ms: '40000' })],
+      standby: [standby({ since_last_replayed_commit_ms: '50000' })],
+    });
+    expect(still.finding).toMatchObject({ severity: 'critical', metrics: { bytesBehind: 160 } });
+    const paused = await lag({ behind: [{ d: '160' }], standby: [standby({ paused: 't' })] });
+    expect(paused.finding.metrics.replayPaused).toBe(true);
+    expect(paused.ctx.sent.filter((q) => q.sql === SQL.standby)).toHaveLength(1);
+  });
+});
+
 describe('replication-lag grading', () => {
   it('is ok for a caught-up replica however long ago its last commit was (an idle primary)', async () => {
     const { finding } = await lag({});

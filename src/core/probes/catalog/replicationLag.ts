@@ -92,13 +92,38 @@ async function measure(
     if ('unavailable' in view) return unknown(new Error(view.unavailable));
     const marker = markers.get(name);
     if (marker instanceof Error) return unknown(new Error(`the marker could not be read: ${marker.message}`));
-    const bytes = s.replay_lsn ? await lsnDiff(ctx, replica, view.lsn, s.replay_lsn) : null;
-    if (bytes === null && marker === undefined) return unknown(new Error('the standby reports no replay position'));
+    const first = s.replay_lsn ? await lsnDiff(ctx, replica, view.lsn, s.replay_lsn) : null;
+    if (first === null && marker === undefined) return unknown(new Error('the standby reports no replay position'));
+    const bytes = marker === undefined ? await recheckBytes(ctx, replica, view.lsn, s, first) : first;
     const graded = gradeStandby({ standby: s, sender: senderOf(s, view.senders), bytes, marker, ...thresholds });
     return { probe: 'replication-lag', target: name, connection: name, ...graded };
   } catch (error) {
     return unknown(error);
   }
+}
+
+/** How long a streaming standby gets to replay what the primary had flushed when it was first read. */
+export const RECHECK_MS = 250;
+
+/**
+ * WAL flushed a moment before the standby was read is normally in flight, not waiting: a standby that is
+ * replaying (not paused) is read once more after RECHECK_MS, and counts as caught up if it passed the
+ * primary's position by then. Without this, a record written just before the probe read as "behind", and
+ * the WAL sender's last reply (up to wal_receiver_status_interval old) made it look seconds old.
+ */
+async function recheckBytes(
+  ctx: ProbeContext,
+  replica: Target,
+  primaryLsn: string,
+  standby: Row,
+  bytes: number | null,
+): Promise<number | null> {
+  if (bytes === null || bytes <= 0 || standby.paused === 't' || ctx.signal?.aborted) return bytes;
+  await new Promise((r) => setTimeout(r, RECHECK_MS));
+  const [again] = await ctx.query(replica, SQL.standby);
+  if (!again?.replay_lsn) return bytes;
+  const now = await lsnDiff(ctx, replica, primaryLsn, again.replay_lsn);
+  return now !== null && now <= 0 ? now : bytes;
 }
 
 function notAStandby(name: string): Finding {
