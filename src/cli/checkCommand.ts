@@ -1,15 +1,11 @@
 import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
-import { redactSecrets } from '../core/connections/redact';
-import { checkProbeCell } from '../core/probes/execute';
-import { parseAnnotations } from '../core/sql/annotations';
+import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
 import { resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
-import { didYouMean } from '../core/util/suggest';
 import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
-import { cellParams } from '../core/run/params';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 
@@ -58,38 +54,5 @@ function checkFile(file: string, connections: string | undefined, profile: strin
 }
 
 function checkCells(file: string, notebook: Notebook): string[] {
-  const messages: string[] = [];
-  for (const cell of notebook.cells) {
-    if (redactSecrets(cell.source) !== cell.source) {
-      messages.push(
-        `${file}:${cell.layout?.sourceLine ?? 1}: this cell holds what looks like a password; runbooks are shared records, put it in ~/.pgpass or PGPASSWORD`,
-      );
-    }
-  }
-  const info = runbookInfo(notebook);
-  const declared = info.declaredRoles;
-  for (const cell of notebook.cells) {
-    if (cell.kind !== 'code') continue;
-    const base = (cell.layout?.sourceLine ?? 1) - 1;
-    for (const use of cellParams(info, {}, cell.language, cell.source).undeclared)
-      if (cell.language === 'sql')
-        messages.push(`${file}:${base + use.line}: :${use.name} is not declared under params: in the front matter`);
-    if (cell.language === 'cnprobe') {
-      for (const p of checkProbeCell(cell.source, undefined, info.params).problems)
-        messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
-      continue;
-    }
-    if (cell.language !== 'sql') continue;
-    const { annotations, problems } = parseAnnotations(cell.source);
-    for (const p of problems) messages.push(`${file}:${base + p.line}:${p.column}: ${p.message}`);
-    if (!declared) continue;
-    for (const name of annotations.on) {
-      if (name === 'all' || declared.includes(name)) continue;
-      const line = cell.source.split('\n').findIndex((l) => /--\s*@on\b/.test(l) && l.includes(name));
-      messages.push(
-        `${file}:${base + line + 1}: '${name}' is not a role of this runbook (roles: ${declared.join(', ')})${didYouMean(name, declared)}`,
-      );
-    }
-  }
-  return messages;
+  return checkRunbook(notebook).map((problem) => formatRunbookProblem(file, problem));
 }
