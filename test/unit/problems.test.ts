@@ -40,6 +40,30 @@ describe('every problem, ranked', () => {
     expect(d.problems[0]?.next).toMatchObject({ chart: 'strong', node: 'Recovery' });
   });
 
+  it('a replica delayed on purpose (recovery_min_apply_delay) is a configuration cause, plain lag is capacity', () => {
+    const d = diagnose({
+      findings: [
+        f('replication-lag', 'us-west', 'warning', {
+          replayPaused: false,
+          applyDelaySeconds: 60,
+          senderState: 'streaming',
+        }),
+        f('replication-lag', 'eu-west', 'warning', {
+          replayPaused: false,
+          applyDelaySeconds: 0,
+          senderState: 'streaming',
+        }),
+      ],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    expect(d.problems.map((p) => [p.type, p.causeNode, p.evidence[0]?.target])).toEqual([
+      ['eventual', 'Config', 'us-west'],
+      ['eventual', 'Capacity', 'eu-west'],
+    ]);
+    expect(d.problems[0]?.rootCause).toMatch(/^replay delayed on purpose on us-west \(recovery_min_apply_delay 60 s\)/);
+  });
+
   it('two paused replicas, an orphan and a stuck two-phase commit: four problems', () => {
     expect(
       problemsOf([

@@ -140,8 +140,17 @@ function strongCauses(ev: Finding[]): Cause[] {
 function eventualCauses(ev: Finding[]): Cause[] {
   const causes: Cause[] = [];
   for (const lag of ev.filter(isLag)) {
+    const delay = lag.metrics.applyDelaySeconds;
     if (lag.metrics.replayPaused === true)
       causes.push(cause(`replay paused on ${lag.target}: ${lag.summary}`, 'Config', [lag]));
+    else if (typeof delay === 'number' && delay > 0)
+      causes.push(
+        cause(
+          `replay delayed on purpose on ${lag.target} (recovery_min_apply_delay ${delay} s): ${lag.summary}`,
+          'Config',
+          [lag],
+        ),
+      );
     else if (lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined)
       causes.push(cause(`WAL not streaming to ${lag.target}: ${lag.summary}`, 'Network', [lag]));
   }

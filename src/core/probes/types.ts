@@ -41,6 +41,8 @@ export interface KnownMetrics {
   replayPaused?: boolean;
   /** replication-lag: the state of the primary's WAL sender for this standby (null: none serves it). */
   senderState?: string | null;
+  /** replication-lag: the standby's recovery_min_apply_delay in seconds (0: replays as soon as it can). */
+  applyDelaySeconds?: number | null;
 }
 
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */

@@ -75,6 +75,17 @@ describe('replication-lag recheck of WAL in flight', () => {
     expect(ctx.sent.filter((q) => q.sql === SQL.standby)).toHaveLength(2);
   });
 
+  it('counts a streaming standby that replayed all its sender sent as caught up (WAL not yet picked up)', async () => {
+    // Behind the primary's flush LSN twice, but at the sender's sent_lsn: the third diff is sent vs replayed.
+    const diffs = ['48', '48', '0'];
+    const { finding } = await lag({
+      behind: () => [{ d: diffs.shift() ?? '48' }],
+      senders: [sender({ sent_lsn: '0/3000030', replay_lsn: '0/3000030', replay_lag_now_ms: '6200' })],
+      standby: [standby({ replay_lsn: '0/3000030', since_last_replayed_commit_ms: '10000' })],
+    });
+    expect(finding).toMatchObject({ severity: 'ok', metrics: { bytesBehind: 0 } });
+  });
+
   it('keeps a standby that is still behind after the recheck behind, and never rechecks a paused one', async () => {
     const still = await lag({
       behind: [{ d: '160' }],

@@ -11,8 +11,9 @@ export const REPLICATION_LAG_SQL = {
   standby: `SELECT pg_is_in_recovery() AS in_recovery, pg_is_wal_replay_paused() AS paused,
   pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
   extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 AS since_last_replayed_commit_ms,
-  (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name`,
-  senders: `SELECT application_name, state, pg_current_wal_flush_lsn()::text AS current_lsn, replay_lsn::text AS replay_lsn,
+  (SELECT conninfo FROM pg_stat_wal_receiver LIMIT 1) AS receiver_conninfo, current_setting('cluster_name') AS cluster_name,
+  extract(epoch FROM current_setting('recovery_min_apply_delay')::interval) * 1000 AS apply_delay_ms`,
+  senders: `SELECT application_name, state, pg_current_wal_flush_lsn()::text AS current_lsn, sent_lsn::text AS sent_lsn, replay_lsn::text AS replay_lsn,
   pg_wal_lsn_diff(pg_current_wal_flush_lsn(), replay_lsn) AS replay_bytes,
   extract(epoch FROM write_lag) * 1000 AS write_lag_ms, extract(epoch FROM flush_lag) * 1000 AS flush_lag_ms,
   extract(epoch FROM replay_lag) * 1000 AS replay_lag_ms,
@@ -94,8 +95,9 @@ async function measure(
     if (marker instanceof Error) return unknown(new Error(`the marker could not be read: ${marker.message}`));
     const first = s.replay_lsn ? await lsnDiff(ctx, replica, view.lsn, s.replay_lsn) : null;
     if (first === null && marker === undefined) return unknown(new Error('the standby reports no replay position'));
-    const bytes = marker === undefined ? await recheckBytes(ctx, replica, view.lsn, s, first) : first;
-    const graded = gradeStandby({ standby: s, sender: senderOf(s, view.senders), bytes, marker, ...thresholds });
+    const sender = senderOf(s, view.senders);
+    const bytes = marker === undefined ? await recheckBytes(ctx, replica, view.lsn, s, first, sender) : first;
+    const graded = gradeStandby({ standby: s, sender, bytes, marker, ...thresholds });
     return { probe: 'replication-lag', target: name, connection: name, ...graded };
   } catch (error) {
     return unknown(error);
@@ -117,13 +119,19 @@ async function recheckBytes(
   primaryLsn: string,
   standby: Row,
   bytes: number | null,
+  sender: Row | undefined,
 ): Promise<number | null> {
   if (bytes === null || bytes <= 0 || standby.paused === 't' || ctx.signal?.aborted) return bytes;
   await new Promise((r) => setTimeout(r, RECHECK_MS));
   const [again] = await ctx.query(replica, SQL.standby);
   if (!again?.replay_lsn) return bytes;
   const now = await lsnDiff(ctx, replica, primaryLsn, again.replay_lsn);
-  return now !== null && now <= 0 ? now : bytes;
+  if (now !== null && now <= 0) return now;
+  // Streaming, and replayed all its WAL sender has sent: the rest is flushed WAL the sender has not picked up
+  // yet (an idle primary's background flush can wait seconds for it), not WAL this standby is slow with.
+  if (sender?.state !== 'streaming' || !sender.sent_lsn) return bytes;
+  const unsent = await lsnDiff(ctx, replica, sender.sent_lsn, again.replay_lsn);
+  return unsent !== null && unsent <= 0 ? 0 : bytes;
 }
 
 function notAStandby(name: string): Finding {
@@ -170,6 +178,7 @@ export function gradeStandby(m: StandbyMeasurement): Pick<Finding, 'severity' | 
     flushLagSeconds: seconds(sender?.flush_lag_ms),
     replayLagSeconds: seconds(sender?.replay_lag_ms),
     senderState: sender?.state ?? null,
+    applyDelaySeconds: seconds(s.apply_delay_ms),
   };
   return {
     severity: worst([grade(estimateMs, m.warn, m.critical), floor]),
