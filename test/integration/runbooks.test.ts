@@ -222,7 +222,9 @@ describe('the shipped runbooks', () => {
     expect(info.declaredRoles?.length).toBeGreaterThan(0);
     expect(Object.values(info.params).every((v) => v !== null)).toBe(true);
     const used = notebook.cells.flatMap((c) =>
-      c.kind === 'code' && c.language === 'sql' ? [...c.source.matchAll(/(?<!:):([a-z_]+)/g)].map((m) => m[1]) : [],
+      c.kind === 'code' && c.language === 'sql'
+        ? [...c.source.matchAll(/(?<!:):([a-z_]+)/g)].map((m) => m[1] ?? '')
+        : [],
     );
     expect(used.filter((p) => !(p in info.params))).toEqual([]);
   });
