@@ -120,7 +120,32 @@ const detection: string[] = [];
 beforeAll(async () => {
   spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   await sandbox.start({ replicas: 2 });
+  await settle();
 }, 120_000);
+
+/**
+ * A cluster a few seconds old is not yet in its steady state: autovacuum has the freshly loaded tables to
+ * do (its WAL reaches the replicas while the runbooks run) and no replica has replayed a commit since it
+ * started (pg_last_xact_replay_timestamp is NULL). Vacuum now, commit once, and wait for every replica.
+ */
+async function settle(): Promise<void> {
+  const primary = sandbox.nodes().find((n) => n.name === 'us-east');
+  if (!primary) throw new Error('the sandbox has no primary');
+  await primary.query('VACUUM (ANALYZE)');
+  await primary.query('UPDATE orders SET status = status WHERE id = 1');
+  const [{ lsn }] = await primary.query('SELECT pg_current_wal_flush_lsn()::text AS lsn');
+  for (const replica of sandbox
+    .nodes()
+    .filter((n) => sandbox.status().nodes.some((s) => s.name === n.name && s.role === 'replica'))) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const [row] = await replica.query('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [lsn]);
+      if (row?.done) break;
+      if (Date.now() > deadline) throw new Error(`${replica.name} did not replay the settling commit`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 afterAll(async () => {
   await sandbox.stop().catch(() => undefined);
   fs.rmSync(home, { recursive: true, force: true });
