@@ -94,6 +94,40 @@ describe('every problem, ranked', () => {
     expect(d.problems[0]?.evidence.map((e) => e.probe)).toEqual(['topology', 'replication-lag']);
   });
 
+  it('a paused replay explains the drift and stale counts seen on that replica: one problem, its cause first', () => {
+    const drift = { ...f('table-drift', 'us-east → us-west: orders', 'critical'), deviating: ['us-west'] };
+    const counts = { ...f('row-counts', 'orders', 'warning', { spread: 4 }), deviating: ['us-west'] };
+    const d = diagnose({
+      findings: [drift, counts, f('replication-lag', 'us-west', 'warning', { replayPaused: true })],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    expect(d.problems.map((p) => [p.type, p.causeNode, p.severity])).toEqual([['eventual', 'Config', 'critical']]);
+    expect(d.problems[0]?.rootCause).toMatch(/^replay paused on us-west/);
+    expect(d.problems[0]?.evidence.map((e) => e.probe)).toEqual(['replication-lag', 'table-drift', 'row-counts']);
+    expect(d.next?.suggestion).toMatch(/^Resume replay/);
+  });
+
+  it('copies that differ on a host no cause explains stay a problem of their own', () => {
+    const counts = { ...f('row-counts', 'orders', 'warning', { spread: 4 }), deviating: ['us-west', 'target'] };
+    expect(problemsOf([counts, f('replication-lag', 'us-west', 'warning', { replayPaused: true })])).toEqual([
+      ['eventual', 'Config', 'warning'],
+      ['eventual', 'Capacity', 'warning'],
+    ]);
+  });
+
+  it("a split brain explains the promoted node's divergent rows, and leads as the strong problem", () => {
+    const split = {
+      ...f('topology', 'us-east,eu-west', 'critical', { splitBrain: true }),
+      deviating: ['us-east', 'eu-west'],
+    };
+    const drift = { ...f('table-drift', 'us-east → eu-west: orders', 'critical'), deviating: ['eu-west'] };
+    const d = diagnose({ findings: [drift, split], hosts, now: '2026-12-01T10:00:00Z' });
+    expect(d.consistencyType).toBe('strong');
+    expect(d.problems.map((p) => [p.type, p.causeNode])).toEqual([['strong', 'Partition']]);
+    expect(d.problems[0]?.evidence).toContain(drift);
+  });
+
   it('a promoted node without a split brain stays a replication problem', () => {
     expect(problemsOf([f('replication-lag', 'us-west', 'critical', { inRecovery: false })])).toEqual([
       ['eventual', 'Capacity', 'critical'],

@@ -199,7 +199,7 @@ export function classify(findings: Finding[]): Classification {
     };
   }
   const problems = candidates.flatMap(({ rule, evidence }, i) =>
-    rule.causes(evidence).map((c, order): Problem & { key: number[] } => {
+    rule.causes(evidence).map((c, order): RankedProblem => {
       const severity = worst(c.evidence.map((f) => f.severity));
       // The primary rule's first cause leads; the rest follow by severity, kind and the rule's own order.
       const key = [i === 0 && order === 0 ? 0 : 1, -SEVERITY_ORDER.indexOf(severity), -rule.specificity, order];
@@ -207,16 +207,58 @@ export function classify(findings: Finding[]): Classification {
       return c.advice ? { ...problem, advice: c.advice } : problem;
     }),
   );
-  problems.sort((a, b) => compareKeys(a.key, b.key));
-  const [primary] = problems;
+  const explained = absorbExplained(problems);
+  explained.sort((a, b) => compareKeys(a.key, b.key));
+  const [primary] = explained;
+  const primaryRule = candidates.find((c) => c.rule.type === primary?.type) ?? chosen;
   return {
-    type: chosen.rule.type,
+    type: primaryRule.rule.type,
     rootCause: primary?.rootCause ?? null,
     causeNode: primary?.causeNode ?? null,
-    evidence: chosen.evidence,
-    problems: problems.map(({ key: _key, ...problem }) => problem),
+    evidence: [...new Set([...primaryRule.evidence, ...(primary?.evidence ?? [])])],
+    problems: explained.map(({ key: _key, ...problem }) => problem),
     ...(primary?.advice ? { advice: primary.advice } : {}),
   };
+}
+
+/** The host a problem's cause sits on: a replica's replay or streaming, or the writable nodes of a split brain. */
+type RankedProblem = Problem & { key: number[] };
+
+function causeHosts(problem: Problem): string[] {
+  if (problem.causeNode === 'Partition')
+    return problem.evidence.flatMap((f) => (f.probe === 'topology' ? (f.deviating ?? []) : []));
+  if (problem.causeNode !== 'Config' && problem.causeNode !== 'Network' && problem.causeNode !== 'Capacity') return [];
+  return problem.evidence.flatMap((f) => (isLag(f) && f.connection ? [f.connection] : []));
+}
+
+/**
+ * A cause comes before what it explains: copies that differ only on hosts where another problem's cause sits
+ * (the paused replica's stale counts and drift, the promoted node's divergent rows) become that problem's
+ * evidence, not a problem of their own. Findings that do not say which copies deviate are left as they are.
+ */
+function absorbExplained(problems: RankedProblem[]): RankedProblem[] {
+  const hosts = problems.map(causeHosts);
+  const result = problems.map((p) => ({ ...p, evidence: [...p.evidence], key: [...p.key] }));
+  for (const problem of result) {
+    if (problem.advice !== COPIES_ADVICE) continue;
+    problem.evidence = problem.evidence.filter((finding) => {
+      const deviating = finding.deviating ?? [];
+      const host = result.find(
+        (p, i) => p !== problem && deviating.length > 0 && deviating.every((d) => hosts[i]?.includes(d)),
+      );
+      if (!host) return true;
+      host.evidence.push(finding);
+      host.severity = worst([host.severity, finding.severity]);
+      // What explains the primary problem takes its place; its rank follows the evidence it gained.
+      host.key = [
+        Math.min(host.key[0] ?? 1, problem.key[0] ?? 1),
+        -SEVERITY_ORDER.indexOf(host.severity),
+        ...host.key.slice(2),
+      ];
+      return false;
+    });
+  }
+  return result.filter((p) => p.evidence.length > 0);
 }
 
 function compareKeys(a: number[], b: number[]): number {

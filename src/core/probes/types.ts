@@ -56,6 +56,12 @@ export interface Finding {
    * several connections (row counts across copies, split brain, drift between two servers).
    */
   connection?: string;
+  /**
+   * The connections whose copy departs from the reference, when a finding compares several: a drift's
+   * target, the copies whose row count differs from the first one's, the writable nodes of a split brain.
+   * What lets the diagnosis see that a cause on one host (a paused replay) explains a comparison's failure.
+   */
+  deviating?: string[];
   severity: Severity;
   summary: string;
   metrics: KnownMetrics & Record<string, MetricValue>;

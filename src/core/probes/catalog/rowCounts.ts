@@ -55,6 +55,10 @@ function countsFinding(table: string, measured: { name: string; count: number }[
       spread === 0
         ? `${max} rows on all ${measured.length} connections`
         : `counts differ by ${spread}: ${measured.map((c) => `${c.name} ${c.count}`).join(', ')}`,
+    // The first connection named (the primary, in `on=all`) is the reference the others are held to.
+    ...(spread > tolerance
+      ? { deviating: measured.filter((c) => c.count !== measured[0]?.count).map((c) => c.name) }
+      : {}),
     metrics: { spread, ...Object.fromEntries(measured.map((c) => [c.name, c.count])) },
   };
 }

@@ -61,7 +61,9 @@ async function compare(
     const options = diffOptionsOf(args, ctx);
     const result = await diffTable(...sides, options);
     const rows = await changedRows(...sides, options, result.keys.changed.slice(0, Math.min(limit, ROWS_SIDE_BY_SIDE)));
-    return driftFinding(name, result, limit, rows);
+    const finding = driftFinding(name, result, limit, rows);
+    // The target's copy is the one that departs from the source: a cause on that host may explain it.
+    return finding.severity === 'critical' ? { ...finding, deviating: [target.connection.name] } : finding;
   } catch (error) {
     return unknownBecause('table-drift', name, error);
   }

@@ -71,6 +71,7 @@ function splitBrain(systemId: string, names: string[]): Finding {
     target: names.join(','),
     severity: 'critical',
     summary: `split brain: ${names.length} writable nodes of system ${systemId} (${names.join(', ')})`,
+    deviating: names,
     metrics: { splitBrain: true, writableNodes: names.length, systemIdentifier: systemId },
     evidence: { writable: names },
   };
