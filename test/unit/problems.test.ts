@@ -128,6 +128,22 @@ describe('every problem, ranked', () => {
     expect(d.problems[0]?.evidence).toContain(drift);
   });
 
+  it('a split brain explains the inactive slot its promoted node streamed from; another slot stays a problem', () => {
+    const split = {
+      ...f('topology', 'us-east,eu-west', 'critical', { splitBrain: true }),
+      deviating: ['us-east', 'eu-west'],
+    };
+    const node = f('topology', 'eu-west', 'ok', { inRecovery: false, primarySlotName: 'eu_west' });
+    const slot = (name: string) =>
+      f('replication-slots', `us-east/${name}`, 'warning', { slotName: name, active: false }, `slot ${name} INACTIVE`);
+    const d = diagnose({ findings: [split, node, slot('eu_west')], hosts, now: '2026-12-01T10:00:00Z' });
+    expect(d.problems.map((p) => [p.type, p.causeNode])).toEqual([['strong', 'Partition']]);
+    expect(problemsOf([split, node, slot('eu_west'), slot('etl')])).toEqual([
+      ['strong', 'Partition', 'critical'],
+      ['eventual', 'Capacity', 'warning'],
+    ]);
+  });
+
   it('a promoted node without a split brain stays a replication problem', () => {
     expect(problemsOf([f('replication-lag', 'us-west', 'critical', { inRecovery: false })])).toEqual([
       ['eventual', 'Capacity', 'critical'],

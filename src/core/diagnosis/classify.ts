@@ -207,7 +207,7 @@ export function classify(findings: Finding[]): Classification {
       return c.advice ? { ...problem, advice: c.advice } : problem;
     }),
   );
-  const explained = absorbExplained(problems);
+  const explained = absorbExplained(problems, deviatingHosts(findings));
   explained.sort((a, b) => compareKeys(a.key, b.key));
   const [primary] = explained;
   const primaryRule = candidates.find((c) => c.rule.type === primary?.type) ?? chosen;
@@ -232,17 +232,37 @@ function causeHosts(problem: Problem): string[] {
 }
 
 /**
- * A cause comes before what it explains: copies that differ only on hosts where another problem's cause sits
- * (the paused replica's stale counts and drift, the promoted node's divergent rows) become that problem's
- * evidence, not a problem of their own. Findings that do not say which copies deviate are left as they are.
+ * The hosts whose state a finding shows departing: the copies a comparison found different, and for a slot
+ * the standby that streamed from it (topology's primary_slot_name, kept after a promotion).
  */
-function absorbExplained(problems: RankedProblem[]): RankedProblem[] {
+function deviatingHosts(findings: Finding[]): (f: Finding) => string[] {
+  const consumers = new Map<string, string>();
+  for (const f of findings)
+    if (f.probe === 'topology' && typeof f.metrics.primarySlotName === 'string' && f.connection)
+      consumers.set(f.metrics.primarySlotName, f.connection);
+  return (f) => {
+    if (f.probe !== 'replication-slots') return f.deviating ?? [];
+    const consumer = typeof f.metrics.slotName === 'string' ? consumers.get(f.metrics.slotName) : undefined;
+    return consumer ? [consumer] : [];
+  };
+}
+
+/** Problems that other problems' causes may explain: copies that differ, WAL held by slots. */
+const explainable = (p: Problem) =>
+  p.advice === COPIES_ADVICE || p.evidence.every((f) => f.probe === 'replication-slots');
+
+/**
+ * A cause comes before what it explains: copies that differ only on hosts where another problem's cause sits
+ * (the paused replica's stale counts and drift, the promoted node's divergent rows), and the slot of a
+ * promoted or disconnected standby, become that problem's evidence, not problems of their own. Findings
+ * that do not say which hosts they concern are left as they are.
+ */
+function absorbExplained(problems: RankedProblem[], hostsOf: (f: Finding) => string[]): RankedProblem[] {
   const hosts = problems.map(causeHosts);
   const result = problems.map((p) => ({ ...p, evidence: [...p.evidence], key: [...p.key] }));
-  for (const problem of result) {
-    if (problem.advice !== COPIES_ADVICE) continue;
+  for (const problem of result.filter(explainable)) {
     problem.evidence = problem.evidence.filter((finding) => {
-      const deviating = finding.deviating ?? [];
+      const deviating = hostsOf(finding);
       const host = result.find(
         (p, i) => p !== problem && deviating.length > 0 && deviating.every((d) => hosts[i]?.includes(d)),
       );

@@ -43,6 +43,10 @@ export interface KnownMetrics {
   senderState?: string | null;
   /** replication-lag: the standby's recovery_min_apply_delay in seconds (0: replays as soon as it can). */
   applyDelaySeconds?: number | null;
+  /** topology: the slot a standby streams from (primary_slot_name), or null. */
+  primarySlotName?: string | null;
+  /** replication-slots: the slot's name. */
+  slotName?: string | null;
 }
 
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */

@@ -53,6 +53,8 @@ function slotFinding(name: string, r: Row, warn: number, critical: number): Find
     severity,
     summary: `${r.slot_type} slot ${r.slot_name} ${r.active === 't' ? 'active' : 'INACTIVE'}, retains ${mb === null ? 'unknown' : mb.toFixed(1)} MB of WAL (${r.wal_status})`,
     metrics: {
+      slotName: r.slot_name,
+      slotType: r.slot_type,
       active: r.active === 't',
       retainedMB: mb === null ? null : Math.round(mb * 10) / 10,
       walStatus: r.wal_status,

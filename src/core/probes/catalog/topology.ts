@@ -5,7 +5,8 @@ import { defineProbe } from '../types';
 export const TOPOLOGY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, (SELECT system_identifier::text FROM pg_control_system()) AS system_id,
   (SELECT timeline_id::text FROM pg_control_checkpoint()) AS timeline,
   (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1) AS upstream,
-  (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver_status`;
+  (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver_status,
+  current_setting('primary_slot_name', true) AS primary_slot`;
 
 type Node = { name: string; row: Row } | { name: string; error: unknown };
 
@@ -61,6 +62,8 @@ function nodeFinding(name: string, r: Row): Finding {
       systemIdentifier: r.system_id,
       upstream: r.upstream,
       receiverStatus: r.receiver_status,
+      // Kept after a promotion: it names the slot on the old primary that this node consumed.
+      primarySlotName: r.primary_slot || null,
     },
   };
 }
