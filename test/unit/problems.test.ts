@@ -144,6 +144,27 @@ describe('every problem, ranked', () => {
     ]);
   });
 
+  it('stale reads served by a paused replica: the paused replay leads, the routing that let them through follows', () => {
+    const stale = (routing: 'round-robin' | 'sticky', on: string[]) => ({
+      ...f('session-guarantees', `routing=${routing} read-your-writes`, 'critical', { routing }),
+      deviating: on,
+    });
+    const paused = f('replication-lag', 'us-west', 'warning', { replayPaused: true });
+    const d = diagnose({
+      findings: [stale('round-robin', ['us-west']), stale('sticky', ['us-west']), paused],
+      hosts,
+      now: '2026-12-01T10:00:00Z',
+    });
+    expect(d.consistencyType).toBe('eventual');
+    expect(d.problems.map((p) => [p.type, p.causeNode])).toEqual([
+      ['eventual', 'Config'],
+      ['session', 'RoundRobin'],
+      ['session', 'Sticky'],
+    ]);
+    // Stale reads from a replica with no cause of its own: the routing problem leads as before.
+    expect(problemsOf([stale('round-robin', ['eu-west']), paused]).map((p) => p[1])).toEqual(['RoundRobin', 'Config']);
+  });
+
   it('a promoted node without a split brain stays a replication problem', () => {
     expect(problemsOf([f('replication-lag', 'us-west', 'critical', { inRecovery: false })])).toEqual([
       ['eventual', 'Capacity', 'critical'],

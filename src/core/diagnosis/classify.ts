@@ -278,7 +278,28 @@ function absorbExplained(problems: RankedProblem[], hostsOf: (f: Finding) => str
       return false;
     });
   }
-  return result.filter((p) => p.evidence.length > 0);
+  return leadWithCauses(
+    result.filter((p) => p.evidence.length > 0),
+    hostsOf,
+  );
+}
+
+/**
+ * Session guarantees broken only by reads from replicas where another problem's cause sits (a paused
+ * replay) stay a problem (the routing lets any lag through) but come after that cause, which leads if they led.
+ */
+function leadWithCauses(problems: RankedProblem[], hostsOf: (f: Finding) => string[]): RankedProblem[] {
+  const hosts = problems.map(causeHosts);
+  for (const problem of problems.filter((p) => p.type === 'session')) {
+    const seenOn = [...new Set(problem.evidence.flatMap(hostsOf))];
+    const cause = problems.find(
+      (p, i) => p !== problem && seenOn.length > 0 && seenOn.every((h) => hosts[i]?.includes(h)),
+    );
+    // Ranked just before what it explains: the same standing, an earlier place.
+    if (cause && compareKeys(cause.key, problem.key) > 0)
+      cause.key = [...problem.key.slice(0, 3), (problem.key[3] ?? 0) - 0.5];
+  }
+  return problems;
 }
 
 function compareKeys(a: number[], b: number[]): number {

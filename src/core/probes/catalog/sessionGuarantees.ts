@@ -29,6 +29,8 @@ interface Tally {
   monotonicViolations: number;
   gapViolations: number;
   worstStaleMs: number;
+  /** Per guarantee, the replicas that served a read breaking it: where the diagnosis looks for a cause. */
+  on: { stale: Set<string>; backwards: Set<string>; gap: Set<string> };
 }
 type Route = (session: number, op: number) => Target;
 
@@ -90,7 +92,14 @@ export const sessionGuaranteesProbe = defineProbe({
 });
 
 async function play(ctx: ProbeContext, primary: Target, route: Route, run: string, args: Play): Promise<Tally> {
-  const tally: Tally = { reads: 0, stale: 0, monotonicViolations: 0, gapViolations: 0, worstStaleMs: 0 };
+  const tally: Tally = {
+    reads: 0,
+    stale: 0,
+    monotonicViolations: 0,
+    gapViolations: 0,
+    worstStaleMs: 0,
+    on: { stale: new Set(), backwards: new Set(), gap: new Set() },
+  };
   const sessions = Math.max(1, Math.floor(args.sessions));
   const lastSeen = new Array<number>(sessions + 1).fill(0);
   for (let op = 1; op <= Math.max(1, Math.floor(args.operations)); op++) {
@@ -103,11 +112,16 @@ async function play(ctx: ProbeContext, primary: Target, route: Route, run: strin
       if (seen.max < op) {
         const staleMs = await staleFor(ctx, replica, run, session, op, args.wait);
         if (staleMs > args.tolerance) tally.stale++;
+        if (staleMs > args.tolerance) tally.on.stale.add(replica.connection.name);
         tally.worstStaleMs = Math.max(tally.worstStaleMs, staleMs);
       }
-      if (seen.max < (lastSeen[session] ?? 0)) tally.monotonicViolations++;
+      const backwards = seen.max < (lastSeen[session] ?? 0);
       // Under one WAL order a replica never shows a later write of a session without the earlier ones.
-      if (seen.count !== seen.max) tally.gapViolations++;
+      const gap = seen.count !== seen.max;
+      if (backwards) tally.monotonicViolations++;
+      if (backwards) tally.on.backwards.add(replica.connection.name);
+      if (gap) tally.gapViolations++;
+      if (gap) tally.on.gap.add(replica.connection.name);
       lastSeen[session] = Math.max(lastSeen[session] ?? 0, seen.max);
     }
   }
@@ -196,6 +210,8 @@ function fnv1a(text: string): number {
   return hash;
 }
 
+const deviating = (on: Set<string>): Pick<Finding, 'deviating'> => (on.size > 0 ? { deviating: [...on].sort() } : {});
+
 function findings(label: string, routing: Routing, t: Tally, critical: number, tolerance: number): Finding[] {
   const grade = (violations: number): Finding['severity'] =>
     violations === 0 ? 'ok' : violations / t.reads >= critical ? 'critical' : 'warning';
@@ -205,6 +221,7 @@ function findings(label: string, routing: Routing, t: Tally, critical: number, t
       probe: 'session-guarantees',
       target: `${label} read-your-writes`,
       severity: grade(t.stale),
+      ...deviating(t.on.stale),
       summary: `${t.stale} of ${t.reads} reads missed the session's own write${tolerance > 0 ? ` for more than ${tolerance} ms` : ''} (${pct(t.stale)}), worst staleness ${t.worstStaleMs.toFixed(0)} ms`,
       metrics: {
         reads: t.reads,
@@ -219,6 +236,7 @@ function findings(label: string, routing: Routing, t: Tally, critical: number, t
       probe: 'session-guarantees',
       target: `${label} monotonic-reads`,
       severity: grade(t.monotonicViolations),
+      ...deviating(t.on.backwards),
       summary: `${t.monotonicViolations} of ${t.reads} reads went back in time (${pct(t.monotonicViolations)})`,
       metrics: { reads: t.reads, violations: t.monotonicViolations, routing },
     },
@@ -226,6 +244,7 @@ function findings(label: string, routing: Routing, t: Tally, critical: number, t
       probe: 'session-guarantees',
       target: `${label} writes-follow-reads`,
       severity: grade(t.gapViolations),
+      ...deviating(t.on.gap),
       summary: `${t.gapViolations} reads showed a write without the writes before it`,
       metrics: { reads: t.reads, violations: t.gapViolations, routing },
     },
