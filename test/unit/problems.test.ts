@@ -161,6 +161,13 @@ describe('every problem, ranked', () => {
       ['session', 'RoundRobin'],
       ['session', 'Sticky'],
     ]);
+    // Stale reads from two paused replicas: both replays lead.
+    const pausedEu = f('replication-lag', 'eu-west', 'warning', { replayPaused: true });
+    expect(problemsOf([stale('round-robin', ['eu-west', 'us-west']), paused, pausedEu]).map((p) => p[1])).toEqual([
+      'Config',
+      'Config',
+      'RoundRobin',
+    ]);
     // Stale reads from a replica with no cause of its own: the routing problem leads as before.
     expect(problemsOf([stale('round-robin', ['eu-west']), paused]).map((p) => p[1])).toEqual(['RoundRobin', 'Config']);
   });

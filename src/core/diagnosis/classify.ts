@@ -292,12 +292,15 @@ function leadWithCauses(problems: RankedProblem[], hostsOf: (f: Finding) => stri
   const hosts = problems.map(causeHosts);
   for (const problem of problems.filter((p) => p.type === 'session')) {
     const seenOn = [...new Set(problem.evidence.flatMap(hostsOf))];
-    const cause = problems.find(
-      (p, i) => p !== problem && seenOn.length > 0 && seenOn.every((h) => hosts[i]?.includes(h)),
-    );
-    // Ranked just before what it explains: the same standing, an earlier place.
-    if (cause && compareKeys(cause.key, problem.key) > 0)
-      cause.key = [...problem.key.slice(0, 3), (problem.key[3] ?? 0) - 0.5];
+    // The replicas' causes together must account for every replica that served a broken read.
+    const causes = problems.filter((p, i) => p !== problem && seenOn.some((h) => hosts[i]?.includes(h)));
+    const covered = seenOn.every((h) => causes.some((c) => hosts[problems.indexOf(c)]?.includes(h)));
+    if (seenOn.length === 0 || !covered) continue;
+    // Ranked just before what they explain: the same standing, an earlier place.
+    causes.forEach((cause, n) => {
+      if (compareKeys(cause.key, problem.key) > 0)
+        cause.key = [...problem.key.slice(0, 3), (problem.key[3] ?? 0) - 0.5 + n / (2 * causes.length)];
+    });
   }
   return problems;
 }
