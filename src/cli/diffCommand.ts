@@ -12,6 +12,7 @@ import {
   type RepairScript,
 } from '../core/diff';
 import { describeDiff } from '../core/diff/describe';
+import { selectionOptions } from '../core/diff/selection';
 import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
@@ -49,11 +50,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
       sessionSide(pool, target, DEFAULT_LIMITS.lockTimeoutMs, abort.signal),
     ] as const;
     const options: DiffOptions = {
-      table: args.table,
-      ...(args.key ? { key: args.key } : {}),
-      ...(args.columns ? { columns: args.columns } : {}),
-      ...(args.exclude ? { exclude: args.exclude } : {}),
-      ...(args.where ? { where: args.where } : {}),
+      ...selectionOptions(args),
       queryTimeoutMs: args.queryTimeoutMs,
       settleMs: args.settleMs,
       signal: abort.signal,

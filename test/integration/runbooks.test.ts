@@ -48,20 +48,23 @@ const NAMED: Record<string, Expected> = {
   'skew=target:+3000ms': { type: 'causal', causeNode: 'ClockCause' },
 };
 
+/** The faults triage (the whole flow) and monitoring (the checks scheduled after) both cover. */
+const EVERY_FAULT = [
+  'pause=us-west',
+  'lag=us-west:60000ms',
+  'drift=orders:0.05',
+  'orphans=order_items:3',
+  'totals=4',
+  'prepared=2',
+  'locks',
+  'splitbrain=eu-west',
+  'causal=3',
+  'skew=target:+3000ms',
+];
+
 /** Which faults each runbook's flow covers. */
 const COVERS: Record<string, string[]> = {
-  triage: [
-    'pause=us-west',
-    'lag=us-west:60000ms',
-    'drift=orders:0.05',
-    'orphans=order_items:3',
-    'totals=4',
-    'prepared=2',
-    'locks',
-    'splitbrain=eu-west',
-    'causal=3',
-    'skew=target:+3000ms',
-  ],
+  triage: EVERY_FAULT,
   'eventual-consistency': ['pause=us-west', 'lag=us-west:60000ms', 'drift=orders:0.05'],
   'strong-consistency': ['orphans=order_items:3', 'totals=4', 'prepared=2', 'locks', 'splitbrain=eu-west'],
   'session-consistency': ['stale-session=us-west', 'pause=us-west'],
@@ -69,18 +72,7 @@ const COVERS: Record<string, string[]> = {
   reconciliation: ['drift=orders:0.05', 'orphans=order_items:3', 'totals=4'],
   'split-brain': ['splitbrain=eu-west'],
   'clock-skew': ['skew=target:+3000ms', 'causal=3'],
-  monitoring: [
-    'pause=us-west',
-    'lag=us-west:60000ms',
-    'drift=orders:0.05',
-    'orphans=order_items:3',
-    'totals=4',
-    'prepared=2',
-    'locks',
-    'splitbrain=eu-west',
-    'causal=3',
-    'skew=target:+3000ms',
-  ],
+  monitoring: EVERY_FAULT,
   'orders-vs-items': [
     'pause=us-west',
     'lag=us-west:60000ms',

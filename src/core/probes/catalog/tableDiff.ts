@@ -1,4 +1,5 @@
 import { durationSetting, DEFAULT_LIMITS } from '../../defaults';
+import { selectionOptions } from '../../diff/selection';
 import type { DiffOptions, DiffResult, DiffSide, KeyValues } from '../../diff/types';
 import type { Target } from '../../sql/targets';
 import type { MetricValue, ProbeContext } from '../types';
@@ -35,11 +36,7 @@ export interface TableDiffArgs {
 /** The engine's options for a directive's arguments, cancelled with the run. */
 export function diffOptionsOf(args: TableDiffArgs, ctx: ProbeContext): DiffOptions {
   return {
-    table: args.table,
-    ...(args.key ? { key: args.key } : {}),
-    ...(args.columns ? { columns: args.columns } : {}),
-    ...(args.exclude ? { exclude: args.exclude } : {}),
-    ...(args.where ? { where: args.where } : {}),
+    ...selectionOptions(args),
     settleMs: args.settle,
     initialChunkRows: Math.max(DEFAULT_LIMITS.diffMinChunkRows, Math.floor(args.chunk)),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
