@@ -58,7 +58,7 @@ function addedLines(a: readonly string[], b: readonly string[]): string[] {
 }
 
 describe('the record of the demo', () => {
-  it('is written in version 2 in at most 0.81 of its version 1 size', () => {
+  it('is written in version 2 in at most two thirds of its version 1 size', () => {
     const run = cnbook(['run', 'runbooks/triage.cnbook', '--sandbox', '--out', record]);
     expect([1, 2], run.stderr).toContain(run.code);
     const written = fs.readFileSync(record, 'utf8');
@@ -69,8 +69,9 @@ describe('the record of the demo', () => {
     expect(sameNotebook(parseNotebook(v1), notebook)).toBe(true);
     expect(printNotebook(notebook)).toBe(written);
     console.log(`v1 ${bytes(v1)} bytes -> v2 ${bytes(written)} bytes\n${partsTable(recordParts(notebook))}`);
-    // Measured 0.80 on this run (test/unit/format.size.test.ts holds a record of it); runs differ a little.
-    expect(bytes(written) / bytes(v1)).toBeLessThanOrEqual(0.81);
+    // Issue 9: "a record of the demo shrinks by at least a third". Measured 0.657 on the run that
+    // test/unit/format.size.test.ts holds; runs differ by a few bytes (timings, LSNs, lag figures).
+    expect(bytes(written) / bytes(v1)).toBeLessThanOrEqual(2 / 3);
   });
 
   it('changes on a re-run only the lines of the outputs, the diagnosis and the timeline, none of them long', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type {
   Cell,
@@ -12,7 +13,7 @@ import { expectationFindings } from '../../src/core/probes/expect';
 import { findingsOutput } from '../../src/core/probes/render';
 import { PROBE_NAMES, type Finding } from '../../src/core/probes/types';
 import { renderResultMarkdown } from '../../src/core/sql/render';
-import type { ResultPayload, TargetRun } from '../../src/core/sql/payload';
+import { compareRuns, type ResultPayload, type TargetRun } from '../../src/core/sql/payload';
 
 /** Lines chosen to collide with the format's own syntax. */
 const TRICKY_LINES = [
@@ -118,6 +119,9 @@ const viewString = fc.oneof(
     'a\nb',
     '',
     '`x`',
+    // What shapes mark arrays with (src/core/format/shapes.ts).
+    '§',
+    '§0',
   ),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
 );
@@ -154,8 +158,9 @@ export const targetRun: fc.Arbitrary<TargetRun> = fc
     durationMs: fc.nat({ max: 5000 }),
     rows: fc.array(fc.array(fc.option(viewString, { nil: null }), { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
     odd: fc.boolean(),
+    hash: fc.constantFrom('rows', 'other', 'truncated'),
   })
-  .map(({ connection, role, startedMs, durationMs, rows, odd }) => ({
+  .map(({ connection, role, startedMs, durationMs, rows, odd, hash }) => ({
     connection,
     ...(role ? { role } : {}),
     provenance: {
@@ -177,20 +182,36 @@ export const targetRun: fc.Arbitrary<TargetRun> = fc
         command: 'SELECT',
         columns: [{ name: 'a', type: 'text', typeOid: 25 }],
         rows,
-        rowCount: rows.length,
-        truncated: false,
-        hash: 'sha256:00',
+        rowCount: hash === 'truncated' ? rows.length + 10 : rows.length,
+        truncated: hash === 'truncated',
+        hash: hash === 'rows' ? rowsHash(rows) : 'sha256:00',
       },
     ],
   }));
+
+/** The hash cnbook stores for a statement's rows (src/core/sql/resultBuilder.ts). */
+function rowsHash(rows: readonly (string | null)[][]): string {
+  return `sha256:${createHash('sha256')
+    .update(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))
+    .digest('hex')}`;
+}
+
+/** The runs of a cell as cnbook writes them: often the same columns and rows everywhere, with their comparison. */
+export const resultPayload: fc.Arbitrary<ResultPayload> = fc
+  .tuple(fc.array(targetRun, { maxLength: 3 }), fc.boolean(), fc.boolean())
+  .map(([runs, sameRows, compared]) => {
+    const first = runs[0]?.statements?.[0];
+    const results = sameRows && first ? runs.map((run) => ({ ...run, statements: [{ ...first }] })) : runs;
+    const comparison = compared ? compareRuns(results) : undefined;
+    return comparison ? { version: 1, results, comparison } : { version: 1, results };
+  });
 
 /** Outputs as cnbook writes them (findings, SQL results with their views), sometimes with the view edited. */
 const cnbookOutput: fc.Arbitrary<CellOutput> = fc
   .tuple(
     fc.oneof(
       fc.array(finding, { maxLength: 4 }).map(findingsOutput),
-      fc.array(targetRun, { maxLength: 3 }).map((results): CellOutput => {
-        const payload: ResultPayload = { version: 1, results };
+      resultPayload.map((payload): CellOutput => {
         return {
           items: [
             { mime: 'application/vnd.cnbook.result+json', text: JSON.stringify(payload) },
@@ -234,9 +255,49 @@ const execution: fc.Arbitrary<ExecutionSummary> = fc.record(
 );
 
 /** Metadata long enough to be written over lines in version 2 (a timeline, a diagnosis). */
-const longMetadata: fc.Arbitrary<JsonObject> = fc
-  .array(jsonObject, { minLength: 3, maxLength: 8 })
-  .map((entries) => ({ cnbook: 'timeline', entries, note: 'x'.repeat(60) }));
+const longMetadata: fc.Arbitrary<JsonObject> = fc.oneof(
+  fc
+    .array(jsonObject, { minLength: 3, maxLength: 8 })
+    .map((entries) => ({ cnbook: 'timeline', entries, note: 'x'.repeat(60) })),
+  recordCellMetadata(),
+);
+
+/** The metadata of a record's diagnosis or timeline cell, as cnbook writes it or edited out of that shape. */
+function recordCellMetadata(): fc.Arbitrary<JsonObject> {
+  const type = fc.constantFrom('strong', 'eventual', 'session');
+  const severity = fc.constantFrom('ok', 'warning', 'critical');
+  const cause = fc.constantFrom('replay paused on db2', 'copies differ: db1 → db2', '§0', '');
+  const next = fc.record({ chart: type, node: fc.constant('Restore'), suggestion: cause, probe: fc.constant('x') });
+  const problem = fc.record({ type, rootCause: cause, causeNode: fc.constant('Config'), severity, next });
+  const escalation = fc.record({ consistencyType: type, limitMinutes: fc.nat(60), due: fc.boolean() });
+  const diagnosis = fc
+    .record({ problems: fc.array(problem, { maxLength: 3 }), escalation, edited: fc.option(jsonObject) })
+    .map(({ problems, escalation, edited }) => {
+      const first = problems[0];
+      const primary = first
+        ? { consistencyType: first.type, rootCause: first.rootCause, severity: first.severity }
+        : { consistencyType: 'none', rootCause: null, severity: 'ok' };
+      const path = ['overall:Alert', 'overall:Scope'];
+      const d = { ...primary, path, next: first?.next ?? null, escalation, problems, diagnosedAt: 'now' };
+      return { cnbook: 'diagnosis', diagnosis: edited ? { ...d, ...edited } : d };
+    });
+  const at = fc.constantFrom('2026-12-01T10:00:00.000Z', '2026-12-01T10:05:00.000Z');
+  const who = fc.constantFrom('root', 'oncall');
+  const run = fc.record({ language: fc.constant('sql'), at, who, cell: fc.nat(9), kind: fc.constant('run') });
+  const change = fc.record({
+    kind: fc.constant('diagnosis'),
+    at,
+    who,
+    consistencyType: type,
+    severity,
+    rootCause: cause,
+  });
+  const note = fc.record({ kind: fc.constant('note'), at, who, text: cause });
+  const timeline = fc
+    .array(fc.oneof(run, change, change, note, jsonObject), { minLength: 2, maxLength: 8 })
+    .map((entries) => ({ cnbook: 'timeline', timeline: { version: 1, entries } }));
+  return fc.oneof(diagnosis, timeline);
+}
 
 const markdownCell: fc.Arbitrary<MarkdownCell> = fc.record(
   { kind: fc.constant('markdown' as const), source: text, metadata: fc.oneof(jsonObject, longMetadata) },

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CnbookFormatError, parseNotebook, printNotebook, sameNotebook, type CodeCell } from '../../src/core/format';
+import {
+  CnbookFormatError,
+  parseNotebook,
+  printNotebook,
+  sameNotebook,
+  stripLayout,
+  type CodeCell,
+} from '../../src/core/format';
 
 const fixtures = path.resolve(__dirname, '../fixtures/format');
 const read = (...parts: string[]) => fs.readFileSync(path.join(fixtures, ...parts), 'utf8');
@@ -159,6 +166,20 @@ describe('records of version 1 and version 2', () => {
     expect(sameNotebook(v1, parseNotebook(v2Record()))).toBe(true);
     expect(printNotebook(v1, { version: 2 })).toBe(v2Record());
     expect(printNotebook(parseNotebook(v2Record()), { version: 1 })).toBe(v1Record());
+  });
+
+  it('reads a version 2 record written before packed outputs as the same notebook, and keeps its bytes', () => {
+    // Written by the printer of 49b447f: outputs as {"items": [...]} and markers without shapes.
+    const unpacked = read('valid', 'v2-record-unpacked.cnbook');
+    expect(unpacked).toContain('"compact":');
+    expect(unpacked).not.toContain('"shapes":');
+    const nb = parseNotebook(unpacked);
+    expect(sameNotebook(nb, parseNotebook(v2Record()))).toBe(true);
+    expect(printNotebook(nb)).toBe(unpacked);
+    // Written anew, it takes the packed forms, as its upgrade from version 1 does.
+    const rewritten = printNotebook(stripLayout(nb));
+    expect(rewritten).toContain('"shapes":');
+    expect(rewritten).toBe(printNotebook(stripLayout(parseNotebook(v2Record()))));
   });
 
   it('writes a version 1 record as version 2 once it is saved with a change, and as before without one', () => {

@@ -4,11 +4,12 @@ import { commentJson } from './json';
 export const JSON_LINE_WIDTH = 120;
 
 /**
- * A JSON value for an HTML comment, over lines so that a diff shows the members that changed: a value
- * whose compact form fits in JSON_LINE_WIDTH columns stays on one line; a longer object or array is
- * written as its opening bracket, one line per member (each broken the same way), and its closing
- * bracket. No indentation: the JSON is hidden when the file is read as Markdown, and indentation would
- * cost more bytes than the outputs themselves. A function of the value alone, so printing is byte-stable.
+ * A JSON value for an HTML comment, over lines of at most JSON_LINE_WIDTH columns (but for a string longer
+ * than that) so that a diff shows the members that changed: a value whose compact form fits stays on one
+ * line; a longer object or array fills lines with its scalar members and lays out each object or array
+ * member the same way, starting after the members before it. No indentation: the JSON is hidden when the file is
+ * read as Markdown, and indentation would cost more bytes than the outputs themselves. A function of the
+ * value alone, so printing is byte-stable.
  */
 export function jsonLines(value: unknown): string[] {
   const lines: string[] = [];
@@ -23,10 +24,27 @@ function layOut(value: unknown, prefix: string, suffix: string, lines: string[])
     lines.push(`${prefix}${commentJson(value)}${suffix}`);
     return;
   }
-  lines.push(`${prefix}${members.open}`);
+  let line = `${prefix}${members.open}`;
+  // Only a bracket alone is never left on a line of its own.
+  const opened = prefix === '' ? line : undefined;
   const last = members.entries.length - 1;
-  members.entries.forEach(([key, member], index) => layOut(member, key, index < last ? ',' : '', lines));
-  lines.push(`${members.close}${suffix}`);
+  members.entries.forEach(([key, member], index) => {
+    const end = index === last ? `${members.close}${suffix}` : ',';
+    if (memberList(member) === undefined) {
+      const text = `${key}${commentJson(member ?? null)}${end}`;
+      if (line !== opened && line.length + text.length > JSON_LINE_WIDTH) {
+        lines.push(line);
+        line = '';
+      }
+      line += text;
+    } else {
+      // After the scalars before it; the members after it start a line, so that a change in one member of a
+      // list of objects or arrays (findings, timeline entries) changes the lines of that member only.
+      layOut(member, `${line}${key}`, end, lines);
+      line = '';
+    }
+  });
+  if (line !== '') lines.push(line);
 }
 
 /**

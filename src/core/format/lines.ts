@@ -8,7 +8,7 @@ import { CELL_LANGUAGES, FormatVersion } from './model';
 /** `<!-- cnbook:markdown [lines=N] [{metadata}] -->` starts a Markdown cell (line-counted with lines=N). */
 export const MARKDOWN_OPEN = /^<!-- cnbook:markdown(?: lines=(\d+))?(?: (\{[^]*\}))? -->$/;
 /** Version 2: `<!-- cnbook:markdown [lines=N]` alone opens a marker whose metadata JSON runs over lines up to `-->`. */
-export const MARKDOWN_OPEN_LINES = /^<!-- cnbook:markdown(?: lines=(\d+))?$/;
+export const MARKDOWN_OPEN_LINES = /^<!-- cnbook:markdown(?: lines=(\d+))?( shapes)?$/;
 export const OUTPUTS_OPEN_PREFIX = '<!-- cnbook:outputs ';
 export const OUTPUTS_OPEN_SUFFIX = ' -->';
 export const OUTPUTS_CLOSE = '<!-- /cnbook:outputs -->';

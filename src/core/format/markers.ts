@@ -3,6 +3,9 @@ import { commentJson } from './json';
 import { jsonLines, JSON_LINE_WIDTH } from './jsonLines';
 import { COMMENT_END, MARKDOWN_OPEN, MARKDOWN_OPEN_LINES } from './lines';
 import type { FormatVersion, JsonObject } from './model';
+import { packMetadata, unpackMetadata } from './packedMetadata';
+
+const PACKED = '{"shapes": [[KEY, ...], ...], "metadata": {...}} (docs/format.md, "Packed outputs and markers")';
 
 /*
  * The `<!-- cnbook:markdown [lines=N] [{metadata}] -->` marker before a Markdown cell. Version 2 writes one
@@ -39,7 +42,21 @@ export function readMarkerText(
       'unclosed markdown marker opened here',
       `a line '${COMMENT_END}' after its JSON`,
     );
-  return { count: countOf(open[1]), json: lines.slice(start + 1, end).join('\n'), next: end + 1 };
+  const json = lines.slice(start + 1, end).join('\n');
+  return { count: countOf(open[1]), json: open[2] ? unpackedJson(json, start + 1) : json, next: end + 1 };
+}
+
+/** The metadata JSON of a `shapes` marker's packed value (src/core/format/packedMetadata.ts). */
+function unpackedJson(json: string, line: number): string {
+  let packed: unknown;
+  try {
+    packed = JSON.parse(json);
+  } catch (error) {
+    throw CnbookFormatError.at(line + 1, `bad JSON in the markdown marker (${(error as Error).message})`, PACKED);
+  }
+  const metadata = unpackMetadata(packed);
+  if (typeof metadata === 'string') throw CnbookFormatError.at(line, `the markdown marker: ${metadata}`, PACKED);
+  return JSON.stringify(metadata);
 }
 
 function countOf(text: string | undefined): number | undefined {
@@ -56,5 +73,7 @@ export function markerText(
   if (!metadata) return `${head} ${COMMENT_END}`;
   const line = `${head} ${commentJson(metadata)} ${COMMENT_END}`;
   if (version === 1 || line.length <= JSON_LINE_WIDTH) return line;
+  const packed = packMetadata(metadata);
+  if (packed) return [`${head} shapes`, ...jsonLines(packed), COMMENT_END].join('\n');
   return [head, ...jsonLines(metadata), COMMENT_END].join('\n');
 }

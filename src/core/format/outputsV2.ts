@@ -14,6 +14,7 @@ import {
 } from './lines';
 import { CellOutput, ERROR_MIME, ExecutionSummary, JsonObject, OutputItem } from './model';
 import type { OutputsJson } from './outputsV1';
+import { packOutput, unpackOutput } from './outputsPacked';
 import { markdownItemIndex, outputViewV2, viewText } from './outputsView';
 
 /*
@@ -57,7 +58,7 @@ function storedOutput(output: CellOutput, view: readonly string[], results: read
   const items = output.items.map((item, i) =>
     i === viewIndex ? { mime: item.mime, view: true } : storedItem(item, { results }),
   );
-  return output.metadata !== undefined ? { items, metadata: output.metadata } : { items };
+  return packOutput(output.metadata !== undefined ? { items, metadata: output.metadata } : { items });
 }
 
 function storedItem(item: OutputItem, context: PayloadContext): JsonObject {
@@ -152,7 +153,8 @@ function readOutputComment(lines: readonly string[], open: number): { stored: un
 }
 
 const OUTPUT_SHAPE =
-  '{"items": [{"mime": ..., and one of "text", "base64", "json", "compact" or "view": true}], "metadata"?: {...}}';
+  '{"items": [{"mime": ..., and one of "text", "base64", "json", "compact" or "view": true}], "metadata"?: {...}}' +
+  ' or {"findings" or "result": {...}}, with "shapes" when its key lists are stored once';
 
 /** JSON.parse, failing with the line of the error: `before` is the text of the first line ahead of `json`. */
 function parseJson(json: string, line: number, where: string, expected: string, before = ''): unknown {
@@ -166,8 +168,10 @@ function parseJson(json: string, line: number, where: string, expected: string, 
   }
 }
 
-function restoreOutput(stored: unknown, view: readonly string[], line: number, results: unknown[]): CellOutput {
+function restoreOutput(packed: unknown, view: readonly string[], line: number, results: unknown[]): CellOutput {
   const problem = (what: string) => CnbookFormatError.at(line, what, OUTPUT_SHAPE);
+  const stored = isObject(packed) ? unpackOutput(packed) : packed;
+  if (typeof stored === 'string') throw problem(`the output comment does not hold an output: ${stored}`);
   if (!isObject(stored) || !Array.isArray(stored.items)) throw problem('the output comment does not hold an output');
   if (stored.metadata !== undefined && !isObject(stored.metadata))
     throw problem('"metadata" in the output comment is not an object');

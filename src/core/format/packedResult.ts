@@ -1,0 +1,150 @@
+import { compareRuns, type TargetRun } from '../sql/payload';
+import { isObject } from './json';
+import type { JsonObject } from './model';
+import { sha256Hex } from './sha256';
+
+/*
+ * A compact SQL result (src/core/format/compactResult.ts) in a `{"result": ...}` output, without what its
+ * rows already say. A statement leaves out `rowCount` when it is the number of its rows, `truncated` when
+ * false, `hash` when it is the sha256 of its rows as src/core/sql/resultBuilder.ts hashes them (all rows
+ * stored, so all hashed), and `columns` and `rows` when the first run's statement in the same place has the
+ * same (every connection of a cell runs the same SQL, and usually gets the same answer). A run's
+ * `finishedAt` is stored as its `durationMs` after the start. The payload leaves out `comparison` when it is
+ * what src/core/sql/payload.ts compareRuns says of the runs. Each is left out only if it reads back exactly.
+ */
+
+/** The order in which cnbook writes a statement's keys (src/core/sql/resultBuilder.ts). */
+const STATEMENT_KEYS = ['command', 'columns', 'rows', 'rowCount', 'truncated', 'hash'];
+const FROM_FIRST = ['columns', 'rows'];
+/** Rows hashed on reading are bounded, so that opening a large record stays quick. */
+const MAX_HASHED_CHARS = 256 * 1024;
+
+export function packResult(compact: unknown): unknown {
+  if (!isObject(compact) || !Array.isArray(compact.results)) return compact;
+  const first = firstStatements(compact.results);
+  const results = compact.results.map((run, r) => packRun(run, r === 0 ? [] : first, compact.provenance));
+  const packed: JsonObject = { ...compact, results };
+  const { comparison: _comparison, ...withoutComparison } = packed;
+  if ('comparison' in packed && same(unpackResult(withoutComparison), compact)) return withoutComparison;
+  return same(unpackResult(packed), compact) ? packed : compact;
+}
+
+export function unpackResult(packed: unknown): unknown {
+  if (!isObject(packed) || !Array.isArray(packed.results)) return 'a result has no "results" list';
+  const first = firstStatements(packed.results);
+  const results = packed.results.map((run, r) => unpackRun(run, r === 0 ? [] : first, packed.provenance));
+  if ('comparison' in packed) return { ...packed, results };
+  const { results: _results, ...rest } = packed;
+  const comparison = derivedComparison(results);
+  return comparison === undefined ? { ...rest, results } : { ...rest, comparison, results };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function firstStatements(runs: readonly unknown[]): unknown[] {
+  const run = runs[0];
+  return isObject(run) && Array.isArray(run.statements) ? run.statements : [];
+}
+
+function packRun(run: unknown, first: readonly unknown[], shared: unknown): unknown {
+  if (!isObject(run)) return run;
+  const statements = Array.isArray(run.statements)
+    ? run.statements.map((s, i) => packStatement(s, first[i]))
+    : run.statements;
+  const packed = { ...run, statements, provenance: packProvenance(run.provenance, shared) };
+  if (!('statements' in run)) delete packed.statements;
+  return same(unpackRun(packed, first, shared), run) ? packed : run;
+}
+
+function unpackRun(run: unknown, first: readonly unknown[], shared: unknown): unknown {
+  if (!isObject(run)) return run;
+  const restored: JsonObject = { ...run, provenance: unpackProvenance(run.provenance, shared) };
+  if (Array.isArray(run.statements)) restored.statements = run.statements.map((s, i) => unpackStatement(s, first[i]));
+  return restored;
+}
+
+/** The run's own provenance with `durationMs` after the (shared or own) start in place of `finishedAt`. */
+function packProvenance(provenance: unknown, shared: unknown): unknown {
+  if (!isObject(provenance) || 'durationMs' in provenance || typeof provenance.finishedAt !== 'string')
+    return provenance;
+  const started = Date.parse(String(provenance.startedAt ?? (isObject(shared) ? shared.startedAt : '')));
+  const duration = Date.parse(provenance.finishedAt) - started;
+  if (!Number.isSafeInteger(duration)) return provenance;
+  return Object.fromEntries(
+    Object.entries(provenance).map(([k, v]) => (k === 'finishedAt' ? ['durationMs', duration] : [k, v])),
+  );
+}
+
+function unpackProvenance(provenance: unknown, shared: unknown): unknown {
+  if (!isObject(provenance) || typeof provenance.durationMs !== 'number' || 'finishedAt' in provenance)
+    return provenance;
+  const started = Date.parse(String(provenance.startedAt ?? (isObject(shared) ? shared.startedAt : '')));
+  const finished = new Date(started + provenance.durationMs);
+  if (Number.isNaN(finished.getTime())) return provenance;
+  return Object.fromEntries(
+    Object.entries(provenance).map(([k, v]) => (k === 'durationMs' ? ['finishedAt', finished.toISOString()] : [k, v])),
+  );
+}
+
+/** The statement without the fields its rows (and the first run) give back, each left out only if they do. */
+function packStatement(statement: unknown, first: unknown): unknown {
+  if (!isObject(statement) || !same(Object.keys(statement), STATEMENT_KEYS)) return statement;
+  let packed: JsonObject = statement;
+  for (const key of [...FROM_FIRST, 'rowCount', 'truncated', 'hash']) {
+    const { [key]: _left, ...without } = packed;
+    if (same(unpackStatement(without, first), statement)) packed = without;
+  }
+  return packed;
+}
+
+function unpackStatement(statement: unknown, first: unknown): unknown {
+  if (!isObject(statement) || STATEMENT_KEYS.every((key) => key in statement)) return statement;
+  const firstValue = (key: string) => (isObject(first) ? first[key] : undefined);
+  const rows = 'rows' in statement ? statement.rows : firstValue('rows');
+  const truncated = statement.truncated ?? false;
+  const derived: JsonObject = {
+    columns: firstValue('columns'),
+    rows,
+    rowCount: Array.isArray(rows) ? rows.length : undefined,
+    truncated,
+    hash: truncated === false && Array.isArray(rows) ? rowsHash(rows) : undefined,
+  };
+  const restored: JsonObject = {};
+  for (const key of STATEMENT_KEYS) {
+    const value = key in statement ? statement[key] : derived[key];
+    if (value !== undefined) restored[key] = value;
+  }
+  for (const [key, value] of Object.entries(statement)) if (!(key in restored)) restored[key] = value;
+  return restored;
+}
+
+/** Hashes already computed, by rows array: packing a statement tries its fields one by one on the same rows. */
+const hashes = new WeakMap<readonly unknown[], string | undefined>();
+
+function rowsHash(rows: readonly unknown[]): string | undefined {
+  if (hashes.has(rows)) return hashes.get(rows);
+  let text: string | undefined = '';
+  for (const row of rows) {
+    text += `${JSON.stringify(row)}\n`;
+    if (text.length > MAX_HASHED_CHARS) {
+      text = undefined;
+      break;
+    }
+  }
+  const hash = text === undefined ? undefined : `sha256:${sha256Hex(text)}`;
+  hashes.set(rows, hash);
+  return hash;
+}
+
+/** What compareRuns says of runs read from a file (undefined, as for one run, when they are not runs). */
+function derivedComparison(runs: readonly unknown[]): unknown {
+  const wellFormed = runs.every(
+    (run) =>
+      isObject(run) &&
+      typeof run.connection === 'string' &&
+      (run.statements === undefined ||
+        (Array.isArray(run.statements) &&
+          run.statements.every((s) => isObject(s) && Array.isArray(s.rows) && Array.isArray(s.columns)))),
+  );
+  return wellFormed ? compareRuns(runs as unknown as TargetRun[]) : undefined;
+}
