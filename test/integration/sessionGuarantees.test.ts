@@ -40,6 +40,29 @@ async function probe(routing: string, writesPermitted = true) {
 }
 
 describe('session-guarantees', () => {
+  // First, while the marker table does not exist yet.
+  it('refuses to create its marker table where a publication would copy it to subscribers', async () => {
+    const exists = () => cluster.primary.query("SELECT to_regclass('cnbook_session_probe') IS NOT NULL AS t");
+    expect(await exists()).toEqual([{ t: false }]);
+    await cluster.primary.query('CREATE PUBLICATION cnbook_all_tables FOR ALL TABLES');
+    try {
+      const f: Finding[] = Object.values(await probe('round-robin'));
+      expect(f.map((x) => [x.severity, x.metrics.publishesNewTables])).toEqual([['unknown', true]]);
+      expect(f[0]!.summary).toContain('primary1 publishes every new table (cnbook_all_tables)');
+      expect(await exists()).toEqual([{ t: false }]);
+    } finally {
+      await cluster.primary.query('DROP PUBLICATION cnbook_all_tables');
+    }
+    if (Number((await cluster.primary.query('SHOW server_version_num'))[0]!.server_version_num) < 150000) return;
+    await cluster.primary.query('CREATE PUBLICATION cnbook_public FOR TABLES IN SCHEMA public');
+    try {
+      const [f]: Finding[] = Object.values(await probe('round-robin'));
+      expect(f!.summary).toContain('(cnbook_public)');
+    } finally {
+      await cluster.primary.query('DROP PUBLICATION cnbook_public');
+    }
+  });
+
   it('holds every guarantee on a synchronously replicated cluster, whatever the routing', async () => {
     for (const routing of ['sticky', 'round-robin', 'hash', 'weighted weights=3,1']) {
       const f = await probe(routing);

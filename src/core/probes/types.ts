@@ -37,6 +37,8 @@ export interface KnownMetrics {
   splitBrain?: boolean;
   /** session-guarantees: the routing policy the sessions' reads went through. */
   routing?: Routing;
+  /** session-guarantees: not run, since a publication would copy its new marker table to subscribers. */
+  publishesNewTables?: boolean;
   /** replication-lag: the standby's WAL replay is paused. */
   replayPaused?: boolean;
   /** replication-lag: the state of the primary's WAL sender for this standby (null: none serves it). */

@@ -56,6 +56,8 @@ describe('session-guarantees grading', () => {
       roles: { primary: ['p'], replicas },
       writesPermitted: options.writes ?? true,
       answers: [
+        [SESSION_SQL.published, { p: [{ exists: 'f', version: '180000', publications: null }] }],
+        [SESSION_SQL.publishedSchema, { p: [{ publications: null }] }],
         [SESSION_SQL.create, { p: [] }],
         [SESSION_SQL.write, { p: write }],
         [SESSION_SQL.remove, { p: [] }],
@@ -113,6 +115,8 @@ describe('session-guarantees grading', () => {
       writesPermitted: true,
       tick: 100,
       answers: [
+        [SESSION_SQL.published, { p: [{ exists: 'f', version: '180000', publications: null }] }],
+        [SESSION_SQL.publishedSchema, { p: [{ publications: null }] }],
         [SESSION_SQL.create, { p: [] }],
         [SESSION_SQL.write, { p: (v) => (written.set(String(v[1]), Number(v[2])), []) }],
         [SESSION_SQL.remove, { p: [] }],
@@ -146,6 +150,8 @@ describe('session-guarantees grading', () => {
       roles: { primary: ['p'], replicas: ['r1'] },
       writesPermitted: true,
       answers: [
+        [SESSION_SQL.published, { p: [{ exists: 'f', version: '180000', publications: null }] }],
+        [SESSION_SQL.publishedSchema, { p: [{ publications: null }] }],
         [SESSION_SQL.create, { p: [] }],
         [SESSION_SQL.write, { p: [] }],
         [SESSION_SQL.remove, { p: [] }],

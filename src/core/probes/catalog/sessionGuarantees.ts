@@ -12,6 +12,10 @@ export const SESSION_SQL = {
   read: `SELECT coalesce(max(seq), 0) AS max, count(*) AS n FROM ${TABLE} WHERE run = $1 AND session = $2`,
   remove: `DELETE FROM ${TABLE} WHERE run = $1`,
   visible: `SELECT to_regclass('${TABLE}') IS NOT NULL AS visible`,
+  /** Whether the table exists, the publications of all tables, and the server (for schema publications). */
+  published: `SELECT to_regclass('${TABLE}') IS NOT NULL AS exists, current_setting('server_version_num')::int AS version, (SELECT string_agg(pubname, ', ' ORDER BY pubname) FROM pg_publication WHERE puballtables) AS publications`,
+  /** PostgreSQL 15 and later: publications of the schema the table would be created in. */
+  publishedSchema: `SELECT string_agg(p.pubname, ', ' ORDER BY p.pubname) AS publications FROM pg_publication p JOIN pg_publication_namespace n ON n.pnpubid = p.oid WHERE n.pnnspid = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
 } as const;
 
 interface Play {
@@ -78,6 +82,8 @@ export const sessionGuaranteesProbe = defineProbe({
       ];
     const run = `s-${Math.random().toString(36).slice(2)}`;
     try {
+      const publications = await publicationsTaking(ctx, primary);
+      if (publications) return [notCreated(label, publications, primary.connection.name)];
       await ctx.write(primary, SESSION_SQL.create);
       await untilVisible(ctx, replicas, args.wait);
       const tally = await play(ctx, primary, router(args.routing, args.weights, replicas), run, args);
@@ -90,6 +96,34 @@ export const sessionGuaranteesProbe = defineProbe({
     }
   },
 });
+
+/**
+ * The publications that would copy a newly created marker table to their subscribers, whose apply then
+ * stops on a table they lack (a FOR ALL TABLES or, from PostgreSQL 15, a FOR TABLES IN SCHEMA publication).
+ * None once the table exists: whoever created it (the sandbox does, everywhere) made the subscribers ready.
+ */
+async function publicationsTaking(ctx: ProbeContext, primary: Target): Promise<string | undefined> {
+  const [state] = await ctx.query(primary, SESSION_SQL.published);
+  if (state?.exists === 't') return undefined;
+  const schemaWide = Number(state?.version) >= 150000 ? await ctx.query(primary, SESSION_SQL.publishedSchema) : [];
+  const names = [state?.publications, schemaWide[0]?.publications].filter((n): n is string => Boolean(n));
+  return names.length > 0 ? names.join(', ') : undefined;
+}
+
+function notCreated(label: string, publications: string, connection: string): Finding {
+  return {
+    ...unknownBecause(
+      'session-guarantees',
+      label,
+      new Error(
+        `${connection} publishes every new table (${publications}), so creating the marker table ` +
+          `${TABLE} would copy it to the subscribers, whose apply stops on a table they lack. Create it on each ` +
+          `subscriber and then on ${connection} (${SESSION_SQL.create}), and run again`,
+      ),
+    ),
+    metrics: { publishesNewTables: true },
+  };
+}
 
 async function play(ctx: ProbeContext, primary: Target, route: Route, run: string, args: Play): Promise<Tally> {
   const tally: Tally = {
