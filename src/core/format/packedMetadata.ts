@@ -38,19 +38,19 @@ export function unpackMetadata(packed: unknown): JsonObject | string {
   return fullRecordCell(metadata);
 }
 
-function leanRecordCell(metadata: JsonObject): JsonObject {
-  if (metadata.cnbook === 'diagnosis' && isObject(metadata.diagnosis))
-    return { ...metadata, diagnosis: leanDiagnosis(metadata.diagnosis) };
-  if (metadata.cnbook === 'timeline' && isObject(metadata.timeline) && Array.isArray(metadata.timeline.entries))
-    return { ...metadata, timeline: { ...metadata.timeline, entries: leanEntries(metadata.timeline.entries) } };
-  return metadata;
-}
+const leanRecordCell = (metadata: JsonObject) => mapRecordCell(metadata, leanDiagnosis, leanEntries);
+const fullRecordCell = (metadata: JsonObject) => mapRecordCell(metadata, fullDiagnosis, fullEntries);
 
-function fullRecordCell(metadata: JsonObject): JsonObject {
+/** The metadata with its diagnosis or its timeline's entries mapped, when it is that record cell's. */
+function mapRecordCell(
+  metadata: JsonObject,
+  diagnosis: (d: JsonObject) => JsonObject,
+  entries: (e: readonly unknown[]) => unknown[],
+): JsonObject {
   if (metadata.cnbook === 'diagnosis' && isObject(metadata.diagnosis))
-    return { ...metadata, diagnosis: fullDiagnosis(metadata.diagnosis) };
+    return { ...metadata, diagnosis: diagnosis(metadata.diagnosis) };
   if (metadata.cnbook === 'timeline' && isObject(metadata.timeline) && Array.isArray(metadata.timeline.entries))
-    return { ...metadata, timeline: { ...metadata.timeline, entries: fullEntries(metadata.timeline.entries) } };
+    return { ...metadata, timeline: { ...metadata.timeline, entries: entries(metadata.timeline.entries) } };
   return metadata;
 }
 
