@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Property tests run hundreds or thousands of cases: seconds each on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

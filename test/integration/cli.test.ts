@@ -250,7 +250,10 @@ describe('findings in cnbook run', () => {
     expect(summary.findings[3].evidence).toEqual([{ id: '1' }, { id: '2' }]);
     const record = fs.readFileSync(path.join(dir, 'checks.out.cnbook'), 'utf8');
     expect(record).toContain('- 🔴 **sql-check** p: cell 2: expected no rows, got 2');
-    expect(record).toContain('application/vnd.cnbook.findings+json');
+    const mimes = parseNotebook(record).cells.flatMap((c) =>
+      c.kind === 'code' ? (c.outputs ?? []).flatMap((o) => o.items.map((i) => i.mime)) : [],
+    );
+    expect(mimes).toContain('application/vnd.cnbook.findings+json');
     expect(summary.diagnosis).toMatchObject({
       consistencyType: 'strong',
       severity: 'critical',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CnbookFormatError,
@@ -12,6 +13,7 @@ import {
 import { findingsOutput } from '../../src/core/probes/render';
 import { compareRuns, type ResultPayload, type TargetRun } from '../../src/core/sql/payload';
 import { renderResultMarkdown } from '../../src/core/sql/render';
+import { finding, resultPayload } from './format.arbitraries';
 
 const RESULT_MIME = 'application/vnd.cnbook.result+json';
 
@@ -118,6 +120,35 @@ describe('packed outputs (version 2)', () => {
     expect(text).toContain('"m"');
     expect(readBack(nb)).toEqual([resultOutput(payload)]);
   });
+
+  it('packs every result and findings output cnbook writes, and reads each back as it was', () => {
+    const outputs = fc.oneof(
+      // With no run or no finding there is nothing to leave out: such a payload is stored as "json".
+      resultPayload
+        .filter((p) => p.results.length > 0)
+        .map(({ results }) => {
+          // As src/core/sql/execute.ts writes it: with the comparison whenever there is one.
+          const comparison = compareRuns(results);
+          return resultOutput(comparison ? { version: 1, results, comparison } : { version: 1, results });
+        }),
+      fc.array(finding, { minLength: 1, maxLength: 4 }).map((findings) => findingsOutput(findings)),
+    );
+    fc.assert(
+      fc.property(outputs, (output) => {
+        const nb = cellWith([output]);
+        const [stored] = comments(printNotebook(nb));
+        // The long form only when the view would not read back as the Markdown (it is then stored inline).
+        const items = stored!.items as JsonObject[] | undefined;
+        if (items) expect(items[1]).toHaveProperty('text');
+        else
+          expect(Object.keys(stored!).filter((k) => k !== 'shapes')).toEqual([
+            expect.stringMatching(/^(findings|result)$/),
+          ]);
+        expect(readBack(nb)).toEqual([output]);
+      }),
+      { numRuns: Number(process.env.CNBOOK_FC_RUNS ?? 300) },
+    );
+  }, 60_000);
 
   it('names the line of an output whose shapes do not read', () => {
     const findings = ['db2', 'db3', 'db4'].map((name) => ({

@@ -19,14 +19,19 @@ const FROM_FIRST = ['columns', 'rows'];
 /** Rows hashed on reading are bounded, so that opening a large record stays quick. */
 const MAX_HASHED_CHARS = 256 * 1024;
 
+/** The result's packed form, or undefined when it has none that reads back as exactly the compact result. */
 export function packResult(compact: unknown): unknown {
-  if (!isObject(compact) || !Array.isArray(compact.results)) return compact;
+  if (!isObject(compact) || !Array.isArray(compact.results)) return undefined;
   const first = firstStatements(compact.results);
   const results = compact.results.map((run, r) => packRun(run, r === 0 ? [] : first, compact.provenance));
   const packed: JsonObject = { ...compact, results };
-  const { comparison: _comparison, ...withoutComparison } = packed;
-  if ('comparison' in packed && same(unpackResult(withoutComparison), compact)) return withoutComparison;
-  return same(unpackResult(packed), compact) ? packed : compact;
+  // Put back just before the results, where cnbook writes it (the printer reads the whole output back).
+  const keys = Object.keys(compact);
+  const beforeResults = keys.indexOf('comparison') === keys.indexOf('results') - 1;
+  if (beforeResults && same(derivedComparison(compact.results), compact.comparison)) delete packed.comparison;
+  // Reading derives what is missing, so a result lacking something it would derive (a comparison, a hash)
+  // has no packed form: it keeps the long form, which derives nothing of that.
+  return same(unpackResult(packed), compact) ? packed : undefined;
 }
 
 export function unpackResult(packed: unknown): unknown {
@@ -48,12 +53,9 @@ function firstStatements(runs: readonly unknown[]): unknown[] {
 
 function packRun(run: unknown, first: readonly unknown[], shared: unknown): unknown {
   if (!isObject(run)) return run;
-  const statements = Array.isArray(run.statements)
-    ? run.statements.map((s, i) => packStatement(s, first[i]))
-    : run.statements;
-  const packed = { ...run, statements, provenance: packProvenance(run.provenance, shared) };
-  if (!('statements' in run)) delete packed.statements;
-  return same(unpackRun(packed, first, shared), run) ? packed : run;
+  const packed: JsonObject = { ...run, provenance: packProvenance(run.provenance, shared) };
+  if (Array.isArray(run.statements)) packed.statements = run.statements.map((s, i) => packStatement(s, first[i]));
+  return packed;
 }
 
 function unpackRun(run: unknown, first: readonly unknown[], shared: unknown): unknown {
@@ -70,9 +72,11 @@ function packProvenance(provenance: unknown, shared: unknown): unknown {
   const started = Date.parse(String(provenance.startedAt ?? (isObject(shared) ? shared.startedAt : '')));
   const duration = Date.parse(provenance.finishedAt) - started;
   if (!Number.isSafeInteger(duration)) return provenance;
-  return Object.fromEntries(
+  const packed = Object.fromEntries(
     Object.entries(provenance).map(([k, v]) => (k === 'finishedAt' ? ['durationMs', duration] : [k, v])),
   );
+  // A finish written otherwise than toISOString writes it (no milliseconds, an offset) stays as it is.
+  return same(unpackProvenance(packed, shared), provenance) ? packed : provenance;
 }
 
 function unpackProvenance(provenance: unknown, shared: unknown): unknown {
@@ -86,29 +90,39 @@ function unpackProvenance(provenance: unknown, shared: unknown): unknown {
   );
 }
 
-/** The statement without the fields its rows (and the first run) give back, each left out only if they do. */
+/** The statement without the fields its rows (and the first run) give back. */
 function packStatement(statement: unknown, first: unknown): unknown {
   if (!isObject(statement) || !same(Object.keys(statement), STATEMENT_KEYS)) return statement;
-  let packed: JsonObject = statement;
-  for (const key of [...FROM_FIRST, 'rowCount', 'truncated', 'hash']) {
-    const { [key]: _left, ...without } = packed;
-    if (same(unpackStatement(without, first), statement)) packed = without;
+  const rows = statement.rows;
+  if (!Array.isArray(rows)) return statement;
+  // What reading would put back for each field left out, from the statement's own rows: when they are
+  // left out too, they are the first run's, which are the same.
+  const derived = derivedFields(first, rows, statement.truncated ?? false);
+  const packed: JsonObject = {};
+  for (const key of STATEMENT_KEYS) {
+    const fromFirst = FROM_FIRST.includes(key);
+    if (!(key in derived) || (fromFirst && !isObject(first)) || !same(derived[key], statement[key]))
+      packed[key] = statement[key];
   }
   return packed;
 }
 
-function unpackStatement(statement: unknown, first: unknown): unknown {
-  if (!isObject(statement) || STATEMENT_KEYS.every((key) => key in statement)) return statement;
+/** What reading puts back for each field a statement leaves out; `truncated` is the statement's, for the hash. */
+function derivedFields(first: unknown, rows: unknown, truncated: unknown): JsonObject {
   const firstValue = (key: string) => (isObject(first) ? first[key] : undefined);
-  const rows = 'rows' in statement ? statement.rows : firstValue('rows');
-  const truncated = statement.truncated ?? false;
-  const derived: JsonObject = {
+  return {
     columns: firstValue('columns'),
-    rows,
+    rows: firstValue('rows'),
     rowCount: Array.isArray(rows) ? rows.length : undefined,
-    truncated,
+    truncated: false,
     hash: truncated === false && Array.isArray(rows) ? rowsHash(rows) : undefined,
   };
+}
+
+function unpackStatement(statement: unknown, first: unknown): unknown {
+  if (!isObject(statement) || STATEMENT_KEYS.every((key) => key in statement)) return statement;
+  const rows = 'rows' in statement ? statement.rows : isObject(first) ? first.rows : undefined;
+  const derived: JsonObject = { ...derivedFields(first, rows, statement.truncated ?? false), rows };
   const restored: JsonObject = {};
   for (const key of STATEMENT_KEYS) {
     const value = key in statement ? statement[key] : derived[key];

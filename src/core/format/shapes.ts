@@ -45,7 +45,9 @@ export function unshapeValue(shapes: unknown, value: unknown): { value: unknown 
   }
 }
 
-const shapeId = (keys: readonly string[]) => JSON.stringify(keys);
+/** One id per key list: keys joined by NUL when none holds one (the usual, cheaper case), else as JSON. */
+const shapeId = (keys: readonly string[]) =>
+  keys.some((key) => key.includes('\u0000')) ? `J${JSON.stringify(keys)}` : `j${keys.join('\u0000')}`;
 
 function countShapes(value: unknown, counts: Map<string, { keys: string[]; count: number }>): void {
   if (Array.isArray(value)) value.forEach((v) => countShapes(v, counts));
@@ -73,11 +75,22 @@ function encode(value: unknown, ids: ReadonlyMap<string, number>): unknown {
   return Object.fromEntries(Object.keys(value).map((key, i) => [key, values[i]]));
 }
 
+/** The array's items decoded: the array itself when none changes (a result's rows), a new one otherwise. */
+function decodedItems(items: readonly unknown[], shapes: readonly string[][]): unknown[] {
+  let decoded: unknown[] | undefined;
+  items.forEach((item, i) => {
+    const value = decode(item, shapes);
+    if (value !== item) (decoded ??= items.slice(0, i)).push(value);
+    else decoded?.push(value);
+  });
+  return decoded ?? (items as unknown[]);
+}
+
 function decode(value: unknown, shapes: readonly string[][]): unknown {
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v, shapes)]));
   if (!Array.isArray(value)) return value;
   const head = value[0];
-  if (typeof head !== 'string' || !MARKED.test(head)) return value.map((v) => decode(v, shapes));
+  if (typeof head !== 'string' || !MARKED.test(head)) return decodedItems(value, shapes);
   const rest = value.slice(1).map((v) => decode(v, shapes));
   if (head === MARK) return rest;
   const keys = shapes[Number(head.slice(MARK.length))];
