@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeProbeCell } from '../../src/core/probes/execute';
 import type { Finding } from '../../src/core/probes/types';
 import { Fault, parseFault } from '../../src/core/sandbox/faults';
 import { fakeTimeLibrary } from '../../src/sandbox/binaries';
 import { clearFault, injectFault } from '../../src/sandbox/faults';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { ServerNode } from '../../src/sandbox/server';
+import { runProbeCell } from '../helpers/probeRun';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-faults-test-'));
@@ -46,15 +46,7 @@ function bindings() {
 }
 
 async function probe(source: string): Promise<Record<string, Finding>> {
-  const findings = await executeProbeCell(source, {
-    bindings: bindings(),
-    defaultRole: 'primary',
-    pool,
-    statementTimeoutMs: 10_000,
-    lockTimeoutMs: 1000,
-    writesPermitted: true,
-    memory: new Map(),
-  });
+  const findings = await runProbeCell(source, { bindings: bindings(), pool, writesPermitted: true });
   return Object.fromEntries(findings.map((f) => [f.target, f]));
 }
 

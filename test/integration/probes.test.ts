@@ -1,9 +1,9 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeProbeCell } from '../../src/core/probes/execute';
 import type { Finding } from '../../src/core/probes/types';
 import { startCluster, startStandalone, PgCluster, PgServer, waitForReplay } from '../helpers/pgCluster';
+import { runProbeCell } from '../helpers/probeRun';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
 let cluster: PgCluster;
@@ -39,15 +39,7 @@ function bindings() {
 
 async function probe(source: string, writesPermitted = false): Promise<Finding[]> {
   const started = Date.now();
-  const findings = await executeProbeCell(source, {
-    bindings: bindings(),
-    defaultRole: 'primary',
-    pool,
-    statementTimeoutMs: 10_000,
-    lockTimeoutMs: 1000,
-    writesPermitted,
-    memory: new Map(),
-  });
+  const findings = await runProbeCell(source, { bindings: bindings(), pool, writesPermitted });
   const name = source.split(/\s/)[0] ?? source;
   timings[name] = Math.max(timings[name] ?? 0, Date.now() - started);
   return findings;
@@ -144,16 +136,12 @@ describe('replication-lag', () => {
 
   it('says unknown, not critical, for caught-up replicas when the primary cannot be reached', async () => {
     const [r1, r2] = cluster.replicas;
-    const findings = await executeProbeCell('replication-lag on=replicas warn=1ms critical=2ms', {
+    const findings = await runProbeCell('replication-lag on=replicas warn=1ms critical=2ms', {
       bindings: bindingsOf({
         primary: [connectionTo({ port: await closedPort() }, 'gone-primary')],
         replicas: [connectionTo(r1!, 'replica1'), connectionTo(r2!, 'replica2')],
       }),
-      defaultRole: 'primary',
       pool,
-      statementTimeoutMs: 10_000,
-      lockTimeoutMs: 1000,
-      writesPermitted: false,
     });
     // Both replicas are healthy and their last replayed commit is older than 2 ms: graded by it, they were critical.
     expect(findings.map((f) => [f.target, f.severity])).toEqual([
@@ -218,12 +206,9 @@ describe('cancel and timeouts', () => {
       const started = Date.now();
       setTimeout(() => controller.abort(), 500);
       // The marker cannot reach the paused replica: without the cancel the probe would wait its 30 s.
-      await executeProbeCell('replication-lag on=replicas marker=yes timeout=30s', {
+      await runProbeCell('replication-lag on=replicas marker=yes timeout=30s', {
         bindings: bindings(),
-        defaultRole: 'primary',
         pool,
-        statementTimeoutMs: 10_000,
-        lockTimeoutMs: 1000,
         writesPermitted: true,
         signal: controller.signal,
       });
@@ -363,14 +348,7 @@ describe('clock-skew', () => {
         primary: [connectionTo(cluster.primary, 'primary1')],
         ahead: [connectionTo(ahead, 'ahead')],
       });
-      const findings = await executeProbeCell('clock-skew on=primary,ahead', {
-        bindings: skewed,
-        defaultRole: 'primary',
-        pool: local,
-        statementTimeoutMs: 10_000,
-        lockTimeoutMs: 1000,
-        writesPermitted: false,
-      });
+      const findings = await runProbeCell('clock-skew on=primary,ahead', { bindings: skewed, pool: local });
       const f = byTarget(findings);
       const offset = Number(f.ahead?.metrics.offsetMs);
       const bound = Number(f.ahead?.metrics.errorBoundMs);
@@ -537,12 +515,9 @@ describe('probe cells', () => {
       primary: [connectionTo(cluster.primary, 'primary1')],
       replicas: [connectionTo(cluster.replicas[0]!, 'replica1')],
     });
-    const findings = await executeProbeCell('replication-lag marker=yes', {
+    const findings = await runProbeCell('replication-lag marker=yes', {
       bindings: readOnlyPrimary,
-      defaultRole: 'primary',
       pool,
-      statementTimeoutMs: 10_000,
-      lockTimeoutMs: 1000,
       writesPermitted: true,
     });
     expect(findings[0]).toMatchObject({ severity: 'unknown', summary: expect.stringMatching(/does not allow writes/) });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeProbeCell } from '../../src/core/probes/execute';
-import type { ProbeContextOptions } from '../../src/core/probes/context';
 import type { Finding } from '../../src/core/probes/types';
 import { startCluster, startStandalone, waitForReplay, type PgCluster, type PgServer } from '../helpers/pgCluster';
+import { runProbeCell, type ProbeRunOptions } from '../helpers/probeRun';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
 let cluster: PgCluster;
@@ -40,17 +39,10 @@ function bindings() {
   });
 }
 
-async function probe(source: string, options: Partial<ProbeContextOptions> = {}): Promise<Finding> {
-  const findings = await executeProbeCell(source, {
-    bindings: bindings(),
-    defaultRole: 'primary',
-    pool,
-    statementTimeoutMs: 10_000,
-    lockTimeoutMs: 1000,
-    writesPermitted: false,
-    memory: new Map(),
-    ...options,
-  });
+type Choices = Omit<ProbeRunOptions, 'bindings' | 'pool'>;
+
+async function probe(source: string, choices: Choices = {}): Promise<Finding> {
+  const findings = await runProbeCell(source, { bindings: bindings(), pool, ...choices });
   expect(findings).toHaveLength(1);
   return findings[0]!;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeProbeCell } from '../../src/core/probes/execute';
 import type { Finding } from '../../src/core/probes/types';
 import { startCluster, PgCluster } from '../helpers/pgCluster';
+import { runProbeCell } from '../helpers/probeRun';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
 let cluster: PgCluster;
@@ -28,14 +28,7 @@ async function probe(routing: string, writesPermitted = true) {
   });
   // tolerance=100ms: an async replica that shows a write a few ms late is not the paused one being measured.
   const source = `session-guarantees routing=${routing} sessions=6 operations=4 wait=300ms tolerance=100ms`;
-  const findings = await executeProbeCell(source, {
-    bindings,
-    defaultRole: 'primary',
-    pool,
-    statementTimeoutMs: 10_000,
-    lockTimeoutMs: 1000,
-    writesPermitted,
-  });
+  const findings = await runProbeCell(source, { bindings, pool, writesPermitted });
   return Object.fromEntries(findings.map((f) => [f.target.split(' ').pop(), f]));
 }
 
