@@ -6,6 +6,15 @@ import { escapeHtml } from '../util/escape';
 import { REPORT_CSS } from './reportCss';
 import type { IncidentReport, ReportCell, ReportProblem, ReportRun } from './reportModel';
 import { proseToHtml } from './reportProse';
+import {
+  drawRows,
+  provenanceTable,
+  reportSections,
+  type ReportSection,
+  type SectionOf,
+  type CellStyle,
+  type TextTable,
+} from './reportSections';
 import * as text from './reportText';
 
 /**
@@ -13,16 +22,7 @@ import * as text from './reportText';
  * Content-Security-Policy says so to the browser too), and every value from the record through escapeHtml.
  */
 export function renderReportHtml(report: IncidentReport): string {
-  const body = [
-    header(report),
-    diagnosis(report),
-    maps(report),
-    actions(report),
-    timeline(report),
-    evidence(report),
-    queries(report.cells),
-    runbook(report),
-  ].filter((s) => s !== '');
+  const body = reportSections(report).map(sectionHtml);
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -47,6 +47,33 @@ export function renderReportHtml(report: IncidentReport): string {
 
 const h = escapeHtml;
 
+function sectionHtml(s: ReportSection): string {
+  switch (s.kind) {
+    case 'header':
+      return header(s);
+    case 'summary':
+      return section('summary', s.title, `<p class="summary">${h(s.text)}</p>`);
+    case 'diagnosis':
+      return diagnosis(s);
+    case 'map':
+      return maps(s);
+    case 'actions':
+      return actions(s);
+    case 'timeline':
+      return section('timeline', s.title, textTable(s.table));
+    case 'evidence':
+      return section('evidence', s.title, textTable(s.table));
+    case 'queries':
+      return section('queries', s.title, s.cells.map(queryCell).join('\n'));
+    case 'runbook':
+      return section(
+        'runbook',
+        s.title,
+        s.texts.map((t) => `<div class="prose">\n${proseToHtml(t)}\n</div>`).join('\n'),
+      );
+  }
+}
+
 function section(id: string, title: string, content: string): string {
   return `<section id="${id}">\n<h2>${h(title)}</h2>\n${content}\n</section>`;
 }
@@ -59,7 +86,7 @@ function value(v: string | null): string {
   return v === null ? '<span class="unset">not set</span>' : h(v);
 }
 
-function htmlTable(head: string[], rows: string[][], numeric: boolean[] = []): string {
+function htmlTable(head: readonly string[], rows: string[][], numeric: boolean[] = []): string {
   const th = head.map((c) => `<th>${c}</th>`).join('');
   const tr = rows.map(
     (r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`,
@@ -67,14 +94,18 @@ function htmlTable(head: string[], rows: string[][], numeric: boolean[] = []): s
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${tr.join('\n')}\n</tbody>\n</table>`;
 }
 
-function header(report: IncidentReport): string {
-  const fields = text.headerFields(report);
+const CELL_STYLE: CellStyle = { text: value, strong: (v) => `<strong>${h(v)}</strong>`, severity: badge };
+
+function textTable(t: TextTable): string {
+  return htmlTable(t.head, drawRows(t, CELL_STYLE));
+}
+
+function header({ title, fields }: SectionOf<'header'>): string {
   return [
     '<header>',
-    `<h1>${h(report.title)}</h1>`,
+    `<h1>${h(title)}</h1>`,
     `<dl class="fields">${fields.map(([k, v]) => `<dt>${h(k)}</dt><dd>${value(v)}</dd>`).join('')}</dl>`,
     '</header>',
-    section('summary', 'Summary', `<p class="summary">${h(text.summaryText(report))}</p>`),
   ].join('\n');
 }
 
@@ -98,55 +129,27 @@ function problemHtml(problem: ReportProblem, n: number): string {
   ].join('\n');
 }
 
-function diagnosis(report: IncidentReport): string {
-  if (!report.diagnosis) return '';
-  const escalation = text.escalationText(report);
+function diagnosis({ title, problems, escalation }: SectionOf<'diagnosis'>): string {
   const parts = [
-    report.problems.length === 0 ? `<p>${badge('ok')} No inconsistency measured.</p>` : '',
-    ...report.problems.map(problemHtml),
+    problems.length === 0 ? `<p>${badge('ok')} No inconsistency measured.</p>` : '',
+    ...problems.map(problemHtml),
     escalation ? `<p><strong>Escalation:</strong> ${h(escalation)}</p>` : '',
   ];
-  return section('diagnosis', 'Diagnosis', parts.filter(Boolean).join('\n'));
+  return section('diagnosis', title, parts.filter(Boolean).join('\n'));
 }
 
-function maps(report: IncidentReport): string {
-  if (report.maps.length === 0) return '';
-  const figures = report.maps.map(
+function maps({ title, maps: list }: SectionOf<'map'>): string {
+  const figures = list.map(
     ({ chart, states }) => `<h3>${h(chart.title)}</h3>\n<figure>\n${chartToSvg(chart, states)}\n</figure>`,
   );
-  return section('map', 'Investigation map', figures.join('\n'));
+  return section('map', title, figures.join('\n'));
 }
 
-function actions(report: IncidentReport): string {
-  if (report.actions.length === 0) return '';
-  const items = report.actions.map(
+function actions({ title, items: list }: SectionOf<'actions'>): string {
+  const items = list.map(
     (a) => `<li>${h(a.text)}${a.cell === null ? '' : ` <span class="note">(cell ${a.cell})</span>`}</li>`,
   );
-  return section('actions', 'Action items', `<ul class="actions">${items.join('\n')}</ul>`);
-}
-
-function timeline(report: IncidentReport): string {
-  if (report.timeline.length === 0) return '';
-  const rows = report.timeline.map((t) => [
-    h(text.readableTime(t.time)),
-    t.who === null ? '' : h(t.who),
-    t.cell === null ? '' : String(t.cell),
-    h(t.connections.join(', ')),
-    h(t.what),
-    h(text.severitiesText(t)),
-  ]);
-  return section('timeline', 'Timeline', htmlTable(['Time', 'Who', 'Cell', 'Connections', 'What', 'Findings'], rows));
-}
-
-function evidence(report: IncidentReport): string {
-  if (report.evidence.length === 0) return '';
-  const rows = report.evidence.map((f) => [badge(f.severity), h(f.probe), h(f.target), h(f.summary), String(f.cell)]);
-  return section('evidence', 'Evidence', htmlTable(['Severity', 'Probe', 'Target', 'Summary', 'Cell'], rows));
-}
-
-function queries(cells: readonly ReportCell[]): string {
-  if (cells.length === 0) return '';
-  return section('queries', 'Queries and probes', cells.map(queryCell).join('\n'));
+  return section('actions', title, `<ul class="actions">${items.join('\n')}</ul>`);
 }
 
 function queryCell(c: ReportCell): string {
@@ -162,7 +165,7 @@ function queryCell(c: ReportCell): string {
     `<p class="cell-meta">${h(meta.join(' · '))}</p>`,
     `<pre><code>${h(c.source)}</code></pre>`,
     c.error ? `<p class="error">${h(c.error)}</p>` : '',
-    c.runs.length > 0 ? provenanceTable(c.runs) : '',
+    c.runs.length > 0 ? textTable(provenanceTable(c.runs)) : '',
     c.comparison ? `<p>${c.comparison.agree ? '✅' : '⚠️'} ${h(c.comparison.summary)}</p>` : '',
     ...c.runs.map(runResult),
     c.findings.length > 0 ? findingList(c.findings) : '',
@@ -170,36 +173,6 @@ function queryCell(c: ReportCell): string {
   ]
     .filter(Boolean)
     .join('\n');
-}
-
-function provenanceTable(runs: readonly ReportRun[]): string {
-  const rows = runs.map(({ provenance: p, connection, role }) => [
-    h(connection),
-    value(role),
-    h(text.serverText(p)),
-    value(p.serverVersion ?? null),
-    h(text.recoveryText(p)),
-    value(p.walLsn ?? null),
-    h(text.readableTime(p.startedAt)),
-    h(formatDuration(p.durationMs)),
-    String(p.rowCount),
-    h(`${p.user} (${p.osUser})`),
-    p.readOnly ? 'read-only' : '<strong>read-write</strong>',
-  ]);
-  const head = [
-    'Connection',
-    'Role',
-    'Server',
-    'Version',
-    'Recovery',
-    'LSN',
-    'Started',
-    'Took',
-    'Rows',
-    'User (OS user)',
-    'Mode',
-  ];
-  return htmlTable(head, rows);
 }
 
 function runResult(run: ReportRun): string {
@@ -217,10 +190,4 @@ function runResult(run: ReportRun): string {
       ? `<p class="note">${r.rowsNotShown} more row${r.rowsNotShown === 1 ? '' : 's'} not shown; sha256 of all rows <span class="mono">${h(r.hash)}</span></p>`
       : '';
   return `${title}\n${htmlTable(r.columns.map(h), rows, numeric)}${more}`;
-}
-
-function runbook(report: IncidentReport): string {
-  if (report.runbookText.length === 0) return '';
-  const blocks = report.runbookText.map((t) => `<div class="prose">\n${proseToHtml(t)}\n</div>`);
-  return section('runbook', 'Appendix: the runbook', blocks.join('\n'));
 }

@@ -2,7 +2,16 @@ import { chartToMermaid, type ChartId } from '../diagnosis';
 import { SEVERITY_ICON } from '../probes/render';
 import { escapeMarkdownInline, escapeMarkdownProse, markdownTableCell } from '../util/escape';
 import { formatDuration } from '../util/duration';
-import type { IncidentReport, ReportCell, ReportMap, ReportRun } from './reportModel';
+import type { IncidentReport, ReportCell, ReportRun } from './reportModel';
+import {
+  drawRows,
+  provenanceTable,
+  reportSections,
+  type ReportSection,
+  type SectionOf,
+  type CellStyle,
+  type TextTable,
+} from './reportSections';
 import * as text from './reportText';
 
 export interface MarkdownReportOptions {
@@ -18,20 +27,34 @@ const cell = (value: string | null) => markdownTableCell(value);
 
 /** The report as GitHub-flavoured Markdown; every value from the record escaped. */
 export function renderReportMarkdown(report: IncidentReport, options: MarkdownReportOptions = {}): string {
-  const sections = [
-    header(report),
-    diagnosis(report),
-    maps(report.maps, options),
-    actions(report),
-    timeline(report),
-    evidence(report),
-    queries(report.cells),
-    runbook(report),
-  ];
-  return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
+  return `${reportSections(report)
+    .map((s) => section(s, options))
+    .join('\n\n')}\n`;
 }
 
-function table(head: string[], rows: string[][]): string {
+function section(s: ReportSection, options: MarkdownReportOptions): string {
+  switch (s.kind) {
+    case 'header':
+      return header(s);
+    case 'summary':
+      return `## ${s.title}\n\n${md(s.text)}`;
+    case 'diagnosis':
+      return diagnosis(s);
+    case 'map':
+      return maps(s, options);
+    case 'actions':
+      return actions(s);
+    case 'timeline':
+    case 'evidence':
+      return [`## ${s.title}`, textTable(s.table)].join('\n\n');
+    case 'queries':
+      return [`## ${s.title}`, ...s.cells.map(queryCell)].join('\n\n');
+    case 'runbook':
+      return [`## ${s.title}`, ...s.texts.map((t) => escapeMarkdownProse(text.demoteHeadings(t)))].join('\n\n');
+  }
+}
+
+function table(head: readonly string[], rows: string[][]): string {
   return [
     `| ${head.join(' | ')} |`,
     `| ${head.map(() => '---').join(' | ')} |`,
@@ -39,23 +62,30 @@ function table(head: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-function header(report: IncidentReport): string {
-  const rows = text.headerFields(report);
+const CELL_STYLE: CellStyle = {
+  text: cell,
+  strong: (value) => `**${cell(value)}**`,
+  severity: (severity) => `${SEVERITY_ICON[severity]} ${severity}`,
+};
+
+function textTable(t: TextTable): string {
+  return table(t.head, drawRows(t, CELL_STYLE));
+}
+
+function header({ title, fields }: SectionOf<'header'>): string {
   return [
-    `# ${md(report.title)}`,
+    `# ${md(title)}`,
     table(
       ['Field', 'Value'],
-      rows.map(([k, v]) => [k, v === null ? '*not set*' : cell(v)]),
+      fields.map(([k, v]) => [k, v === null ? '*not set*' : cell(v)]),
     ),
-    `## Summary\n\n${md(text.summaryText(report))}`,
   ].join('\n\n');
 }
 
-function diagnosis(report: IncidentReport): string {
-  if (!report.diagnosis) return '';
-  const lines = ['## Diagnosis'];
-  if (report.problems.length === 0) lines.push('', `🟢 ${md(text.summaryText(report))}`);
-  report.problems.forEach((problem, n) => {
+function diagnosis({ title, problems, summary, escalation }: SectionOf<'diagnosis'>): string {
+  const lines = [`## ${title}`];
+  if (problems.length === 0) lines.push('', `🟢 ${md(summary)}`);
+  problems.forEach((problem, n) => {
     lines.push('', `### ${n + 1}. ${SEVERITY_ICON[problem.severity]} ${md(text.problemTitle(problem))}`);
     if (problem.evidence.length > 0)
       lines.push(
@@ -70,13 +100,11 @@ function diagnosis(report: IncidentReport): string {
         `**Next:** ${md(problem.next.suggestion)}${problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`}`,
       );
   });
-  const escalation = text.escalationText(report);
   if (escalation) lines.push('', `**Escalation:** ${md(escalation)}`);
   return lines.join('\n');
 }
 
-function maps(list: readonly ReportMap[], options: MarkdownReportOptions): string {
-  if (list.length === 0) return '';
+function maps({ title, maps: list }: SectionOf<'map'>, options: MarkdownReportOptions): string {
   const blocks = list.map(({ chart, states }) => {
     const file = options.svgFiles?.[chart.id];
     const body = file
@@ -84,43 +112,12 @@ function maps(list: readonly ReportMap[], options: MarkdownReportOptions): strin
       : ['```mermaid', chartToMermaid(chart, states), '```'].join('\n');
     return `### ${md(chart.title)}\n\n${body}`;
   });
-  return ['## Investigation map', ...blocks].join('\n\n');
+  return [`## ${title}`, ...blocks].join('\n\n');
 }
 
-function actions(report: IncidentReport): string {
-  if (report.actions.length === 0) return '';
-  const items = report.actions.map((a) => `- [ ] ${md(a.text)}${a.cell === null ? '' : ` (cell ${a.cell})`}`);
-  return ['## Action items', items.join('\n')].join('\n\n');
-}
-
-function timeline(report: IncidentReport): string {
-  if (report.timeline.length === 0) return '';
-  const rows = report.timeline.map((t) => [
-    cell(text.readableTime(t.time)),
-    t.who === null ? '' : cell(t.who),
-    t.cell === null ? '' : String(t.cell),
-    cell(t.connections.join(', ')),
-    cell(t.what),
-    cell(text.severitiesText(t)),
-  ]);
-  return ['## Timeline', table(['Time', 'Who', 'Cell', 'Connections', 'What', 'Findings'], rows)].join('\n\n');
-}
-
-function evidence(report: IncidentReport): string {
-  if (report.evidence.length === 0) return '';
-  const rows = report.evidence.map((f) => [
-    `${SEVERITY_ICON[f.severity]} ${f.severity}`,
-    cell(f.probe),
-    cell(f.target),
-    cell(f.summary),
-    String(f.cell),
-  ]);
-  return ['## Evidence', table(['Severity', 'Probe', 'Target', 'Summary', 'Cell'], rows)].join('\n\n');
-}
-
-function queries(cells: readonly ReportCell[]): string {
-  if (cells.length === 0) return '';
-  return ['## Queries and probes', ...cells.map(queryCell)].join('\n\n');
+function actions({ title, items: list }: SectionOf<'actions'>): string {
+  const items = list.map((a) => `- [ ] ${md(a.text)}${a.cell === null ? '' : ` (cell ${a.cell})`}`);
+  return [`## ${title}`, items.join('\n')].join('\n\n');
 }
 
 function queryCell(c: ReportCell): string {
@@ -133,7 +130,7 @@ function queryCell(c: ReportCell): string {
     `${fence}${c.language === 'sql' || c.language === 'cnprobe' ? c.language : ''}\n${c.source}\n${fence}`,
   ];
   if (c.error) parts.push(`> ❌ ${md(c.error)}`);
-  if (c.runs.length > 0) parts.push(provenanceTable(c.runs));
+  if (c.runs.length > 0) parts.push(textTable(provenanceTable(c.runs)));
   if (c.comparison) parts.push(`${c.comparison.agree ? '✅' : '⚠️'} ${md(c.comparison.summary)}`);
   for (const run of c.runs) parts.push(...runResult(run));
   if (c.findings.length > 0)
@@ -143,26 +140,6 @@ function queryCell(c: ReportCell): string {
         .join('\n'),
     );
   return parts.join('\n\n');
-}
-
-function provenanceTable(runs: readonly ReportRun[]): string {
-  const rows = runs.map(({ provenance: p, connection, role }) => [
-    cell(connection),
-    cell(role),
-    cell(text.serverText(p)),
-    cell(p.serverVersion ?? null),
-    text.recoveryText(p),
-    cell(p.walLsn ?? null),
-    cell(text.readableTime(p.startedAt)),
-    cell(formatDuration(p.durationMs)),
-    String(p.rowCount),
-    cell(`${p.user} (${p.osUser})`),
-    p.readOnly ? 'read-only' : '**read-write**',
-  ]);
-  return table(
-    ['Connection', 'Role', 'Server', 'Version', 'Recovery', 'LSN', 'Started', 'Took', 'Rows', 'User (OS user)', 'Mode'],
-    rows,
-  );
 }
 
 function runResult(run: ReportRun): string[] {
@@ -187,12 +164,4 @@ function runResult(run: ReportRun): string[] {
       r.rows.map((row) => row.map(cell)),
     )}${more}`,
   ];
-}
-
-function runbook(report: IncidentReport): string {
-  if (report.runbookText.length === 0) return '';
-  return [
-    '## Appendix: the runbook',
-    ...report.runbookText.map((t) => escapeMarkdownProse(text.demoteHeadings(t))),
-  ].join('\n\n');
 }
