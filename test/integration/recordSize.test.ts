@@ -2,41 +2,23 @@
  * The record of the demo, made for real: runbooks/triage.cnbook run by the built CLI on a sandbox with the
  * demo's faults, then measured in both format versions and run again to see what a re-run changes.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseNotebook, printNotebook, sameNotebook } from '../../src/core/format';
 import { DEMO_FAULTS } from '../../scripts/demoFaults';
+import { REPO_ROOT } from '../helpers/builtCli';
 import { partsTable, recordParts } from '../helpers/recordParts';
+import { useSandboxHome } from '../helpers/sandboxHome';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-record-size-'));
-fs.chmodSync(home, 0o755);
-const record = path.join(home, 'triage.cnbook');
-const rerun = path.join(home, 'triage.rerun.cnbook');
+const home = useSandboxHome(
+  'cnbook-record-size-',
+  DEMO_FAULTS.flatMap((fault) => ['--fault', fault]),
+);
+const { cnbook } = home;
+const record = path.join(home.dir, 'triage.cnbook');
+const rerun = path.join(home.dir, 'triage.rerun.cnbook');
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-
-function cnbook(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CNBOOK_SANDBOX_HOME: home },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
-  const started = cnbook(['sandbox', 'start', ...DEMO_FAULTS.flatMap((fault) => ['--fault', fault])]);
-  if (started.code !== 0) throw new Error(`sandbox start failed: ${started.stderr}`);
-});
-afterAll(() => {
-  cnbook(['sandbox', 'stop']);
-  fs.rmSync(home, { recursive: true, force: true });
-});
 
 /** The lines of `b` that a line diff from `a` shows as added (a longest common subsequence of lines). */
 function addedLines(a: readonly string[], b: readonly string[]): string[] {
@@ -89,7 +71,7 @@ describe('the record of the demo', () => {
     // A re-run rewrites timings, LSNs and a timeline entry, not whole outputs: a fraction of the record.
     expect(added.length).toBeLessThan(after.length / 3);
     expect(longest(added)).toBeLessThanOrEqual(400);
-    const source = parseNotebook(fs.readFileSync(path.join(root, 'runbooks/triage.cnbook'), 'utf8'));
+    const source = parseNotebook(fs.readFileSync(path.join(REPO_ROOT, 'runbooks/triage.cnbook'), 'utf8'));
     const runbookLines = new Set(
       source.cells.flatMap((cell) => cell.source.split('\n')).filter((line) => line.trim().length > 3),
     );

@@ -5,9 +5,8 @@
  * real servers; then pairs of faults, both named. Faults are cleared between cases, so the sandbox starts
  * once. Run times and the detection table are printed at the end (and kept in runbooks/README.md).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
@@ -19,12 +18,12 @@ import { FAULTS, parseFault } from '../../src/core/sandbox/faults';
 import { fakeTimeLibrary } from '../../src/sandbox/binaries';
 import { clearFault, injectFault } from '../../src/sandbox/faults';
 import { Sandbox } from '../../src/sandbox/sandbox';
+import { CLI, REPO_ROOT as root, runCli } from '../helpers/builtCli';
+import { useSandboxHome } from '../helpers/sandboxHome';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-runbooks-test-'));
-fs.chmodSync(home, 0o755);
-const sandbox = new Sandbox('default', path.join(home, 'default'));
+// Started here, not by `cnbook sandbox start`: the tests inject faults through this object.
+const home = useSandboxHome('cnbook-runbooks-test-');
+const sandbox = new Sandbox('default', path.join(home.dir, 'default'));
 const RUNBOOKS = fs
   .readdirSync(path.join(root, 'runbooks'))
   .filter((f) => f.endsWith('.cnbook'))
@@ -110,7 +109,6 @@ const runTimes: Record<string, number> = {};
 const detection: string[] = [];
 
 beforeAll(async () => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   await sandbox.start({ replicas: 2 });
   await settle();
 }, 120_000);
@@ -140,15 +138,14 @@ async function settle(): Promise<void> {
 }
 afterAll(async () => {
   await sandbox.stop().catch(() => undefined);
-  fs.rmSync(home, { recursive: true, force: true });
   console.log(`runbook run times on the healthy sandbox (ms): ${JSON.stringify(runTimes)}`);
   console.log(`detection (fault(s) → runbook: problems named [runs, ms from injection]):\n${detection.join('\n')}`);
 });
 
 /** `cnbook run runbooks/NAME.cnbook --sandbox --allow-writes --json` on this file's sandbox. */
 function run(name: string): Promise<Run> {
-  const args = [cli, 'run', path.join('runbooks', `${name}.cnbook`), '--sandbox', '--allow-writes', '--json'];
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CNBOOK_SANDBOX_HOME: home } });
+  const args = [CLI, 'run', path.join('runbooks', `${name}.cnbook`), '--sandbox', '--allow-writes', '--json'];
+  const child = spawn(process.execPath, args, { cwd: root, env: home.env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -248,8 +245,8 @@ describe('the shipped runbooks', () => {
 
   it('pass cnbook check through the CLI, all at once', () => {
     const files = RUNBOOKS.map((n) => path.join('runbooks', `${n}.cnbook`));
-    const result = spawnSync(process.execPath, [cli, 'check', ...files], { cwd: root, encoding: 'utf8' });
-    expect([result.status, result.stderr]).toEqual([0, '']);
+    const result = runCli(['check', ...files]);
+    expect([result.code, result.stderr]).toEqual([0, '']);
   });
 });
 

@@ -1,33 +1,13 @@
 /** `cnbook sandbox ...` and `cnbook run --sandbox` through the built CLI, on real servers. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postmasterPid } from '../../src/sandbox/cleanup';
+import { useSandboxHome } from '../helpers/sandboxHome';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-sandbox-cli-'));
-fs.chmodSync(home, 0o755);
-const folder = path.join(home, 'default');
-
-beforeAll(() => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
-});
-afterAll(() => {
-  cnbook(['sandbox', 'stop']);
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-function cnbook(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CNBOOK_SANDBOX_HOME: home },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const home = useSandboxHome('cnbook-sandbox-cli-');
+const { cnbook } = home;
+const folder = path.join(home.dir, 'default');
 
 function runningServers(): string[] {
   if (!fs.existsSync(folder)) return [];
@@ -96,7 +76,7 @@ describe('cnbook sandbox start, run --sandbox, stop', () => {
     const twice = cnbook(['sandbox', 'start']);
     expect(twice.code).toBe(3);
     expect(twice.stderr).toMatch(/sandbox 'default' is already running \(us-east on \d+/);
-    const out = path.join(home, 'triage.cnbook');
+    const out = path.join(home.dir, 'triage.cnbook');
     const run = cnbook(['run', 'runbooks/triage.cnbook', '--sandbox', '--out', out]);
     expect([1, 2]).toContain(run.code);
     expect(run.stdout).toMatch(/replication-lag us-west: behind.*replay PAUSED/);
