@@ -12,7 +12,7 @@ import { postmasterPid, startWatchdog, stopServersSync, stopWatchdog } from './c
 import { copyDataDir } from './copy';
 import { prepareFolder } from './processes';
 import { SAMPLE_SCHEMA } from './sampleData';
-import { BASE_CONFIG, initDataDir, portInUse, ServerNode, writeConfig, writeHba } from './server';
+import { BASE_CONFIG, initDataDir, portInUse, ServerNode, waitForStreaming, writeConfig, writeHba } from './server';
 import {
   DEFAULT_REPLICAS,
   MAX_REPLICAS,
@@ -235,7 +235,7 @@ export class Sandbox {
     state.nodes.splice(1, 0, ...replicas.map((n) => ({ name: n.name, role: 'replica' as const, port: n.port })));
     writeState(this.folder, state);
     await target.query(subscriptionStatement(primary.port));
-    await waitForStreaming(primary, names);
+    await waitForStreaming(primary, names, 30_000, (message) => new SandboxError(message));
     writeState(this.folder, { ...state, complete: true });
   }
 
@@ -333,20 +333,4 @@ async function startOnKnownOrFreePort(server: ServerNode): Promise<void> {
     }
   }
   await server.startOnFreePort();
-}
-
-async function waitForStreaming(primary: ServerNode, names: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await primary.query(
-      "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
-    );
-    const streaming = new Set(rows.map((r) => r.name as string));
-    if (names.every((n) => streaming.has(n))) return;
-    if (Date.now() > deadline)
-      throw new SandboxError(
-        `replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

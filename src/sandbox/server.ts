@@ -172,3 +172,28 @@ export class ServerNode {
     return fs.existsSync(path.join(this.dataDir, 'postmaster.pid'));
   }
 }
+
+/**
+ * Waits until every named replica streams from the primary (by the application_name it connects with);
+ * past `timeoutMs` throws what `fail` makes of the message (the sandbox's own error for its CLI).
+ */
+export async function waitForStreaming(
+  primary: Pick<ServerNode, 'query'>,
+  names: readonly string[],
+  timeoutMs: number,
+  fail: (message: string) => Error = (message) => new Error(message),
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await primary.query(
+      "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
+    );
+    const streaming = new Set(rows.map((r) => r.name as string));
+    if (names.every((n) => streaming.has(n))) return;
+    if (Date.now() > deadline)
+      throw fail(
+        `replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,7 +10,7 @@ import { fakeTimeLibrary, resolveBinaries } from './binaries';
 import { startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
 import { copyDataDir } from './copy';
 import { prepareFolder } from './processes';
-import { BASE_CONFIG, initDataDir, ServerNode, writeConfig, writeHba } from './server';
+import { BASE_CONFIG, initDataDir, ServerNode, waitForStreaming, writeConfig, writeHba } from './server';
 
 export interface PgNode {
   name: string;
@@ -136,23 +136,6 @@ function configureReplica(replica: ServerNode, primary: ServerNode, config: Reco
   });
 }
 
-async function waitForStreaming(primary: PgNode, replicas: PgNode[], timeoutMs: number): Promise<void> {
-  const names = replicas.map((r) => r.name);
-  const deadline = Date.now() + timeoutMs;
-  while (names.length > 0) {
-    const rows = await primary.query(
-      "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
-    );
-    const streaming = new Set(rows.map((r) => r.name as string));
-    if (names.every((n) => streaming.has(n))) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `replicas not streaming after ${timeoutMs} ms: want ${names.join(', ')}, have ${[...streaming].join(', ') || 'none'}`,
-      );
-    await sleep(100);
-  }
-}
-
 /** Restarts on the same port when it is still free, else on a new one (the replicas are told afterwards). */
 async function restart(node: ServerNode): Promise<void> {
   try {
@@ -178,7 +161,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
       const settled = await Promise.allSettled(replicas.map((r) => r.startOnFreePort()));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      await waitForStreaming(primary, replicas, 30_000);
+      await waitForStreaming(
+        primary,
+        replicas.map((r) => r.name),
+        30_000,
+      );
     }
     return { primary, replicas, nodes: [primary, ...replicas], destroy: () => destroyCluster(live) };
   } catch (error) {
