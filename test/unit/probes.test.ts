@@ -4,8 +4,8 @@ import { parseDirectives } from '../../src/core/probes/directive';
 import { checkProbeCell } from '../../src/core/probes/execute';
 import { expectationFindings } from '../../src/core/probes/expect';
 import { findingsOutput, readFindingsOutput, renderFindingsMarkdown } from '../../src/core/probes/render';
-import type { TargetRun } from '../../src/core/sql/payload';
 import type { Finding } from '../../src/core/probes/types';
+import { selectRun } from '../helpers/targetRun';
 
 describe('the cnprobe language', () => {
   it('reads directives, quoted values and comments', () => {
@@ -67,37 +67,15 @@ describe('the cnprobe language', () => {
   });
 });
 
-function run(connection: string, rows: (string | null)[][]): TargetRun {
-  return {
+const run = (connection: string, rows: (string | null)[][]) =>
+  selectRun(
     connection,
-    provenance: {
-      connection,
-      host: 'h',
-      port: 1,
-      database: 'd',
-      user: 'u',
-      startedAt: '',
-      finishedAt: '',
-      durationMs: 1,
-      rowCount: rows.length,
-      osUser: 'me',
-      readOnly: true,
-    },
-    statements: [
-      {
-        command: 'SELECT',
-        columns: [
-          { name: 'id', type: 'int4', typeOid: 23 },
-          { name: 'diff', type: 'numeric', typeOid: 1700 },
-        ],
-        rows,
-        rowCount: rows.length,
-        truncated: false,
-        hash: '',
-      },
+    [
+      { name: 'id', type: 'int4', typeOid: 23 },
+      { name: 'diff', type: 'numeric', typeOid: 1700 },
     ],
-  };
-}
+    rows,
+  );
 
 describe('SQL checks (-- @expect)', () => {
   it('turns offending rows into a critical finding with evidence, and passes quietly otherwise', () => {

@@ -3,9 +3,10 @@ import { parseAnnotations } from '../../src/core/sql/annotations';
 import { bindParameters, splitStatements } from '../../src/core/sql/lexer';
 import { locateInCell } from '../../src/core/sql/errors';
 import { resolveTargets } from '../../src/core/sql/targets';
-import { compareRuns, TargetRun } from '../../src/core/sql/payload';
+import { compareRuns } from '../../src/core/sql/payload';
 import { renderResultMarkdown } from '../../src/core/sql/render';
 import type { ResolvedConnection, RoleBinding } from '../../src/core/connections';
+import { selectRun } from '../helpers/targetRun';
 
 describe('splitting statements', () => {
   it('splits at top-level semicolons only', () => {
@@ -103,37 +104,16 @@ describe('targets', () => {
   });
 });
 
-function run(connection: string, rows: (string | null)[][], hash = JSON.stringify(rows)): TargetRun {
-  return {
+const run = (connection: string, rows: (string | null)[][], hash = JSON.stringify(rows)) =>
+  selectRun(
     connection,
-    provenance: {
-      connection,
-      host: '<h>',
-      port: 1,
-      database: 'd',
-      user: 'u',
-      startedAt: '',
-      finishedAt: '',
-      durationMs: 3,
-      rowCount: rows.length,
-      osUser: 'me',
-      readOnly: true,
-    },
-    statements: [
-      {
-        command: 'SELECT',
-        columns: [
-          { name: 'id', type: 'int4', typeOid: 23 },
-          { name: 'v', type: 'text', typeOid: 25 },
-        ],
-        rows,
-        rowCount: rows.length,
-        truncated: false,
-        hash,
-      },
+    [
+      { name: 'id', type: 'int4', typeOid: 23 },
+      { name: 'v', type: 'text', typeOid: 25 },
     ],
-  };
-}
+    rows,
+    { hash, provenance: { host: '<h>', durationMs: 3 } },
+  );
 
 describe('comparing connections', () => {
   it('agrees when hashes match and marks rows that differ otherwise', () => {
