@@ -1,15 +1,14 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, REPO_ROOT as root, runCli } from '../helpers/builtCli';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
 
 // `cnbook run` against a real primary and replica, then `cnbook export`, and the report opened in Chromium.
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 const HOSTILE = [
   '<script>window.pwned=1</script>',
   '<img src=x onerror=window.pwned=2>',
@@ -40,7 +39,7 @@ beforeAll(async () => {
   execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   cluster = await startCluster({ replicas: 1 });
   await cluster.primary.query(SCHEMA);
   await waitForReplay(cluster);
@@ -78,12 +77,7 @@ function write(name: string, text: string): string {
 }
 
 function cnbook(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: dir, env: { PGPASSWORD: '' } });
 }
 
 /** Opens a file with JavaScript on, recording every request, dialog and page error. */

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,16 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../src/core/format';
 import { RESULT_MIME, type CodeCell } from '../../src/core/format/model';
 import { timelineOf } from '../../src/core/record/timeline';
+import { buildCli, CLI as cli, REPO_ROOT as root, runCli } from '../helpers/builtCli';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 let cluster: PgCluster;
 let dir: string;
 let connections: string;
 
 beforeAll(async () => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   cluster = await startCluster({ replicas: 1 });
   await cluster.primary.query(
     'CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 50) g;',
@@ -59,12 +58,7 @@ function runbook(name: string, ...cells: string[]): string {
 }
 
 function cnbook(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args, { cwd: dir, env: { PGPASSWORD: '' } });
 }
 
 /** `cnbook run FILE` on the test cluster's profile, with more arguments after. */

@@ -1,19 +1,18 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, CLI as cli, runCli } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 let a: PgServer;
 let b: PgServer;
 let dir: string;
 let connections: string;
 
 beforeAll(async () => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   [a, b] = await Promise.all([startStandalone(), startStandalone()]);
   const table = `CREATE TABLE orders (id bigint PRIMARY KEY, total numeric, note text);
     INSERT INTO orders SELECT g, g / 10.0, CASE WHEN g % 2 = 0 THEN '' END FROM generate_series(1, 20000) g;`;
@@ -36,29 +35,23 @@ afterAll(async () => {
 });
 
 function diff(...args: string[]) {
-  return spawnSync(
-    process.execPath,
-    [cli, 'diff', '--connections', connections, '--source', 'east', '--target', 'west', ...args],
-    {
-      encoding: 'utf8',
-    },
-  );
+  return runCli(['diff', '--connections', connections, '--source', 'east', '--target', 'west', ...args]);
 }
 
 describe('cnbook diff', () => {
   it('exits 0 for equal tables and says so', () => {
     const run = diff('--table', 'same');
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
     expect(run.stdout).toContain('same: east → west: identical (100 rows)');
   });
 
   it('exits 2 on drift and names the keys; --json has the counts and the keys', () => {
     const text = diff('--table', 'orders');
-    expect(text.status).toBe(2);
+    expect(text.code).toBe(2);
     expect(text.stdout).toContain('orders: east → west: 1 missing in the target, 1 missing in the source, 2 changed');
     expect(text.stdout).toContain('changed: 10, 10000');
     const json = diff('--table', 'orders', '--json');
-    expect(json.status).toBe(2);
+    expect(json.code).toBe(2);
     const result = JSON.parse(json.stdout);
     expect(result).toMatchObject({
       source: 'east',
@@ -82,13 +75,13 @@ describe('cnbook diff', () => {
 
   it('exits 3 with a clear message when it cannot run', () => {
     const missing = diff('--table', 'nosuch');
-    expect(missing.status).toBe(3);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('table nosuch on east: relation "nosuch" does not exist');
     const unknown = diff('--table', 'orders', '--target', 'wset');
-    expect(unknown.status).toBe(3);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain("no connection 'wset' (did you mean 'west'?)");
-    const usage = spawnSync(process.execPath, [cli, 'diff', '--table', 'orders'], { encoding: 'utf8' });
-    expect(usage.status).toBe(3);
+    const usage = runCli(['diff', '--table', 'orders']);
+    expect(usage.code).toBe(3);
     expect(usage.stderr).toContain('diff needs --source');
   });
 
@@ -104,16 +97,16 @@ describe('cnbook diff', () => {
       DELETE FROM tricky WHERE id = 4; INSERT INTO tricky VALUES (5, 'only on the target; DROP TABLE tricky; --', NULL, NULL, NULL, NULL, NULL)`);
     const file = path.join(dir, 'repair.sql');
     const before = diff('--table', 'tricky', '--json', '--repair-sql', file);
-    expect(before.status).toBe(2);
+    expect(before.code).toBe(2);
     expect(before.stderr).toContain('repair for west (not applied): 1 inserts, 2 updates, 1 deletes in 1 transactions');
     const undo = fs.readFileSync(path.join(dir, 'repair.undo.sql'), 'utf8');
     expect(JSON.parse(diff('--table', 'tricky', '--json').stdout).keys).toEqual(JSON.parse(before.stdout).keys);
     await b.query(fs.readFileSync(file, 'utf8'));
     const after = diff('--table', 'tricky');
-    expect(after.status).toBe(0);
+    expect(after.code).toBe(0);
     await b.query(undo);
     const undone = diff('--table', 'tricky', '--json');
-    expect(undone.status).toBe(2);
+    expect(undone.code).toBe(2);
     expect(JSON.parse(undone.stdout).keys).toEqual(JSON.parse(before.stdout).keys);
     expect(await b.query('SELECT t FROM tricky WHERE id = 5')).toEqual([
       { t: 'only on the target; DROP TABLE tricky; --' },

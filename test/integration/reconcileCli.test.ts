@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, runCli } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 let source: PgServer;
 let copy: PgServer;
 let dir: string;
@@ -15,7 +13,7 @@ const LOAD = `CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO it
 const CONTENT = `SELECT string_agg(t::text, '|' ORDER BY id) AS rows FROM items t`;
 
 beforeAll(async () => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   [source, copy] = await Promise.all([startStandalone(), startStandalone()]);
   await Promise.all([source.query(LOAD), copy.query(LOAD)]);
   await copy.query(
@@ -48,12 +46,10 @@ afterAll(async () => {
 });
 
 function run(...more: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    [cli, 'run', 'repair.cnbook', '--connections', 'connections.json', '--profile', 'pair', ...more],
-    { cwd: dir, encoding: 'utf8', env: { ...process.env, PGPASSWORD: '' } },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(['run', 'repair.cnbook', '--connections', 'connections.json', '--profile', 'pair', ...more], {
+    cwd: dir,
+    env: { PGPASSWORD: '' },
+  });
 }
 
 describe('cnbook run with a reconcile cell', () => {
