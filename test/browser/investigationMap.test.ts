@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
+import { installBrowserDeps, launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMapState, diagnose, type HostInfo, type MapState } from '../../src/core/diagnosis';
 import { MAP_BODY_HTML } from '../../src/webview/protocol';
@@ -18,9 +18,7 @@ let page: Page;
 let dir: string;
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  installBrowserDeps(root);
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-map-'));
   fs.writeFileSync(

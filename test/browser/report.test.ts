@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
+import { installBrowserDeps, launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, REPO_ROOT as root, runCli } from '../helpers/builtCli';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
@@ -36,9 +35,7 @@ INSERT INTO evil VALUES (1, ${HOSTILE.map((h) => `'${h.replace(/'/g, "''")}'`).j
 `;
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  installBrowserDeps(root);
   buildCli();
   cluster = await startCluster({ replicas: 1 });
   await cluster.primary.query(SCHEMA);

@@ -1,8 +1,7 @@
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
+import { installBrowserDeps, launchChromium } from '../helpers/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultPayload } from '../../src/core/sql/payload';
 import { startCluster, PgCluster, waitForReplay } from '../helpers/pgCluster';
@@ -16,9 +15,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, '.ci', 'install-vscode-test-deps.sh')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  installBrowserDeps(root);
   cluster = await startCluster({ replicas: 1 });
   await cluster.primary.query(`CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(12,2), note text);
     INSERT INTO orders VALUES (1, 10.50, '<img src=x onerror=window.pwned=1>'), (2, 9.00, NULL), (3, 100.00, repeat('long ', 100)),
