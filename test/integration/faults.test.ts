@@ -2,32 +2,22 @@
  * Each sandbox fault, injected in real servers, is found by the probe meant to find it, and clearing it
  * makes that probe healthy again. Detection times (inject → finding) are logged for the issue's numbers.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/probes/types';
 import { Fault, parseFault } from '../../src/core/sandbox/faults';
 import { fakeTimeLibrary } from '../../src/sandbox/binaries';
 import { clearFault, injectFault } from '../../src/sandbox/faults';
-import { Sandbox } from '../../src/sandbox/sandbox';
 import { ServerNode } from '../../src/sandbox/server';
 import { runProbeCell } from '../helpers/probeRun';
+import { useTempSandbox } from '../helpers/sandboxHome';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-faults-test-'));
-fs.chmodSync(base, 0o755);
-const sandbox = new Sandbox('faults', path.join(base, 'faults'));
+const { sandbox } = useTempSandbox('cnbook-faults-test-', 'faults', { replicas: 2 });
 const pool = newPool();
 const detection: Record<string, number> = {};
 
-beforeAll(async () => {
-  await sandbox.start({ replicas: 2 });
-});
 afterAll(async () => {
   await pool.closeAll();
-  await sandbox.stop().catch(() => undefined);
-  fs.rmSync(base, { recursive: true, force: true });
   console.log(`fault → finding (ms, inject + probe): ${JSON.stringify(detection)}`);
 });
 

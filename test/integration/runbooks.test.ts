@@ -17,13 +17,11 @@ import { runbookInfo } from '../../src/core/run/runbookInfo';
 import { FAULTS, parseFault } from '../../src/core/sandbox/faults';
 import { fakeTimeLibrary } from '../../src/sandbox/binaries';
 import { clearFault, injectFault } from '../../src/sandbox/faults';
-import { Sandbox } from '../../src/sandbox/sandbox';
-import { CLI, REPO_ROOT as root, runCli } from '../helpers/builtCli';
-import { useSandboxHome } from '../helpers/sandboxHome';
+import { buildCli, CLI, REPO_ROOT as root, runCli } from '../helpers/builtCli';
+import { useTempSandbox } from '../helpers/sandboxHome';
 
-// Started here, not by `cnbook sandbox start`: the tests inject faults through this object.
-const home = useSandboxHome('cnbook-runbooks-test-');
-const sandbox = new Sandbox('default', path.join(home.dir, 'default'));
+// Started in this process, not by `cnbook sandbox start`: the tests inject faults through it.
+const { sandbox, home } = useTempSandbox('cnbook-runbooks-test-', 'default', { replicas: 2 });
 const RUNBOOKS = fs
   .readdirSync(path.join(root, 'runbooks'))
   .filter((f) => f.endsWith('.cnbook'))
@@ -109,7 +107,7 @@ const runTimes: Record<string, number> = {};
 const detection: string[] = [];
 
 beforeAll(async () => {
-  await sandbox.start({ replicas: 2 });
+  buildCli();
   await settle();
 }, 120_000);
 
@@ -145,7 +143,7 @@ afterAll(async () => {
 /** `cnbook run runbooks/NAME.cnbook --sandbox --allow-writes --json` on this file's sandbox. */
 function run(name: string): Promise<Run> {
   const args = [CLI, 'run', path.join('runbooks', `${name}.cnbook`), '--sandbox', '--allow-writes', '--json'];
-  const child = spawn(process.execPath, args, { cwd: root, env: home.env });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CNBOOK_SANDBOX_HOME: home } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -6,27 +6,17 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestedMajor } from '../../src/sandbox/binaries';
 import { postmasterPid, startWatchdog } from '../../src/sandbox/cleanup';
 import { backupRunningPrimary } from '../../src/sandbox/copy';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { BASE_CONFIG, ServerNode, writeConfig } from '../../src/sandbox/server';
 import { prepareFolder } from '../../src/sandbox/processes';
+import { useTempSandbox } from '../helpers/sandboxHome';
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-sandbox-test-'));
-fs.chmodSync(base, 0o755);
-const sandbox = new Sandbox('test', path.join(base, 'test'));
-
-beforeAll(async () => {
-  await sandbox.start({ replicas: 2 });
-});
-afterAll(async () => {
-  await sandbox.stop().catch(() => undefined);
-  fs.rmSync(base, { recursive: true, force: true });
-});
+const { sandbox, home: base } = useTempSandbox('cnbook-sandbox-test-', 'test', { replicas: 2 });
 
 function node(name: string): ServerNode {
   return sandbox.nodes().find((n) => n.name === name) as ServerNode;
