@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { escalationLine } from '../core/diagnosis/escalation';
 import type { DiagnosisTracker } from './diagnosisTracker';
-
-const TICK_MS = 15_000;
+import type { EscalationClock } from './escalationClock';
 
 /**
  * The escalation clock of the active incident in the status bar, counted live from `incident.opened`: time
@@ -11,16 +10,18 @@ const TICK_MS = 15_000;
 export class EscalationStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('cnbook.escalation', vscode.StatusBarAlignment.Left, 99);
   private readonly warned = new Set<string>();
-  private readonly timer = setInterval(() => this.update(), TICK_MS);
   private readonly disposables: vscode.Disposable[] = [this.item];
 
-  constructor(private readonly tracker: DiagnosisTracker) {
+  constructor(
+    private readonly tracker: DiagnosisTracker,
+    clock: EscalationClock,
+  ) {
     this.item.name = 'cnbook escalation';
     this.item.command = 'cnbook.showInvestigationMap';
     this.disposables.push(
       tracker.onDidChange(() => this.update()),
+      clock.onDidMove(() => this.update()),
       vscode.window.onDidChangeActiveNotebookEditor(() => this.update()),
-      vscode.workspace.onDidChangeNotebookDocument((e) => e.metadata !== undefined && this.update()),
     );
     this.update();
   }
@@ -54,7 +55,6 @@ export class EscalationStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearInterval(this.timer);
     this.disposables.forEach((d) => d.dispose());
   }
 }

@@ -8,6 +8,7 @@ import { DiagnosisTracker } from './diagnosisTracker';
 import { writeDiagnosisOnSave } from './diagnosisOnSave';
 import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
+import { EscalationClock } from './escalationClock';
 import { EscalationStatusBar } from './escalationStatusBar';
 import { registerRunbookCommands } from './runbookCommands';
 import { SandboxController } from './sandboxController';
@@ -23,20 +24,23 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
   const tracker = new DiagnosisTracker(connections, findings);
   const params = new RememberedParams(context.workspaceState);
   const timeline = new TimelineRecorder(tracker, () => connections.osUser, log);
-  const escalation = new EscalationStatusBar(tracker);
+  const clock = new EscalationClock();
+  const escalation = new EscalationStatusBar(tracker, clock);
+  const mapSources = { tracker, clock };
   context.subscriptions.push(
     log,
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
     new CnbookController(new SqlCellRunner(connections, params, log), findings, timeline),
     new ProfileStatusBar(connections),
+    clock,
     escalation,
     ...registerCommands(connections),
     ...registerRunbookCommands(context.extensionUri, () => connections.osUser),
     new SandboxController(context, connections, log),
   );
   const showMap = () =>
-    InvestigationMapPanel.createOrShow(context.extensionUri, tracker, vscode.window.activeNotebookEditor?.notebook);
+    InvestigationMapPanel.createOrShow(context.extensionUri, mapSources, vscode.window.activeNotebookEditor?.notebook);
   context.subscriptions.push(
     tracker,
     writeDiagnosisOnSave(tracker),
@@ -46,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     ),
     vscode.commands.registerCommand('cnbook.addTimelineNote', (text?: string) => addTimelineNote(timeline, text)),
     vscode.window.registerWebviewPanelSerializer(InvestigationMapPanel.viewType, {
-      deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, tracker),
+      deserializeWebviewPanel: async (panel) => InvestigationMapPanel.revive(panel, context.extensionUri, mapSources),
     }),
     // The first findings of a run open the map beside the runbook, unless the user turned that off.
     tracker.onDidChange((notebook) => {

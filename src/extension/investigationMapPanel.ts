@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import { MAP_BODY_HTML, type FromWebview, type ToWebview } from '../webview/protocol';
 import type { DiagnosisTracker } from './diagnosisTracker';
+import type { EscalationClock } from './escalationClock';
+
+/** Where the map's content comes from: the diagnosis of a notebook, and the escalation clock beside it. */
+export interface MapSources {
+  tracker: DiagnosisTracker;
+  clock: EscalationClock;
+}
 
 /** The Investigation Map beside the runbook: created or shown on demand, restored after a reload. */
 export class InvestigationMapPanel implements vscode.Disposable {
@@ -13,7 +20,7 @@ export class InvestigationMapPanel implements vscode.Disposable {
 
   static createOrShow(
     extensionUri: vscode.Uri,
-    tracker: DiagnosisTracker,
+    sources: MapSources,
     notebook: vscode.NotebookDocument | undefined,
   ): InvestigationMapPanel {
     if (InvestigationMapPanel.current) {
@@ -25,15 +32,15 @@ export class InvestigationMapPanel implements vscode.Disposable {
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
         options(extensionUri),
       );
-      InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, tracker);
+      InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, sources);
     }
     InvestigationMapPanel.current.show(notebook);
     return InvestigationMapPanel.current;
   }
 
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, tracker: DiagnosisTracker): void {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, sources: MapSources): void {
     panel.webview.options = options(extensionUri);
-    InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, tracker);
+    InvestigationMapPanel.current = new InvestigationMapPanel(panel, extensionUri, sources);
     InvestigationMapPanel.current.show(vscode.window.activeNotebookEditor?.notebook);
   }
 
@@ -41,22 +48,32 @@ export class InvestigationMapPanel implements vscode.Disposable {
     return InvestigationMapPanel.current !== undefined;
   }
 
+  private readonly tracker: DiagnosisTracker;
+
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    private readonly tracker: DiagnosisTracker,
+    { tracker, clock }: MapSources,
   ) {
+    this.tracker = tracker;
     panel.webview.html = html(panel.webview, extensionUri);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
       tracker.onDidChange((notebook) => this.show(notebook)),
-      // The escalation clock runs on while nothing else changes.
-      everyInterval(30_000, () => this.panel.visible && this.show(this.notebook)),
+      // The same moments the status bar redraws at: an edit of the front matter, a contact setting, a tick.
+      clock.onDidMove((notebook) => (notebook === undefined || notebook === this.notebook) && this.refresh()),
+      // Hidden, the page was thrown away (no retained context) and comes back with the state it saved.
+      panel.onDidChangeViewState(() => this.refresh()),
       vscode.window.onDidChangeActiveNotebookEditor(
         (e) => e?.notebook.notebookType === 'cnbook' && this.show(e.notebook),
       ),
     );
+  }
+
+  /** Shows the current notebook's standing again, if anyone can see it. */
+  private refresh(): void {
+    if (this.panel.visible) this.show(this.notebook);
   }
 
   show(notebook: vscode.NotebookDocument | undefined): void {
@@ -94,11 +111,6 @@ export class InvestigationMapPanel implements vscode.Disposable {
     this.panel.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-function everyInterval(ms: number, tick: () => void): vscode.Disposable {
-  const timer = setInterval(tick, ms);
-  return new vscode.Disposable(() => clearInterval(timer));
 }
 
 function options(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {

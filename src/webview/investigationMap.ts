@@ -126,6 +126,7 @@ async function renderNow(chart: MapChart, serial: number): Promise<void> {
       nodeClasses: nodeClasses(container),
       headline: byId('headline').textContent ?? '',
       problems: [...document.querySelectorAll('#problems button.problem')].map((b) => b.textContent ?? ''),
+      escalation: { text: byId('escalation').textContent ?? '', due: byId('escalation').classList.contains('due') },
     });
   } catch (error) {
     vscode.postMessage({ type: 'error', message: (error as Error).message });

@@ -15,6 +15,8 @@ export type FromWebview =
       /** What the page shows above the chart: the headline and the problem list (tests read it). */
       headline: string;
       problems: string[];
+      /** The escalation line as shown ('' before a type is known), and whether it is marked overdue. */
+      escalation: { text: string; due: boolean };
     }
   | { type: 'exportSvg'; chart: string; svg: string }
   | { type: 'error'; message: string };

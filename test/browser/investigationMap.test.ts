@@ -48,8 +48,9 @@ interface Sent {
   ms?: number;
   message?: string;
   nodeClasses?: Record<string, string[]>;
+  escalation?: { text: string; due: boolean };
 }
-type Rendered = Required<Pick<Sent, 'chart' | 'ms' | 'nodeClasses'>>;
+type Rendered = Required<Pick<Sent, 'chart' | 'ms' | 'nodeClasses' | 'escalation'>>;
 
 async function renderChart(state: MapState, tab: string): Promise<Rendered> {
   await page.evaluate(() => {
@@ -179,10 +180,11 @@ describe('the Investigation Map in a real browser', () => {
     );
     expect(await page.locator('#escalation.due').count()).toBe(0);
     const late = escalationAt(diagnosis.consistencyType, opened, '2026-11-25T10:41:00Z', { eventual: contact });
-    await renderChart(buildMapState(diagnosis, hosts, late), 'eventual');
-    expect(await page.locator('#escalation.due').textContent()).toBe(
-      `⏰ eventual consistency: overdue by 11 min, escalate to ${contact}`,
-    );
+    const rendered = await renderChart(buildMapState(diagnosis, hosts, late), 'eventual');
+    const overdue = `⏰ eventual consistency: overdue by 11 min, escalate to ${contact}`;
+    expect(await page.locator('#escalation.due').textContent()).toBe(overdue);
+    // What the page reports back (the VS Code suite reads the map's standing from it).
+    expect(rendered.escalation).toEqual({ text: overdue, due: true });
     expect(await page.locator('#headline').textContent()).toMatch(/escalate now to <img src=x/);
     expect(await page.locator('header img').count()).toBe(0);
   });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { CnbookApi } from '../../../src/extension/extension';
 import { EXTENSION_ID, openRunbook, outputJson, runCell, screenshot, waitFor } from './helpers';
 
 interface ProbeFinding {
@@ -14,15 +15,17 @@ interface ProbeFinding {
 export function registerSandboxTests(): void {
   describe('the sandbox in VS Code', () => {
     let previousProfile: string | undefined;
+    let previousContacts: unknown;
 
     before(() => {
       previousProfile = vscode.workspace.getConfiguration('cnbook').get<string>('activeProfile');
+      previousContacts = vscode.workspace.getConfiguration('cnbook').inspect('escalation')?.globalValue;
     });
     after(async () => {
       await vscode.commands.executeCommand('cnbook.sandbox.stop');
-      await vscode.workspace
-        .getConfiguration('cnbook')
-        .update('activeProfile', previousProfile, vscode.ConfigurationTarget.Global);
+      const settings = vscode.workspace.getConfiguration('cnbook');
+      await settings.update('activeProfile', previousProfile, vscode.ConfigurationTarget.Global);
+      await settings.update('escalation', previousContacts, vscode.ConfigurationTarget.Global);
     });
 
     it('starts the sandbox, injects a paused replica, and a probe cell finds it', async () => {
@@ -37,7 +40,7 @@ export function registerSandboxTests(): void {
       await waitFor(
         async () => {
           const cell = await runCell(editor, 1);
-          findings = outputJson(cell, 'application/vnd.cnbook.findings+json')?.findings ?? [];
+          findings = outputJson(cell, FINDINGS_MIME)?.findings ?? [];
           return findings.some((f) => f.target === 'us-west' && f.severity !== 'ok');
         },
         30_000,
@@ -49,6 +52,53 @@ export function registerSandboxTests(): void {
         findings.filter((f) => f.target !== 'us-west').map((f) => `${f.target} ${f.severity}`),
         ['eu-west ok', 'ap-southeast ok'],
       );
+    });
+
+    it('the open map follows incident.opened: time left, overdue by the clock alone, overdue naming the contact', async function () {
+      this.timeout(180_000);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.start'), true);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.reset'), true);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.injectFault', 'pause=us-west'), true);
+      const editor = await openRunbook('sandbox.cnbook');
+      await waitFor(
+        async () => {
+          const findings: ProbeFinding[] = outputJson(await runCell(editor, 1), FINDINGS_MIME)?.findings ?? [];
+          return findings.some((f) => f.target === 'us-west' && f.severity !== 'ok');
+        },
+        30_000,
+        'the paused replica to be found',
+      );
+      await setContacts({ eventual: '@replica-oncall' });
+      await setOpened(editor.notebook, new Date().toISOString());
+      const api = cnbookApi();
+      await vscode.commands.executeCommand('cnbook.showInvestigationMap');
+      await waitFor(
+        () => /^⏱️ eventual consistency: [\d.]+ min left to escalate \(limit 30 min\)$/.test(mapEscalation(api).text),
+        60_000,
+        'the map to show the time left',
+      );
+      // The limit falls 25 s after this edit: the map says so at once, then turns overdue with no other change.
+      await setOpened(editor.notebook, new Date(Date.now() - 30 * 60_000 + 25_000).toISOString());
+      await waitFor(() => /^⏱️ .*: \d+ s left to escalate/.test(mapEscalation(api).text), 20_000, 'seconds left');
+      await waitFor(() => mapEscalation(api).due, 60_000, 'the clock to turn the map overdue by itself');
+      assert.match(
+        mapEscalation(api).text,
+        /^⏰ eventual consistency: overdue by [\d.]+ (s|min), escalate to @replica-oncall$/,
+      );
+      // Opened three hours ago: overdue by two and a half hours, naming whom to call, as the status bar does.
+      await setOpened(editor.notebook, new Date(Date.now() - 3 * 3600_000).toISOString());
+      await waitFor(() => /overdue by 1\d\d min/.test(mapEscalation(api).text), 20_000, 'the map to follow the edit');
+      assert.match(
+        mapEscalation(api).text,
+        /^⏰ eventual consistency: overdue by 15\d min, escalate to @replica-oncall$/,
+      );
+      assert.match(api.lastMapRender()?.headline ?? '', /· escalate now to @replica-oncall$/);
+      await waitFor(
+        () => api.escalationStatus()?.replace('$(alert)', '⏰') === mapEscalation(api).text,
+        20_000,
+        `the status bar to say what the map says: ${api.escalationStatus()} / ${mapEscalation(api).text}`,
+      );
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
     it('an incident from the triage runbook, two faults, every cell run, a note; reopened: timeline and map', async function () {
@@ -94,10 +144,7 @@ export function registerSandboxTests(): void {
       );
       const diagnoses = timeline.filter((e) => e.kind === 'diagnosis').map((e) => e.consistencyType);
       assert.ok(diagnoses.includes('eventual') && diagnoses.at(-1) === 'strong', JSON.stringify(diagnoses));
-      const api = extension?.exports as {
-        lastMapRender(): { problems: string[]; headline: string } | undefined;
-        escalationStatus(): string | undefined;
-      };
+      const api = cnbookApi();
       // A render of the reopened record, not one left from the run before it was closed.
       const beforeReopen = api.lastMapRender();
       await vscode.commands.executeCommand('cnbook.showInvestigationMap');
@@ -116,23 +163,43 @@ export function registerSandboxTests(): void {
         api.escalationStatus() ?? '',
         /^\$\(watch\) strong consistency: [\d.]+ (min|s) left to escalate \(limit \d+ min\)$/,
       );
-      // Opened three hours ago, the incident is overdue and the status bar names whom to call.
-      await vscode.workspace
-        .getConfiguration('cnbook')
-        .update('escalation', { strong: '@db-oncall' }, vscode.ConfigurationTarget.Global);
+      // The README's picture, while the clock still runs: the totals check that found the broken rows, beside the map.
+      const totals = reopened.notebook.getCells().findIndex((c) => c.document.getText().includes('@expect empty'));
+      reopened.revealRange(new vscode.NotebookRange(totals - 1, totals), vscode.NotebookEditorRevealType.AtTop);
+      await new Promise((r) => setTimeout(r, 1500));
+      await screenshot('investigation-map-sandbox');
+      // Opened three hours ago, the incident is overdue: the status bar and the map name whom to call.
+      await setContacts({ strong: '@db-oncall' });
       await setOpened(reopened.notebook, new Date(Date.now() - 3 * 3600_000).toISOString());
       await waitFor(() => /overdue/.test(api.escalationStatus() ?? ''), 10_000, 'the clock to say overdue');
       assert.match(
         api.escalationStatus() ?? '',
         /^\$\(alert\) strong consistency: overdue by \d+ min, escalate to @db-oncall$/,
       );
-      // The README's picture: the totals check that found the broken rows, beside the map.
-      const totals = reopened.notebook.getCells().findIndex((c) => c.document.getText().includes('@expect empty'));
-      reopened.revealRange(new vscode.NotebookRange(totals - 1, totals), vscode.NotebookEditorRevealType.AtTop);
-      await new Promise((r) => setTimeout(r, 1500));
-      await screenshot('investigation-map-sandbox');
+      await waitFor(() => mapEscalation(api).due, 20_000, 'the map to say overdue');
+      assert.match(mapEscalation(api).text, /^⏰ strong consistency: overdue by \d+ min, escalate to @db-oncall$/);
+      assert.equal(api.lastMapRender()?.problems.length, 2, 'still both problems');
+      await new Promise((r) => setTimeout(r, 1000));
+      await screenshot('investigation-map-overdue');
     });
   });
+}
+
+const FINDINGS_MIME = 'application/vnd.cnbook.findings+json';
+
+function cnbookApi(): CnbookApi {
+  const api = vscode.extensions.getExtension<CnbookApi>(EXTENSION_ID)?.exports;
+  assert.ok(api, 'the extension is active and exports its API');
+  return api;
+}
+
+/** The escalation line the open map shows, as its page last reported it. */
+function mapEscalation(api: CnbookApi): { text: string; due: boolean } {
+  return api.lastMapRender()?.escalation ?? { text: '', due: false };
+}
+
+async function setContacts(contacts: Record<string, string>): Promise<void> {
+  await vscode.workspace.getConfiguration('cnbook').update('escalation', contacts, vscode.ConfigurationTarget.Global);
 }
 
 /** Rewrites incident.opened in the notebook's front matter, as an edit of the user's would. */
