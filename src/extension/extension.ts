@@ -59,7 +59,11 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     }),
   );
   log.info(`cnbook activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: nothing will run'})`);
-  return { lastMapRender: () => InvestigationMapPanel.lastRender, escalationStatus: () => escalation.shownText };
+  return {
+    lastMapRender: () => InvestigationMapPanel.lastRender,
+    escalationStatus: () => escalation.shownText,
+    rememberedParams: (notebookUri) => params.kept(notebookUri),
+  };
 }
 
 /** What the extension exports: for other extensions and for its own tests. */
@@ -67,6 +71,8 @@ export interface CnbookApi {
   lastMapRender(): typeof InvestigationMapPanel.lastRender;
   /** The escalation clock's status bar text, or undefined while it is hidden. */
   escalationStatus(): string | undefined;
+  /** The names of the parameter values remembered for a notebook: in the workspace state, or in memory only. */
+  rememberedParams(notebookUri: string): { stored: string[]; inMemory: string[] };
 }
 
 export function deactivate(): void {}

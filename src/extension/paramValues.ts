@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
 import { cellParams, cellParamUses, paramValueProblem, type ParamUse } from '../core/run/params';
 import type { RunbookInfo } from '../core/run/runbookInfo';
+import { isSecretParamName } from '../core/connections/redact';
 
 const STATE_KEY = 'cnbook.params';
-
-/** A name that says it holds a secret: asked with a password box and kept in memory only, never on disk. */
-const SECRET_NAME = /pass(word)?|secret|token|credential|api_?key/i;
 
 /** The cell being run, as far as its parameters go. */
 export interface ParamRequest {
@@ -33,8 +31,16 @@ export class RememberedParams {
     return { ...this.stored()[notebookUri], ...this.secrets.get(notebookUri) };
   }
 
+  /** Which names have a value, and where it is kept (for the extension's API: names only, never values). */
+  kept(notebookUri: string): { stored: string[]; inMemory: string[] } {
+    return {
+      stored: Object.keys(this.stored()[notebookUri] ?? {}),
+      inMemory: Object.keys(this.secrets.get(notebookUri) ?? {}),
+    };
+  }
+
   remember(notebookUri: string, name: string, value: string): Promise<void> {
-    const bucket = SECRET_NAME.test(name) ? this.secretsOf(notebookUri) : undefined;
+    const bucket = isSecretParamName(name) ? this.secretsOf(notebookUri) : undefined;
     if (bucket) {
       bucket[name] = value;
       return Promise.resolve();
@@ -109,7 +115,7 @@ async function ask(name: string, uses: ParamUse[], cellIndex: number | undefined
     title: `cnbook: value for :${name} (${where})`,
     prompt: `${where}, line ${first?.line ?? 1}: ${first?.lineText ?? ''} — ${how}`,
     value: previous,
-    password: SECRET_NAME.test(name),
+    password: isSecretParamName(name),
     ignoreFocusOut: true,
     validateInput: (value) => paramValueProblem(uses, value),
   });
@@ -143,5 +149,5 @@ export async function changeRememberedParams(
 }
 
 function shown(name: string, value: string): string {
-  return SECRET_NAME.test(name) ? '••••••' : value;
+  return isSecretParamName(name) ? '••••••' : value;
 }

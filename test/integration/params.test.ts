@@ -55,4 +55,22 @@ describe('psql-style :\'name\' and :"name" on a real server', () => {
     }
     expect(await server.query('SELECT count(*)::int AS n FROM guard')).toEqual([{ n: 1 }]);
   });
+
+  it("a secret-named parameter's value is taken out of what the server says back; another's is kept", async () => {
+    const pool = newPool();
+    const bindings = bindingsOf({ primary: [connectionTo(server, 'main')] });
+    try {
+      const secret = 'hunter2"\\ in quotes';
+      const sql = 'SELECT :api_password::int AS n; SELECT :other::int AS n';
+      const run = await runCell(sql, bindings, pool, { params: { api_password: secret, other: 'not-a-number' } });
+      const error = run.payload.results[0]?.error;
+      expect(error?.sqlstate).toBe('22P02');
+      expect(error?.message).toBe('invalid input syntax for type integer: "***"');
+      expect(JSON.stringify(run.payload)).not.toContain('hunter2');
+      const other = await runCell('SELECT :other::int AS n', bindings, pool, { params: { other: 'not-a-number' } });
+      expect(other.payload.results[0]?.error?.message).toBe('invalid input syntax for type integer: "not-a-number"');
+    } finally {
+      await pool.closeAll();
+    }
+  });
 });

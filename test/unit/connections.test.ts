@@ -8,6 +8,8 @@ import {
   parsePostgresUrl,
   parseServiceFile,
   redactSecrets,
+  redactValues,
+  secretParamValues,
   resolveConnection,
   resolveProfile,
 } from '../../src/core/connections';
@@ -158,5 +160,17 @@ describe('passwords', () => {
     });
     expect(() => parsePostgresUrl('mysql://h/d', 'x')).toThrow(/scheme/);
     expect(parseServiceFile('[a]\nhost = h\n[b]\nport=1')).toEqual({ a: { host: 'h' }, b: { port: '1' } });
+  });
+});
+
+describe('secret-named parameters', () => {
+  it('picks the values of names that say they hold a secret, not the others or empty ones', () => {
+    const params = { api_password: 'p1', db_token: 't1', apiKey: 'k1', status: 'paid', client_secret: '' };
+    expect(secretParamValues(params)).toEqual(['p1', 't1', 'k1']);
+  });
+
+  it('replaces every occurrence, a longer secret before one it contains', () => {
+    expect(redactValues('bad "abc-abcd" and abc', ['abc', 'abc-abcd'])).toBe('bad "***" and ***');
+    expect(redactValues('nothing to hide', [])).toBe('nothing to hide');
   });
 });

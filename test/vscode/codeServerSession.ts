@@ -155,13 +155,15 @@ async function typeKeys(page: Page, request: KeysRequest): Promise<string> {
           .catch(() => ''),
       ),
     );
+    // A password box shows dots: the suite checks the box is one before a secret is typed into it.
+    const inputType = await target.getAttribute('type');
     await target.focus();
     for (const key of request.keys) {
       const named = /^\{(\w+)\}$/.exec(key)?.[1];
       if (named) await page.keyboard.press(named);
       else await page.keyboard.type(key);
     }
-    return JSON.stringify({ typed: true, texts });
+    return JSON.stringify({ typed: true, texts, inputType });
   } catch (error) {
     return JSON.stringify({ typed: false, error: (error as Error).message });
   }

@@ -1,3 +1,4 @@
+import { redactValues, secretParamValues } from '../connections/redact';
 import type { CellOutput } from '../format/model';
 import { expectationFindings } from '../probes/expect';
 import { checkProbeCell, executeProbeCell } from '../probes/execute';
@@ -58,13 +59,8 @@ export async function runCodeCell(
     };
   } catch (error) {
     const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';
-    return {
-      status: 'error',
-      outputs: [errorOutput(name, (error as Error).message)],
-      findings: [],
-      connections: [],
-      error: (error as Error).message,
-    };
+    const message = redactValues((error as Error).message, secretParamValues(options.params));
+    return { status: 'error', outputs: [errorOutput(name, message)], findings: [], connections: [], error: message };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { RoleBinding } from '../connections/model';
+import { redactValues, secretParamValues } from '../connections/redact';
 import { parseAnnotations, SqlAnnotations } from './annotations';
 import type { BoundStatement } from './client';
 import { locateInCell, SqlError } from './errors';
@@ -125,7 +126,7 @@ async function runOnTarget(
   } catch (error) {
     const sqlError =
       error instanceof SqlError ? error : new SqlError({ kind: 'connection', message: (error as Error).message });
-    run.error = withCellPosition(sqlError, source, statements);
+    run.error = errorFields(sqlError, source, statements, secretParamValues(options.params));
     // After a cancel, a timeout or a lost connection the session's state is unknown: close it now.
     if (sqlError.kind !== 'server' && sqlError.kind !== 'refused') await options.pool.discard(connection);
   }
@@ -153,10 +154,15 @@ function provenance(target: Target, started: Date, options: SqlCellOptions, read
   };
 }
 
-function withCellPosition(error: SqlError, source: string, statements: BoundStatement[]) {
+/** What the run keeps of an error: where in the cell it happened, and no secret parameter's value. */
+function errorFields(error: SqlError, source: string, statements: BoundStatement[], secrets: readonly string[]) {
   const fields = { ...error.fields };
   const statement = fields.statementIndex === undefined ? undefined : statements[fields.statementIndex];
   if (statement && fields.position !== undefined)
     Object.assign(fields, locateInCell(source, statement.offset, fields.position));
+  for (const key of ['message', 'detail', 'hint', 'where'] as const) {
+    const text = fields[key];
+    if (text !== undefined) fields[key] = redactValues(text, secrets);
+  }
   return fields;
 }

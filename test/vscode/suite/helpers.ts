@@ -99,7 +99,7 @@ export async function screenshot(name: string): Promise<void> {
 export async function answerInputBox(
   name: string,
   keys: string[],
-): Promise<{ title: string; message: string } | undefined> {
+): Promise<{ title: string; message: string; password: boolean } | undefined> {
   const dir = process.env.CNBOOK_TEST_SIGNAL_DIR;
   if (!dir) return undefined;
   const request = {
@@ -110,7 +110,16 @@ export async function answerInputBox(
   fs.writeFileSync(path.join(dir, `keys-${name}`), JSON.stringify(request));
   const done = path.join(dir, `keys-${name}.done`);
   await waitFor(() => fs.existsSync(done), 30_000, `the input box for ${name}`);
-  const outcome = JSON.parse(fs.readFileSync(done, 'utf8')) as { typed: boolean; error?: string; texts?: string[] };
+  const outcome = JSON.parse(fs.readFileSync(done, 'utf8')) as {
+    typed: boolean;
+    error?: string;
+    texts?: string[];
+    inputType?: string | null;
+  };
   if (!outcome.typed) throw new Error(`could not answer the input box: ${outcome.error}`);
-  return { title: outcome.texts?.[0] ?? '', message: outcome.texts?.[1] ?? '' };
+  return {
+    title: outcome.texts?.[0] ?? '',
+    message: outcome.texts?.[1] ?? '',
+    password: outcome.inputType === 'password',
+  };
 }

@@ -1,7 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { answerInputBox, openRunbook, outputJson, primaryQuery, RESULT_MIME, runCell, workspaceFile } from './helpers';
+import type { CnbookApi } from '../../../src/extension/extension';
+import {
+  answerInputBox,
+  EXTENSION_ID,
+  openRunbook,
+  outputJson,
+  primaryQuery,
+  RESULT_MIME,
+  runCell,
+  workspaceFile,
+} from './helpers';
 
 function errorMessage(cell: vscode.NotebookCell): string {
   const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === 'application/vnd.code.notebook.error');
@@ -36,5 +46,37 @@ export function registerParamsTests(): void {
       assert.doesNotMatch(fs.readFileSync(workspaceFile('params.cnbook').fsPath, 'utf8'), /paid/);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
+
+    it('asks for a secret-named parameter in a password box and keeps it in memory only', async function () {
+      if (!process.env.CNBOOK_TEST_SIGNAL_DIR) this.skip(); // only the headless launcher can type into the box
+      const editor = await openRunbook('params.cnbook');
+      const uri = editor.notebook.uri.toString();
+      const api = vscode.extensions.getExtension<CnbookApi>(EXTENSION_ID)?.exports;
+      assert.ok(api, 'the extension exports its API');
+      const secret = `hunter2-${Date.now()}`;
+      const first = runCell(editor, 3);
+      const box = await answerInputBox('api_password', [secret, '{Enter}']);
+      assert.equal(box?.password, true, 'a password box: what is typed shows as dots');
+      assert.match(box?.title ?? '', /:api_password \(cell 4\)/);
+      const cell = await first;
+      assert.equal(cell.executionSummary?.success, true, errorMessage(cell));
+      assert.deepEqual(outputJson(cell, RESULT_MIME).results[0].statements[0].rows, [[String(secret.length)]]);
+      assert.deepEqual(api.rememberedParams(uri), { stored: [], inMemory: ['api_password'] });
+      // Kept for the session: the next cell using it does not ask, and its error does not show it.
+      const failing = await runCell(editor, 4);
+      assert.equal(failing.executionSummary?.success, false);
+      assert.match(JSON.stringify(outputJson(failing, RESULT_MIME)), /invalid input syntax for type integer/);
+      // Neither the outputs nor the saved record hold the value.
+      for (const c of [cell, failing]) assert.doesNotMatch(JSON.stringify(outputText(c)), new RegExp(secret));
+      if (editor.notebook.isDirty) assert.ok(await editor.notebook.save());
+      assert.doesNotMatch(fs.readFileSync(workspaceFile('params.cnbook').fsPath, 'utf8'), new RegExp(secret));
+      await vscode.commands.executeCommand('cnbook.changeParams', uri, 'api_password');
+      assert.deepEqual(api.rememberedParams(uri).inMemory, []);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
   });
+}
+
+function outputText(cell: vscode.NotebookCell): string[] {
+  return cell.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data)));
 }
