@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { CnbookApi } from '../../../src/extension/extension';
-import { EXTENSION_ID, openRunbook, outputJson, runCell, screenshot, waitFor } from './helpers';
+import { EXTENSION_ID, openRunbook, outputJson, runCell, screenshot, waitFor, workspaceFile } from './helpers';
 
 interface ProbeFinding {
   probe: string;
@@ -101,6 +101,25 @@ export function registerSandboxTests(): void {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
+    it('reconcile apply=yes on the sandbox writes nothing the user did not confirm', async function () {
+      this.timeout(180_000);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.start'), true);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.reset'), true);
+      assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.injectFault', 'drift=orders:0.1'), true);
+      fs.writeFileSync(workspaceFile('reconcile.cnbook').fsPath, RECONCILE_RUNBOOK);
+      const editor = await openRunbook('reconcile.cnbook');
+      const drift = async () => findingsOf(await runCell(editor, 2))[0]?.metrics?.changed;
+      const changed = await drift();
+      assert.ok(typeof changed === 'number' && changed > 0, `the copy has drifted: ${changed}`);
+      // VS Code refuses every dialog while it runs extension tests (its DialogService), as a user pressing
+      // Cancel would: the modal question of the probe is asked and not answered yes.
+      const declined = findingsOf(await runCell(editor, 1))[0];
+      assert.match(declined?.summary ?? '', /^not applied \(the write was not confirmed\): .*, (\d+) changed$/);
+      assert.deepEqual([declined?.metrics?.applied, declined?.metrics?.updates], [false, changed]);
+      assert.equal(await drift(), changed, 'nothing written');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
     it('an incident from the triage runbook, two faults, every cell run, a note; reopened: timeline and map', async function () {
       this.timeout(300_000);
       assert.equal(await vscode.commands.executeCommand('cnbook.sandbox.start'), true);
@@ -186,6 +205,31 @@ export function registerSandboxTests(): void {
 }
 
 const FINDINGS_MIME = 'application/vnd.cnbook.findings+json';
+
+const RECONCILE_RUNBOOK = `---
+cnbook: 1
+title: Reconcile on the sandbox
+---
+# Repair the primary's orders from the copy, then compare
+
+The primary is the sandbox's only writable node, so the drifted copy stands in as the source.
+
+\`\`\`cnprobe
+reconcile table=orders key=id from=target to=primary apply=yes
+\`\`\`
+
+\`\`\`cnprobe
+table-drift table=orders key=id source=primary target=target
+\`\`\`
+`;
+
+interface ProbeFindingWithMetrics extends ProbeFinding {
+  metrics?: Record<string, unknown>;
+}
+
+function findingsOf(cell: vscode.NotebookCell): ProbeFindingWithMetrics[] {
+  return (outputJson(cell, FINDINGS_MIME)?.findings ?? []) as ProbeFindingWithMetrics[];
+}
 
 function cnbookApi(): CnbookApi {
   const api = vscode.extensions.getExtension<CnbookApi>(EXTENSION_ID)?.exports;
