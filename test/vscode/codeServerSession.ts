@@ -40,11 +40,12 @@ export async function runCodeServerSession(options: SessionOptions): Promise<num
     );
     const stopScreens = serveScreenshots(page, options);
     await page.goto(workbenchUrl(server.port, options), { waitUntil: 'domcontentloaded' });
+    // A hang's stop, not a measure: the suite takes 4-5 min on a quiet machine, twice that on a loaded one.
     const timeout = new Promise<number>((resolve) =>
       setTimeout(() => {
-        console.error('VS Code suite timed out after 8 minutes');
+        console.error('VS Code suite timed out after 15 minutes');
         resolve(1);
-      }, 8 * 60_000).unref(),
+      }, 15 * 60_000).unref(),
     );
     const code = await Promise.race([exit, timeout]);
     stopScreens();
