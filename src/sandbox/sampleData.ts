@@ -1,5 +1,5 @@
 /**
- * The sandbox's sample data: what the shipped runbooks query (orders with stored totals and their items,
+ * The sample data of the sandbox and of the runbooks' real-cluster test: what the shipped runbooks query (orders with stored totals and their items,
  * customers, users with versioned profiles, events with parents and times). Healthy on purpose: every
  * inconsistency comes from an injected fault. Every table has a primary key, so logical replication can
  * carry updates and deletes to the `target` copy.
@@ -7,7 +7,8 @@
 import { REPLICATION_LAG_SQL } from '../core/probes/catalog/replicationLag';
 import { SESSION_SQL } from '../core/probes/catalog/sessionGuarantees';
 
-export const SAMPLE_SCHEMA = `
+/** The tables, empty: what a logical subscriber needs before it can copy them. */
+export const SAMPLE_TABLES_DDL = `
 CREATE TABLE customers (
   id int PRIMARY KEY,
   name text NOT NULL,
@@ -43,7 +44,10 @@ CREATE TABLE events (
   created_at timestamptz NOT NULL
 );
 CREATE INDEX events_parent_id ON events (parent_id);
+`;
 
+/** The rows, deterministic: two servers loaded with them hold the same data. */
+export const SAMPLE_ROWS = `
 INSERT INTO customers
   SELECT g, 'customer ' || g, 'customer' || g || '@example.com',
          (ARRAY['us-east', 'us-west', 'eu-west', 'ap-southeast'])[1 + g % 4]
@@ -67,11 +71,17 @@ INSERT INTO events
          (ARRAY['created', 'paid', 'shipped', 'delivered'])[1 + g % 4],
          timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second'
   FROM generate_series(1, 1000) g;
--- The marker tables of the probes that write (session-guarantees, replication-lag marker=yes), on the
--- target too: the publication is FOR ALL TABLES, and a table the subscriber lacks stops its apply worker.
+ANALYZE;
+`;
+
+/**
+ * The sandbox's schema: the tables, their rows, and the marker tables of the probes that write
+ * (session-guarantees, replication-lag marker=yes), created up front on every copy because the sandbox's
+ * publication is FOR ALL TABLES and a table the subscriber lacks stops its apply worker.
+ */
+export const SAMPLE_SCHEMA = `${SAMPLE_TABLES_DDL}${SAMPLE_ROWS}
 ${SESSION_SQL.create};
 ${REPLICATION_LAG_SQL.createMarker};
-ANALYZE;
 `;
 
 export const SAMPLE_TABLES = ['customers', 'orders', 'order_items', 'users', 'events'] as const;
