@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPLICATION_LAG_SQL } from '../../src/core/probes/catalog/replicationLag';
 import type { Finding } from '../../src/core/probes/types';
 import { startCluster, startStandalone, PgCluster, PgServer, waitForReplay } from '../helpers/pgCluster';
 import { runProbeCell } from '../helpers/probeRun';
@@ -63,6 +64,19 @@ describe('replication-lag', () => {
     const f = byTarget(await probe('replication-lag on=replicas warn=500ms'));
     expect(f.replica1).toMatchObject({ severity: 'ok', metrics: { lagSeconds: 0, bytesBehind: 0, lagMethod: 'lsn' } });
     expect(f.replica2).toMatchObject({ severity: 'ok' });
+  });
+
+  it('asks a real standby whether it holds all the primary flushed up to a WAL page boundary', async () => {
+    // The case itself (a record flushed up to a page end, its tail still in the primary's buffers) cannot be
+    // made on demand: this checks the question's SQL on the server, for page boundaries around what it received.
+    const replica = cluster.replicas[0]!;
+    await waitForReplay(cluster);
+    const [lsn] = await replica.query(`SELECT page_start::text AS at, (page_start + page)::text AS next,
+        (page_start + 8)::text AS inside
+      FROM (SELECT current_setting('wal_block_size')::numeric AS page, pg_last_wal_receive_lsn() AS received) s,
+        LATERAL (SELECT received - pg_wal_lsn_diff(received, '0/0') % page AS page_start) b`);
+    const held = async (at: string) => (await replica.query(REPLICATION_LAG_SQL.heldAtPageEnd, [at]))[0].held;
+    expect([await held(lsn.at), await held(lsn.next), await held(lsn.inside)]).toEqual([true, false, false]);
   });
 
   it('flags a replica whose replay is paused while the primary writes', async () => {

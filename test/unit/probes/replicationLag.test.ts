@@ -36,6 +36,8 @@ interface Cluster {
   /** Bytes the standby is behind (pg_wal_lsn_diff), or its answer. */
   behind?: Answer;
   seeMarker?: Answer;
+  /** Whether the standby holds all the primary flushed, up to a page boundary (REPLICATION_LAG_SQL.heldAtPageEnd). */
+  heldAtPageEnd?: Answer;
   primaryDown?: boolean;
 }
 
@@ -53,6 +55,7 @@ async function lag(cluster: Cluster, directive = 'replication-lag warn=5s critic
       [SQL.insertMarker, { p: [] }],
       [SQL.deleteMarker, { p: [] }],
       [SQL.seeMarker, { r1: cluster.seeMarker ?? [{ '?column?': '1' }] }],
+      [SQL.heldAtPageEnd, { r1: cluster.heldAtPageEnd ?? [{ held: 'f' }] }],
     ],
   });
   const [valid] = checkProbeCell(directive).directives;
@@ -84,6 +87,22 @@ describe('replication-lag recheck of WAL in flight', () => {
       standby: [standby({ replay_lsn: '0/3000030', since_last_replayed_commit_ms: '10000' })],
     });
     expect(finding).toMatchObject({ severity: 'ok', metrics: { bytesBehind: 0 } });
+  });
+
+  it('counts a standby that holds all the primary flushed, short of a record whose tail is not flushed, as caught up', async () => {
+    // Seen on a quiet real cluster: flushed and received up to 0/1962000 (a page boundary), replayed 0/1961FE0.
+    const held = { senders: [sender({ sent_lsn: '0/1962000', replay_lag_now_ms: '4940' })], behind: [{ d: '32' }] };
+    const { finding, ctx } = await lag({ ...held, heldAtPageEnd: [{ held: 't' }] });
+    expect(finding).toMatchObject({ severity: 'ok', metrics: { bytesBehind: 0, lagSeconds: 0 } });
+    expect(ctx.sent.find((q) => q.sql === SQL.heldAtPageEnd)?.values).toEqual([PRIMARY_LSN]);
+    // An apply delay holds back complete records: then those bytes are lag, and the page end is not asked.
+    const delayed = await lag({
+      ...held,
+      heldAtPageEnd: [{ held: 't' }],
+      standby: [standby({ apply_delay_ms: '60000' })],
+    });
+    expect(delayed.finding).toMatchObject({ severity: 'warning', metrics: { bytesBehind: 32 } });
+    expect(delayed.ctx.sent.some((q) => q.sql === SQL.heldAtPageEnd)).toBe(false);
   });
 
   it('keeps a standby that is still behind after the recheck behind, and never rechecks a paused one', async () => {

@@ -20,6 +20,10 @@ export const REPLICATION_LAG_SQL = {
   extract(epoch FROM replay_lag + (clock_timestamp() - reply_time)) * 1000 AS replay_lag_now_ms FROM pg_stat_replication`,
   primaryLsn: 'SELECT pg_current_wal_flush_lsn()::text AS lsn',
   lsnDiff: 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS d',
+  /** Whether the standby received all the primary flushed ($1), which ends on a WAL page boundary less than a page past its replay. */
+  heldAtPageEnd: `SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn
+  AND pg_wal_lsn_diff($1::pg_lsn, '0/0') % current_setting('wal_block_size')::numeric = 0
+  AND pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) < current_setting('wal_block_size')::numeric AS held`,
   createMarker: `CREATE TABLE IF NOT EXISTS cnbook_lag_marker (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
   insertMarker: 'INSERT INTO cnbook_lag_marker (id) VALUES ($1)',
   seeMarker: 'SELECT 1 FROM cnbook_lag_marker WHERE id = $1',
@@ -127,11 +131,25 @@ async function recheckBytes(
   if (!again?.replay_lsn) return bytes;
   const now = await lsnDiff(ctx, replica, primaryLsn, again.replay_lsn);
   if (now !== null && now <= 0) return now;
+  if (await waitsForRecordTail(ctx, replica, primaryLsn, again)) return 0;
   // Streaming, and replayed all its WAL sender has sent: the rest is flushed WAL the sender has not picked up
   // yet (an idle primary's background flush can wait seconds for it), not WAL this standby is slow with.
   if (sender?.state !== 'streaming' || !sender.sent_lsn) return bytes;
   const unsent = await lsnDiff(ctx, replica, sender.sent_lsn, again.replay_lsn);
   return unsent !== null && unsent <= 0 ? 0 : bytes;
+}
+
+/**
+ * The primary writes WAL in whole pages in the background: a record that crosses into the next page can be
+ * flushed (and streamed) up to the page boundary while its tail stays in the primary's WAL buffers, until
+ * the next commit or flush; on a quiet primary that lasts seconds. No standby can replay a record it has
+ * half of, so a standby that received everything flushed, stopped less than a page before that boundary,
+ * is waiting for the primary, not behind. Not with an apply delay, which holds back complete records too.
+ */
+async function waitsForRecordTail(ctx: ProbeContext, replica: Target, primaryLsn: string, standby: Row) {
+  if (Number(standby.apply_delay_ms ?? 0) > 0) return false;
+  const [row] = await ctx.query(replica, SQL.heldAtPageEnd, [primaryLsn]);
+  return row?.held === 't';
 }
 
 function notAStandby(name: string): Finding {
