@@ -3,7 +3,7 @@
  * usually is: its own server (own initdb, so its own system identifier), the tables created by hand,
  * a publication of just those tables, and a subscription that copies their rows first and then follows.
  */
-import { startStandalone, type PgNode, type PgServer } from './throwaway';
+import { startStandalone, type PgNode, type PgServer, type StandaloneOptions } from './throwaway';
 
 export interface LogicalCopyOptions {
   /** The tables' DDL, run on the copy first: logical replication carries rows, never schema. */
@@ -13,6 +13,8 @@ export interface LogicalCopyOptions {
   name?: string;
   /** For the initial copy of every table; default 30 s. */
   timeoutMs?: number;
+  /** The copy's own server settings (its role `app` with a password, say). */
+  server?: StandaloneOptions;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -27,7 +29,7 @@ export async function startLogicalCopy(publisher: PgNode, options: LogicalCopyOp
     throw new Error(
       `${publisher.name} has wal_level=${walLevel}; a logical copy needs primaryConfig { wal_level: 'logical' }`,
     );
-  const copy = await startStandalone();
+  const copy = await startStandalone(options.server);
   try {
     await copy.query(options.schema);
     await publisher.query(`CREATE PUBLICATION ${name} FOR TABLE ${options.tables.join(', ')}`);

@@ -2,7 +2,9 @@
  * Every shipped runbook on the real-cluster rig, not the sandbox: a plain startCluster primary with two
  * streaming replicas (no slots, no marker tables, startCluster's defaults but wal_level=logical) and a
  * logical copy subscribed to a publication of the runbooks' tables, reached through a connections file
- * whose names are none of the sandbox's. Each runbook passes `cnbook check` against that profile and runs
+ * whose names are none of the sandbox's, as an on-call role that is no superuser (pg_monitor and
+ * pg_read_all_data; CREATE on the primary's public schema for session-consistency's marker table) with
+ * its password in a pgpass file. Each runbook passes `cnbook check` against that profile and runs
  * end to end through the built CLI with every finding green; then faults made by hand with plain SQL
  * (no sandbox fault code) must be named, typed, by every runbook whose flow covers them. What a runbook
  * needs that only the sandbox happened to provide shows up here.
@@ -29,28 +31,41 @@ const RUNBOOKS = fs
 /** runbooks/README.md: the runbooks that write (marker rows) and so run with --allow-writes. */
 const WRITES = new Set(['session-consistency']);
 const PROFILE = 'rig';
+/** startCluster's password role `app`; on the rig, it is the role every connection logs in as. */
+const PASSWORD = 'rig-oncall-secret-7f3a';
 
 let cluster: PgCluster;
 let copy: PgServer;
 let work: string;
 let connectionsFile: string;
+let passFile = '';
 const runTimes: Record<string, number> = {};
 const detection: string[] = [];
 
 beforeAll(async () => {
   spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-rig-'));
-  cluster = await startCluster({ replicas: 2, primaryConfig: { wal_level: 'logical' } });
-  await cluster.primary.query(SAMPLE_TABLES_DDL + SAMPLE_ROWS);
+  cluster = await startCluster({ replicas: 2, primaryConfig: { wal_level: 'logical' }, password: PASSWORD });
+  await cluster.primary.query(
+    `${SAMPLE_TABLES_DDL}${SAMPLE_ROWS}${ON_CALL_GRANTS}; GRANT CREATE ON SCHEMA public TO app`,
+  );
   copy = await startLogicalCopy(cluster.primary, {
     schema: SAMPLE_TABLES_DDL,
     tables: SAMPLE_TABLES,
     name: 'reporting',
+    server: { password: PASSWORD },
   });
+  await copy.query(ON_CALL_GRANTS);
   await waitForReplay(cluster);
   connectionsFile = path.join(work, 'connections.json');
   fs.writeFileSync(connectionsFile, JSON.stringify(rigConnections(), null, 2));
+  passFile = path.join(work, 'pgpass');
+  const lines = [...cluster.nodes, copy].map((n) => `127.0.0.1:${n.port}:postgres:app:${PASSWORD}\n`);
+  fs.writeFileSync(passFile, lines.join(''), { mode: 0o600 });
 }, 120_000);
+
+/** What an on-call role usually gets: the monitoring views and functions, and reading every table. */
+const ON_CALL_GRANTS = 'GRANT pg_monitor, pg_read_all_data TO app';
 
 afterAll(async () => {
   await copy?.destroy();
@@ -66,7 +81,7 @@ function rigConnections() {
     host: '127.0.0.1',
     port,
     database: 'postgres',
-    user: 'postgres',
+    user: 'app',
     sslmode: 'disable',
     label,
     ...(allowWrites ? { allowWrites } : {}),
@@ -91,6 +106,7 @@ interface Run {
   cells: { status: string }[];
   findings: Finding[];
   problems: DiagnosedProblem[];
+  stdout: string;
   stderr: string;
   out: string;
 }
@@ -101,7 +117,7 @@ function run(name: string, label: string): Promise<Run> {
   const file = path.join('runbooks', `${name}.cnbook`);
   const args = [cli, 'run', file, '--connections', connectionsFile, '--profile', PROFILE, '--json', '--out', out];
   if (WRITES.has(name)) args.push('--allow-writes');
-  const child = spawn(process.execPath, args, { cwd: root });
+  const child = spawn(process.execPath, args, { cwd: root, env: rigEnvironment() });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -119,7 +135,7 @@ function run(name: string, label: string): Promise<Run> {
         };
         const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
         const { cells, findings } = summary;
-        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stderr, out });
+        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stdout, stderr, out });
       } catch {
         reject(new Error(`cnbook run ${name} exited ${code} without a JSON summary:\n${stderr}${stdout}`));
       }
@@ -127,9 +143,15 @@ function run(name: string, label: string): Promise<Run> {
   });
 }
 
+/** The password comes from the pgpass file only, as it would on an on-call engineer's machine. */
+function rigEnvironment(): NodeJS.ProcessEnv {
+  const { PGPASSWORD: _ignored, ...env } = process.env;
+  return { ...env, PGPASSFILE: passFile };
+}
+
 function check(files: string[]) {
   const args = [cli, 'check', ...files, '--connections', connectionsFile, '--profile', PROFILE];
-  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: rigEnvironment() });
 }
 
 const notGreen = (run: Run) =>
@@ -156,6 +178,7 @@ describe('the shipped runbooks on the real-cluster rig', () => {
     expect(result.findings.length).toBeGreaterThan(0);
     expect([result.code, named(result.problems)]).toEqual([0, []]);
     expect(check([result.out]).status).toBe(0);
+    expect(fs.readFileSync(result.out, 'utf8') + result.stdout + result.stderr).not.toContain(PASSWORD);
     runTimes[name] = result.ms;
   });
 });
