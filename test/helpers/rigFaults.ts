@@ -86,6 +86,11 @@ const orphansBehindNotValidKey: RigFault = {
     await rig.cluster.primary.query(`DELETE FROM order_items WHERE id IN (${ORPHAN_IDS.join(', ')});
       ALTER TABLE order_items VALIDATE CONSTRAINT order_items_order_fk`);
     await waitForReplay(rig.cluster);
+    // The copy received the orphans too (its apply worker skips foreign keys): wait for their delete there.
+    await waitUntil('the copy did not delete the orphans', async () => {
+      const [row] = await rig.copy.query('SELECT count(*)::int AS n FROM order_items WHERE id = ANY($1)', [ORPHAN_IDS]);
+      return row.n === 0;
+    });
   },
 };
 
