@@ -3,7 +3,7 @@
  * usually is: its own server (own initdb, so its own system identifier), the tables created by hand,
  * a publication of just those tables, and a subscription that copies their rows first and then follows.
  */
-import { startStandalone, type PgNode, type PgServer, type StandaloneOptions } from './throwaway';
+import type { PgNode } from './throwaway';
 
 export interface LogicalCopyOptions {
   /** The tables' DDL, run on the copy first: logical replication carries rows, never schema. */
@@ -13,14 +13,15 @@ export interface LogicalCopyOptions {
   name?: string;
   /** For the initial copy of every table; default 30 s. */
   timeoutMs?: number;
-  /** The copy's own server settings (its role `app` with a password, say). */
-  server?: StandaloneOptions;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
-/** Starts the copy and returns once every table is copied and the subscription streams (state 'ready'). */
-export async function startLogicalCopy(publisher: PgNode, options: LogicalCopyOptions): Promise<PgServer> {
+/**
+ * Makes `copy` (a server of its own, from startStandalone) a logical copy of the publisher's tables;
+ * returns once every table is copied and the subscription streams (state 'ready').
+ */
+export async function makeLogicalCopy(copy: PgNode, publisher: PgNode, options: LogicalCopyOptions): Promise<void> {
   const name = options.name ?? 'copy';
   const bad = [name, ...options.tables].filter((n) => !IDENTIFIER.test(n));
   if (bad.length > 0) throw new Error(`not a plain lower-case identifier: ${bad.join(', ')}`);
@@ -29,19 +30,12 @@ export async function startLogicalCopy(publisher: PgNode, options: LogicalCopyOp
     throw new Error(
       `${publisher.name} has wal_level=${walLevel}; a logical copy needs primaryConfig { wal_level: 'logical' }`,
     );
-  const copy = await startStandalone(options.server);
-  try {
-    await copy.query(options.schema);
-    await publisher.query(`CREATE PUBLICATION ${name} FOR TABLE ${options.tables.join(', ')}`);
-    // One statement per query: CREATE SUBSCRIPTION that creates its slot refuses a transaction block.
-    const conninfo = `host=${publisher.host} port=${publisher.port} user=postgres dbname=postgres application_name=${name}`;
-    await copy.query(`CREATE SUBSCRIPTION ${name} CONNECTION '${conninfo}' PUBLICATION ${name}`);
-    await waitForInitialCopy(copy, options.tables.length, options.timeoutMs ?? 30_000);
-    return copy;
-  } catch (error) {
-    await copy.destroy();
-    throw error;
-  }
+  await copy.query(options.schema);
+  await publisher.query(`CREATE PUBLICATION ${name} FOR TABLE ${options.tables.join(', ')}`);
+  // One statement per query: CREATE SUBSCRIPTION that creates its slot refuses a transaction block.
+  const conninfo = `host=${publisher.host} port=${publisher.port} user=postgres dbname=postgres application_name=${name}`;
+  await copy.query(`CREATE SUBSCRIPTION ${name} CONNECTION '${conninfo}' PUBLICATION ${name}`);
+  await waitForInitialCopy(copy, options.tables.length, options.timeoutMs ?? 30_000);
 }
 
 async function waitForInitialCopy(copy: PgNode, tables: number, timeoutMs: number): Promise<void> {

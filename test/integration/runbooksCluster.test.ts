@@ -16,9 +16,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
 import type { Finding } from '../../src/core/probes/types';
-import { startLogicalCopy } from '../../src/sandbox/logicalCopy';
+import { makeLogicalCopy } from '../../src/sandbox/logicalCopy';
 import { SAMPLE_ROWS, SAMPLE_TABLES, SAMPLE_TABLES_DDL } from '../../src/sandbox/sampleData';
-import { PgCluster, PgServer, startCluster, waitForReplay } from '../helpers/pgCluster';
+import { PgCluster, PgServer, startCluster, startStandalone, waitForReplay } from '../helpers/pgCluster';
 import { RIG_FAULTS, RIG_NAMES, RigFault } from '../helpers/rigFaults';
 
 const root = path.resolve(__dirname, '../..');
@@ -41,20 +41,20 @@ let connectionsFile: string;
 let passFile = '';
 const runTimes: Record<string, number> = {};
 const detection: string[] = [];
+const records: string[] = [];
 
 beforeAll(async () => {
-  spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  const built = build();
+  built.catch(() => undefined); // awaited below, after the servers: not an unhandled rejection meanwhile
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-rig-'));
-  cluster = await startCluster({ replicas: 2, primaryConfig: { wal_level: 'logical' }, password: PASSWORD });
+  [cluster, copy] = await Promise.all([
+    startCluster({ replicas: 2, primaryConfig: { wal_level: 'logical' }, password: PASSWORD }),
+    startStandalone({ password: PASSWORD }),
+  ]);
   await cluster.primary.query(
     `${SAMPLE_TABLES_DDL}${SAMPLE_ROWS}${ON_CALL_GRANTS}; GRANT CREATE ON SCHEMA public TO app`,
   );
-  copy = await startLogicalCopy(cluster.primary, {
-    schema: SAMPLE_TABLES_DDL,
-    tables: SAMPLE_TABLES,
-    name: 'reporting',
-    server: { password: PASSWORD },
-  });
+  await makeLogicalCopy(copy, cluster.primary, { schema: SAMPLE_TABLES_DDL, tables: SAMPLE_TABLES, name: 'reporting' });
   await copy.query(ON_CALL_GRANTS);
   await waitForReplay(cluster);
   connectionsFile = path.join(work, 'connections.json');
@@ -62,7 +62,17 @@ beforeAll(async () => {
   passFile = path.join(work, 'pgpass');
   const lines = [...cluster.nodes, copy].map((n) => `127.0.0.1:${n.port}:postgres:app:${PASSWORD}\n`);
   fs.writeFileSync(passFile, lines.join(''), { mode: 0o600 });
+  await built;
 }, 120_000);
+
+/** Builds dist/cli.js while the servers start. */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`esbuild.mjs exited ${code}`))));
+  });
+}
 
 /** What an on-call role usually gets: the monitoring views and functions, and reading every table. */
 const ON_CALL_GRANTS = 'GRANT pg_monitor, pg_read_all_data TO app';
@@ -168,7 +178,7 @@ describe('the shipped runbooks on the real-cluster rig', () => {
     expect([result.status, result.stderr]).toEqual([0, '']);
   });
 
-  it.each(RUNBOOKS)('%s runs every cell with every finding green, and its record passes the check', async (name) => {
+  it.each(RUNBOOKS)('%s runs every cell with every finding green, its record holding no password', async (name) => {
     const result = await run(name, 'healthy');
     expect(
       result.cells.every((c) => c.status === 'ok'),
@@ -177,9 +187,15 @@ describe('the shipped runbooks on the real-cluster rig', () => {
     expect(notGreen(result)).toEqual([]);
     expect(result.findings.length).toBeGreaterThan(0);
     expect([result.code, named(result.problems)]).toEqual([0, []]);
-    expect(check([result.out]).status).toBe(0);
     expect(fs.readFileSync(result.out, 'utf8') + result.stdout + result.stderr).not.toContain(PASSWORD);
     runTimes[name] = result.ms;
+    records.push(result.out);
+  });
+
+  it('leave records that pass cnbook check, all at once', () => {
+    expect(records).toHaveLength(RUNBOOKS.length);
+    const result = check(records);
+    expect([result.status, result.stderr]).toEqual([0, '']);
   });
 });
 
