@@ -9,7 +9,7 @@
  * (no sandbox fault code) must be named, typed, by every runbook whose flow covers them. What a runbook
  * needs that only the sandbox happened to provide shows up here.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,11 +18,10 @@ import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
 import type { Finding } from '../../src/core/probes/types';
 import { makeLogicalCopy } from '../../src/sandbox/logicalCopy';
 import { SAMPLE_ROWS, SAMPLE_TABLES, SAMPLE_TABLES_DDL } from '../../src/sandbox/sampleData';
+import { buildCli, CLI as cli, REPO_ROOT as root, runCli } from '../helpers/builtCli';
 import { PgCluster, PgServer, startCluster, startStandalone, waitForReplay } from '../helpers/pgCluster';
 import { RIG_FAULTS, RIG_NAMES, RigFault } from '../helpers/rigFaults';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 const RUNBOOKS = fs
   .readdirSync(path.join(root, 'runbooks'))
   .filter((f) => f.endsWith('.cnbook'))
@@ -44,8 +43,7 @@ const detection: string[] = [];
 const records: string[] = [];
 
 beforeAll(async () => {
-  const built = build();
-  built.catch(() => undefined); // awaited below, after the servers: not an unhandled rejection meanwhile
+  buildCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-rig-'));
   [cluster, copy] = await Promise.all([
     startCluster({ replicas: 2, primaryConfig: { wal_level: 'logical' }, password: PASSWORD }),
@@ -62,17 +60,7 @@ beforeAll(async () => {
   passFile = path.join(work, 'pgpass');
   const lines = [...cluster.nodes, copy].map((n) => `127.0.0.1:${n.port}:postgres:app:${PASSWORD}\n`);
   fs.writeFileSync(passFile, lines.join(''), { mode: 0o600 });
-  await built;
 }, 120_000);
-
-/** Builds dist/cli.js while the servers start. */
-function build(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`esbuild.mjs exited ${code}`))));
-  });
-}
 
 /** What an on-call role usually gets: the monitoring views and functions, and reading every table. */
 const ON_CALL_GRANTS = 'GRANT pg_monitor, pg_read_all_data TO app';
@@ -127,7 +115,7 @@ function run(name: string, label: string): Promise<Run> {
   const file = path.join('runbooks', `${name}.cnbook`);
   const args = [cli, 'run', file, '--connections', connectionsFile, '--profile', PROFILE, '--json', '--out', out];
   if (WRITES.has(name)) args.push('--allow-writes');
-  const child = spawn(process.execPath, args, { cwd: root, env: rigEnvironment() });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...rigEnvironment() } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -154,15 +142,10 @@ function run(name: string, label: string): Promise<Run> {
 }
 
 /** The password comes from the pgpass file only, as it would on an on-call engineer's machine. */
-function rigEnvironment(): NodeJS.ProcessEnv {
-  const { PGPASSWORD: _ignored, ...env } = process.env;
-  return { ...env, PGPASSFILE: passFile };
-}
+const rigEnvironment = (): NodeJS.ProcessEnv => ({ PGPASSWORD: '', PGPASSFILE: passFile });
 
-function check(files: string[]) {
-  const args = [cli, 'check', ...files, '--connections', connectionsFile, '--profile', PROFILE];
-  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: rigEnvironment() });
-}
+const check = (files: string[]) =>
+  runCli(['check', ...files, '--connections', connectionsFile, '--profile', PROFILE], { env: rigEnvironment() });
 
 const notGreen = (run: Run) =>
   run.findings.filter((f) => f.severity !== 'ok').map((f) => `${f.severity} ${f.probe} ${f.target}: ${f.summary}`);
@@ -175,7 +158,7 @@ const evidenceConnections = (problem: DiagnosedProblem) =>
 describe('the shipped runbooks on the real-cluster rig', () => {
   it('pass cnbook check against the rig profile, every role bound', () => {
     const result = check(RUNBOOKS.map((n) => path.join('runbooks', `${n}.cnbook`)));
-    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
   });
 
   it.each(RUNBOOKS)('%s runs every cell with every finding green, its record holding no password', async (name) => {
@@ -195,7 +178,7 @@ describe('the shipped runbooks on the real-cluster rig', () => {
   it('leave records that pass cnbook check, all at once', () => {
     expect(records).toHaveLength(RUNBOOKS.length);
     const result = check(records);
-    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
   });
 });
 
