@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
+import type { Finding } from '../../src/core/probes/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -23,4 +25,47 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     env: { ...process.env, ...options.env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** What `cnbook run --json` prints, as far as the tests read it. */
+export interface RunSummary {
+  code: number | null;
+  /** How long the run took by its own clock (startedAt to finishedAt). */
+  ms: number;
+  cells: { status: string }[];
+  findings: Finding[];
+  problems: DiagnosedProblem[];
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cnbook run ... --json` with the built CLI without blocking the test process (its servers may need
+ * it meanwhile), and reads the summary; a run that prints none is an error with what it said.
+ */
+export function runCliJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunSummary> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        const summary = JSON.parse(stdout) as {
+          startedAt: string;
+          finishedAt: string;
+          cells: { status: string }[];
+          findings: Finding[];
+          diagnosis: { problems: DiagnosedProblem[] };
+        };
+        const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
+        const { cells, findings } = summary;
+        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stdout, stderr });
+      } catch {
+        reject(new Error(`cnbook ${args.join(' ')} exited ${code} without a JSON summary:\n${stderr}${stdout}`));
+      }
+    });
+  });
 }

@@ -5,19 +5,17 @@
  * real servers; then pairs of faults, both named. Faults are cleared between cases, so the sandbox starts
  * once. Run times and the detection table are printed at the end (and kept in runbooks/README.md).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
 import { parseNotebook } from '../../src/core/format';
-import type { Finding } from '../../src/core/probes/types';
 import { checkRunbook } from '../../src/core/run/checkRunbook';
 import { runbookInfo } from '../../src/core/run/runbookInfo';
 import { FAULTS, parseFault } from '../../src/core/sandbox/faults';
 import { fakeTimeLibrary } from '../../src/sandbox/binaries';
 import { clearFault, injectFault } from '../../src/sandbox/faults';
-import { buildCli, CLI, REPO_ROOT as root, runCli } from '../helpers/builtCli';
+import { buildCli, REPO_ROOT as root, runCli, runCliJson, type RunSummary } from '../helpers/builtCli';
 import { useTempSandbox } from '../helpers/sandboxHome';
 
 // Started in this process, not by `cnbook sandbox start`: the tests inject faults through it.
@@ -94,15 +92,6 @@ NAMED['pause=eu-west'] = { type: 'eventual', causeNode: 'Config' };
 const fakeTime = fakeTimeLibrary() !== undefined;
 const available = (spec: string) => fakeTime || !spec.startsWith('skew=');
 
-interface Run {
-  code: number | null;
-  ms: number;
-  cells: { status: string }[];
-  findings: Finding[];
-  problems: DiagnosedProblem[];
-  stderr: string;
-}
-
 const runTimes: Record<string, number> = {};
 const detection: string[] = [];
 
@@ -141,32 +130,9 @@ afterAll(async () => {
 });
 
 /** `cnbook run runbooks/NAME.cnbook --sandbox --allow-writes --json` on this file's sandbox. */
-function run(name: string): Promise<Run> {
-  const args = [CLI, 'run', path.join('runbooks', `${name}.cnbook`), '--sandbox', '--allow-writes', '--json'];
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CNBOOK_SANDBOX_HOME: home } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        const summary = JSON.parse(stdout) as {
-          startedAt: string;
-          finishedAt: string;
-          cells: { status: string }[];
-          findings: Finding[];
-          diagnosis: { problems: DiagnosedProblem[] };
-        };
-        const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
-        const { cells, findings } = summary;
-        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stderr });
-      } catch {
-        reject(new Error(`cnbook run ${name} exited ${code} without a JSON summary:\n${stderr}${stdout}`));
-      }
-    });
-  });
+function run(name: string): Promise<RunSummary> {
+  const args = ['run', path.join('runbooks', `${name}.cnbook`), '--sandbox', '--allow-writes', '--json'];
+  return runCliJson(args, { CNBOOK_SANDBOX_HOME: home });
 }
 
 const named = (problems: DiagnosedProblem[]) => problems.map((p) => `${p.type}/${p.causeNode}`);
@@ -177,7 +143,7 @@ const has = (problems: DiagnosedProblem[], want: Expected) =>
  * Runs the runbook until the diagnosis names every expected problem: some faults show only once time
  * passes (a blocked session is a warning after blocked-warn=, WAL waits behind a delayed apply).
  */
-async function runUntilNamed(name: string, wanted: Expected[]): Promise<Run & { runs: number }> {
+async function runUntilNamed(name: string, wanted: Expected[]): Promise<RunSummary & { runs: number }> {
   const deadline = Date.now() + 30_000;
   for (let runs = 1; ; runs++) {
     const result = await run(name);

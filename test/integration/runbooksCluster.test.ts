@@ -9,16 +9,14 @@
  * (no sandbox fault code) must be named, typed, by every runbook whose flow covers them. What a runbook
  * needs that only the sandbox happened to provide shows up here.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
-import type { Finding } from '../../src/core/probes/types';
 import { makeLogicalCopy } from '../../src/sandbox/logicalCopy';
 import { SAMPLE_ROWS, SAMPLE_TABLES, SAMPLE_TABLES_DDL } from '../../src/sandbox/sampleData';
-import { buildCli, CLI as cli, REPO_ROOT as root, runCli } from '../helpers/builtCli';
+import { buildCli, REPO_ROOT as root, runCli, runCliJson, type RunSummary } from '../helpers/builtCli';
 import { PgCluster, PgServer, startCluster, startStandalone, waitForReplay } from '../helpers/pgCluster';
 import { RIG_FAULTS, RIG_NAMES, RigFault } from '../helpers/rigFaults';
 
@@ -98,47 +96,15 @@ function rigConnections() {
   };
 }
 
-interface Run {
-  code: number | null;
-  ms: number;
-  cells: { status: string }[];
-  findings: Finding[];
-  problems: DiagnosedProblem[];
-  stdout: string;
-  stderr: string;
-  out: string;
-}
+type Run = RunSummary & { out: string };
 
 /** `cnbook run runbooks/NAME.cnbook --connections FILE --profile rig --json --out FILE`. */
-function run(name: string, label: string): Promise<Run> {
+async function run(name: string, label: string): Promise<Run> {
   const out = path.join(work, `${name}.${label}.cnbook`);
   const file = path.join('runbooks', `${name}.cnbook`);
-  const args = [cli, 'run', file, '--connections', connectionsFile, '--profile', PROFILE, '--json', '--out', out];
+  const args = ['run', file, '--connections', connectionsFile, '--profile', PROFILE, '--json', '--out', out];
   if (WRITES.has(name)) args.push('--allow-writes');
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...rigEnvironment() } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        const summary = JSON.parse(stdout) as {
-          startedAt: string;
-          finishedAt: string;
-          cells: { status: string }[];
-          findings: Finding[];
-          diagnosis: { problems: DiagnosedProblem[] };
-        };
-        const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
-        const { cells, findings } = summary;
-        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stdout, stderr, out });
-      } catch {
-        reject(new Error(`cnbook run ${name} exited ${code} without a JSON summary:\n${stderr}${stdout}`));
-      }
-    });
-  });
+  return { ...(await runCliJson(args, rigEnvironment())), out };
 }
 
 /** The password comes from the pgpass file only, as it would on an on-call engineer's machine. */
