@@ -25,7 +25,7 @@ export function packResult(compact: unknown): unknown {
   const first = firstStatements(compact.results);
   const results = compact.results.map((run, r) => packRun(run, r === 0 ? [] : first, compact.provenance));
   const packed: JsonObject = { ...compact, results };
-  // Put back just before the results, where cnbook writes it (the printer reads the whole output back).
+  // Reading puts it back just before the results, where cnbook writes it.
   const keys = Object.keys(compact);
   const beforeResults = keys.indexOf('comparison') === keys.indexOf('results') - 1;
   if (beforeResults && same(derivedComparison(compact.results), compact.comparison)) delete packed.comparison;
