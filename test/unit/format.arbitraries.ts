@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { hashedText } from '../../src/core/sql/resultBuilder';
 import type {
   Cell,
   CellOutput,
@@ -191,9 +192,7 @@ export const targetRun: fc.Arbitrary<TargetRun> = fc
 
 /** The hash cnbook stores for a statement's rows (src/core/sql/resultBuilder.ts). */
 function rowsHash(rows: readonly (string | null)[][]): string {
-  return `sha256:${createHash('sha256')
-    .update(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))
-    .digest('hex')}`;
+  return `sha256:${createHash('sha256').update(hashedText(rows)).digest('hex')}`;
 }
 
 /** The runs of a cell as cnbook writes them: often the same columns and rows everywhere, with their comparison. */

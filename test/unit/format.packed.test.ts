@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { hashedText } from '../../src/core/sql/resultBuilder';
 import { describe, expect, it } from 'vitest';
 import {
   CnbookFormatError,
@@ -26,10 +27,7 @@ const readBack = (nb: Notebook) => (parseNotebook(printNotebook(nb)).cells[0] as
 const comments = (text: string) =>
   [...text.matchAll(/<!-- cnbook:output[ \n]([^]*?)-->/g)].map((m) => JSON.parse(m[1]!) as JsonObject);
 
-const hashOf = (rows: (string | null)[][]) =>
-  `sha256:${createHash('sha256')
-    .update(rows.map((r) => `${JSON.stringify(r)}\n`).join(''))
-    .digest('hex')}`;
+const hashOf = (rows: (string | null)[][]) => `sha256:${createHash('sha256').update(hashedText(rows)).digest('hex')}`;
 
 function run(connection: string, rows: (string | null)[][], finished = '2026-12-01T10:00:00.025Z'): TargetRun {
   return {

@@ -1,4 +1,5 @@
 import { compareRuns, type TargetRun } from '../sql/payload';
+import { hashedText } from '../sql/resultBuilder';
 import { isObject } from './json';
 import type { JsonObject } from './model';
 import { sha256Hex } from './sha256';
@@ -137,15 +138,8 @@ const hashes = new WeakMap<readonly unknown[], string | undefined>();
 
 function rowsHash(rows: readonly unknown[]): string | undefined {
   if (hashes.has(rows)) return hashes.get(rows);
-  let text: string | undefined = '';
-  for (const row of rows) {
-    text += `${JSON.stringify(row)}\n`;
-    if (text.length > MAX_HASHED_CHARS) {
-      text = undefined;
-      break;
-    }
-  }
-  const hash = text === undefined ? undefined : `sha256:${sha256Hex(text)}`;
+  const text = hashedText(rows);
+  const hash = text.length > MAX_HASHED_CHARS ? undefined : `sha256:${sha256Hex(text)}`;
   hashes.set(rows, hash);
   return hash;
 }

@@ -6,6 +6,16 @@ export interface Hasher {
 }
 
 /**
+ * What a statement's hash is taken over: one JSON line per row (JSON keeps NULL apart from the text 'NULL'
+ * and from ''). The record format recomputes stored rows' hashes with it (src/core/format/packedResult.ts).
+ */
+export function hashedText(rows: readonly unknown[]): string {
+  let text = '';
+  for (const row of rows) text += `${JSON.stringify(row)}\n`;
+  return text;
+}
+
+/**
  * Collects a statement's rows as they stream in: keeps the first `maxRowsStored`, counts all, and hashes
  * all, so a million-row result costs memory for N rows only.
  */
@@ -20,11 +30,8 @@ export class ResultBuilder {
   ) {}
 
   add(batch: (string | null)[][]): void {
-    // One JSON line per row: JSON keeps NULL apart from the text 'NULL' and from ''. One hash update per
-    // batch rather than per row, since the per-call overhead dominated with narrow rows.
-    let text = '';
-    for (const row of batch) text += `${JSON.stringify(row)}\n`;
-    this.hasher.update(text);
+    // One hash update per batch rather than per row, since the per-call overhead dominated with narrow rows.
+    this.hasher.update(hashedText(batch));
     const room = this.maxRowsStored - this.rows.length;
     if (room > 0) this.rows.push(...batch.slice(0, room));
     this.count += batch.length;
