@@ -9,6 +9,8 @@ export const DEFAULT_LIMITS = {
   lockTimeoutMs: 5_000,
   /** How long to wait for a server to accept a connection. */
   connectTimeoutMs: 10_000,
+  /** How long a server has to answer a cancel before its connection is dropped (a hung server never does). */
+  cancelGraceMs: 3_000,
   /** Rows of each result kept in the notebook (the count and a hash cover all of them). */
   maxRowsStored: 1000,
   /** Rows fetched from a cell's cursor at a time. */

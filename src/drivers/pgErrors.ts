@@ -93,6 +93,23 @@ export function statementError(
   return new SqlError({ ...fields, kind: 'server' });
 }
 
+/** The server did not answer a cancel within the grace, and its connection was dropped. */
+export function notResponding(
+  conn: ResolvedConnection,
+  graceMs: number,
+  timedOutMs: number | undefined,
+  cancelled: boolean,
+): SqlError {
+  const after = timedOutMs !== undefined ? `after the ${timedOutMs} ms timeout` : 'after a cancel';
+  return new SqlError({
+    kind: cancelled && timedOutMs === undefined ? 'cancelled' : 'timeout',
+    message:
+      `server not responding: ${conn.name} (${conn.host}:${conn.port}) did not answer a cancel within ` +
+      `${graceMs} ms ${after}, so the connection was dropped`,
+    hint: 'The server may be stopped, overloaded or cut off; the query may still be running there.',
+  });
+}
+
 function isSqlState(code: string | undefined): code is string {
   return code !== undefined && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Client } from 'pg';
+import type { Client, QueryResult } from 'pg';
 import Cursor from 'pg-cursor';
 import type { ResolvedConnection } from '../core/connections/model';
 import type {
@@ -14,14 +14,16 @@ import { SqlError } from '../core/sql/errors';
 import { typeName } from '../core/sql/pgTypes';
 import { ResultBuilder } from '../core/sql/resultBuilder';
 import { sendCancelRequest } from './cancelRequest';
-import { statementError } from './pgErrors';
+import { notResponding, statementError } from './pgErrors';
 
 // Every value as the server's text: no precision lost on int8/numeric, no time zone shifted on timestamps.
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
 const SERVER_STATE_SQL = `SELECT current_setting('server_version') AS version, pg_is_in_recovery() AS in_recovery,
   (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn,
-  pg_backend_pid() AS pid, inet_server_addr()::text AS addr`;
+  pg_backend_pid() AS pid, inet_server_addr()::text AS addr, current_setting('transaction_read_only') AS read_only`;
+
+const READ_ONLY_SQL = `SELECT current_setting('transaction_read_only') AS read_only`;
 
 interface FieldLike {
   name: string;
@@ -32,15 +34,36 @@ interface CursorResult {
   command: string | null;
   rowCount: number | null;
 }
+/** The protocol messages the guard reads: the transaction status of ReadyForQuery, reported settings. */
+interface ProtocolEvents {
+  on(event: 'readyForQuery', listener: (message: { status: string }) => void): void;
+  on(event: 'parameterStatus', listener: (message: { parameterName: string; parameterValue: string }) => void): void;
+  stream?: { destroy(): void };
+}
+
+export interface PgSessionOptions {
+  /** The session was opened read-only (default_transaction_read_only); a statement turning it off is refused. */
+  sessionReadOnly: boolean;
+  /** Check the server's transaction status after each statement of a read-only transaction. */
+  checkEachStatement: boolean;
+  cancelGraceMs: number;
+}
 
 export class PgSession implements SqlSession {
   private broken = false;
   private closed = false;
   private cancelRequested = false;
+  /** Set when a server did not answer a cancel in time and its connection was dropped. */
+  private dropped = false;
+  private dropTimer: NodeJS.Timeout | undefined;
+  /** `I` idle, `T` in a transaction, `E` in a failed one: from the server's last ReadyForQuery. */
+  private transactionStatus = 'I';
+  private defaultReadOnly: string | undefined;
 
   constructor(
     private readonly client: Client,
     readonly connection: ResolvedConnection,
+    private readonly options: PgSessionOptions,
   ) {
     client.on('error', () => {
       this.broken = true;
@@ -48,6 +71,17 @@ export class PgSession implements SqlSession {
     client.on('end', () => {
       this.broken = true;
     });
+    const protocol = this.protocol();
+    protocol.on('readyForQuery', (message) => {
+      this.transactionStatus = message.status;
+    });
+    protocol.on('parameterStatus', (message) => {
+      if (message.parameterName === 'default_transaction_read_only') this.defaultReadOnly = message.parameterValue;
+    });
+  }
+
+  private protocol(): ProtocolEvents {
+    return (this.client as unknown as { connection: ProtocolEvents }).connection;
   }
 
   get usable(): boolean {
@@ -65,61 +99,107 @@ export class PgSession implements SqlSession {
 
   private async runNow(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
     this.cancelRequested = false;
-    const onAbort = () => void this.cancel().catch(() => undefined);
+    const onAbort = () => this.cancelThenDrop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let timedOutMs: number | undefined;
     // statement_timeout restarts with every cursor fetch, so a long fetch loop also gets a wall-clock limit.
     const watchdog = setTimeout(
       () => {
         timedOutMs = options.statementTimeoutMs;
-        void this.cancel().catch(() => undefined);
+        this.cancelThenDrop();
       },
       options.statementTimeoutMs * Math.max(1, statements.length) + 1000,
     );
     try {
       if (options.signal?.aborted)
         throw new SqlError({ kind: 'cancelled', message: `cancelled before it ran on ${this.connection.name}` });
-      await this.begin(options);
-      const server = await this.serverState();
+      const server = await this.begin(options);
       const results: StatementResult[] = [];
-      for (const statement of statements) results.push(await this.runStatement(statement, options, results.length));
-      await this.client.query(options.readOnly ? 'ROLLBACK' : 'COMMIT');
+      for (const statement of statements) {
+        results.push(await this.runStatement(statement, options, results.length));
+        if (options.readOnly) this.checkStillReadOnly(results.length - 1);
+      }
+      server.readOnly = await this.finish(options);
       return { statements: results, server };
     } catch (error) {
       await this.rollbackQuietly();
       if (error instanceof SqlError) throw error;
-      throw statementError(error, this.connection, {
-        cancelled: this.cancelRequested || !!options.signal?.aborted,
-        timedOutMs,
-      });
+      throw this.dropped
+        ? notResponding(this.connection, this.options.cancelGraceMs, timedOutMs, !!options.signal?.aborted)
+        : statementError(error, this.connection, {
+            cancelled: this.cancelRequested || !!options.signal?.aborted,
+            timedOutMs,
+          });
     } finally {
       clearTimeout(watchdog);
+      clearTimeout(this.dropTimer);
+      this.dropTimer = undefined;
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async begin(options: TransactionOptions): Promise<void> {
+  /** BEGIN, the transaction's settings and the server's state in one round trip. */
+  private async begin(options: TransactionOptions): Promise<ServerState> {
     const ms = (n: number) => `'${Math.max(0, Math.round(n))}ms'`;
     // The idle timeout frees the server if this process dies between statements. Dates and times are
     // written the same way on every server (UTC, ISO), so values from two servers compare as text.
-    await this.client.query(
+    // The state query also takes the transaction's first snapshot, after which PostgreSQL refuses to turn a
+    // read-only transaction read-write: from here on, "still in the transaction" means "still read-only".
+    const sql =
       `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs)};` +
-        ` SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs)};` +
-        ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)};` +
-        ` SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
-    );
-  }
-
-  private async serverState(): Promise<ServerState> {
-    const result = await this.client.query({ text: SERVER_STATE_SQL, types: TEXT_TYPES });
-    const row = result.rows[0] as Record<string, string | null>;
+      ` SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs)};` +
+      ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)};` +
+      ` SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';` +
+      ` ${SERVER_STATE_SQL}`;
+    const results = (await this.client.query({ text: sql, types: TEXT_TYPES })) as unknown as QueryResult[];
+    const row = results[results.length - 1]?.rows[0] as Record<string, string | null>;
     return {
       serverVersion: row.version ?? 'unknown',
       inRecovery: row.in_recovery === 't',
       walLsn: row.lsn ?? null,
       backendPid: Number(row.pid),
       serverAddress: row.addr ?? null,
+      readOnly: row.read_only === 'on',
     };
+  }
+
+  /**
+   * The server's own answer after each statement of a read-only transaction, read from the ReadyForQuery
+   * that ends it (no extra round trip): the transaction must still be open, and the session still read-only.
+   */
+  private checkStillReadOnly(index: number): void {
+    if (!this.options.checkEachStatement) return;
+    const ended = this.transactionStatus === 'I';
+    const unlocked = this.options.sessionReadOnly && this.defaultReadOnly === 'off';
+    if (!ended && !unlocked) return;
+    // The session's state is no longer what it was opened with: never reuse it.
+    this.broken = true;
+    const what = ended ? 'ended the read-only transaction' : 'turned default_transaction_read_only off';
+    throw new SqlError({
+      kind: 'refused',
+      statementIndex: index,
+      message: `statement ${index + 1} ${what} on ${this.connection.name}; the cell was stopped there and rolled back`,
+      hint: 'cnbook runs SQL read-only. A cell that must end its transaction or write says `-- @write`.',
+    });
+  }
+
+  /** Reads transaction_read_only and ends the transaction in one round trip; read-only ones roll back. */
+  private async finish(options: TransactionOptions): Promise<boolean> {
+    // Locks taken for the session (not the transaction) would outlive a read-only cell: release them too.
+    const end = options.readOnly ? 'ROLLBACK; SELECT pg_advisory_unlock_all()' : 'COMMIT';
+    const results = (await this.client.query({
+      text: `${READ_ONLY_SQL}; ${end}`,
+      types: TEXT_TYPES,
+    })) as unknown as QueryResult[];
+    const readOnly = (results[0]?.rows[0] as Record<string, string> | undefined)?.read_only === 'on';
+    if (options.readOnly && !readOnly) {
+      this.broken = true;
+      throw new SqlError({
+        kind: 'refused',
+        message: `the transaction on ${this.connection.name} was no longer read-only at its end; it was rolled back`,
+      });
+    }
+    return readOnly;
   }
 
   private async runStatement(
@@ -146,6 +226,7 @@ export class PgSession implements SqlSession {
         result?.rowCount,
       );
     } catch (error) {
+      if (this.dropped) throw error;
       const mapped = statementError(error, this.connection, { cancelled: this.cancelRequested });
       mapped.fields.statementIndex = index;
       throw mapped;
@@ -168,10 +249,27 @@ export class PgSession implements SqlSession {
     await sendCancelRequest(this.connection.host, this.connection.port, processID, secretKey);
   }
 
+  /**
+   * A cancel, then a bound on it: a server that is hung (stopped, swapping, a dead network path) never
+   * answers, so after the grace its connection is destroyed and whatever waited on it fails at once.
+   */
+  private cancelThenDrop(): void {
+    void this.cancel().catch(() => undefined);
+    this.dropTimer ??= setTimeout(() => this.drop(), this.options.cancelGraceMs);
+  }
+
+  private drop(): void {
+    this.dropped = true;
+    this.broken = true;
+    this.protocol().stream?.destroy();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.end().catch(() => undefined);
+    if (this.dropped) return;
+    // A hung server never answers the Terminate: give it a moment, then let the socket go.
+    if (!(await settleWithin(this.client.end(), 1000))) this.protocol().stream?.destroy();
   }
 }
 

@@ -66,6 +66,8 @@ export interface ServerState {
   walLsn: string | null;
   backendPid: number;
   serverAddress: string | null;
+  /** transaction_read_only as the server reported it: at the start, then at the end of the transaction. */
+  readOnly: boolean;
 }
 
 export interface TransactionOutcome {

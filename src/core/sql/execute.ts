@@ -7,6 +7,7 @@ import { bindParameters, splitStatements, UnsetParameterError } from './lexer';
 import { ParameterValueError } from './quote';
 import { compareRuns, Provenance, ResultPayload, TargetRun } from './payload';
 import type { SessionPool } from './sessionPool';
+import { describeViolation, readOnlyViolations, ReadOnlyViolation } from './readOnlyGuard';
 import { resolveTargets, Target } from './targets';
 import { DEFAULT_LIMITS } from '../defaults';
 
@@ -57,6 +58,7 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
   if (annotations.write) checkWritePermission(targets, options.writesPermitted);
   const statements = boundStatements(source, options.params);
   if (statements.length === 0) throw new CellInputError('the cell has no SQL statement to run');
+  if (!annotations.write) refuseReadOnlyViolations(source, statements);
   const runs = await Promise.all(
     targets.map((target) => runOnTarget(source, statements, target, annotations, options)),
   );
@@ -75,6 +77,24 @@ function boundStatements(source: string, params: Record<string, string>): BoundS
       throw new CellInputError(error.message);
     throw error;
   }
+}
+
+/** A read-only cell that could end its transaction or act outside it, refused before anything is sent. */
+export class ReadOnlyRefusal extends CellInputError {
+  constructor(readonly violations: ReadOnlyViolation[]) {
+    const shown = violations.slice(0, 5).map(describeViolation);
+    if (violations.length > 5) shown.push(`and ${violations.length - 5} more`);
+    super(
+      `refused before anything ran: this cell is read-only (no -- @write), and ${shown.join('; ')}. ` +
+        'A cell that must do this says -- @write, on a connection that allows writes.',
+    );
+    this.name = 'ReadOnlyRefusal';
+  }
+}
+
+function refuseReadOnlyViolations(source: string, statements: BoundStatement[]): void {
+  const violations = readOnlyViolations(source, statements);
+  if (violations.length > 0) throw new ReadOnlyRefusal(violations);
 }
 
 function checkWritePermission(targets: Target[], writesPermitted: boolean): void {
@@ -121,6 +141,8 @@ async function runOnTarget(
       inRecovery: outcome.server.inRecovery,
       walLsn: outcome.server.walLsn,
       backendPid: outcome.server.backendPid,
+      // What the server said at the end of the transaction, not what the cell asked for.
+      readOnly: outcome.server.readOnly,
       rowCount: outcome.statements.reduce((sum, s) => sum + s.rowCount, 0),
     });
   } catch (error) {

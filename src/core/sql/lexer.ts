@@ -12,10 +12,10 @@ export interface Statement {
 }
 
 /** `code` is SQL text, `skip` a literal or comment, `variable` a psql-style `:'name'` or `:"name"`. */
-type Visit = (kind: 'code' | 'skip' | 'variable', start: number, end: number) => void;
+export type Visit = (kind: 'code' | 'skip' | 'variable', start: number, end: number) => void;
 
 /** Walks the source, reporting code runs, runs to skip (literals, comments) and quoted variables. */
-function scan(source: string, visit: Visit): void {
+export function scan(source: string, visit: Visit): void {
   let i = 0;
   let codeStart = 0;
   const emit = (kind: 'skip' | 'variable', start: number, end: number) => {
