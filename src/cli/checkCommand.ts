@@ -8,25 +8,65 @@ import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
+import { NodePostgresClient } from '../drivers/pgClient';
+import type { ResolvedConnection } from '../core/connections/model';
+import { privilegeWarnings, readRolePrivileges } from '../core/connections/privileges';
+import { DEFAULT_LIMITS } from '../core/defaults';
+import { SessionPool } from '../core/sql/sessionPool';
 
-/** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
-export function checkCommand(argv: string[]): number {
-  const flags = parseFlags(argv, { '--connections': 'value', '--profile': 'value' });
+/**
+ * Validates runbooks without running them: format, annotations, roles (and the profile, given connections).
+ * Given connections, it also logs in to each (unless --offline) to warn of a role with more rights than needed.
+ */
+export async function checkCommand(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, { '--connections': 'value', '--profile': 'value', '--offline': 'switch' });
   const files = flags.positionals;
   const connections = lastValue(flags, '--connections');
   const profile = lastValue(flags, '--profile');
   if (files.length === 0) throw new UsageError('check needs at least one runbook file');
   let problems = 0;
+  const bound = new Map<string, ResolvedConnection>();
   for (const file of files) {
-    const messages = checkFile(file, connections, profile);
+    const messages = checkFile(file, connections, profile, bound);
     messages.forEach((m) => console.error(m));
     problems += messages.length;
     if (messages.length === 0) console.log(`${file}: ok`);
   }
+  if (!flags.values.has('--offline'))
+    for (const warning of await loginWarnings([...bound.values()])) console.error(warning);
   return problems === 0 ? 0 : 3;
 }
 
-function checkFile(file: string, connections: string | undefined, profile: string | undefined): string[] {
+/** Logs in to each connection, in parallel and bounded by the connect timeout; warnings never fail a check. */
+async function loginWarnings(connections: ResolvedConnection[]): Promise<string[]> {
+  if (connections.length === 0) return [];
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(nodeEnvironment()), {
+    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
+    applicationName: 'cnbook check',
+  });
+  try {
+    const found = await Promise.all(
+      connections.map(async (connection) => {
+        try {
+          const session = await pool.get(connection);
+          return privilegeWarnings(connection.name, await readRolePrivileges(session, 5000));
+        } catch (error) {
+          return [`${connection.name}: could not log in to check its role's rights: ${(error as Error).message}`];
+        }
+      }),
+    );
+    return found.flat().map((w) => `warning: ${w}`);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+function checkFile(
+  file: string,
+  connections: string | undefined,
+  profile: string | undefined,
+  bound: Map<string, ResolvedConnection>,
+): string[] {
   let notebook: Notebook;
   try {
     notebook = parseNotebook(fs.readFileSync(file, 'utf8'));
@@ -40,12 +80,13 @@ function checkFile(file: string, connections: string | undefined, profile: strin
       const environment = nodeEnvironment();
       const loaded = loadConnections(connections, environment.homeDir);
       const info = runbookInfo(notebook);
-      resolveProfile(
+      const bindings = resolveProfile(
         loaded.config,
         chooseProfile(loaded.config, profile),
         requiredRoles(info, Object.keys(loaded.config.connections)),
         environment,
       );
+      for (const binding of bindings.values()) for (const c of binding.connections) bound.set(c.name, c);
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);
     }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { privilegeWarnings, readRolePrivileges } from '../core/connections/privileges';
 import { parsePostgresUrl } from '../core/connections/url';
 import type { ConnectionManager } from './connectionManager';
 
@@ -70,7 +71,7 @@ async function pickConnection(connections: ConnectionManager, title: string): Pr
 
 /** What Test Connection found; returned to callers of the command too (tests, other extensions). */
 export type ConnectionTest =
-  | { connection: string; ok: true; serverVersion: string; inRecovery: boolean; ms: number }
+  | { connection: string; ok: true; serverVersion: string; inRecovery: boolean; ms: number; warnings: string[] }
   | { connection: string; ok: false; message: string };
 
 async function testConnection(connections: ConnectionManager, name?: string): Promise<ConnectionTest | undefined> {
@@ -89,16 +90,19 @@ async function testConnection(connections: ConnectionManager, name?: string): Pr
       batchSize: 1,
     });
     const ms = Date.now() - started;
+    const warnings = privilegeWarnings(chosen, await readRolePrivileges(session, 5000));
     const role = outcome.server.inRecovery ? 'standby (in recovery)' : 'primary (not in recovery)';
     void vscode.window.showInformationMessage(
       `${chosen}: PostgreSQL ${outcome.server.serverVersion}, ${role}, ${ms} ms to connect and query.`,
     );
+    for (const warning of warnings) void vscode.window.showWarningMessage(warning);
     return {
       connection: chosen,
       ok: true,
       serverVersion: outcome.server.serverVersion,
       inRecovery: outcome.server.inRecovery,
       ms,
+      warnings,
     };
   } catch (error) {
     const message = (error as Error).message;

@@ -319,6 +319,30 @@ describe('cnbook check', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/has no connection for role "source"/);
   });
+
+  it('logs in to warn of a superuser or a role that can run server programs, never failing the check', async () => {
+    await cluster.primary.query(`DROP ROLE IF EXISTS oncall; DROP ROLE IF EXISTS scripter;
+      CREATE ROLE oncall LOGIN IN ROLE pg_monitor, pg_read_all_data;
+      CREATE ROLE scripter LOGIN IN ROLE pg_execute_server_program;`);
+    await waitForReplay(cluster);
+    const url = (user: string) => `postgres://${user}@127.0.0.1:${cluster.primary.port}/postgres?sslmode=disable`;
+    const roles = write(
+      'roles.json',
+      JSON.stringify({
+        connections: { su: { url: url('postgres') }, least: { url: url('oncall') }, prog: { url: url('scripter') } },
+        profiles: { su: { primary: 'su' }, least: { primary: 'least' }, prog: { primary: 'prog' } },
+      }),
+    );
+    const file = write('privileges.cnbook', '---\ncnbook: 1\nroles: [primary]\n---\n```sql\nSELECT 1\n```\n');
+    const check = (profile: string, ...more: string[]) =>
+      cnbook(['check', file, '--connections', roles, '--profile', profile, ...more]);
+    const su = check('su');
+    expect(su.code).toBe(0);
+    expect(su.stderr).toMatch(/warning: su logs in as superuser postgres/);
+    expect(check('prog').stderr).toMatch(/warning: prog logs in as scripter, a member of pg_execute_server_program/);
+    expect(check('least').stderr).toBe('');
+    expect(check('su', '--offline').stderr).toBe('');
+  });
 });
 
 describe('cnbook incident new', () => {

@@ -39,10 +39,13 @@ export function registerNotebookTests(): void {
         serverVersion?: string;
         inRecovery?: boolean;
         ms?: number;
+        warnings?: string[];
       }>('cnbook.testConnection', 'test-replica');
       assert.equal(replica?.ok, true, JSON.stringify(replica));
       assert.match(replica?.serverVersion ?? '', /^18\./);
       assert.equal(replica?.inRecovery, true);
+      // The suite's servers log in as postgres: the least-privilege warning must say so.
+      assert.match(replica?.warnings?.join('\n') ?? '', /test-replica logs in as superuser postgres/);
       console.log(`METRIC test connection round trip ${replica?.ms} ms`);
       const down = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(
         'cnbook.testConnection',
