@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readOnlyViolations } from '../../src/core/sql/readOnlyGuard';
 import { bindParameters, splitStatements } from '../../src/core/sql/lexer';
+import { checkRunbook } from '../../src/core/run/checkRunbook';
+import { parseNotebook } from '../../src/core/format';
 
 function violations(source: string, params: Record<string, string> = {}) {
   const statements = splitStatements(source).map((s) => ({ ...bindParameters(s.text, params), offset: s.offset }));
@@ -111,6 +113,34 @@ describe('read-only guard: the statement text', () => {
     ).toEqual([
       ['COMMIT', 2, 3, 1],
       ['pg_cancel_backend()', 4, 11, 3],
+    ]);
+  });
+});
+
+describe('cnbook check: what a run would refuse', () => {
+  it('puts a read-only cell that commits at its file line, and lets a -- @write cell do it', () => {
+    const text = [
+      '---',
+      'cnbook: 1',
+      '---',
+      '```sql',
+      'SELECT 1;',
+      'COMMIT;',
+      '```',
+      '',
+      '```sql',
+      '-- @write',
+      'COMMIT;',
+      '```',
+      '',
+    ].join('\n');
+    const problems = checkRunbook(parseNotebook(text));
+    expect(problems).toEqual([
+      {
+        line: 6,
+        column: 1,
+        message: expect.stringMatching(/^COMMIT ends or changes the read-only transaction .* -- @write\)$/),
+      },
     ]);
   });
 });

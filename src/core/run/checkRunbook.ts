@@ -2,6 +2,8 @@ import type { Notebook } from '../format/model';
 import { redactSecrets } from '../connections/redact';
 import { checkProbeCell } from '../probes/execute';
 import { parseAnnotations } from '../sql/annotations';
+import { splitStatements } from '../sql/lexer';
+import { readOnlyViolations } from '../sql/readOnlyGuard';
 import { didYouMean } from '../util/suggest';
 import { cellParams } from './params';
 import { runbookInfo } from './runbookInfo';
@@ -48,8 +50,19 @@ export function checkRunbook(notebook: Notebook): RunbookProblem[] {
     const { annotations, problems: found } = parseAnnotations(cell.source);
     for (const p of found) problems.push({ line: base + p.line, column: p.column, message: p.message });
     if (declared) problems.push(...undeclaredRoles(cell.source, annotations.on, declared, base));
+    if (!annotations.write) problems.push(...readOnlyProblems(cell.source, base));
   }
   return problems;
+}
+
+/** What a run would refuse in a read-only cell, found before any incident needs the cell. */
+function readOnlyProblems(source: string, base: number): RunbookProblem[] {
+  const statements = splitStatements(source).map((s) => ({ text: s.text, values: [], offset: s.offset }));
+  return readOnlyViolations(source, statements).map((v) => ({
+    line: base + v.line,
+    column: v.column,
+    message: `${v.what} ${v.reason}; a read-only cell refuses it (a cell that must do this says -- @write)`,
+  }));
 }
 
 function undeclaredRoles(source: string, names: string[], declared: string[], base: number): RunbookProblem[] {

@@ -98,11 +98,25 @@ const FUNCTIONS = new Set([
   'pg_advisory_lock_shared',
   'pg_try_advisory_lock',
   'pg_try_advisory_lock_shared',
+  'pg_truncate_visibility_map',
 ]);
 /** Families refused by prefix: statistics resets, replication origins, dblink, adminpack's file writes. */
-const FUNCTION_PREFIXES = ['pg_stat_reset', 'pg_stat_statements_reset', 'pg_replication_origin_', 'dblink', 'pg_file_'];
+const FUNCTION_PREFIXES = [
+  'pg_stat_reset',
+  'pg_stat_statements_reset',
+  'pg_replication_origin_',
+  'dblink',
+  'pg_file_',
+  'pg_buffercache_evict',
+];
 /** Functions that run SQL given to them as text. */
-const SQL_FROM_TEXT = new Set(['query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat']);
+const SQL_FROM_TEXT = new Set([
+  'query_to_xml',
+  'query_to_xmlschema',
+  'query_to_xml_and_xmlschema',
+  'ts_stat',
+  'pg_background_launch',
+]);
 
 /** Every violation in the statements of a read-only cell, in order; empty when the cell may run. */
 export function readOnlyViolations(source: string, statements: readonly BoundStatement[]): ReadOnlyViolation[] {
