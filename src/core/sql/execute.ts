@@ -85,8 +85,8 @@ export class ReadOnlyRefusal extends CellInputError {
     const shown = violations.slice(0, 5).map(describeViolation);
     if (violations.length > 5) shown.push(`and ${violations.length - 5} more`);
     super(
-      `refused before anything ran: this cell is read-only (no -- @write), and ${shown.join('; ')}. ` +
-        'A cell that must do this says -- @write, on a connection that allows writes.',
+      `refused before anything ran: ${shown.join('; ')}. This cell is read-only (no -- @write); ` +
+        'a cell that must do this says -- @write, on a connection that allows writes.',
     );
     this.name = 'ReadOnlyRefusal';
   }
