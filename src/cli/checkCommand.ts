@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
-import { resolveProfile } from '../core/connections/resolve';
+import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
@@ -40,12 +40,14 @@ function checkFile(file: string, connections: string | undefined, profile: strin
       const environment = nodeEnvironment();
       const loaded = loadConnections(connections, environment.homeDir);
       const info = runbookInfo(notebook);
-      resolveProfile(
+      const bindings = resolveProfile(
         loaded.config,
         chooseProfile(loaded.config, profile),
         requiredRoles(info, Object.keys(loaded.config.connections)),
         environment,
       );
+      // Said, not counted: a password cnbook ignores does not make the runbook wrong.
+      [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => console.error(`${file}: warning: ${w}`));
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);
     }

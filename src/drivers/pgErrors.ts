@@ -25,10 +25,7 @@ export function connectError(error: unknown, conn: ResolvedConnection, timeoutMs
   const e = error as PgLikeError;
   const where = `${conn.name} (${conn.user}@${conn.host}:${conn.port}/${conn.database})`;
   if (e.code === '28P01' || e.code === '28000') {
-    const hint =
-      conn.passwordSource === 'none'
-        ? 'No password was found: add one to ~/.pgpass (mode 0600) or set PGPASSWORD.'
-        : `The password came from ${conn.passwordSource === 'pgpass' ? '~/.pgpass' : conn.passwordSource === 'environment' ? 'PGPASSWORD' : 'the stored secret'}; check it there.`;
+    const hint = loginHint(conn);
     return new SqlError({
       kind: 'connection',
       sqlstate: e.code,
@@ -48,6 +45,20 @@ export function connectError(error: unknown, conn: ResolvedConnection, timeoutMs
     sqlstate: isSqlState(e.code) ? e.code : undefined,
     message: `could not connect to ${where}: ${reason}`,
   });
+}
+
+/** Where the password came from, naming the pgpass file actually read (PGPASSFILE when set). */
+function loginHint(conn: ResolvedConnection): string {
+  const pgpass = conn.pgpassFile ?? '~/.pgpass';
+  if (conn.passwordSource === 'none')
+    return `No password was found: add one to ${pgpass} (mode 0600) or set PGPASSWORD.`;
+  const source =
+    conn.passwordSource === 'pgpass'
+      ? pgpass
+      : conn.passwordSource === 'environment'
+        ? 'PGPASSWORD'
+        : 'the stored secret';
+  return `The password came from ${source}; check it there.`;
 }
 
 /** Maps an error raised while a statement ran; `cancelled`/`timedOut` say whether we asked for the cancel. */
