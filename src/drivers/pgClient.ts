@@ -4,6 +4,7 @@ import { lookupPassword } from '../core/connections/resolve';
 import type { OpenOptions, SqlClient, SqlSession } from '../core/sql/client';
 import { PgSession } from './pgSession';
 import { connectError } from './pgErrors';
+import { SslAttempts, sslAttempts } from './pgTls';
 
 export type PasswordProvider = (connection: ResolvedConnection) => Promise<string | undefined>;
 
@@ -28,10 +29,15 @@ export class NodePostgresClient implements SqlClient {
       connectionTimeoutMillis: options.connectTimeoutMs,
       keepAlive: true,
     };
-    const attempts = sslAttempts(connection.sslmode);
+    let ssl: SslAttempts;
+    try {
+      ssl = sslAttempts(connection);
+    } catch (error) {
+      throw connectError(error, connection, options.connectTimeoutMs);
+    }
     let lastError: unknown;
-    for (const ssl of attempts) {
-      const client = new Client({ ...base, ssl });
+    for (const attempt of ssl.attempts) {
+      const client = new Client({ ...base, ssl: attempt });
       // A server that dies later must not crash the process; the session notices via `usable`.
       client.on('error', () => undefined);
       try {
@@ -43,25 +49,7 @@ export class NodePostgresClient implements SqlClient {
         if (!/does not support SSL/i.test((error as Error).message)) break;
       }
     }
-    throw connectError(lastError, connection, options.connectTimeoutMs);
-  }
-}
-
-/** libpq's sslmode, as far as node-postgres can follow it ("prefer" tries TLS, then plain). */
-function sslAttempts(mode: ResolvedConnection['sslmode']): ClientConfig['ssl'][] {
-  switch (mode) {
-    case 'disable':
-      return [false];
-    case 'allow':
-      return [false, { rejectUnauthorized: false }];
-    case 'prefer':
-      return [{ rejectUnauthorized: false }, false];
-    case 'require':
-      return [{ rejectUnauthorized: false }];
-    case 'verify-ca':
-      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
-    case 'verify-full':
-      return [{ rejectUnauthorized: true }];
+    throw connectError(lastError, connection, options.connectTimeoutMs, ssl.plan);
   }
 }
 

@@ -27,7 +27,8 @@ export function settleSslMode(given: SslMode | undefined, files: TlsFiles, where
   if (given === undefined || given === 'verify-full') return 'verify-full';
   throw new ConnectionConfigError(
     where,
-    `sslmode "${given}" may not be used with sslrootcert=system (use "verify-full"): any public CA could vouch for the server`,
+    `sslmode "${given}" may not be used with sslrootcert=system (use "verify-full"): ` +
+      'any public CA could vouch for the server',
   );
 }
 
@@ -38,7 +39,8 @@ export interface FileFacts {
   uid: number;
 }
 
-export type TlsSetupProblem = 'missing-root-cert' | 'missing-key' | 'key-not-a-file' | 'key-permissions';
+export type TlsSetupProblem =
+  'missing-root-cert' | 'missing-key' | 'key-not-a-file' | 'key-permissions' | 'unreadable-file' | 'bad-tls-file';
 
 export class TlsSetupError extends Error {
   constructor(

@@ -2,6 +2,22 @@ import { redactSecrets } from '../connections/redact';
 
 export type SqlErrorKind = 'server' | 'connection' | 'timeout' | 'cancelled' | 'refused';
 
+/** Why a TLS connection failed, when it did: set on `connection` errors from the handshake or its files. */
+export type TlsFailure =
+  | 'untrusted-certificate'
+  | 'host-name-mismatch'
+  | 'certificate-expired'
+  | 'certificate-not-yet-valid'
+  | 'certificate-revoked'
+  | 'revocation-list'
+  | 'client-key-mismatch'
+  | 'bad-tls-file'
+  | 'missing-root-cert'
+  | 'missing-key'
+  | 'key-not-a-file'
+  | 'key-permissions'
+  | 'unreadable-file';
+
 export interface SqlErrorFields {
   kind: SqlErrorKind;
   message: string;
@@ -11,6 +27,7 @@ export interface SqlErrorFields {
   /** 1-based character position within the failing statement, as PostgreSQL reports it. */
   position?: number;
   where?: string;
+  tlsFailure?: TlsFailure;
   /** Which statement of the cell failed (0-based), and where in the cell (1-based line/column). */
   statementIndex?: number;
   line?: number;
