@@ -79,6 +79,22 @@ function makeLeaf(dir: string, ca: KeyPair, name: string, commonName: string, ex
   return pair;
 }
 
+/** A revocation list from `pki.ca` revoking `revoked` (and whatever earlier calls revoked), written to `name`. */
+export function makeCrl(pki: TestPki, name: string, revoked: KeyPair[]): string {
+  const config = path.join(pki.dir, 'ca.cnf');
+  const index = path.join(pki.dir, 'index.txt');
+  if (!fs.existsSync(index)) fs.writeFileSync(index, '');
+  fs.writeFileSync(
+    config,
+    `[ca]\ndefault_ca = test\n[test]\ndatabase = ${index}\ndefault_md = sha256\ndefault_crl_days = 2\n`,
+  );
+  const ca = ['-config', config, '-cert', pki.ca.crt, '-keyfile', pki.ca.key];
+  for (const pair of revoked) openssl(['ca', ...ca, '-revoke', pair.crt]);
+  const crl = path.join(pki.dir, name);
+  openssl(['ca', ...ca, '-gencrl', '-out', crl]);
+  return crl;
+}
+
 function pairIn(dir: string, name: string): KeyPair {
   return { crt: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
 }

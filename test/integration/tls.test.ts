@@ -13,7 +13,7 @@ import { nodeEnvironment } from '../../src/drivers/nodeEnvironment';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
 import { giveToServerUser } from '../../src/sandbox/processes';
 import { PgServer, startStandalone } from '../helpers/pgCluster';
-import { makeTestPki, TestPki } from '../helpers/testPki';
+import { makeCrl, makeTestPki, openSslAvailable, TestPki } from '../helpers/testPki';
 
 const CERT_USER = 'certuser';
 let server: PgServer;
@@ -22,6 +22,7 @@ let scratch: string;
 const client = new NodePostgresClient(async () => undefined);
 
 beforeAll(async () => {
+  if (!openSslAvailable()) throw new Error('this test makes its CA with the openssl program: apt-get install openssl');
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-tls-'));
   pki = makeTestPki(path.join(scratch, 'pki'), CERT_USER);
   for (const pair of [pki.client, pki.server, pki.localhostOnly]) fs.chmodSync(pair.key, 0o600);
@@ -190,6 +191,20 @@ describe('host names', () => {
     expect(error.fields.tlsFailure).toBe('host-name-mismatch');
     expect(error.message).toContain('server certificate is for localhost, not 127.0.0.1');
     expect((await whoAmI({ sslmode: 'verify-ca', sslrootcert: pki.ca.crt })).ssl).toBe('true');
+  });
+
+  it('refuses a server certificate its revocation list (sslcrl) revokes, and not before', async () => {
+    const spec = { sslmode: 'verify-ca', sslrootcert: pki.ca.crt } as const;
+    const none = makeCrl(pki, 'none-revoked.crl', []);
+    expect((await whoAmI({ ...spec, sslcrl: none })).ssl).toBe('true');
+    const crl = makeCrl(pki, 'revoked.crl', [pki.localhostOnly]);
+    const error = await failure({ ...spec, sslcrl: crl });
+    expect(error.fields.tlsFailure).toBe('certificate-revoked');
+    expect(error.message).toContain(`server certificate is revoked in ${crl}`);
+    const viaHome = homeWith('home-crl', { 'root.crt': pki.ca.crt, 'root.crl': crl });
+    expect((await failure({ sslmode: 'verify-ca' }, environment({}, viaHome))).fields.tlsFailure).toBe(
+      'certificate-revoked',
+    );
   });
 });
 

@@ -203,7 +203,7 @@ describe('passwords written where cnbook does not read them', () => {
     const resolved = resolveConnection('service', c.connections.service!, environment(services));
     expect(resolved.warnings).toEqual([
       expect.stringMatching(
-        /connection "service" \(\/home\/oncall\/\.pg_service\.conf \[svc\]\): holds a password in its pg_service\.conf entry/,
+        /connection "service" \(\/home\/oncall\/\.pg_service\.conf \[svc\]\): holds a password in its pg_service\.conf/,
       ),
     ]);
     const all = [...warnings, ...resolved.warnings!].join('\n');
