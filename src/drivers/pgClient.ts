@@ -17,6 +17,8 @@ export class NodePostgresClient implements SqlClient {
   }
 
   async open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession> {
+    // Whether the server asked for a password we did not have: pg then fails with its own words (SCRAM).
+    const login = { passwordMissing: false };
     const base: ClientConfig = {
       host: connection.host,
       port: connection.port,
@@ -24,7 +26,11 @@ export class NodePostgresClient implements SqlClient {
       database: connection.database,
       // pg calls this only when the server asks for a password, as libpq does: a trust or certificate
       // login never prompts. It also keeps pg from reading PGPASSWORD/.pgpass behind our back.
-      password: async () => (await this.passwordFor(connection)) ?? '',
+      password: async () => {
+        const password = await this.passwordFor(connection);
+        login.passwordMissing = !password;
+        return password ?? '';
+      },
       application_name: options.applicationName,
       connectionTimeoutMillis: options.connectTimeoutMs,
       keepAlive: true,
@@ -49,7 +55,7 @@ export class NodePostgresClient implements SqlClient {
         if (!/does not support SSL/i.test((error as Error).message)) break;
       }
     }
-    throw connectError(lastError, connection, options.connectTimeoutMs, ssl.plan);
+    throw connectError(lastError, connection, options.connectTimeoutMs, { tls: ssl.plan, ...login });
   }
 }
 

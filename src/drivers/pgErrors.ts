@@ -24,11 +24,22 @@ const CONNECT_HINTS: Record<string, string> = {
   ENOENT: 'no Unix socket at that path: is the server running?',
 };
 
-/**
- * Turns a failure to open a session into a message that names the connection and what to do; `tls` is the
- * plan the handshake followed, when there was one.
- */
-export function connectError(error: unknown, conn: ResolvedConnection, timeoutMs: number, tls?: TlsPlan): SqlError {
+/** What the driver knows about a failed attempt besides the error itself. */
+export interface ConnectAttempt {
+  /** The plan the TLS handshake followed, when there was one. */
+  tls?: TlsPlan;
+  /** The server asked for a password and none was found. */
+  passwordMissing?: boolean;
+}
+
+/** Turns a failure to open a session into a message that names the connection and what to do. */
+export function connectError(
+  error: unknown,
+  conn: ResolvedConnection,
+  timeoutMs: number,
+  attempt: ConnectAttempt = {},
+): SqlError {
+  const tls = attempt.tls;
   const e = error as PgLikeError;
   const where = `${conn.name} (${conn.user}@${conn.host}:${conn.port}/${conn.database})`;
   if (error instanceof TlsSetupError) {
@@ -44,6 +55,13 @@ export function connectError(error: unknown, conn: ResolvedConnection, timeoutMs
       kind: 'connection',
       tlsFailure,
       message: `could not connect to ${where}: ${tlsMessage(tlsFailure, e, conn, tls)}`,
+    });
+  }
+  if (attempt.passwordMissing && !isSqlState(e.code)) {
+    return new SqlError({
+      kind: 'connection',
+      message: `could not log in to ${where}: the server asks for a password and none was found`,
+      hint: loginHint(conn),
     });
   }
   if (e.code === '28P01' || e.code === '28000') {
