@@ -1,4 +1,5 @@
 import { redactSecrets } from '../connections/redact';
+import type { TlsSetupProblem } from '../connections/tls';
 
 export type SqlErrorKind = 'server' | 'connection' | 'timeout' | 'cancelled' | 'refused';
 
@@ -11,12 +12,7 @@ export type TlsFailure =
   | 'certificate-revoked'
   | 'revocation-list'
   | 'client-key-mismatch'
-  | 'bad-tls-file'
-  | 'missing-root-cert'
-  | 'missing-key'
-  | 'key-not-a-file'
-  | 'key-permissions'
-  | 'unreadable-file';
+  | TlsSetupProblem;
 
 export interface SqlErrorFields {
   kind: SqlErrorKind;
