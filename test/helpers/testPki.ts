@@ -20,6 +20,8 @@ export interface TestPki {
   server: KeyPair;
   /** For localhost only: connecting to 127.0.0.1 with it is a host-name mismatch. */
   localhostOnly: KeyPair;
+  /** For 127.0.0.1, valid for one day in 2020 only. */
+  expired: KeyPair;
   /** CN=<clientUser>, for a pg_hba `cert` login. */
   client: KeyPair;
 }
@@ -32,13 +34,16 @@ export function makeTestPki(dir: string, clientUser: string): TestPki {
   fs.mkdirSync(dir, { recursive: true });
   const ca = makeCa(dir, 'ca', 'cnbook test CA');
   const otherCa = makeCa(dir, 'other-ca', 'cnbook untrusted CA');
+  const pki = { dir, ca, otherCa };
   return {
-    dir,
-    ca,
-    otherCa,
-    server: makeLeaf(dir, ca, 'server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost'),
-    localhostOnly: makeLeaf(dir, ca, 'localhost-only', 'localhost', 'subjectAltName=DNS:localhost'),
-    client: makeLeaf(dir, ca, 'client', clientUser, 'extendedKeyUsage=clientAuth'),
+    ...pki,
+    server: makeLeaf(pki, 'server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost'),
+    localhostOnly: makeLeaf(pki, 'localhost-only', 'localhost', 'subjectAltName=DNS:localhost'),
+    expired: makeLeaf(pki, 'expired', 'localhost', 'subjectAltName=IP:127.0.0.1', [
+      '20200101000000Z',
+      '20200102000000Z',
+    ]),
+    client: makeLeaf(pki, 'client', clientUser, 'extendedKeyUsage=clientAuth'),
   };
 }
 
@@ -62,37 +67,58 @@ function makeCa(dir: string, name: string, commonName: string): KeyPair {
   return pair;
 }
 
-function makeLeaf(dir: string, ca: KeyPair, name: string, commonName: string, extension: string): KeyPair {
-  const pair = pairIn(dir, name);
-  const csr = path.join(dir, `${name}.csr`);
-  const extFile = path.join(dir, `${name}.ext`);
+type CaParts = Pick<TestPki, 'dir' | 'ca'>;
+
+/** Signed by `pki.ca` through `openssl ca`, whose database also serves the revocation lists. */
+function makeLeaf(
+  pki: CaParts,
+  name: string,
+  commonName: string,
+  extension: string,
+  dates?: [string, string],
+): KeyPair {
+  const pair = pairIn(pki.dir, name);
+  const csr = path.join(pki.dir, `${name}.csr`);
+  const extFile = path.join(pki.dir, `${name}.ext`);
   fs.writeFileSync(extFile, `${extension}\n`);
   openssl(['req', ...NEW_KEY, '-keyout', pair.key, '-out', csr, '-subj', `/CN=${commonName}`]);
-  openssl(
-    ['x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-CAcreateserial', '-days', '2'].concat([
-      '-out',
-      pair.crt,
-      '-extfile',
-      extFile,
-    ]),
-  );
+  const validity = dates ? ['-startdate', dates[0], '-enddate', dates[1]] : ['-days', '2'];
+  openssl(['ca', '-batch', ...caArgs(pki), '-in', csr, '-out', pair.crt, '-extfile', extFile, ...validity]);
   return pair;
 }
 
 /** A revocation list from `pki.ca` revoking `revoked` (and whatever earlier calls revoked), written to `name`. */
 export function makeCrl(pki: TestPki, name: string, revoked: KeyPair[]): string {
-  const config = path.join(pki.dir, 'ca.cnf');
-  const index = path.join(pki.dir, 'index.txt');
-  if (!fs.existsSync(index)) fs.writeFileSync(index, '');
-  fs.writeFileSync(
-    config,
-    `[ca]\ndefault_ca = test\n[test]\ndatabase = ${index}\ndefault_md = sha256\ndefault_crl_days = 2\n`,
-  );
-  const ca = ['-config', config, '-cert', pki.ca.crt, '-keyfile', pki.ca.key];
-  for (const pair of revoked) openssl(['ca', ...ca, '-revoke', pair.crt]);
+  for (const pair of revoked) openssl(['ca', ...caArgs(pki), '-revoke', pair.crt]);
   const crl = path.join(pki.dir, name);
-  openssl(['ca', ...ca, '-gencrl', '-out', crl]);
+  openssl(['ca', ...caArgs(pki), '-gencrl', '-out', crl]);
   return crl;
+}
+
+/** `openssl ca`'s configuration for `pki.ca`, written on first use: any subject, serials and an index. */
+function caArgs(pki: CaParts): string[] {
+  const config = path.join(pki.dir, 'ca.cnf');
+  if (!fs.existsSync(config)) {
+    fs.writeFileSync(path.join(pki.dir, 'index.txt'), '');
+    fs.writeFileSync(path.join(pki.dir, 'serial.txt'), '1000\n');
+    const lines = [
+      '[ca]',
+      'default_ca = test',
+      '[test]',
+      `database = ${pki.dir}/index.txt`,
+      `new_certs_dir = ${pki.dir}`,
+    ]
+      .concat([
+        `serial = ${pki.dir}/serial.txt`,
+        'default_md = sha256',
+        'default_crl_days = 2',
+        'policy = any',
+        'unique_subject = no',
+      ])
+      .concat(['[any]', 'commonName = supplied']);
+    fs.writeFileSync(config, lines.join('\n') + '\n');
+  }
+  return ['-config', config, '-cert', pki.ca.crt, '-keyfile', pki.ca.key];
 }
 
 function pairIn(dir: string, name: string): KeyPair {

@@ -25,9 +25,10 @@ beforeAll(async () => {
   if (!openSslAvailable()) throw new Error('this test makes its CA with the openssl program: apt-get install openssl');
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-tls-'));
   pki = makeTestPki(path.join(scratch, 'pki'), CERT_USER);
-  for (const pair of [pki.client, pki.server, pki.localhostOnly]) fs.chmodSync(pair.key, 0o600);
+  for (const pair of [pki.client, pki.server, pki.localhostOnly, pki.expired]) fs.chmodSync(pair.key, 0o600);
   server = await startStandalone();
-  for (const file of [pki.server.crt, pki.server.key, pki.localhostOnly.crt, pki.localhostOnly.key, pki.ca.crt]) {
+  const serverFiles = [pki.server, pki.localhostOnly, pki.expired].flatMap((pair) => [pair.crt, pair.key]);
+  for (const file of [...serverFiles, pki.ca.crt]) {
     const copy = path.join(server.dataDir, path.basename(file));
     fs.copyFileSync(file, copy);
     fs.chmodSync(copy, 0o600);
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 /** Switches the certificate the server shows and waits until a new session sees the reloaded settings. */
-async function useServerCertificate(name: 'server' | 'localhost-only'): Promise<void> {
+async function useServerCertificate(name: 'server' | 'localhost-only' | 'expired'): Promise<void> {
   await server.query(`ALTER SYSTEM SET ssl_cert_file = '${name}.crt'`);
   await server.query(`ALTER SYSTEM SET ssl_key_file = '${name}.key'`);
   await server.query('ALTER SYSTEM SET ssl = on');
@@ -249,5 +250,18 @@ describe('client certificates', () => {
     });
     expect(error.fields.tlsFailure).toBe('client-key-mismatch');
     expect(error.message).toContain(`client key ${pki.server.key} does not belong to certificate ${pki.client.crt}`);
+  });
+});
+
+describe('an expired server certificate', () => {
+  beforeAll(() => useServerCertificate('expired'));
+  afterAll(() => useServerCertificate('server'));
+
+  it('is refused wherever the chain is checked, and says so', async () => {
+    const error = await failure({ sslmode: 'verify-ca', sslrootcert: pki.ca.crt });
+    expect(error.fields.tlsFailure).toBe('certificate-expired');
+    expect(error.message).toContain('server certificate has expired (CERT_HAS_EXPIRED)');
+    // Without a root certificate, require checks nothing, as libpq does.
+    expect((await whoAmI({ sslmode: 'require' })).ssl).toBe('true');
   });
 });
