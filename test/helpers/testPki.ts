@@ -101,22 +101,20 @@ function caArgs(pki: CaParts): string[] {
   if (!fs.existsSync(config)) {
     fs.writeFileSync(path.join(pki.dir, 'index.txt'), '');
     fs.writeFileSync(path.join(pki.dir, 'serial.txt'), '1000\n');
-    const lines = [
-      '[ca]',
-      'default_ca = test',
-      '[test]',
-      `database = ${pki.dir}/index.txt`,
-      `new_certs_dir = ${pki.dir}`,
-    ]
-      .concat([
-        `serial = ${pki.dir}/serial.txt`,
-        'default_md = sha256',
-        'default_crl_days = 2',
-        'policy = any',
-        'unique_subject = no',
-      ])
-      .concat(['[any]', 'commonName = supplied']);
-    fs.writeFileSync(config, lines.join('\n') + '\n');
+    const settings = {
+      database: `${pki.dir}/index.txt`,
+      new_certs_dir: pki.dir,
+      serial: `${pki.dir}/serial.txt`,
+      default_md: 'sha256',
+      default_crl_days: '2',
+      policy: 'any',
+      unique_subject: 'no',
+    };
+    const lines = Object.entries(settings).map(([key, value]) => `${key} = ${value}`);
+    fs.writeFileSync(
+      config,
+      ['[ca]', 'default_ca = test', '[test]', ...lines, '[any]', 'commonName = supplied', ''].join('\n'),
+    );
   }
   return ['-config', config, '-cert', pki.ca.crt, '-keyfile', pki.ca.key];
 }
