@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
+import { pgpassFileLabel } from '../core/connections/passwords';
 import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { lastValue, parseFlags } from './flags';
@@ -56,5 +57,5 @@ function checkFile(file: string, connections: string | undefined, profile: strin
 }
 
 function checkCells(file: string, notebook: Notebook): string[] {
-  return checkRunbook(notebook).map((problem) => formatRunbookProblem(file, problem));
+  return checkRunbook(notebook, pgpassFileLabel(process.env)).map((problem) => formatRunbookProblem(file, problem));
 }

@@ -100,4 +100,14 @@ describe('cnbook check --connections', () => {
     expect(warnings.every((w) => w.includes(`Put it in ${pgpass} (`))).toBe(true);
     expect(r.stderr + r.stdout).not.toContain(SECRET);
   });
+
+  it('points a password written in a runbook cell to the pgpass file in use', () => {
+    const runbook = path.join(scratch, 'leaky.cnbook');
+    fs.writeFileSync(runbook, "---\ncnbook: 1\n---\n```sql\nSELECT 'postgres://app:" + SECRET + "@db/x'\n```\n");
+    const pgpass = path.join(scratch, 'team.pgpass');
+    const r = runCli(['check', runbook], { env: { PGPASSFILE: pgpass } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`looks like a password; runbooks are shared records, put it in ${pgpass} or PGPASSWORD`);
+    expect(r.stderr).not.toContain(SECRET);
+  });
 });
