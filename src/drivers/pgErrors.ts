@@ -46,7 +46,7 @@ export function connectError(
     return new SqlError({
       kind: 'connection',
       tlsFailure: error.problem,
-      message: `cannot connect to ${where}: ${error.message}`,
+      message: `could not connect to ${where}: ${error.message}`,
     });
   }
   const tlsFailure = tlsFailureOf(e.code);
