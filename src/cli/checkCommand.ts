@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
-import { resolveProfile } from '../core/connections/resolve';
+import { pgpassFileLabel } from '../core/connections/passwords';
+import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
@@ -86,6 +87,8 @@ function checkFile(
         requiredRoles(info, Object.keys(loaded.config.connections)),
         environment,
       );
+      // Said, not counted: a password cnbook ignores does not make the runbook wrong.
+      [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => console.error(`${file}: warning: ${w}`));
       for (const binding of bindings.values()) for (const c of binding.connections) bound.set(c.name, c);
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);
@@ -95,5 +98,5 @@ function checkFile(
 }
 
 function checkCells(file: string, notebook: Notebook): string[] {
-  return checkRunbook(notebook).map((problem) => formatRunbookProblem(file, problem));
+  return checkRunbook(notebook, pgpassFileLabel(process.env)).map((problem) => formatRunbookProblem(file, problem));
 }

@@ -36,6 +36,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
     return resolveConnection(name, spec, environment);
   };
   const [source, target] = [connection(args.source), connection(args.target)];
+  new Set([source, target].flatMap((c) => c.warnings ?? [])).forEach((w) => console.error(`warning: ${w}`));
   const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
     connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook diff',

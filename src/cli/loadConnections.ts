@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConnectionsFile } from '../core/connections/config';
 import type { ConnectionsConfig } from '../core/connections/model';
+import { pgpassFileLabel } from '../core/connections/passwords';
 import { UsageError } from './usageError';
 
 export interface LoadedConnections {
@@ -30,7 +31,7 @@ export function loadConnections(explicit: string | undefined, homeDir: string): 
         );
       continue;
     }
-    return { ...parseConnectionsFile(text, file), file };
+    return { ...parseConnectionsFile(text, file, pgpassFileLabel(process.env)), file };
   }
   throw new UsageError(
     `no connections file found (looked for ${candidates.join(', ')}); pass --connections FILE. See README: "Connections".`,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { printNotebook } from '../core/format';
 import { readRunbook } from './readRunbook';
 import type { Notebook } from '../core/format/model';
-import { resolveProfile } from '../core/connections/resolve';
+import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
 import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
@@ -34,6 +34,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => console.error(`warning: ${w}`));
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
+  bindingWarnings(bindings).forEach((w) => console.error(`warning: ${w}`));
   const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
   const context = { bindings, defaultRole: info.defaultRole, params };

@@ -4,7 +4,8 @@ import { lookupPassword } from '../core/connections/resolve';
 import type { OpenOptions, SqlClient, SqlSession } from '../core/sql/client';
 import { DEFAULT_LIMITS } from '../core/defaults';
 import { PgSession, PgSessionOptions } from './pgSession';
-import { connectError } from './pgErrors';
+import { ConnectAttempt, connectError } from './pgErrors';
+import { SslAttempts, sslAttempts } from './pgTls';
 
 export type PasswordProvider = (connection: ResolvedConnection) => Promise<string | undefined>;
 
@@ -28,6 +29,8 @@ export class NodePostgresClient implements SqlClient {
   }
 
   async open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession> {
+    // Whether the server asked for a password we did not have: pg then fails with its own words (SCRAM).
+    const login = { passwordMissing: false };
     const base: ClientConfig = {
       host: connection.host,
       port: connection.port,
@@ -35,17 +38,26 @@ export class NodePostgresClient implements SqlClient {
       database: connection.database,
       // pg calls this only when the server asks for a password, as libpq does: a trust or certificate
       // login never prompts. It also keeps pg from reading PGPASSWORD/.pgpass behind our back.
-      password: async () => (await this.passwordFor(connection)) ?? '',
+      password: async () => {
+        const password = await this.passwordFor(connection);
+        login.passwordMissing = !password;
+        return password ?? '';
+      },
       application_name: options.applicationName,
       connectionTimeoutMillis: options.connectTimeoutMs,
       keepAlive: true,
       // Read-only from the first statement on: a transaction a cell ends leaves a session that still is.
       ...(this.session.sessionReadOnly ? { options: READ_ONLY_STARTUP } : {}),
     };
-    const attempts = sslAttempts(connection.sslmode);
+    let ssl: SslAttempts;
+    try {
+      ssl = sslAttempts(connection);
+    } catch (error) {
+      throw connectError(error, connection, options.connectTimeoutMs);
+    }
     let lastError: unknown;
-    for (const ssl of attempts) {
-      const client = new Client({ ...base, ssl });
+    for (const attempt of ssl.attempts) {
+      const client = new Client({ ...base, ssl: attempt });
       // A server that dies later must not crash the process; the session notices via `usable`.
       client.on('error', () => undefined);
       try {
@@ -54,20 +66,21 @@ export class NodePostgresClient implements SqlClient {
       } catch (error) {
         lastError = error;
         await client.end().catch(() => undefined);
-        if (base.options && refusesStartupOptions(error)) return this.openWithSet(base, ssl, connection, options);
+        if (base.options && refusesStartupOptions(error))
+          return this.openWithSet({ ...base, ssl: attempt }, connection, options, { tls: ssl.plan, ...login });
         if (!/does not support SSL/i.test((error as Error).message)) break;
       }
     }
-    throw connectError(lastError, connection, options.connectTimeoutMs);
+    throw connectError(lastError, connection, options.connectTimeoutMs, { tls: ssl.plan, ...login });
   }
 
   private async openWithSet(
     base: ClientConfig,
-    ssl: ClientConfig['ssl'],
     connection: ResolvedConnection,
     options: OpenOptions,
+    attempt: ConnectAttempt,
   ): Promise<SqlSession> {
-    const config: ClientConfig = { ...base, ssl };
+    const config: ClientConfig = { ...base };
     delete config.options;
     const client = new Client(config);
     client.on('error', () => undefined);
@@ -77,7 +90,7 @@ export class NodePostgresClient implements SqlClient {
       return new PgSession(client, connection, this.session);
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw connectError(error, connection, options.connectTimeoutMs);
+      throw connectError(error, connection, options.connectTimeoutMs, attempt);
     }
   }
 }
@@ -85,24 +98,6 @@ export class NodePostgresClient implements SqlClient {
 /** PgBouncer and some other poolers refuse startup options; the setting is then made with SET. */
 function refusesStartupOptions(error: unknown): boolean {
   return /unsupported startup parameter/i.test((error as Error).message ?? '');
-}
-
-/** libpq's sslmode, as far as node-postgres can follow it ("prefer" tries TLS, then plain). */
-function sslAttempts(mode: ResolvedConnection['sslmode']): ClientConfig['ssl'][] {
-  switch (mode) {
-    case 'disable':
-      return [false];
-    case 'allow':
-      return [false, { rejectUnauthorized: false }];
-    case 'prefer':
-      return [{ rejectUnauthorized: false }, false];
-    case 'require':
-      return [{ rejectUnauthorized: false }];
-    case 'verify-ca':
-      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
-    case 'verify-full':
-      return [{ rejectUnauthorized: true }];
-  }
 }
 
 async function connectWithAbort(client: Client, signal: AbortSignal | undefined): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ConnectionsConfig, ResolvedConnection, RoleBinding } from '../core/connections/model';
-import { lookupPassword, resolveConnection, resolveProfile } from '../core/connections/resolve';
+import { bindingWarnings, lookupPassword, resolveConnection, resolveProfile } from '../core/connections/resolve';
 import { SessionPool } from '../core/sql/sessionPool';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { NodePostgresClient } from '../drivers/pgClient';
@@ -70,13 +70,17 @@ export class ConnectionManager implements vscode.Disposable {
       throw new Error(
         'No connection profile is selected: add connections and a profile in settings (cnbook.connections, cnbook.profiles), then pick one in the status bar.',
       );
-    return resolveProfile(config, profile, [], this.environment);
+    const bindings = resolveProfile(config, profile, [], this.environment);
+    bindingWarnings(bindings).forEach((w) => this.log.warn(w));
+    return bindings;
   }
 
   resolve(name: string): ResolvedConnection {
     const spec = this.config().connections[name];
     if (!spec) throw new Error(`no connection named '${name}' in settings`);
-    return resolveConnection(name, spec, this.environment);
+    const connection = resolveConnection(name, spec, this.environment);
+    connection.warnings?.forEach((w) => this.log.warn(w));
+    return connection;
   }
 
   poolFor(notebookUri: string): SessionPool {

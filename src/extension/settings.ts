@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { validateConnectionsConfig, ConfigWithWarnings } from '../core/connections/config';
+import { pgpassFileLabel } from '../core/connections/passwords';
 import { parseDuration } from '../core/util/duration';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
@@ -16,6 +17,7 @@ export function readConnectionSettings(): ConfigWithWarnings {
       profiles: user<Record<string, unknown>>('profiles') ?? {},
     },
     'settings (cnbook.connections / cnbook.profiles)',
+    pgpassFileLabel(process.env),
   );
 }
 

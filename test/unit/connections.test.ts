@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionEnvironment,
+  FileFacts,
   findPgpassPassword,
+  planTls,
+  TlsSetupError,
   lookupPassword,
   parseConnectionsFile,
   parsePgpass,
@@ -157,6 +160,7 @@ describe('passwords', () => {
     expect(parsePostgresUrl('postgresql://u:p@h:1/d', 'x')).toEqual({
       spec: { host: 'h', port: 1, database: 'd', user: 'u' },
       hadPassword: true,
+      passwordPlaces: ['url-userinfo'],
     });
     expect(() => parsePostgresUrl('mysql://h/d', 'x')).toThrow(/scheme/);
     expect(parseServiceFile('[a]\nhost = h\n[b]\nport=1')).toEqual({ a: { host: 'h' }, b: { port: '1' } });
@@ -172,5 +176,153 @@ describe('secret-named parameters', () => {
   it('replaces every occurrence, a longer secret before one it contains', () => {
     expect(redactValues('bad "abc-abcd" and abc', ['abc', 'abc-abcd'])).toBe('bad "***" and ***');
     expect(redactValues('nothing to hide', [])).toBe('nothing to hide');
+  });
+});
+
+describe('passwords written where cnbook does not read them', () => {
+  const secret = 'hunter2-do-not-print';
+  const services = { '/home/oncall/.pg_service.conf': `[svc]\nhost=db\npassword=${secret}\n` };
+
+  it('gets one warning per place, each naming the place, never the value', () => {
+    const text = JSON.stringify({
+      connections: {
+        userinfo: { url: `postgres://u:${secret}@h/db` },
+        query: { url: `postgres://u@h/db?password=${secret}` },
+        asString: `postgresql://h/db?sslmode=require&password=${secret}`,
+        key: { host: 'h', password: secret },
+        service: { service: 'svc' },
+      },
+    });
+    const { config: c, warnings } = parseConnectionsFile(text, 'c.json');
+    expect(warnings).toEqual([
+      expect.stringMatching(/connections\.userinfo: holds a password in its URL \(user:password@\)/),
+      expect.stringMatching(/connections\.query: holds a password in its URL \(\?password=\)/),
+      expect.stringMatching(/connections\.asString: holds a password in its URL \(\?password=\)/),
+      expect.stringMatching(/connections\.key: holds a password in its "password" key/),
+    ]);
+    const resolved = resolveConnection('service', c.connections.service!, environment(services));
+    expect(resolved.warnings).toEqual([
+      expect.stringMatching(
+        /connection "service" \(\/home\/oncall\/\.pg_service\.conf \[svc\]\): holds a password in its pg_service\.conf/,
+      ),
+    ]);
+    const all = [...warnings, ...resolved.warnings!].join('\n');
+    expect(all).not.toContain(secret);
+    expect(all.match(/which cnbook ignores\. Put it in ~\/\.pgpass/g)).toHaveLength(5);
+  });
+
+  it('names the pgpass file in use when PGPASSFILE is set, in warnings and in the login hint', () => {
+    const env = environment(services, { PGPASSFILE: '/etc/cnbook/pgpass' });
+    const resolved = resolveConnection('service', { service: 'svc' }, env);
+    expect(resolved.pgpassFile).toBe('/etc/cnbook/pgpass');
+    expect(resolved.warnings?.[0]).toMatch(/Put it in \/etc\/cnbook\/pgpass \(/);
+    const text = JSON.stringify({ connections: { key: { host: 'h', password: secret } } });
+    expect(parseConnectionsFile(text, 'c.json', '/etc/cnbook/pgpass').warnings[0]).toMatch(/in \/etc\/cnbook\/pgpass/);
+  });
+});
+
+describe('TLS files, resolved as libpq does', () => {
+  const home = '/home/oncall/.postgresql';
+
+  it('takes the parameter, then PG* variables, then ~/.postgresql defaults', () => {
+    expect(resolveConnection('d', { host: 'h' }, environment()).tls).toEqual({
+      rootCert: `${home}/root.crt`,
+      cert: `${home}/postgresql.crt`,
+      key: `${home}/postgresql.key`,
+      crl: `${home}/root.crl`,
+    });
+    const env = {
+      PGSSLROOTCERT: '/env/ca.crt',
+      PGSSLCERT: '/env/c.crt',
+      PGSSLKEY: '/env/c.key',
+      PGSSLCRL: '/env/x.crl',
+    };
+    expect(resolveConnection('e', { host: 'h' }, environment({}, env)).tls).toEqual({
+      rootCert: '/env/ca.crt',
+      cert: '/env/c.crt',
+      key: '/env/c.key',
+      crl: '/env/x.crl',
+    });
+    const url =
+      'postgres://h/db?sslmode=verify-full&sslrootcert=/u/ca.crt&sslcert=/u/c.crt&sslkey=/u/c.key&sslcrl=/u/r.crl';
+    expect(resolveConnection('u', { url }, environment({}, env)).tls).toEqual({
+      rootCert: '/u/ca.crt',
+      cert: '/u/c.crt',
+      key: '/u/c.key',
+      crl: '/u/r.crl',
+    });
+    const files = { '/home/oncall/.pg_service.conf': '[s]\nhost=h\nsslrootcert=/s/ca.crt\nsslkey=/s/k\n' };
+    expect(resolveConnection('s', { service: 's', sslkey: '/spec/k' }, environment(files, env)).tls).toMatchObject({
+      rootCert: '/s/ca.crt',
+      cert: '/env/c.crt',
+      key: '/spec/k',
+    });
+  });
+
+  it('accepts the TLS keys in a connections file and refuses a misspelt one', () => {
+    const ok = JSON.stringify({
+      connections: { a: { host: 'h', sslrootcert: '/ca.crt', sslcert: '/c', sslkey: '/k' } },
+    });
+    expect(parseConnectionsFile(ok, 'c.json').config.connections.a).toMatchObject({ sslrootcert: '/ca.crt' });
+    const typo = JSON.stringify({ connections: { a: { host: 'h', sslrootcrt: '/ca.crt' } } });
+    expect(() => parseConnectionsFile(typo, 'c.json')).toThrow(
+      /unknown key "sslrootcrt" \(did you mean 'sslrootcert'\?\)/,
+    );
+  });
+
+  it('with sslrootcert=system defaults to verify-full and refuses a weaker sslmode', () => {
+    expect(resolveConnection('a', { url: 'postgres://h/db?sslrootcert=system' }, environment()).sslmode).toBe(
+      'verify-full',
+    );
+    expect(() =>
+      resolveConnection('b', { host: 'h', sslmode: 'require' }, environment({}, { PGSSLROOTCERT: 'system' })),
+    ).toThrow(/sslmode "require" may not be used with sslrootcert=system \(use "verify-full"\)/);
+  });
+});
+
+describe('TLS plan (libpq rules)', () => {
+  const files = { rootCert: '/t/root.crt', cert: '/t/c.crt', key: '/t/c.key', crl: '/t/root.crl' };
+  const file = (mode = 0o600, uid = 1000): FileFacts => ({ isFile: true, mode, uid });
+  const only = (present: Record<string, FileFacts>) => (path: string) => present[path];
+
+  it('verifies what sslmode asks, and the chain whenever a root certificate exists', () => {
+    const withRoot = only({ '/t/root.crt': file(0o644) });
+    expect(planTls('verify-full', files, withRoot)).toEqual({ trust: '/t/root.crt', verifyHostName: true });
+    expect(planTls('verify-ca', files, withRoot)).toEqual({ trust: '/t/root.crt', verifyHostName: false });
+    expect(planTls('require', files, withRoot)).toEqual({ trust: '/t/root.crt', verifyHostName: false });
+    expect(planTls('require', files, only({}))).toEqual({ verifyHostName: false });
+    expect(planTls('verify-full', { ...files, rootCert: 'system' }, only({}))).toEqual({
+      trust: 'system',
+      verifyHostName: true,
+    });
+    expect(planTls('verify-ca', files, only({ '/t/root.crt': file(), '/t/root.crl': file() })).crl).toBe('/t/root.crl');
+  });
+
+  it('fails verify-ca and verify-full without a root certificate, naming the file it looked for', () => {
+    for (const mode of ['verify-ca', 'verify-full'] as const) {
+      expect(() => planTls(mode, files, only({}))).toThrow(/root certificate file "\/t\/root\.crt" does not exist/);
+    }
+  });
+
+  it('offers a client certificate when its file exists; its key must exist and be private', () => {
+    const present = (keyMode: number, uid = 1000) => only({ '/t/c.crt': file(0o644), '/t/c.key': file(keyMode, uid) });
+    expect(planTls('require', files, present(0o600)).client).toEqual({ cert: '/t/c.crt', key: '/t/c.key' });
+    expect(planTls('require', files, present(0o640, 0)).client).toBeDefined();
+    const refused = (keyMode: number, uid = 1000) => {
+      try {
+        planTls('require', files, present(keyMode, uid));
+      } catch (error) {
+        return error as TlsSetupError;
+      }
+      return undefined;
+    };
+    expect(refused(0o644)).toMatchObject({ problem: 'key-permissions', file: '/t/c.key' });
+    expect(refused(0o644)?.message).toMatch(/private key file "\/t\/c\.key" has group or world access \(mode 0644\)/);
+    expect(refused(0o640)?.problem).toBe('key-permissions');
+    expect(refused(0o660, 0)?.problem).toBe('key-permissions');
+    expect(refused(0o604, 0)?.problem).toBe('key-permissions');
+    expect(() => planTls('require', files, only({ '/t/c.crt': file() }))).toThrow(
+      /certificate present \("\/t\/c\.crt"\), but not private key file "\/t\/c\.key"/,
+    );
   });
 });

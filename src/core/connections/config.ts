@@ -1,16 +1,21 @@
 import { didYouMean } from '../util/suggest';
 import { ConnectionConfigError, ConnectionsConfig, ConnectionSpec, Profile } from './model';
-import { checkSslMode } from './url';
+import { ignoredPasswordWarning, PasswordPlace } from './passwords';
+import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
 
-const SPEC_KEYS = ['url', 'service', 'host', 'port', 'database', 'user', 'sslmode', 'allowWrites', 'label', 'password'];
+const STRING_KEYS = ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password', ...TLS_FILE_KEYS];
+const SPEC_KEYS = [...STRING_KEYS, 'port', 'allowWrites'];
 
 export interface ConfigWithWarnings {
   config: ConnectionsConfig;
   warnings: string[];
 }
 
-/** Parses and validates a connections JSON file (the same shape as the extension's settings). */
-export function parseConnectionsFile(text: string, fileName: string): ConfigWithWarnings {
+/**
+ * Parses and validates a connections JSON file (the same shape as the extension's settings). `pgpassFile`
+ * is the pgpass file as warnings name it (pgpassFileLabel).
+ */
+export function parseConnectionsFile(text: string, fileName: string, pgpassFile = '~/.pgpass'): ConfigWithWarnings {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -19,10 +24,14 @@ export function parseConnectionsFile(text: string, fileName: string): ConfigWith
   }
   if (!isObject(data))
     throw new ConnectionConfigError(fileName, 'expected a JSON object with "connections" and "profiles"');
-  return validateConnectionsConfig(data, fileName);
+  return validateConnectionsConfig(data, fileName, pgpassFile);
 }
 
-export function validateConnectionsConfig(data: Record<string, unknown>, where: string): ConfigWithWarnings {
+export function validateConnectionsConfig(
+  data: Record<string, unknown>,
+  where: string,
+  pgpassFile = '~/.pgpass',
+): ConfigWithWarnings {
   for (const key of Object.keys(data)) {
     if (key !== 'connections' && key !== 'profiles' && key !== 'escalation' && !key.startsWith('$')) {
       throw new ConnectionConfigError(
@@ -34,7 +43,9 @@ export function validateConnectionsConfig(data: Record<string, unknown>, where: 
   const warnings: string[] = [];
   const connections: Record<string, ConnectionSpec> = {};
   for (const [name, value] of Object.entries(objectAt(data, 'connections', where))) {
-    connections[name] = validateSpec(value, `${where}: connections.${name}`, warnings);
+    const spec = validateSpec(value, `${where}: connections.${name}`);
+    warnings.push(...spec.passwordPlaces.map((place) => ignoredPasswordWarning(spec.where, place, pgpassFile)));
+    connections[name] = spec.spec;
   }
   const profiles: Record<string, Profile> = {};
   for (const [name, value] of Object.entries(objectAt(data, 'profiles', where))) {
@@ -54,8 +65,15 @@ export function validateConnectionsConfig(data: Record<string, unknown>, where: 
   return { config, warnings };
 }
 
-function validateSpec(value: unknown, where: string, warnings: string[]): ConnectionSpec {
-  if (typeof value === 'string') return { url: value };
+interface ValidatedSpec {
+  spec: ConnectionSpec;
+  where: string;
+  passwordPlaces: PasswordPlace[];
+}
+
+/** Checks one connection; a password in it is dropped, and where it was is returned for the warning. */
+function validateSpec(value: unknown, where: string): ValidatedSpec {
+  if (typeof value === 'string') return { spec: { url: value }, where, passwordPlaces: urlPasswordPlaces(value) };
   if (!isObject(value)) throw new ConnectionConfigError(where, 'expected a postgres:// URL or an object');
   for (const key of Object.keys(value)) {
     if (!SPEC_KEYS.includes(key)) {
@@ -63,7 +81,7 @@ function validateSpec(value: unknown, where: string, warnings: string[]): Connec
     }
   }
   const spec = value as ConnectionSpec;
-  expectType(spec, ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password'], 'string', where);
+  expectType(spec, STRING_KEYS, 'string', where);
   expectType(spec, ['allowWrites'], 'boolean', where);
   if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port > 0 && spec.port < 65536)) {
     throw new ConnectionConfigError(
@@ -72,13 +90,19 @@ function validateSpec(value: unknown, where: string, warnings: string[]): Connec
     );
   }
   if (spec.sslmode !== undefined) checkSslMode(spec.sslmode, where);
-  if (spec.password !== undefined || /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/i.test(spec.url ?? '')) {
-    warnings.push(
-      `${where}: holds a password, which cnbook ignores. Put it in ~/.pgpass (hostname:port:database:username:password, mode 0600) or PGPASSWORD instead.`,
-    );
-  }
+  const passwordPlaces = spec.url === undefined ? [] : urlPasswordPlaces(spec.url);
+  if (spec.password !== undefined) passwordPlaces.push('password-key');
   const { password: _dropped, ...withoutPassword } = spec;
-  return withoutPassword;
+  return { spec: withoutPassword, where, passwordPlaces };
+}
+
+/** A URL that does not parse is reported when the connection is resolved; here it only has no password. */
+function urlPasswordPlaces(url: string): PasswordPlace[] {
+  try {
+    return parsePostgresUrl(url, 'url').passwordPlaces;
+  } catch {
+    return [];
+  }
 }
 
 function validateProfile(value: unknown, where: string, connectionNames: string[]): Profile {

@@ -5,3 +5,5 @@ export * from './redact';
 export * from './url';
 export * from './pgpass';
 export * from './service';
+export * from './passwords';
+export * from './tls';

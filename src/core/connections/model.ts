@@ -7,6 +7,11 @@ export interface ConnectionSpec {
   database?: string;
   user?: string;
   sslmode?: SslMode;
+  /** TLS files as libpq names them: CA bundle (or `system`), client certificate and key, revocation list. */
+  sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
+  sslcrl?: string;
   /** Writes are refused on a connection unless it says so (and the cell says `-- @write`). */
   allowWrites?: boolean;
   /** Free text shown next to the name, e.g. "eu-west-1 replica". */
@@ -40,6 +45,21 @@ export interface ResolvedConnection {
   label?: string;
   /** Where the password will come from, for messages ("password from ~/.pgpass"). */
   passwordSource: 'pgpass' | 'environment' | 'secret-storage' | 'none';
+  /** The pgpass file looked in, as messages name it: PGPASSFILE when set, else ~/.pgpass. */
+  pgpassFile?: string;
+  /** The TLS files libpq would use; absent on connections made by hand (tests), which then use none. */
+  tls?: TlsFiles;
+  /** Things the user should hear about how this connection is written (never a secret). */
+  warnings?: string[];
+}
+
+/** Every path settled (parameter, then PG* variable, then libpq's ~/.postgresql default); files may not exist. */
+export interface TlsFiles {
+  /** The CA certificates that verify the server: a file, or 'system' for the platform's trust store. */
+  rootCert: string;
+  cert: string;
+  key: string;
+  crl: string;
 }
 
 /** A role of the active profile bound to its connections. */

@@ -7,9 +7,11 @@ import {
   ResolvedConnection,
   RoleBinding,
 } from './model';
+import { ignoredPasswordWarning, pgpassFileLabel, pgpassFilePath } from './passwords';
 import { findPgpassPassword, parsePgpass } from './pgpass';
 import { parseServiceFile, serviceFilePaths } from './service';
-import { checkSslMode, parsePostgresUrl } from './url';
+import { resolveTlsFiles, settleSslMode } from './tls';
+import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
 
 /** Settles every libpq parameter of a connection: service file, then URL, then explicit keys, then PG* defaults. */
 export function resolveConnection(
@@ -18,19 +20,25 @@ export function resolveConnection(
   environment: ConnectionEnvironment,
 ): ResolvedConnection {
   const where = `connection "${name}"`;
-  const fromService = spec.service ? serviceParameters(spec.service, environment, where) : {};
+  const env = environment.env;
+  const warnings: string[] = [];
+  const fromService = spec.service ? serviceParameters(spec.service, environment, where, warnings) : {};
   const fromUrl = spec.url ? parsePostgresUrl(spec.url, where).spec : {};
   const merged: ConnectionSpec = { ...fromService, ...fromUrl, ...withoutUndefined(spec) };
-  const env = environment.env;
+  const tls = resolveTlsFiles(merged, env, environment.homeDir);
+  const givenMode = merged.sslmode ?? (env.PGSSLMODE ? checkSslMode(env.PGSSLMODE, 'PGSSLMODE') : undefined);
   const resolved: ResolvedConnection = {
     name,
     host: merged.host ?? env.PGHOST ?? 'localhost',
     port: merged.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432),
     user: merged.user ?? env.PGUSER ?? environment.osUser,
     database: '',
-    sslmode: merged.sslmode ?? (env.PGSSLMODE ? checkSslMode(env.PGSSLMODE, 'PGSSLMODE') : 'prefer'),
+    sslmode: settleSslMode(givenMode, tls, where),
     allowWrites: merged.allowWrites ?? false,
     passwordSource: 'none',
+    pgpassFile: pgpassFileLabel(env),
+    tls,
+    warnings,
   };
   resolved.database = merged.database ?? env.PGDATABASE ?? resolved.user;
   if (merged.label) resolved.label = merged.label;
@@ -38,7 +46,13 @@ export function resolveConnection(
   return resolved;
 }
 
-function serviceParameters(service: string, environment: ConnectionEnvironment, where: string): ConnectionSpec {
+/** The first service file that has the service; a password in it is ignored, with the one warning. */
+function serviceParameters(
+  service: string,
+  environment: ConnectionEnvironment,
+  where: string,
+  warnings: string[],
+): ConnectionSpec {
   const paths = serviceFilePaths(environment.env, environment.homeDir);
   for (const path of paths) {
     const text = environment.readTextFile(path);
@@ -50,9 +64,21 @@ function serviceParameters(service: string, environment: ConnectionEnvironment, 
     if (params.dbname) spec.database = params.dbname;
     if (params.user) spec.user = params.user;
     if (params.sslmode) spec.sslmode = checkSslMode(params.sslmode, `${path} [${service}]`);
+    for (const key of TLS_FILE_KEYS) if (params[key]) spec[key] = params[key];
+    if (params.password !== undefined) {
+      warnings.push(
+        ignoredPasswordWarning(`${where} (${path} [${service}])`, 'service-file', pgpassFileLabel(environment.env)),
+      );
+    }
     return spec;
   }
   throw new ConnectionConfigError(where, `service "${service}" not found in ${paths.join(' or ')}`);
+}
+
+/** The warnings of every connection a profile binds, once each. */
+export function bindingWarnings(bindings: Map<string, RoleBinding>): string[] {
+  const all = [...bindings.values()].flatMap((b) => b.connections.flatMap((c) => c.warnings ?? []));
+  return [...new Set(all)];
 }
 
 export interface PasswordLookup {
@@ -64,7 +90,7 @@ export interface PasswordLookup {
 export function lookupPassword(conn: ResolvedConnection, environment: ConnectionEnvironment): PasswordLookup {
   const fromEnv = environment.env.PGPASSWORD;
   if (fromEnv) return { password: fromEnv, source: 'environment' };
-  const path = environment.env.PGPASSFILE ?? `${environment.homeDir}/.pgpass`;
+  const path = pgpassFilePath(environment.env, environment.homeDir);
   const text = environment.readTextFile(path);
   if (text === undefined) return { source: 'none' };
   // libpq ignores a pgpass file that others can read; so do we, so both behave alike.

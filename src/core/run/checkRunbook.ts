@@ -18,16 +18,15 @@ export interface RunbookProblem {
 /**
  * What `cnbook check` finds in a parsed runbook without running it: a cell that holds a secret, a SQL
  * `:name` not declared under `params:`, probe directives and SQL annotations that do not parse, and `@on`
- * names that are not roles it declares.
+ * names that are not roles it declares. `pgpassFile` is the pgpass file as messages name it (pgpassFileLabel).
  */
-export function checkRunbook(notebook: Notebook): RunbookProblem[] {
+export function checkRunbook(notebook: Notebook, pgpassFile = '~/.pgpass'): RunbookProblem[] {
   const problems: RunbookProblem[] = [];
   for (const cell of notebook.cells) {
     if (redactSecrets(cell.source) !== cell.source)
       problems.push({
         line: cell.layout?.sourceLine ?? 1,
-        message:
-          'this cell holds what looks like a password; runbooks are shared records, put it in ~/.pgpass or PGPASSWORD',
+        message: `this cell holds what looks like a password; runbooks are shared records, put it in ${pgpassFile} or PGPASSWORD`,
       });
   }
   const info = runbookInfo(notebook);

@@ -1,6 +1,18 @@
 import { redactSecrets } from '../connections/redact';
+import type { TlsSetupProblem } from '../connections/tls';
 
 export type SqlErrorKind = 'server' | 'connection' | 'timeout' | 'cancelled' | 'refused';
+
+/** Why a TLS connection failed, when it did: set on `connection` errors from the handshake or its files. */
+export type TlsFailure =
+  | 'untrusted-certificate'
+  | 'host-name-mismatch'
+  | 'certificate-expired'
+  | 'certificate-not-yet-valid'
+  | 'certificate-revoked'
+  | 'revocation-list'
+  | 'client-key-mismatch'
+  | TlsSetupProblem;
 
 export interface SqlErrorFields {
   kind: SqlErrorKind;
@@ -11,6 +23,7 @@ export interface SqlErrorFields {
   /** 1-based character position within the failing statement, as PostgreSQL reports it. */
   position?: number;
   where?: string;
+  tlsFailure?: TlsFailure;
   /** Which statement of the cell failed (0-based), and where in the cell (1-based line/column). */
   statementIndex?: number;
   line?: number;
