@@ -3,7 +3,6 @@ import { printNotebook } from '../core/format';
 import { readRunbook } from './readRunbook';
 import type { Notebook } from '../core/format/model';
 import { resolveProfile } from '../core/connections/resolve';
-import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
@@ -18,11 +17,23 @@ import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { writeFileAtomically } from '../drivers/recordFile';
 import { sandboxProfile } from './sandboxConnections';
+import { cancelOnStopSignals } from './stopSignals';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
+  const stop = new AbortController();
+  const stopListening = cancelOnStopSignals(stop);
+  try {
+    return await runWith(args, stop.signal);
+  } finally {
+    stopListening();
+  }
+}
+
+/** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */
+async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
   const notebook = readRunbook(args.file);
   const info = runbookInfo(notebook);
   // Before the sandbox starts or any cell runs: a run that would stop at cell 7 for a value stops now.
@@ -38,7 +49,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
   const context = { bindings, defaultRole: info.defaultRole, params };
-  const cells = await executeCells(args, notebook, { ...context, osUser: environment.osUser }, environment, record);
+  const run = { ...context, osUser: environment.osUser, signal };
+  const cells = await executeCells(args, notebook, run, environment, record);
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);
   const summary: RunSummary = {
@@ -60,9 +72,9 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
   return conclusion;
 }
 
-type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser'>;
+type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal'>;
 
-/** Runs the cells with the run's limits; Ctrl-C cancels the running statement on the server. */
+/** Runs the cells with the run's limits; a stop signal cancels the running statement on the server. */
 async function executeCells(
   args: RunArgs,
   notebook: Notebook,
@@ -74,13 +86,10 @@ async function executeCells(
     connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook',
   });
-  const controller = new AbortController();
-  const stopOnSigint = interruptHandler(controller);
   try {
     return await runRunbook(notebook, {
       ...context,
       pool,
-      signal: controller.signal,
       statementTimeoutMs: args.statementTimeoutMs,
       lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
@@ -96,7 +105,6 @@ async function executeCells(
       },
     });
   } finally {
-    process.off('SIGINT', stopOnSigint);
     await pool.closeAll();
   }
 }
@@ -140,17 +148,6 @@ function writeOutput(args: RunArgs, notebook: Notebook): boolean {
   const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
   console.error(`wrote ${args.out}${note}`);
   return true;
-}
-
-/** First Ctrl-C cancels the running statement on the server and lets the run finish; a second one quits. */
-function interruptHandler(controller: AbortController): () => void {
-  const handler = () => {
-    if (controller.signal.aborted) process.exit(130);
-    console.error(redactSecrets('cancelling: sending a cancel request to the server (Ctrl-C again to quit at once)'));
-    controller.abort();
-  };
-  process.on('SIGINT', handler);
-  return handler;
 }
 
 function loadProfile(args: RunArgs, homeDir: string) {
