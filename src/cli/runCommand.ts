@@ -18,18 +18,27 @@ import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { writeFileAtomically } from '../drivers/recordFile';
 import { sandboxProfile } from './sandboxConnections';
 import { cancelOnStopSignals } from './stopSignals';
+import { lockRecord, type LockHolder } from './recordLock';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
+  // Before the record is read: a run waiting for another one reads what that one wrote, and adds to it.
+  const lock = args.out ? await lockRecord(args.out, args.lockWaitMs) : undefined;
+  if (lock?.tookOverFrom) console.error(`warning: ${tookOverNote(args.out ?? '', lock.tookOverFrom)}`);
   const stop = new AbortController();
   const stopListening = cancelOnStopSignals(stop);
   try {
     return await runWith(args, stop.signal);
   } finally {
     stopListening();
+    lock?.release();
   }
+}
+
+function tookOverNote(record: string, dead: LockHolder): string {
+  return `took over the lock of ${record} left by pid ${dead.pid} on ${dead.host} (since ${dead.since}), which is no longer running`;
 }
 
 /** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */
