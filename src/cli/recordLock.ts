@@ -60,13 +60,18 @@ export async function lockRecord(record: string, waitMs?: number): Promise<Recor
   }
 }
 
+/** Where no lock can be made (a missing or read-only folder) no record can be written either: the write says why. */
+const UNWRITABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS']);
+
 function tryTake(file: string, tookOverFrom?: LockHolder): RecordLock | undefined {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   let fd: number;
   try {
     fd = fs.openSync(file, 'wx', 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return undefined;
+    if (UNWRITABLE.has(code)) return { file, release: () => {} };
     throw error;
   }
   try {
