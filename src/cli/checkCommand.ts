@@ -8,6 +8,8 @@ import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
+import { journalBeside } from './recordJournal';
+import { describeJournaledWrite } from '../core/record/journal';
 
 /** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
 export function checkCommand(argv: string[]): number {
@@ -34,7 +36,7 @@ function checkFile(file: string, connections: string | undefined, profile: strin
     const line = (error as { line?: number }).line;
     return [`${file}${line ? `:${line}` : ''}: ${(error as Error).message}`];
   }
-  const messages = checkCells(file, notebook);
+  const messages = [...checkCells(file, notebook), ...journalMessages(file)];
   if (connections) {
     try {
       const environment = nodeEnvironment();
@@ -55,4 +57,14 @@ function checkFile(file: string, connections: string | undefined, profile: strin
 
 function checkCells(file: string, notebook: Notebook): string[] {
   return checkRunbook(notebook).map((problem) => formatRunbookProblem(file, problem));
+}
+
+/** A journal beside the record: a run wrote to a server and was killed before the record said so. */
+function journalMessages(file: string): string[] {
+  const journal = journalBeside(file);
+  if (!journal) return [];
+  const fold = `the next cnbook run ... --out ${file} folds it into the record`;
+  return journal.writes.map(
+    (w) => `${file}: cell ${w.cell + 1}: ${describeJournaledWrite(w)} (journal ${journal.file}; ${fold})`,
+  );
 }

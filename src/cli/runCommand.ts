@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { printNotebook } from '../core/format';
 import { readRunbook } from './readRunbook';
@@ -19,6 +20,9 @@ import { writeFileAtomically } from '../drivers/recordFile';
 import { sandboxProfile } from './sandboxConnections';
 import { cancelOnStopSignals } from './stopSignals';
 import { lockRecord, type LockHolder } from './recordLock';
+import { RunJournals } from './recordJournal';
+import { describeJournaledWrite } from '../core/record/journal';
+import { foldJournal } from '../core/record/journalFold';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
@@ -44,21 +48,28 @@ function tookOverNote(record: string, dead: LockHolder): string {
 /** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */
 async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
   const notebook = readRunbook(args.file);
+  const environment = nodeEnvironment();
+  const startedAt = new Date().toISOString();
+  const journals = new RunJournals(args.file, args.out, `${os.hostname()}:${process.pid}:${startedAt}`);
+  foldEarlierWrites(notebook, journals, environment.osUser);
   const info = runbookInfo(notebook);
   // Before the sandbox starts or any cell runs: a run that would stop at cell 7 for a value stops now.
   const params = settleParams(info, args.params);
   const paramProblems = runParamProblems(args.file, notebook, info, args.params);
   if (paramProblems.length > 0) throw new Error(`nothing ran:\n  ${paramProblems.join('\n  ')}`);
-  const environment = nodeEnvironment();
   const { config, warnings, profile } = args.sandbox
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => console.error(`warning: ${w}`));
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
-  const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
   const context = { bindings, defaultRole: info.defaultRole, params };
-  const run = { ...context, osUser: environment.osUser, signal };
+  const run = {
+    ...context,
+    osUser: environment.osUser,
+    signal,
+    journalOfCell: (cell: number) => journals.appender.journalOfCell(cell),
+  };
   const cells = await executeCells(args, notebook, run, environment, record);
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);
@@ -73,7 +84,19 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
   };
   // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
-  return writeOutput(args, notebook) ? exitCodeOf(summary) : 3;
+  const written = writeOutput(args, notebook);
+  journals.settle(written && args.out !== undefined);
+  return written ? exitCodeOf(summary) : 3;
+}
+
+/** What earlier runs' journals say they committed goes into the record first, and is said. */
+function foldEarlierWrites(notebook: Notebook, journals: RunJournals, who: string): void {
+  for (const journal of journals.earlier) {
+    const cut = journal.unreadable > 0 ? ` (${journal.unreadable} line(s) cut short were skipped)` : '';
+    console.error(`journal ${journal.file}${cut}:`);
+    for (const write of journal.writes) console.error(`  cell ${write.cell + 1}: ${describeJournaledWrite(write)}`);
+  }
+  foldJournal(notebook, journals.earlierWrites, who);
 }
 
 function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
@@ -81,7 +104,10 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
   return conclusion;
 }
 
-type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal'>;
+type RunContext = Pick<
+  Parameters<typeof runRunbook>[1],
+  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell'
+>;
 
 /** Runs the cells with the run's limits; a stop signal cancels the running statement on the server. */
 async function executeCells(
