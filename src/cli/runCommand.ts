@@ -1,7 +1,5 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { printNotebook } from '../core/format';
-import { readRunbook } from './readRunbook';
+import { readRunbookText } from './readRunbook';
 import type { Notebook } from '../core/format/model';
 import { resolveProfile } from '../core/connections/resolve';
 import { runRunbook } from '../core/run/runbook';
@@ -16,11 +14,11 @@ import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
-import { writeFileAtomically } from '../drivers/recordFile';
 import { sandboxProfile } from './sandboxConnections';
 import { cancelOnStopSignals } from './stopSignals';
 import { lockRecord, type LockHolder } from './recordLock';
 import { RunJournals } from './recordJournal';
+import { writeOutput } from './recordOutput';
 import { describeJournaledWrite } from '../core/record/journal';
 import { foldJournal } from '../core/record/journalFold';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
@@ -47,7 +45,7 @@ function tookOverNote(record: string, dead: LockHolder): string {
 
 /** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */
 async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
-  const notebook = readRunbook(args.file);
+  const { notebook, text: readText } = readRunbookText(args.file);
   const environment = nodeEnvironment();
   const startedAt = new Date().toISOString();
   const journals = new RunJournals(args.file, args.out, `${os.hostname()}:${process.pid}:${startedAt}`);
@@ -84,7 +82,7 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
   };
   // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
-  const written = writeOutput(args, notebook);
+  const written = writeOutput(args, notebook, readText);
   journals.settle(written && args.out !== undefined);
   return written ? exitCodeOf(summary) : 3;
 }
@@ -167,22 +165,6 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
 /** A line for a terminal: values from a database print as they are, but no control character reaches the tty. */
 function plain(line: string): string {
   return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '↵ ' : '�'));
-}
-
-/** Writes the record to --out; says why not (a missing folder, no permission) and returns false. */
-function writeOutput(args: RunArgs, notebook: Notebook): boolean {
-  if (!args.out) return true;
-  try {
-    writeFileAtomically(args.out, printNotebook(notebook));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `the folder ${path.dirname(args.out)} does not exist` : (code ?? String(error));
-    console.error(`cnbook: cannot write the record to ${args.out}: ${why}; the run's summary is above`);
-    return false;
-  }
-  const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
-  console.error(`wrote ${args.out}${note}`);
-  return true;
 }
 
 function loadProfile(args: RunArgs, homeDir: string) {

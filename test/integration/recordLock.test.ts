@@ -108,6 +108,29 @@ describe('one record, one writer', () => {
     expect(JSON.parse(fs.readFileSync(`${file}.lock`, 'utf8'))).toEqual(holder);
   });
 
+  it('does not overwrite a record saved meanwhile by an editor (which takes no lock): writes beside it', async () => {
+    const file = path.join(dir, 'edited.cnbook');
+    fs.writeFileSync(file, `${RUNBOOK}\n\`\`\`sql\nSELECT pg_sleep(30)\n\`\`\`\n`);
+    const running = runInPlace(file, '--statement-timeout=2s');
+    for (let i = 0; i < 200; i++) {
+      const rows = await server.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'",
+      );
+      if (rows.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const saved = `${fs.readFileSync(file, 'utf8')}\nA note saved from VS Code during the run.\n`;
+    fs.writeFileSync(file, saved);
+    const run = await running;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /edited\.cnbook changed on disk during the run .* this run's record is .*edited\.conflict-/,
+    );
+    expect(fs.readFileSync(file, 'utf8')).toBe(saved);
+    const [conflict] = fs.readdirSync(dir).filter((f) => f.startsWith('edited.conflict-'));
+    expect(runEntries(path.join(dir, conflict!))).toHaveLength(CELLS + 1);
+  });
+
   it('rewrites a record through its symlink, keeping mode 0600, with the lock beside the real file', async () => {
     const real = path.join(dir, 'records', 'real.cnbook');
     fs.mkdirSync(path.dirname(real), { recursive: true });
