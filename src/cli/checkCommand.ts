@@ -8,7 +8,7 @@ import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
-import { journalBeside } from './recordJournal';
+import { journalBeside } from '../drivers/recordJournal';
 import { describeJournaledWrite } from '../core/record/journal';
 
 /** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */

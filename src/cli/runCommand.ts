@@ -17,7 +17,7 @@ import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { sandboxProfile } from './sandboxConnections';
 import { cancelOnStopSignals } from './stopSignals';
 import { lockRecord, type LockHolder } from './recordLock';
-import { RunJournals } from './recordJournal';
+import { RunJournals } from '../drivers/recordJournal';
 import { writeOutput } from './recordOutput';
 import { describeJournaledWrite } from '../core/record/journal';
 import { foldJournal } from '../core/record/journalFold';

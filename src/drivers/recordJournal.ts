@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { journaledWrites, parseJournal, type JournaledWrite, type JournalLine } from '../core/record/journal';
 import type { ProbeJournal } from '../core/record/journal';
-import { linkTarget, syncFolder, writeFileAtomically } from '../drivers/recordFile';
+import { linkTarget, syncFolder, writeFileAtomically } from './recordFile';
 
 /** A record's journal: `<record>.journal` beside the file the path leads to, one JSON line per entry. */
 export function journalFile(record: string): string {
