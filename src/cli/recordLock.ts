@@ -28,7 +28,8 @@ export class RecordLockedError extends Error {
     const who = holder ? `pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'a run starting up';
     const what =
       waitedMs === undefined
-        ? `${record} is being written by another cnbook run (${who}); run again when it ends, or wait for it with --wait[=60s]`
+        ? `${record} is being written by another cnbook run (${who}); ` +
+          'run again when it ends, or wait for it with --wait[=60s]'
         : `${record} is still being written by another cnbook run (${who}) after waiting ${durationSetting(waitedMs)}`;
     super(`${what}; its lock is ${record}.lock`);
   }

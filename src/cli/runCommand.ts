@@ -40,7 +40,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function tookOverNote(record: string, dead: LockHolder): string {
-  return `took over the lock of ${record} left by pid ${dead.pid} on ${dead.host} (since ${dead.since}), which is no longer running`;
+  const holder = `pid ${dead.pid} on ${dead.host} (since ${dead.since})`;
+  return `took over the lock of ${record} left by ${holder}, which is no longer running`;
 }
 
 /** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */

@@ -86,7 +86,7 @@ async function resetCopy(): Promise<void> {
 }
 
 describe('reconcile apply=yes journals every committed batch', () => {
-  it('killed with SIGKILL mid-apply: the journal says exactly what the server committed; the next run folds it in', async () => {
+  it('SIGKILL mid-apply: the journal says exactly what the server committed; the next run folds it in', async () => {
     await resetCopy();
     const file = 'killed.cnbook';
     fs.writeFileSync(path.join(dir, file), RUNBOOK);
@@ -107,7 +107,8 @@ describe('reconcile apply=yes journals every committed batch', () => {
     const check = await runCliAsync(['check', file], { cwd: dir });
     expect(check.code).toBe(3);
     expect(check.stderr).toContain(
-      `reconcile interrupted: ${write!.batchesCommitted} of ${ROWS / BATCH} batches committed (${write!.rowsChanged} rows changed) on west, items`,
+      `reconcile interrupted: ${write!.batchesCommitted} of ${ROWS / BATCH} batches committed ` +
+        `(${write!.rowsChanged} rows changed) on west, items`,
     );
 
     // Without --allow-writes the cell itself is refused: what the record keeps of the apply is the journal's.

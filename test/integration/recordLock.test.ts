@@ -55,7 +55,7 @@ function deadPid(): number {
 }
 
 describe('one record, one writer', () => {
-  it('8 concurrent in-place runs with --wait: each waits its turn and all 8 runs keep their timeline entries', async () => {
+  it('8 concurrent in-place runs with --wait: each waits its turn, all 8 keep their timeline entries', async () => {
     const file = record('waited.cnbook');
     const runs = await Promise.all(Array.from({ length: 8 }, () => runInPlace(file, '--wait=180s')));
     expect(runs.map((r) => r.code)).toEqual(Array(8).fill(0));
@@ -63,7 +63,7 @@ describe('one record, one writer', () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   }, 240_000);
 
-  it('8 concurrent in-place runs without --wait: a loser says who holds the lock and no entry is dropped', async () => {
+  it('8 concurrent in-place runs without --wait: a loser says who holds the lock, no entry dropped', async () => {
     const file = record('raced.cnbook');
     const runs = await Promise.all(Array.from({ length: 8 }, () => runInPlace(file)));
     const winners = runs.filter((r) => r.code === 0);

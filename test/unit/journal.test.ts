@@ -6,7 +6,13 @@ import { describeJournaledWrite, journaledWrites, parseJournal, type JournalLine
 import { foldJournal } from '../../src/core/record/journalFold';
 import { timelineOf } from '../../src/core/record/timeline';
 
-const base = { probe: 'reconcile', target: 'east → west: items', connection: 'west', table: 'items', cell: 1 } as const;
+const base = {
+  probe: 'reconcile',
+  target: 'east → west: items',
+  connection: 'west',
+  table: 'items',
+  cell: 1,
+} as const;
 const started = (run: string, batch: number): JournalLine => ({
   ...base,
   run,

@@ -151,10 +151,15 @@ function newWrite(line: JournalLine): JournaledWrite {
 export function describeJournaledWrite(w: JournaledWrite): string {
   const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
   const how = w.ended ? 'its run ended before writing the record' : 'interrupted';
-  const committed = `${w.batchesCommitted} of ${plural(w.batches, 'batch', 'batches')} committed (${plural(w.rowsChanged, 'row')} changed)`;
-  const doubt = w.batchInDoubt
-    ? `; batch ${w.batchInDoubt.batch} (${plural(w.batchInDoubt.statements, 'row')}, keys ${w.batchInDoubt.firstKey.join(',')}` +
-      `..${w.batchInDoubt.lastKey.join(',')}) had begun and was not seen to commit: the table says whether it did`
-    : '';
+  const committed =
+    `${w.batchesCommitted} of ${plural(w.batches, 'batch', 'batches')} committed ` +
+    `(${plural(w.rowsChanged, 'row')} changed)`;
+  const doubt = w.batchInDoubt ? `; ${inDoubt(w.batchInDoubt, plural(w.batchInDoubt.statements, 'row'))}` : '';
   return `${w.probe} ${how}: ${committed} on ${w.connection}, ${w.table}${doubt}`;
+}
+
+function inDoubt(batch: NonNullable<JournaledWrite['batchInDoubt']>, rows: string): string {
+  const keys = `${batch.firstKey.join(',')}..${batch.lastKey.join(',')}`;
+  const doubt = 'had begun and was not seen to commit: the table says whether it did';
+  return `batch ${batch.batch} (${rows}, keys ${keys}) ${doubt}`;
 }

@@ -54,6 +54,8 @@ export function foldJournal(notebook: Notebook, writes: readonly JournaledWrite[
   applyRecordCellChange(notebook, fold.timeline);
 }
 
+const NOT_COMPARED = 'not compared again: run the cell again to compare (and finish the repair)';
+
 /** The finding of a write known only from its journal: what committed, and that nobody compared again. */
 export function journaledFinding(write: JournaledWrite): Finding {
   const complete = write.batchesCommitted === write.batches && !write.batchInDoubt;
@@ -63,7 +65,7 @@ export function journaledFinding(write: JournaledWrite): Finding {
     connection: write.connection,
     // Fewer batches than planned: the rest of the drift is still there. All of them: not compared again.
     severity: complete ? 'unknown' : 'critical',
-    summary: `${describeJournaledWrite(write)}; not compared again: run the cell again to compare (and finish the repair)`,
+    summary: `${describeJournaledWrite(write)}; ${NOT_COMPARED}`,
     metrics: {
       applied: true,
       interrupted: !write.ended,
