@@ -48,7 +48,13 @@ export class JournalAppender {
 
   private appendLine(line: JournalLine): void {
     if (this.fd === undefined) {
-      this.fd = fs.openSync(this.file, 'a', 0o600);
+      try {
+        this.fd = fs.openSync(this.file, 'a', 0o600);
+      } catch (error) {
+        // Before the first batch: a write nobody could trace after a kill does not start.
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw new Error(`cannot keep the journal of this write in ${this.file} (${code}); nothing was written`);
+      }
       syncFolder(path.dirname(this.file));
     }
     fs.writeSync(this.fd, `${JSON.stringify(line)}\n`);
