@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../src/core/format';
 import { timelineOf } from '../../src/core/record/timeline';
-import { buildCli, runCliAsync } from '../helpers/builtCli';
+import { buildCli, CLI, runCliAsync } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 
 let server: PgServer;
@@ -47,6 +47,17 @@ function runInPlace(file: string, ...more: string[]) {
 
 const runEntries = (file: string) =>
   timelineOf(parseNotebook(fs.readFileSync(file, 'utf8')).cells).filter((e) => e.kind === 'run');
+
+/** Returns once a cnbook backend runs the `pg_sleep(30)` cell (up to 10 s). */
+async function sleeping(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const rows = await server.query(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'",
+    );
+    if (rows.length > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** A pid that was a process of this host and is no longer. */
 function deadPid(): number {
@@ -93,6 +104,36 @@ describe('one record, one writer', () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it('8 runs finding one dead holder: exactly one takes the lock over, the others wait, no entry is lost', async () => {
+    const file = record('stale8.cnbook');
+    const since = '2026-01-01T00:00:00.000Z';
+    fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: deadPid(), host: os.hostname(), since }));
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runInPlace(file, '--wait=180s')));
+    expect(runs.map((r) => r.code)).toEqual(Array(8).fill(0));
+    expect(runs.filter((r) => r.stderr.includes('took over the lock'))).toHaveLength(1);
+    expect(runEntries(file)).toHaveLength(8 * CELLS);
+  }, 240_000);
+
+  it('a second stop signal quits at once, and the lock still goes', async () => {
+    const file = path.join(dir, 'quit.cnbook');
+    fs.writeFileSync(file, `${RUNBOOK}\n\`\`\`sql\nSELECT pg_sleep(30)\n\`\`\`\n`);
+    const args = ['run', file, '--out', file, '--connections', 'connections.json', '--profile', 'one'];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, PGPASSWORD: '' } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await sleeping();
+    expect(fs.existsSync(`${file}.lock`)).toBe(true);
+    // Two different signals: two of one kind may be delivered as one.
+    child.kill('SIGTERM');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+    // Quitting at once does not wait for the cancel: the backend may outlive the run, and other tests wait on it.
+    await server.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity ' +
+        "WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+    );
+  });
+
   it('leaves a lock of another host alone: names the holder, waits only as long as --wait says', async () => {
     const file = record('foreign.cnbook');
     const holder = { pid: process.pid, host: 'elsewhere.example', since: '2026-01-01T00:00:00.000Z' };
@@ -112,13 +153,7 @@ describe('one record, one writer', () => {
     const file = path.join(dir, 'edited.cnbook');
     fs.writeFileSync(file, `${RUNBOOK}\n\`\`\`sql\nSELECT pg_sleep(30)\n\`\`\`\n`);
     const running = runInPlace(file, '--statement-timeout=2s');
-    for (let i = 0; i < 200; i++) {
-      const rows = await server.query(
-        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'",
-      );
-      if (rows.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await sleeping();
     const saved = `${fs.readFileSync(file, 'utf8')}\nA note saved from VS Code during the run.\n`;
     fs.writeFileSync(file, saved);
     const run = await running;
