@@ -17,7 +17,12 @@ export interface RunArgs {
   /** --sandbox[=NAME]: run against the built-in sandbox profile (started if needed). */
   sandbox?: string;
   faults: string[];
+  /** --wait[=DURATION]: how long to wait for another run's lock on --out (absent: do not wait). */
+  lockWaitMs?: number;
 }
+
+/** How long --wait without a value waits for another run writing the same record. */
+export const DEFAULT_LOCK_WAIT_MS = 60_000;
 
 const RUN_FLAGS: Record<string, FlagKind> = {
   '--connections': 'value',
@@ -30,6 +35,7 @@ const RUN_FLAGS: Record<string, FlagKind> = {
   '--max-rows': 'value',
   '--sandbox': 'inline-optional',
   '--fault': 'value',
+  '--wait': 'inline-optional',
 };
 
 export function parseRunArgs(argv: string[]): RunArgs {
@@ -37,6 +43,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const params: Record<string, string> = {};
   for (const text of flags.values.get('--param') ?? []) addParam(params, text);
   const sandbox = lastValue(flags, '--sandbox');
+  const wait = lastValue(flags, '--wait');
   const args: RunArgs = {
     file: flags.positionals[0] ?? '',
     connections: lastValue(flags, '--connections'),
@@ -49,6 +56,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     json: isSet(flags, '--json'),
     sandbox: sandbox === undefined ? undefined : sandbox || 'default',
     faults: flags.values.get('--fault') ?? [],
+    ...(wait === undefined ? {} : { lockWaitMs: wait ? durationArg('--wait', wait) : DEFAULT_LOCK_WAIT_MS }),
   };
   checkRunArgs(args, flags.positionals);
   return args;
@@ -59,6 +67,8 @@ function checkRunArgs(args: RunArgs, files: string[]): void {
     throw new UsageError('--fault needs --sandbox: faults are injected only into the sandbox');
   if (args.sandbox !== undefined && (args.connections || args.profile))
     throw new UsageError('--sandbox uses the built-in sandbox profile; drop --connections/--profile');
+  if (args.lockWaitMs !== undefined && !args.out)
+    throw new UsageError('--wait waits for another run writing the --out record; without --out nothing is written');
   if (files.length !== 1)
     throw new UsageError(
       files.length === 0 ? 'run needs a runbook file' : `run takes one runbook file, got ${files.length}`,
@@ -74,7 +84,7 @@ function addParam(params: Record<string, string>, text: string): void {
 export const USAGE = `Usage:
   cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
-                  [--allow-writes] [--out FILE] [--json] [--sandbox[=NAME] [--fault SPEC]...]
+                  [--allow-writes] [--out FILE [--wait[=60s]]] [--json] [--sandbox[=NAME] [--fault SPEC]...]
   cnbook sandbox start|stop|status|reset [--name NAME] [--replicas N] [--fault SPEC]...
   cnbook sandbox inject|clear --fault SPEC... [--name NAME]    cnbook sandbox --list-faults
   cnbook check FILE... [--connections FILE] [--profile NAME]

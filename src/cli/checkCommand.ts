@@ -14,6 +14,8 @@ import type { ResolvedConnection } from '../core/connections/model';
 import { privilegeWarnings, readRolePrivileges } from '../core/connections/privileges';
 import { DEFAULT_LIMITS } from '../core/defaults';
 import { SessionPool } from '../core/sql/sessionPool';
+import { journalBeside } from '../drivers/recordJournal';
+import { describeJournaledWrite } from '../core/record/journal';
 
 /**
  * Validates runbooks without running them: format, annotations, roles (and the profile, given connections).
@@ -75,7 +77,7 @@ function checkFile(
     const line = (error as { line?: number }).line;
     return [`${file}${line ? `:${line}` : ''}: ${(error as Error).message}`];
   }
-  const messages = checkCells(file, notebook);
+  const messages = [...checkCells(file, notebook), ...journalMessages(file)];
   if (connections) {
     try {
       const environment = nodeEnvironment();
@@ -99,4 +101,14 @@ function checkFile(
 
 function checkCells(file: string, notebook: Notebook): string[] {
   return checkRunbook(notebook, pgpassFileLabel(process.env)).map((problem) => formatRunbookProblem(file, problem));
+}
+
+/** A journal beside the record: a run wrote to a server and was killed before the record said so. */
+function journalMessages(file: string): string[] {
+  const journal = journalBeside(file);
+  if (!journal) return [];
+  const fold = `the next cnbook run ... --out ${file} folds it into the record`;
+  return journal.writes.map(
+    (w) => `${file}: cell ${w.cell + 1}: ${describeJournaledWrite(w)} (journal ${journal.file}; ${fold})`,
+  );
 }

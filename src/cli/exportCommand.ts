@@ -6,7 +6,7 @@ import { buildReport } from '../core/record/report';
 import { renderReportHtml } from '../core/record/reportHtml';
 import { renderReportMarkdown } from '../core/record/reportMarkdown';
 import type { IncidentReport } from '../core/record/reportModel';
-import { writeFileAtomically } from '../drivers/nodeEnvironment';
+import { writeFileAtomically } from '../drivers/recordFile';
 import { lastValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';

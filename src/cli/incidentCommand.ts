@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { printNotebook } from '../core/format';
 import { INCIDENT_SEVERITIES, incidentPath, newIncident, type IncidentSeverity } from '../core/record/incident';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
+import { writeFileAtomically } from '../drivers/recordFile';
 import { lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
@@ -42,8 +43,8 @@ export function incidentCommand(argv: string[]): number {
   const relative = incidentPath(fields, (p) => fs.existsSync(path.join(args.dir, p)));
   const target = path.join(args.dir, relative);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  // wx: a file that appeared since the check is never overwritten.
-  fs.writeFileSync(target, printNotebook(incident), { encoding: 'utf8', flag: 'wx' });
+  // Exclusive: a file that appeared since the check is never overwritten.
+  writeFileAtomically(target, printNotebook(incident), { exclusive: true });
   console.log(target);
   console.error(`incident ${fields.id} opened; run it with: cnbook run ${target} --profile NAME --out ${target}`);
   return 0;

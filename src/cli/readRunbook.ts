@@ -5,6 +5,11 @@ import { UsageError } from './usageError';
 
 /** Reads and parses a runbook or record; a problem names the file, and the line for a malformed one. */
 export function readRunbook(file: string): Notebook {
+  return readRunbookText(file).notebook;
+}
+
+/** The runbook and the text it was read from (what a run writing in place compares the file with before it writes). */
+export function readRunbookText(file: string): { notebook: Notebook; text: string } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -12,7 +17,7 @@ export function readRunbook(file: string): Notebook {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return parseNotebook(text);
+    return { notebook: parseNotebook(text), text };
   } catch (error) {
     throw new UsageError(`${file}:${(error as { line?: number }).line ?? 1}: ${(error as Error).message}`);
   }

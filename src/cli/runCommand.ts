@@ -1,9 +1,7 @@
-import * as path from 'node:path';
-import { printNotebook } from '../core/format';
-import { readRunbook } from './readRunbook';
+import * as os from 'node:os';
+import { readRunbookText } from './readRunbook';
 import type { Notebook } from '../core/format/model';
 import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
-import { redactSecrets } from '../core/connections/redact';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
@@ -15,30 +13,64 @@ import { SessionPool } from '../core/sql/sessionPool';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
-import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment';
+import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { sandboxProfile } from './sandboxConnections';
+import { cancelOnStopSignals } from './stopSignals';
+import { lockRecord, type LockHolder } from './recordLock';
+import { RunJournals } from '../drivers/recordJournal';
+import { writeOutput } from './recordOutput';
+import { describeJournaledWrite } from '../core/record/journal';
+import { foldJournal } from '../core/record/journalFold';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
-  const notebook = readRunbook(args.file);
+  // Before the record is read: a run waiting for another one reads what that one wrote, and adds to it.
+  const lock = args.out ? await lockRecord(args.out, args.lockWaitMs) : undefined;
+  if (lock?.tookOverFrom) console.error(`warning: ${tookOverNote(args.out ?? '', lock.tookOverFrom)}`);
+  const stop = new AbortController();
+  const stopListening = cancelOnStopSignals(stop);
+  try {
+    return await runWith(args, stop.signal);
+  } finally {
+    stopListening();
+    lock?.release();
+  }
+}
+
+function tookOverNote(record: string, dead: LockHolder): string {
+  const holder = `pid ${dead.pid} on ${dead.host} (since ${dead.since})`;
+  return `took over the lock of ${record} left by ${holder}, which is no longer running`;
+}
+
+/** The run itself; `signal` is a stop signal (Ctrl-C, SIGTERM, SIGHUP) asking it to cancel and finish. */
+async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
+  const { notebook, text: readText } = readRunbookText(args.file);
+  const environment = nodeEnvironment();
+  const startedAt = new Date().toISOString();
+  const journals = new RunJournals(args.file, args.out, `${os.hostname()}:${process.pid}:${startedAt}`);
+  foldEarlierWrites(notebook, journals, environment.osUser);
   const info = runbookInfo(notebook);
   // Before the sandbox starts or any cell runs: a run that would stop at cell 7 for a value stops now.
   const params = settleParams(info, args.params);
   const paramProblems = runParamProblems(args.file, notebook, info, args.params);
   if (paramProblems.length > 0) throw new Error(`nothing ran:\n  ${paramProblems.join('\n  ')}`);
-  const environment = nodeEnvironment();
   const { config, warnings, profile } = args.sandbox
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => console.error(`warning: ${w}`));
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   bindingWarnings(bindings).forEach((w) => console.error(`warning: ${w}`));
-  const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
   const context = { bindings, defaultRole: info.defaultRole, params };
-  const cells = await executeCells(args, notebook, { ...context, osUser: environment.osUser }, environment, record);
+  const run = {
+    ...context,
+    osUser: environment.osUser,
+    signal,
+    journalOfCell: (cell: number) => journals.appender.journalOfCell(cell),
+  };
+  const cells = await executeCells(args, notebook, run, environment, record);
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);
   const summary: RunSummary = {
@@ -52,7 +84,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
-  return writeOutput(args, notebook) ? exitCodeOf(summary) : 3;
+  const written = writeOutput(args, notebook, readText);
+  journals.settle(written && args.out !== undefined);
+  return written ? exitCodeOf(summary) : 3;
+}
+
+/** What earlier runs' journals say they committed goes into the record first, and is said. */
+function foldEarlierWrites(notebook: Notebook, journals: RunJournals, who: string): void {
+  for (const journal of journals.earlier) {
+    const cut = journal.unreadable > 0 ? ` (${journal.unreadable} line(s) cut short were skipped)` : '';
+    console.error(`journal ${journal.file}${cut}:`);
+    for (const write of journal.writes) console.error(`  cell ${write.cell + 1}: ${describeJournaledWrite(write)}`);
+  }
+  foldJournal(notebook, journals.earlierWrites, who);
 }
 
 function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
@@ -60,9 +104,12 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
   return conclusion;
 }
 
-type RunContext = Pick<Parameters<typeof runRunbook>[1], 'bindings' | 'defaultRole' | 'params' | 'osUser'>;
+type RunContext = Pick<
+  Parameters<typeof runRunbook>[1],
+  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell'
+>;
 
-/** Runs the cells with the run's limits; Ctrl-C cancels the running statement on the server. */
+/** Runs the cells with the run's limits; a stop signal cancels the running statement on the server. */
 async function executeCells(
   args: RunArgs,
   notebook: Notebook,
@@ -74,13 +121,10 @@ async function executeCells(
     connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook',
   });
-  const controller = new AbortController();
-  const stopOnSigint = interruptHandler(controller);
   try {
     return await runRunbook(notebook, {
       ...context,
       pool,
-      signal: controller.signal,
       statementTimeoutMs: args.statementTimeoutMs,
       lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
@@ -96,7 +140,6 @@ async function executeCells(
       },
     });
   } finally {
-    process.off('SIGINT', stopOnSigint);
     await pool.closeAll();
   }
 }
@@ -124,33 +167,6 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
 /** A line for a terminal: values from a database print as they are, but no control character reaches the tty. */
 function plain(line: string): string {
   return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '↵ ' : '�'));
-}
-
-/** Writes the record to --out; says why not (a missing folder, no permission) and returns false. */
-function writeOutput(args: RunArgs, notebook: Notebook): boolean {
-  if (!args.out) return true;
-  try {
-    writeFileAtomically(args.out, printNotebook(notebook));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `the folder ${path.dirname(args.out)} does not exist` : (code ?? String(error));
-    console.error(`cnbook: cannot write the record to ${args.out}: ${why}; the run's summary is above`);
-    return false;
-  }
-  const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
-  console.error(`wrote ${args.out}${note}`);
-  return true;
-}
-
-/** First Ctrl-C cancels the running statement on the server and lets the run finish; a second one quits. */
-function interruptHandler(controller: AbortController): () => void {
-  const handler = () => {
-    if (controller.signal.aborted) process.exit(130);
-    console.error(redactSecrets('cancelling: sending a cancel request to the server (Ctrl-C again to quit at once)'));
-    controller.abort();
-  };
-  process.on('SIGINT', handler);
-  return handler;
 }
 
 function loadProfile(args: RunArgs, homeDir: string) {

@@ -31,10 +31,3 @@ function safeUserName(): string {
     return process.env.USER ?? 'unknown';
   }
 }
-
-/** Writes through a temporary file and a rename, so a crash never leaves half a notebook. */
-export function writeFileAtomically(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, 'utf8');
-  fs.renameSync(temp, path);
-}

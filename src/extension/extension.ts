@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { ConnectionManager } from './connectionManager';
 import { DiagnosisTracker } from './diagnosisTracker';
 import { writeDiagnosisOnSave } from './diagnosisOnSave';
+import { foldJournalsOnOpen } from './journalOnOpen';
 import { InvestigationMapPanel } from './investigationMapPanel';
 import { ProfileStatusBar } from './profileStatusBar';
 import { EscalationClock } from './escalationClock';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
   context.subscriptions.push(
     tracker,
     writeDiagnosisOnSave(tracker),
+    foldJournalsOnOpen(() => connections.osUser, log),
     vscode.commands.registerCommand('cnbook.showInvestigationMap', showMap),
     vscode.commands.registerCommand('cnbook.changeParams', (uri?: string, forget?: string) =>
       changeRememberedParams(params, uri, forget),

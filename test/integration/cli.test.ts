@@ -182,35 +182,55 @@ describe('cnbook run', () => {
     );
   });
 
-  it('cancels the running statement on Ctrl-C, writes what ran and leaves no backend', async () => {
-    const file = runbook('sleep.cnbook', 'SELECT 1', 'SELECT pg_sleep(30)', 'SELECT 3');
-    const child = spawn(
-      process.execPath,
-      [cli, 'run', file, '--connections', connections, '--profile', 'test', '--out', 'sleep.out.cnbook', '--json'],
-      { cwd: dir },
-    );
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    let pid: number | undefined;
-    for (let i = 0; i < 100 && pid === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      pid = (
-        await cluster.primary.query(
-          "SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%pg_sleep(30)%'",
-        )
-      )[0]?.pid;
-    }
-    expect(pid).toBeDefined();
-    const interrupted = Date.now();
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(Date.now() - interrupted).toBeLessThan(5000);
-    expect(code).toBe(3);
-    expect(JSON.parse(stdout).cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'cancelled', 'skipped']);
-    expect(await cluster.primary.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).toEqual([]);
-    expect(fs.readFileSync(path.join(dir, 'sleep.out.cnbook'), 'utf8')).toContain('57014');
-  });
+  // Ctrl-C, a service manager's or kill's SIGTERM and a closed terminal's SIGHUP end a run the same way.
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    'on %s cancels the running statement on the server, exits 3 and writes what ran',
+    async (signal) => {
+      const file = runbook(`sleep-${signal}.cnbook`, 'SELECT 1 AS one', 'SELECT pg_sleep(30)', 'SELECT 3');
+      const out = `sleep-${signal}.out.cnbook`;
+      const child = spawn(
+        process.execPath,
+        [cli, 'run', file, '--connections', connections, '--profile', 'test', '--out', out, '--json'],
+        { cwd: dir },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const pid = await backendRunning('pg_sleep(30)');
+      expect(pid).toBeDefined();
+      const interrupted = Date.now();
+      child.kill(signal);
+      const code = await exited;
+      expect(Date.now() - interrupted).toBeLessThan(5000);
+      expect(code).toBe(3);
+      expect(JSON.parse(stdout).cells.map((c: { status: string }) => c.status)).toEqual(['ok', 'cancelled', 'skipped']);
+      expect(await cluster.primary.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).toEqual([]);
+      const record = parseNotebook(fs.readFileSync(path.join(dir, out), 'utf8'));
+      expect(timelineOf(record.cells).map((e) => e.kind === 'run' && [e.cell, e.outcome])).toEqual([
+        [1, 'ok'],
+        [2, 'cancelled'],
+      ]);
+      const [first, sleep] = record.cells.filter((c): c is CodeCell => c.kind === 'code');
+      const payload = JSON.parse(first?.outputs?.[0]?.items.find((i) => i.mime === RESULT_MIME)?.text ?? '{}');
+      expect(payload.results[0].statements[0].rows).toEqual([['1']]);
+      expect(sleep?.execution?.success).toBe(false);
+      expect(JSON.stringify(sleep?.outputs)).toContain('57014');
+    },
+  );
 });
+
+/** The pid of the cnbook backend running a statement containing `text`, waited for up to 10 s. */
+async function backendRunning(text: string): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const rows = await cluster.primary.query(
+      "SELECT pid FROM pg_stat_activity WHERE application_name = 'cnbook' AND query LIKE '%' || $1 || '%'",
+      [text],
+    );
+    if (rows[0]?.pid !== undefined) return rows[0].pid as number;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
 
 describe('findings in cnbook run', () => {
   it('returns probe findings and @expect checks in --json, and exits 2 on a critical one', () => {

@@ -12,6 +12,8 @@ export interface RepairScript {
   undo: string;
   /** The statements of `apply` and `undo`, batch by batch, to run one transaction per batch. */
   applyBatches: string[][];
+  /** The key of each statement of `applyBatches`, batch by batch (what a journal of the repair names). */
+  applyBatchKeys: KeyValues[][];
   undoBatches: string[][];
   counts: RepairCounts;
   batches: number;
@@ -57,8 +59,8 @@ function deleteSql(shape: TableShape, row: Row): string {
 /** Literals are written for standard_conforming_strings = on: every batch sets it, so no backslash is an escape. */
 export const BATCH_SETUP = 'SET LOCAL standard_conforming_strings = on;';
 
-function batchesOf(statements: string[], batchRows: number): string[][] {
-  const batches: string[][] = [];
+function batchesOf<T>(statements: T[], batchRows: number): T[][] {
+  const batches: T[][] = [];
   for (let i = 0; i < statements.length; i += Math.max(1, Math.floor(batchRows)))
     batches.push(statements.slice(i, i + Math.max(1, Math.floor(batchRows))));
   return batches;
@@ -102,6 +104,7 @@ export async function buildRepair(
     if (!row) throw new RepairError(`row ${key.join(', ')} changed on the ${where} since the diff: run the diff again`);
     return row;
   };
+  const applyKeys = [...sorted(missingInSource), ...sorted(changed), ...sorted(missingInTarget)];
   const apply = [
     ...sorted(missingInSource).map((k) => deleteSql(shape, get(fromTarget, k, 'target'))),
     ...sorted(changed).map((k) => updateSql(shape, get(fromSource, k, 'source'))),
@@ -118,6 +121,7 @@ export async function buildRepair(
     apply: scriptOf(applyBatches, lockTimeoutMs),
     undo: scriptOf(undoBatches, lockTimeoutMs),
     applyBatches,
+    applyBatchKeys: batchesOf(applyKeys, batchRows),
     undoBatches,
     counts: { insert: missingInTarget.length, update: changed.length, delete: missingInSource.length },
     batches: applyBatches.length,

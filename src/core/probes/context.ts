@@ -4,6 +4,7 @@ import { sessionSide } from '../diff/sessionSide';
 import type { SessionPool } from '../sql/sessionPool';
 import { resolveTargets, Target } from '../sql/targets';
 import type { Finding, ProbeContext, ProbeName, Row } from './types';
+import type { ProbeJournal } from '../record/journal';
 
 export interface ProbeContextOptions {
   bindings: ReadonlyMap<string, RoleBinding>;
@@ -16,6 +17,8 @@ export interface ProbeContextOptions {
   memory?: Map<string, unknown>;
   /** Asks before a write whose size is known only at run time (reconcile apply=yes); absent: `writesPermitted`. */
   confirmWrite?: (question: string) => Promise<boolean>;
+  /** The record's journal of committed writes (reconcile's batches), when the run keeps one. */
+  journal?: ProbeJournal;
 }
 
 /** Gives probes read-only queries with the run's timeouts, cancel and session pool. */
@@ -87,6 +90,7 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
     writesPermitted: options.writesPermitted,
     lockTimeoutMs: options.lockTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.journal ? { journal: options.journal } : {}),
     now: () => performance.timeOrigin + performance.now(),
     memory: options.memory ?? new Map(),
   };

@@ -1,4 +1,5 @@
 import type { DiffSide } from '../diff/types';
+import type { ProbeJournal } from '../record/journal';
 import type { Target } from '../sql/targets';
 
 export type Severity = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -100,6 +101,8 @@ export interface ProbeContext {
   readonly writesPermitted: boolean;
   readonly lockTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Where a writing probe records each batch as it commits (beside the record), when the run keeps one. */
+  readonly journal?: ProbeJournal;
   /** Wall clock in epoch milliseconds with sub-millisecond resolution. */
   now(): number;
   /** Remembered between runs of the same notebook or process (e.g. deadlock counters). */

@@ -1,3 +1,4 @@
+import { describeJournaledWrite } from './journal';
 import { CONSISTENCY_TITLE, type Diagnosis } from '../diagnosis';
 import type { Notebook } from '../format/model';
 import type { Severity } from '../probes/types';
@@ -37,6 +38,13 @@ export function storedItem(entry: TimelineEntry): TimelineItem {
       };
     case 'note':
       return { ...base, cell: null, what: `Note: ${entry.text}` };
+    case 'journal':
+      return {
+        ...base,
+        cell: entry.cell + 1,
+        connections: [entry.write.connection],
+        what: `Journal of cell ${entry.cell + 1}: ${describeJournaledWrite(entry.write)}`,
+      };
     case 'diagnosis':
       return {
         ...base,

@@ -5,6 +5,7 @@ import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
 import type { CellStatus } from '../run/cell';
 import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
 import { findRecordCell, placeRecordCell, type RecordCellChange } from './recordCells';
+import { describeJournaledWrite, type JournaledWrite } from './journal';
 
 interface EntryBase {
   /** ISO time, UTC. */
@@ -38,7 +39,17 @@ export interface DiagnosisEntry extends EntryBase {
   rootCause: string | null;
 }
 
-export type TimelineEntry = RunEntry | NoteEntry | DiagnosisEntry;
+/**
+ * A writing probe's journal told the record what a run that never wrote it had committed (a reconcile
+ * killed mid-apply): folded in by the next run of the record.
+ */
+export interface JournalEntry extends EntryBase {
+  kind: 'journal';
+  cell: number;
+  write: JournaledWrite;
+}
+
+export type TimelineEntry = RunEntry | NoteEntry | DiagnosisEntry | JournalEntry;
 
 const MARKER = 'timeline';
 
@@ -137,6 +148,12 @@ function describe(e: TimelineEntry): [string, string, string] {
     }
     case 'note':
       return ['note', '', markdownTableCell(e.text, 500)];
+    case 'journal':
+      return [
+        `journal of cell ${e.cell + 1}`,
+        markdownTableCell(e.write.connection),
+        markdownTableCell(describeJournaledWrite(e.write), 500),
+      ];
     case 'diagnosis': {
       const title = `${SEVERITY_ICON[e.severity]} ${CONSISTENCY_TITLE[e.consistencyType]}`;
       return ['diagnosis', '', `${title}${e.rootCause ? `: ${markdownTableCell(e.rootCause, 200)}` : ''}`];
@@ -158,6 +175,7 @@ function isEntry(value: unknown): value is TimelineEntry {
   const e = value as Partial<TimelineEntry> | null;
   if (typeof e !== 'object' || e === null || typeof e.at !== 'string' || typeof e.who !== 'string') return false;
   if (e.kind === 'note') return typeof e.text === 'string';
+  if (e.kind === 'journal') return typeof e.cell === 'number' && typeof e.write === 'object' && e.write !== null;
   if (e.kind === 'diagnosis')
     return Object.hasOwn(CONSISTENCY_TITLE, e.consistencyType ?? '') && isSeverity(e.severity);
   return (

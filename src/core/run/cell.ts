@@ -8,6 +8,7 @@ import type { Finding } from '../probes/types';
 import { describeSqlError } from '../sql/errors';
 import { CellInputError, executeSqlCell, SqlCellOptions } from '../sql/execute';
 import { errorOutput, resultOutput } from '../sql/outputs';
+import type { ProbeJournal } from '../record/journal';
 
 export type CellStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
 
@@ -25,6 +26,8 @@ export interface CellRunOptions extends SqlCellOptions {
   memory?: Map<string, unknown>;
   /** Asks before a probe's write whose size is known only once it ran (reconcile apply=yes); absent: allowed by writesPermitted. */
   confirmWrite?: (question: string) => Promise<boolean>;
+  /** Where a writing probe (reconcile apply=yes) records each committed batch, when the run keeps a journal. */
+  journal?: ProbeJournal;
 }
 
 /** Runs one `sql` or `cnprobe` cell: what the CLI and the VS Code controller both do with a cell. */

@@ -1,6 +1,7 @@
 import type { CodeCell, Notebook } from '../format/model';
 import type { Finding } from '../probes/types';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
+import type { ProbeJournal } from '../record/journal';
 
 export type { CellStatus } from './cell';
 
@@ -21,6 +22,8 @@ export interface CellReport {
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
+  /** The journal a cell's writing probe records its commits in (the journal knows the record and the run). */
+  journalOfCell?(index: number): ProbeJournal;
   onCellStart?(index: number): void;
   onCellEnd?(report: CellReport): void;
 }
@@ -42,7 +45,8 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       report = { index, language: cell.language, status: 'skipped', durationMs: 0, connections: [], at: isoNow() };
     } else {
       options.onCellStart?.(index);
-      report = await runCell(cell, index, ++order, { ...options, memory });
+      const journal = options.journalOfCell?.(index);
+      report = await runCell(cell, index, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
       stopped = report.status !== 'ok';
     }
     reports.push(report);

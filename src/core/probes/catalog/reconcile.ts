@@ -52,7 +52,7 @@ export const reconcileProbe = defineProbe({
       const finding = (outcome?: Applied | 'declined') =>
         repairFinding(name, before, script, { shown, lockTimeoutMs: ctx.lockTimeoutMs }, outcome);
       if (!args.apply || driftCount(before) === 0) return [finding()];
-      const applied = await applyRepair(ctx, target, args.table, script);
+      const applied = await applyRepair(ctx, { target, table: args.table, name }, script);
       if (applied === 'declined') return [finding('declined')];
       // Cancelled: what was committed is said; comparing again would be cancelled too.
       if (ctx.signal?.aborted) return [finding(applied)];
@@ -94,13 +94,16 @@ export function repairConfirmation(
 
 const RECOVERY_SQL = 'SELECT pg_is_in_recovery()::text AS recovery';
 
+/** What a repair writes to: the target connection, its table and the finding's label. */
+interface RepairPlace {
+  target: Target;
+  table: string;
+  name: string;
+}
+
 /** Refuses what must not be written, asks, then runs each batch in its own transaction. */
-async function applyRepair(
-  ctx: ProbeContext,
-  target: Target,
-  table: string,
-  script: RepairScript,
-): Promise<Batches | 'declined'> {
+async function applyRepair(ctx: ProbeContext, place: RepairPlace, script: RepairScript): Promise<Batches | 'declined'> {
+  const { target, table } = place;
   const refusal = writeRefusal(target, ctx.writesPermitted);
   if (refusal) throw new SqlError({ kind: 'refused', message: refusal });
   const [state] = await ctx.query(target, RECOVERY_SQL);
@@ -111,12 +114,29 @@ async function applyRepair(
     });
   if (!(await ctx.confirmWrite(repairConfirmation(target.connection, table, script.counts, script.batches))))
     return 'declined';
+  const journal = repairJournal(ctx, place, script.batches);
+  const done = await runBatches(ctx, target, script, journal);
+  journal.ended(done);
+  return done;
+}
+
+async function runBatches(
+  ctx: ProbeContext,
+  target: Target,
+  script: RepairScript,
+  journal: ReturnType<typeof repairJournal>,
+): Promise<Batches> {
   const done: Batches = { rowsChanged: 0, batchesApplied: 0 };
-  for (const batch of script.applyBatches) {
+  for (const [index, batch] of script.applyBatches.entries()) {
     if (ctx.signal?.aborted) return { ...done, error: 'the repair was cancelled' };
+    const keys = script.applyBatchKeys[index] ?? [];
+    journal.started(index + 1, batch.length, keys);
     try {
       const counts = await ctx.writeTransaction(target, [BATCH_SETUP, ...batch]);
-      done.rowsChanged += counts.slice(1).reduce((a, b) => a + b, 0);
+      const rows = counts.slice(1).reduce((a, b) => a + b, 0);
+      // Right after COMMIT returned, before anything else: a kill from here on leaves the batch in the journal.
+      journal.committed(index + 1, rows);
+      done.rowsChanged += rows;
       done.batchesApplied++;
     } catch (error) {
       // Earlier batches are committed: say so, and compare again, rather than lose that in an error.
@@ -124,6 +144,35 @@ async function applyRepair(
     }
   }
   return done;
+}
+
+/** The repair's entries in the run's journal (none when the run keeps no journal). */
+function repairJournal(ctx: ProbeContext, { target, table, name }: RepairPlace, batches: number) {
+  const base = { probe: 'reconcile' as const, target: name, connection: target.connection.name, table };
+  const at = () => new Date(ctx.now()).toISOString();
+  return {
+    started: (batch: number, statements: number, keys: readonly string[][]) =>
+      ctx.journal?.append({
+        ...base,
+        kind: 'batch-started',
+        at: at(),
+        batch,
+        batches,
+        statements,
+        firstKey: keys[0] ?? [],
+        lastKey: keys.at(-1) ?? [],
+      }),
+    committed: (batch: number, rows: number) =>
+      ctx.journal?.append({ ...base, kind: 'batch-committed', at: at(), batch, batches, rows }),
+    ended: (done: Batches) =>
+      ctx.journal?.append({
+        ...base,
+        kind: 'ended',
+        at: at(),
+        batchesCommitted: done.batchesApplied,
+        rowsChanged: done.rowsChanged,
+      }),
+  };
 }
 
 /** The first `shown` statements of a script's batches, as a script. */
