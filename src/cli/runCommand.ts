@@ -83,6 +83,7 @@ async function executeCells(
       statementTimeoutMs: args.statementTimeoutMs,
       lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
+      maxValueBytes: args.maxValueBytes,
       writesPermitted: args.allowWrites,
       // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
       confirmWrite: (question) => {
