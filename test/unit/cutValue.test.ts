@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cutNote, cutToUtf8Bytes, piecesOf, shownWithCut, utf8Length } from '../../src/core/sql/cutValue';
 import { FetchBatchSizer } from '../../src/core/sql/fetchBatch';
+import { compareRuns, type TargetRun } from '../../src/core/sql/payload';
+import { renderResultMarkdown } from '../../src/core/sql/render';
 import { hashedText, ResultBuilder } from '../../src/core/sql/resultBuilder';
 
 const sha256 = () => {
@@ -126,5 +128,35 @@ describe('sizing cursor reads by bytes', () => {
     expect(sizer.next()).toBe(41);
     sizer.observe([['x'.repeat(10 * 1024 * 1024)]]);
     expect(sizer.next()).toBe(1);
+  });
+});
+
+describe('views and comparisons of a cut value', () => {
+  const statement = (sha: string) => ({
+    command: 'SELECT',
+    columns: [{ name: 'v', type: 'text', typeOid: 25 }],
+    rows: [['x'.repeat(10)]],
+    rowCount: 1,
+    truncated: false,
+    hash: `sha256:${sha.repeat(64)}`,
+    cutCells: [{ row: 0, column: 0, length: 209_715_200, sha256: sha.repeat(64) }],
+  });
+  const run = (connection: string, sha: string): TargetRun =>
+    ({
+      connection,
+      provenance: { connection, host: 'h', port: 5432, database: 'd', user: 'u', startedAt: '', finishedAt: '' },
+      statements: [statement(sha)],
+    }) as unknown as TargetRun;
+
+  it('marks as differing a row whose values agree only up to the cut', () => {
+    const comparison = compareRuns([run('db1', 'a'), run('db2', 'b')])!;
+    expect(comparison.agree).toBe(false);
+    expect(comparison.differingRows).toEqual({ db1: [0], db2: [0] });
+    expect(compareRuns([run('db1', 'a'), run('db2', 'a')])!.agree).toBe(true);
+  });
+
+  it('says in the Markdown view that the value is cut, with its length and hash', () => {
+    const markdown = renderResultMarkdown({ version: 1, results: [run('db1', 'a')] });
+    expect(markdown).toContain('| xxxxxxxxxx… (cut: 209,715,200 bytes, sha256 aaaaaaaaaaaa…) |');
   });
 });

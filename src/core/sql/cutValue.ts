@@ -76,13 +76,22 @@ export function shownWithCut(value: string, cut: CutCell | undefined): string {
   return cut ? `${value}… (${cutNote(cut)})` : value;
 }
 
-/** Finds a statement's cut cells by position; undefined for a cell that is whole. */
-export function cutCellFinder(
-  cutCells: readonly CutCell[] | undefined,
-): (row: number, column: number) => CutCell | undefined {
-  if (!cutCells || cutCells.length === 0) return () => undefined;
-  const byPlace = new Map(cutCells.map((cut) => [`${cut.row}:${cut.column}`, cut]));
+/**
+ * Finds a statement's cut cells by position; undefined for a cell that is whole. A record read from a file
+ * may hold anything there, so what is not a list of cut cells finds none.
+ */
+export function cutCellFinder(cutCells: unknown): (row: number, column: number) => CutCell | undefined {
+  if (!Array.isArray(cutCells) || cutCells.length === 0) return () => undefined;
+  const byPlace = new Map<string, CutCell>();
+  for (const cut of cutCells as unknown[]) if (isCutCell(cut)) byPlace.set(`${cut.row}:${cut.column}`, cut);
   return (row, column) => byPlace.get(`${row}:${column}`);
+}
+
+function isCutCell(value: unknown): value is CutCell {
+  if (typeof value !== 'object' || value === null) return false;
+  const cut = value as Record<string, unknown>;
+  const counts = [cut.row, cut.column, cut.length].every((n) => typeof n === 'number');
+  return counts && typeof cut.sha256 === 'string';
 }
 
 /** 209715200 as `209,715,200`, the same on every machine (no locale). */
