@@ -8,6 +8,7 @@ import { lastValue, parseFlags } from './flags';
 import { UsageError } from './usageError';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
+import { printOut, printErr } from './output';
 
 /** Validates runbooks without running them: format, annotations, roles (and the profile, given connections). */
 export function checkCommand(argv: string[]): number {
@@ -19,9 +20,9 @@ export function checkCommand(argv: string[]): number {
   let problems = 0;
   for (const file of files) {
     const messages = checkFile(file, connections, profile);
-    messages.forEach((m) => console.error(m));
+    messages.forEach((m) => printErr(m));
     problems += messages.length;
-    if (messages.length === 0) console.log(`${file}: ok`);
+    if (messages.length === 0) printOut(`${file}: ok`);
   }
   return problems === 0 ? 0 : 3;
 }

@@ -6,6 +6,7 @@ import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
+import { printOut, printErr } from './output';
 
 interface IncidentArgs {
   runbook: string;
@@ -44,8 +45,8 @@ export function incidentCommand(argv: string[]): number {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // wx: a file that appeared since the check is never overwritten.
   fs.writeFileSync(target, printNotebook(incident), { encoding: 'utf8', flag: 'wx' });
-  console.log(target);
-  console.error(`incident ${fields.id} opened; run it with: cnbook run ${target} --profile NAME --out ${target}`);
+  printOut(target);
+  printErr(`incident ${fields.id} opened; run it with: cnbook run ${target} --profile NAME --out ${target}`);
   return 0;
 }
 

@@ -19,6 +19,7 @@ import { nodeEnvironment, writeFileAtomically } from '../drivers/nodeEnvironment
 import { sandboxProfile } from './sandboxConnections';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
+import { printOut, printErr, printJson } from './output';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
@@ -32,7 +33,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { config, warnings, profile } = args.sandbox
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
-  warnings.forEach((w) => console.error(`warning: ${w}`));
+  warnings.forEach((w) => printErr(`warning: ${w}`));
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
   const startedAt = new Date().toISOString();
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
@@ -87,12 +88,12 @@ async function executeCells(
       writesPermitted: args.allowWrites,
       // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
       confirmWrite: (question) => {
-        console.error(`${question} (--allow-writes)`);
+        printErr(`${question} (--allow-writes)`);
         return Promise.resolve(true);
       },
       onCellEnd: (report) => {
         record.cellEnded(report);
-        if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report));
+        if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
       },
     });
   } finally {
@@ -103,27 +104,25 @@ async function executeCells(
 
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    printJson(summary);
     return;
   }
   for (const f of summary.findings)
-    console.log(plain(`- ${SEVERITY_ICON[f.severity]} ${f.probe} ${f.target}: ${f.summary}`));
+    printOut(oneLine(`- ${SEVERITY_ICON[f.severity]} ${f.probe} ${f.target}: ${f.summary}`));
   const next = diagnosis.next
     ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}`
     : '';
-  console.log(
-    `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
-  );
+  printOut(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`);
   for (const problem of diagnosis.problems.slice(1)) {
     const cell = problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`;
-    console.log(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
+    printOut(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
   }
-  console.log(formatSummary(summary));
+  printOut(formatSummary(summary));
 }
 
-/** A line for a terminal: values from a database print as they are, but no control character reaches the tty. */
-function plain(line: string): string {
-  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '↵ ' : '�'));
+/** One finding a line: a line break in a value from a database is shown, not taken (controls: printOut). */
+function oneLine(line: string): string {
+  return line.replace(/\r\n|\r|\n/g, '↵ ');
 }
 
 /** Writes the record to --out; says why not (a missing folder, no permission) and returns false. */
@@ -134,11 +133,11 @@ function writeOutput(args: RunArgs, notebook: Notebook): boolean {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `the folder ${path.dirname(args.out)} does not exist` : (code ?? String(error));
-    console.error(`cnbook: cannot write the record to ${args.out}: ${why}; the run's summary is above`);
+    printErr(`cnbook: cannot write the record to ${args.out}: ${why}; the run's summary is above`);
     return false;
   }
   const note = path.resolve(args.out) === path.resolve(args.file) ? ' (over the input, as --out asked)' : '';
-  console.error(`wrote ${args.out}${note}`);
+  printErr(`wrote ${args.out}${note}`);
   return true;
 }
 
@@ -146,7 +145,7 @@ function writeOutput(args: RunArgs, notebook: Notebook): boolean {
 function interruptHandler(controller: AbortController): () => void {
   const handler = () => {
     if (controller.signal.aborted) process.exit(130);
-    console.error(redactSecrets('cancelling: sending a cancel request to the server (Ctrl-C again to quit at once)'));
+    printErr(redactSecrets('cancelling: sending a cancel request to the server (Ctrl-C again to quit at once)'));
     controller.abort();
   };
   process.on('SIGINT', handler);
