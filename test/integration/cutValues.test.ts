@@ -2,12 +2,17 @@
  * Issue 16 item 6: a value longer than the limit is stored cut, with its full length and PostgreSQL's own
  * sha256 of it, while the statement's hash stays over the full rows; the record reads back as it was.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook, printNotebook, sameNotebook, type Notebook } from '../../src/core/format';
 import { DEFAULT_LIMITS } from '../../src/core/defaults';
 import { resultOutput } from '../../src/core/sql/outputs';
 import { hashedText } from '../../src/core/sql/resultBuilder';
+import { buildCli, CLI } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 import { bindingsOf, connectionTo, newPool, runCell } from './sqlHarness';
 
@@ -80,5 +85,33 @@ describe('a value longer than the limit', () => {
     expect(text).toContain(`(cut: 80,009 bytes, sha256 ${one!.cutCells![0]!.sha256.slice(0, 12)}…)`);
     expect(text).toContain(`(cut: 80,006 bytes, sha256 ${two!.cutCells![0]!.sha256.slice(0, 12)}…)`);
     expect(text.length).toBeLessThan(3 * DEFAULT_LIMITS.maxValueBytes);
+  });
+});
+
+describe('fetching wide rows', () => {
+  it('holds a few rows at a time: 1,000 rows of 1 MB go through the CLI within a 200 MB heap', () => {
+    buildCli();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-wide-'));
+    try {
+      const url = `postgres://postgres@127.0.0.1:${server.port}/postgres?sslmode=disable`;
+      fs.writeFileSync(
+        path.join(dir, 'c.json'),
+        JSON.stringify({ connections: { main: { url } }, profiles: { p: { primary: 'main' } } }),
+      );
+      const sql = "SELECT g, repeat('w', 1000000) AS v FROM generate_series(1, 1000) g";
+      fs.writeFileSync(path.join(dir, 'wide.cnbook'), `---\ncnbook: 2\n---\n\n\`\`\`sql\n${sql}\n\`\`\`\n`);
+      // Read 5,000 rows at a time, as before, the 1 GB of values would be held at once and the heap run out.
+      const args = ['run', 'wide.cnbook', '--connections', 'c.json', '--max-rows', '10', '--out', 'wide.out.cnbook'];
+      const run = spawnSync(process.execPath, ['--max-old-space-size=200', CLI, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const record = fs.readFileSync(path.join(dir, 'wide.out.cnbook'), 'utf8');
+      expect(record).toContain('"rowCount":1000');
+      expect(record).toContain('(cut: 1,000,000 bytes, sha256');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
