@@ -48,6 +48,26 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 16 item 9: the CLI writes only through src/cli/output.ts, which escapes control characters, so
+    // that no text from a server can act on the user's terminal.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/output.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='console']",
+          message: 'print through src/cli/output.ts (printOut, printErr, printJson): it escapes control characters.',
+        },
+        {
+          selector:
+            "MemberExpression[object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+          message: 'print through src/cli/output.ts (printOut, printErr, printJson): it escapes control characters.',
+        },
+      ],
+    },
+  },
+  {
     // The core is pure TypeScript: it must run in the CLI, the extension host, a webview and tests alike,
     // so the layer boundary is a lint error, not a convention (src/core/tsconfig.json also compiles it
     // without Node or DOM types).

@@ -1,5 +1,14 @@
 import { DEFAULT_LIMITS, durationSetting } from '../core/defaults';
-import { countArg, durationArg, isSet, lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
+import {
+  countArg,
+  durationArg,
+  positiveCountArg,
+  isSet,
+  lastValue,
+  parsedValue,
+  parseFlags,
+  type FlagKind,
+} from './flags';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -14,6 +23,7 @@ export interface RunArgs {
   out?: string;
   json: boolean;
   maxRows: number;
+  maxValueBytes: number;
   /** --sandbox[=NAME]: run against the built-in sandbox profile (started if needed). */
   sandbox?: string;
   faults: string[];
@@ -33,6 +43,7 @@ const RUN_FLAGS: Record<string, FlagKind> = {
   '--out': 'value',
   '--json': 'switch',
   '--max-rows': 'value',
+  '--max-value-bytes': 'value',
   '--sandbox': 'inline-optional',
   '--fault': 'value',
   '--wait': 'inline-optional',
@@ -52,6 +63,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     params,
     statementTimeoutMs: parsedValue(flags, '--statement-timeout', durationArg) ?? DEFAULT_LIMITS.statementTimeoutMs,
     maxRows: parsedValue(flags, '--max-rows', countArg) ?? DEFAULT_LIMITS.maxRowsStored,
+    maxValueBytes: parsedValue(flags, '--max-value-bytes', positiveCountArg) ?? DEFAULT_LIMITS.maxValueBytes,
     allowWrites: isSet(flags, '--allow-writes'),
     json: isSet(flags, '--json'),
     sandbox: sandbox === undefined ? undefined : sandbox || 'default',
@@ -84,6 +96,7 @@ function addParam(params: Record<string, string>, text: string): void {
 export const USAGE = `Usage:
   cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
+                  [--max-value-bytes ${DEFAULT_LIMITS.maxValueBytes}]
                   [--allow-writes] [--out FILE [--wait[=60s]]] [--json] [--sandbox[=NAME] [--fault SPEC]...]
   cnbook sandbox start|stop|status|reset [--name NAME] [--replicas N] [--fault SPEC]...
   cnbook sandbox inject|clear --fault SPEC... [--name NAME]    cnbook sandbox --list-faults

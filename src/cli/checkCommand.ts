@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS } from '../core/defaults';
 import { SessionPool } from '../core/sql/sessionPool';
 import { journalBeside } from '../drivers/recordJournal';
 import { describeJournaledWrite } from '../core/record/journal';
+import { printOut, printErr } from './output';
 
 /**
  * Validates runbooks without running them: format, annotations, roles (and the profile, given connections).
@@ -31,12 +32,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const bound = new Map<string, ResolvedConnection>();
   for (const file of files) {
     const messages = checkFile(file, connections, profile, bound);
-    messages.forEach((m) => console.error(m));
+    messages.forEach((m) => printErr(m));
     problems += messages.length;
-    if (messages.length === 0) console.log(`${file}: ok`);
+    if (messages.length === 0) printOut(`${file}: ok`);
   }
-  if (!flags.values.has('--offline'))
-    for (const warning of await loginWarnings([...bound.values()])) console.error(warning);
+  if (!flags.values.has('--offline')) for (const warning of await loginWarnings([...bound.values()])) printErr(warning);
   return problems === 0 ? 0 : 3;
 }
 
@@ -90,7 +90,7 @@ function checkFile(
         environment,
       );
       // Said, not counted: a password cnbook ignores does not make the runbook wrong.
-      [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => console.error(`${file}: warning: ${w}`));
+      [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`${file}: warning: ${w}`));
       for (const binding of bindings.values()) for (const c of binding.connections) bound.set(c.name, c);
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);

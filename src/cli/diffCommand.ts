@@ -20,13 +20,14 @@ import { UsageError } from './usageError';
 import { parseDiffArgs } from './diffArgs';
 import { loadConnections } from './loadConnections';
 import { didYouMean } from '../core/util/suggest';
+import { printOut, printErr, printJson, printProgress, clearProgress } from './output';
 
 /** `cnbook diff`: compares a table on two connections; exit 0 equal, 2 drift, 3 could not run. */
 export async function diffCommand(argv: string[]): Promise<number> {
   const args = parseDiffArgs(argv);
   const environment = nodeEnvironment();
   const { config, warnings } = loadConnections(args.connections, environment.homeDir);
-  warnings.forEach((w) => console.error(`warning: ${w}`));
+  warnings.forEach((w) => printErr(`warning: ${w}`));
   const connection = (name: string): ResolvedConnection => {
     const spec = config.connections[name];
     if (!spec)
@@ -36,7 +37,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
     return resolveConnection(name, spec, environment);
   };
   const [source, target] = [connection(args.source), connection(args.target)];
-  new Set([source, target].flatMap((c) => c.warnings ?? [])).forEach((w) => console.error(`warning: ${w}`));
+  new Set([source, target].flatMap((c) => c.warnings ?? [])).forEach((w) => printErr(`warning: ${w}`));
   const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
     connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
     applicationName: 'cnbook diff',
@@ -57,14 +58,14 @@ export async function diffCommand(argv: string[]): Promise<number> {
       signal: abort.signal,
     };
     const result = await diffTable(...sides, progress ? { ...options, onProgress: progress } : options);
-    if (progress) process.stderr.write('\r\x1b[K');
+    if (progress) clearProgress();
     print(result, source.name, target.name, args.json, args.limit);
     if (args.repairSql) writeRepair(args.repairSql, await buildRepair(...sides, options, result), target.name);
     return result.missingInTarget + result.missingInSource + result.changed > 0 ? 2 : 0;
   } catch (error) {
-    if (progress) process.stderr.write('\r\x1b[K');
+    if (progress) clearProgress();
     if (abort.signal.aborted) {
-      console.error('cnbook: diff cancelled; the queries running on both servers were cancelled');
+      printErr('cnbook: diff cancelled; the queries running on both servers were cancelled');
       return 3;
     }
     throw error;
@@ -78,14 +79,14 @@ function progressLine(p: DiffProgress): void {
   const share = p.estimatedRows
     ? ` (~${Math.min(100, Math.round((100 * p.sourceRows) / Math.max(1, p.estimatedRows)))}%)`
     : '';
-  process.stderr.write(
-    `\r\x1b[Kchunk ${p.chunks}: ${p.sourceRows} rows of the source compared${share}, ${p.differences} differences so far`,
+  printProgress(
+    `chunk ${p.chunks}: ${p.sourceRows} rows of the source compared${share}, ${p.differences} differences so far`,
   );
 }
 
 function print(result: DiffResult, source: string, target: string, json: boolean, limit: number): void {
-  if (json) console.log(JSON.stringify({ source, target, ...result }, null, 2));
-  else console.log(describeDiff(result, source, target, limit));
+  if (json) printJson({ source, target, ...result });
+  else printOut(describeDiff(result, source, target, limit));
 }
 
 /** Writes the repair and its undo for review; nothing is applied from here. */
@@ -94,7 +95,7 @@ function writeRepair(file: string, script: RepairScript, target: string): void {
   fs.writeFileSync(file, script.apply);
   fs.writeFileSync(undo, script.undo);
   const { insert, update, delete: remove } = script.counts;
-  console.error(
+  printErr(
     `repair for ${target} (not applied): ${insert} inserts, ${update} updates, ${remove} deletes in ${script.batches} transactions in ${file}; undo in ${undo}`,
   );
 }

@@ -10,6 +10,7 @@ import { writeFileAtomically } from '../drivers/recordFile';
 import { lastValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
+import { printErr } from './output';
 
 export type ReportFormat = 'md' | 'html';
 
@@ -49,7 +50,7 @@ export function exportCommand(argv: string[]): number {
   const notebook = readRunbook(args.file);
   const report = buildReport(notebook);
   if (!report.ran)
-    console.error(`warning: ${args.file} has not been run: no cell has results; exporting the runbook as written`);
+    printErr(`warning: ${args.file} has not been run: no cell has results; exporting the runbook as written`);
   const files =
     args.format === 'html' ? [{ file: args.out, text: renderReportHtml(report) }] : markdownFiles(report, args.out);
   for (const f of files) refuseInput(args.file, f.file);
@@ -61,7 +62,7 @@ export function exportCommand(argv: string[]): number {
         `cannot write ${f.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       );
     }
-    console.error(`wrote ${f.file} (${(Buffer.byteLength(f.text) / 1024).toFixed(1)} KB)`);
+    printErr(`wrote ${f.file} (${(Buffer.byteLength(f.text) / 1024).toFixed(1)} KB)`);
   }
   return 0;
 }

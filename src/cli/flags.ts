@@ -74,6 +74,12 @@ export function durationArg(flag: string, text: string): number {
   return ms;
 }
 
+export function positiveCountArg(flag: string, text: string): number {
+  const n = countArg(flag, text);
+  if (n === 0) throw new UsageError(`${flag} expects a number above 0, got '${text}'`);
+  return n;
+}
+
 export function countArg(flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))

@@ -7,6 +7,7 @@ import { writeFileAtomically } from '../drivers/recordFile';
 import { lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
+import { printOut, printErr } from './output';
 
 interface IncidentArgs {
   runbook: string;
@@ -45,8 +46,8 @@ export function incidentCommand(argv: string[]): number {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // Exclusive: a file that appeared since the check is never overwritten.
   writeFileAtomically(target, printNotebook(incident), { exclusive: true });
-  console.log(target);
-  console.error(`incident ${fields.id} opened; run it with: cnbook run ${target} --profile NAME --out ${target}`);
+  printOut(target);
+  printErr(`incident ${fields.id} opened; run it with: cnbook run ${target} --profile NAME --out ${target}`);
   return 0;
 }
 

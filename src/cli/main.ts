@@ -6,6 +6,7 @@ import { diffCommand } from './diffCommand';
 import { exportCommand } from './exportCommand';
 import { runCommand } from './runCommand';
 import { sandboxCommand } from './sandboxCommand';
+import { printOut, printErr } from './output';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
     case '--help':
     case 'help':
-      console.log(USAGE);
+      printOut(USAGE);
       return command === undefined ? 3 : 0;
     default:
       throw new UsageError(`unknown command '${command}'`);
@@ -38,9 +39,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`cnbook: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
-    if (error instanceof UsageError) console.error(`\n${USAGE}`);
-    if (process.env.CNBOOK_DEBUG && error instanceof Error) console.error(redactSecrets(error.stack ?? ''));
+    printErr(`cnbook: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    if (error instanceof UsageError) printErr(`\n${USAGE}`);
+    if (process.env.CNBOOK_DEBUG && error instanceof Error) printErr(redactSecrets(error.stack ?? ''));
     process.exitCode = 3;
   },
 );

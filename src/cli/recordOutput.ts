@@ -1,3 +1,4 @@
+import { printErr } from './output';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { printNotebook } from '../core/format';
@@ -16,18 +17,18 @@ export function writeOutput(args: RunArgs, notebook: Notebook, readText: string)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `the folder ${path.dirname(out)} does not exist` : (code ?? String(error));
-    console.error(`cnbook: cannot write the record to ${out}: ${why}; the run's summary is above`);
+    printErr(`cnbook: cannot write the record to ${out}: ${why}; the run's summary is above`);
     return false;
   }
   if (changed) {
     // Saved meanwhile by something that takes no lock (an editor): neither version may silently lose the other.
-    console.error(
+    printErr(
       `cnbook: ${args.out} changed on disk during the run (saved from an editor?) and was not overwritten; ` +
         `this run's record is ${out}: merge its timeline into ${args.out}`,
     );
     return false;
   }
-  console.error(`wrote ${args.out}${inPlace ? ' (over the input, as --out asked)' : ''}`);
+  printErr(`wrote ${args.out}${inPlace ? ' (over the input, as --out asked)' : ''}`);
   return true;
 }
 

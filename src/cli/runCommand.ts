@@ -23,12 +23,13 @@ import { describeJournaledWrite } from '../core/record/journal';
 import { foldJournal } from '../core/record/journalFold';
 import { exitCodeOf, formatCellLine, formatSummary, RunSummary } from './summary';
 import { DEFAULT_LIMITS } from '../core/defaults';
+import { printOut, printErr, printJson } from './output';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   // Before the record is read: a run waiting for another one reads what that one wrote, and adds to it.
   const lock = args.out ? await lockRecord(args.out, args.lockWaitMs) : undefined;
-  if (lock?.tookOverFrom) console.error(`warning: ${tookOverNote(args.out ?? '', lock.tookOverFrom)}`);
+  if (lock?.tookOverFrom) printErr(`warning: ${tookOverNote(args.out ?? '', lock.tookOverFrom)}`);
   const stop = new AbortController();
   const stopListening = cancelOnStopSignals(stop);
   try {
@@ -59,9 +60,9 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
   const { config, warnings, profile } = args.sandbox
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
-  warnings.forEach((w) => console.error(`warning: ${w}`));
+  warnings.forEach((w) => printErr(`warning: ${w}`));
   const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
-  bindingWarnings(bindings).forEach((w) => console.error(`warning: ${w}`));
+  bindingWarnings(bindings).forEach((w) => printErr(`warning: ${w}`));
   const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
   const context = { bindings, defaultRole: info.defaultRole, params };
   const run = {
@@ -93,8 +94,8 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
 function foldEarlierWrites(notebook: Notebook, journals: RunJournals, who: string): void {
   for (const journal of journals.earlier) {
     const cut = journal.unreadable > 0 ? ` (${journal.unreadable} line(s) cut short were skipped)` : '';
-    console.error(`journal ${journal.file}${cut}:`);
-    for (const write of journal.writes) console.error(`  cell ${write.cell + 1}: ${describeJournaledWrite(write)}`);
+    printErr(`journal ${journal.file}${cut}:`);
+    for (const write of journal.writes) printErr(`  cell ${write.cell + 1}: ${describeJournaledWrite(write)}`);
   }
   foldJournal(notebook, journals.earlierWrites, who);
 }
@@ -128,15 +129,16 @@ async function executeCells(
       statementTimeoutMs: args.statementTimeoutMs,
       lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
       maxRowsStored: args.maxRows,
+      maxValueBytes: args.maxValueBytes,
       writesPermitted: args.allowWrites,
       // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
       confirmWrite: (question) => {
-        console.error(`${question} (--allow-writes)`);
+        printErr(`${question} (--allow-writes)`);
         return Promise.resolve(true);
       },
       onCellEnd: (report) => {
         record.cellEnded(report);
-        if (!args.json || process.stderr.isTTY) console.error(formatCellLine(report));
+        if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
       },
     });
   } finally {
@@ -146,27 +148,25 @@ async function executeCells(
 
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    printJson(summary);
     return;
   }
   for (const f of summary.findings)
-    console.log(plain(`- ${SEVERITY_ICON[f.severity]} ${f.probe} ${f.target}: ${f.summary}`));
+    printOut(oneLine(`- ${SEVERITY_ICON[f.severity]} ${f.probe} ${f.target}: ${f.summary}`));
   const next = diagnosis.next
     ? `\nnext: ${diagnosis.next.suggestion}${diagnosis.next.cell === null ? '' : ` (cell ${diagnosis.next.cell + 1})`}`
     : '';
-  console.log(
-    `diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`,
-  );
+  printOut(`diagnosis: ${diagnosis.consistencyType}${diagnosis.rootCause ? ` — ${diagnosis.rootCause}` : ''}${next}`);
   for (const problem of diagnosis.problems.slice(1)) {
     const cell = problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`;
-    console.log(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
+    printOut(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
   }
-  console.log(formatSummary(summary));
+  printOut(formatSummary(summary));
 }
 
-/** A line for a terminal: values from a database print as they are, but no control character reaches the tty. */
-function plain(line: string): string {
-  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '↵ ' : '�'));
+/** One finding a line: a line break in a value from a database is shown, not taken (controls: printOut). */
+function oneLine(line: string): string {
+  return line.replace(/\r\n|\r|\n/g, '↵ ');
 }
 
 function loadProfile(args: RunArgs, homeDir: string) {

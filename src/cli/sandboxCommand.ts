@@ -7,6 +7,7 @@ import { Sandbox, SandboxStatus } from '../sandbox/sandbox';
 import { defaultSandboxFolder, DEFAULT_REPLICAS, PRIMARY_NAME, replicaNames, TARGET_NAME } from '../sandbox/state';
 import { isSet, lastValue, parsedValue, parseFlags, type FlagKind } from './flags';
 import { UsageError } from './usageError';
+import { printOut } from './output';
 
 const ACTIONS = ['start', 'stop', 'status', 'reset', 'inject', 'clear'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -83,7 +84,7 @@ export async function injectAll(sandbox: Sandbox, faults: Fault[], log: (line: s
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const args = parseSandboxArgs(argv);
   if (args.listFaults) {
-    faultListing(fakeTimeMissing()).forEach((line) => console.log(line));
+    faultListing(fakeTimeMissing()).forEach((line) => printOut(line));
     if (!args.action) return 0;
   }
   const sandbox = new Sandbox(args.name, defaultSandboxFolder(args.name));
@@ -98,10 +99,10 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       const started = Date.now();
       if (args.action === 'start') await sandbox.start({ replicas: args.replicas });
       else await sandbox.reset({ replicas: args.replicas });
-      console.log(
+      printOut(
         `sandbox '${args.name}' ${args.action === 'start' ? 'started' : 'reset'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
-      await injectAll(sandbox, faults, console.log);
+      await injectAll(sandbox, faults, printOut);
       printStatus(sandbox.status());
       return 0;
     }
@@ -111,17 +112,17 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
         throw new UsageError(`sandbox ${args.action} needs a fault spec (see --list-faults)`);
       sandbox.requireState();
       const faults = parseFaults(args.faults, sandbox.faultContext());
-      if (args.action === 'inject') await injectAll(sandbox, faults, console.log);
+      if (args.action === 'inject') await injectAll(sandbox, faults, printOut);
       else
         for (const fault of faults) {
           await clearFault(sandbox, fault);
-          console.log(`cleared ${formatFault(fault)}`);
+          printOut(`cleared ${formatFault(fault)}`);
         }
       return 0;
     }
     case 'stop':
       await sandbox.stop();
-      console.log(`sandbox '${args.name}' stopped; its data stays in ${sandbox.folder}`);
+      printOut(`sandbox '${args.name}' stopped; its data stays in ${sandbox.folder}`);
       return 0;
     default:
       printStatus(sandbox.status());
@@ -131,7 +132,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
 
 function printStatus(status: SandboxStatus): void {
   if (!status.exists) {
-    console.log(`sandbox '${status.name}': not created (${status.folder}); 'cnbook sandbox start' creates it`);
+    printOut(`sandbox '${status.name}': not created (${status.folder}); 'cnbook sandbox start' creates it`);
     return;
   }
   const state = !status.complete
@@ -139,8 +140,8 @@ function printStatus(status: SandboxStatus): void {
     : status.nodes.every((n) => n.running)
       ? 'running'
       : 'stopped';
-  console.log(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
+  printOut(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
   for (const n of status.nodes)
-    console.log(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
-  console.log(`  faults: ${status.faults.length ? status.faults.join(', ') : 'none'}`);
+    printOut(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+  printOut(`  faults: ${status.faults.length ? status.faults.join(', ') : 'none'}`);
 }

@@ -4,6 +4,7 @@ import { SANDBOX_PROFILE, sandboxConnections } from '../core/sandbox/profile';
 import { Sandbox } from '../sandbox/sandbox';
 import { defaultSandboxFolder, DEFAULT_REPLICAS } from '../sandbox/state';
 import { injectAll, parseFaults, plannedContext } from './sandboxCommand';
+import { printErr } from './output';
 
 export async function sandboxProfile(
   name: string,
@@ -15,9 +16,9 @@ export async function sandboxProfile(
   const faults = parseFaults(faultSpecs, plannedContext(replicas));
   if (!sandbox.running()) {
     // Started for this run only: the watchdog stops it when this process exits.
-    console.error(`starting sandbox '${name}' (stops when this run ends; 'cnbook sandbox start' keeps one up)`);
+    printErr(`starting sandbox '${name}' (stops when this run ends; 'cnbook sandbox start' keeps one up)`);
     await sandbox.start({ owner: process.pid });
   }
-  await injectAll(sandbox, faults, (line) => console.error(line));
+  await injectAll(sandbox, faults, (line) => printErr(line));
   return { config: sandboxConnections(sandbox.status().nodes), profile: SANDBOX_PROFILE, warnings: [] };
 }

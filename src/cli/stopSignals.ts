@@ -1,3 +1,4 @@
+import { printErr } from './output';
 import * as os from 'node:os';
 
 /** The ways a run is asked to stop: Ctrl-C, a service manager or `kill`, and a closed terminal or SSH session. */
@@ -14,7 +15,7 @@ export function cancelOnStopSignals(controller: AbortController): () => void {
     // A closed terminal makes every later write to it fail; the run must still end and write its record.
     if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-    console.error(`cancelling on ${signal}: sending a cancel request to the server (${again} again to quit at once)`);
+    printErr(`cancelling on ${signal}: sending a cancel request to the server (${again} again to quit at once)`);
     controller.abort();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, handler);

@@ -1,5 +1,7 @@
 import type { Finding } from '../core/probes/types';
 import type { CellReport } from '../core/run/runbook';
+import { cutNote } from '../core/sql/cutValue';
+import type { CutValue } from '../core/sql/payload';
 
 export interface RunSummary {
   runbook: string;
@@ -17,7 +19,19 @@ export function formatCellLine(report: CellReport): string {
   const head = `  ${MARK[report.status]} cell ${report.index + 1} (${report.language}) ${report.status}`;
   const time = report.status === 'skipped' ? '' : ` ${report.durationMs} ms`;
   const error = report.error ? `\n      ${report.error.split('\n').join('\n      ')}` : '';
-  return `${head}${time}${error}`;
+  return `${head}${time}${error}${cutLines(report.cutValues ?? [])}`;
+}
+
+/** Values kept cut, the first few named (the record lists them all, with their full hash). */
+const CUT_VALUES_NAMED = 3;
+
+function cutLines(cuts: readonly CutValue[]): string {
+  const named = cuts
+    .slice(0, CUT_VALUES_NAMED)
+    .map((cut) => `\n      ${cut.connection}: row ${cut.row + 1}, ${cut.columnName}: value kept cut (${cutNote(cut)})`);
+  const more =
+    cuts.length > CUT_VALUES_NAMED ? `\n      and ${cuts.length - CUT_VALUES_NAMED} more values kept cut` : '';
+  return `${named.join('')}${more}`;
 }
 
 export function formatSummary(summary: RunSummary): string {

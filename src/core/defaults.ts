@@ -13,8 +13,12 @@ export const DEFAULT_LIMITS = {
   cancelGraceMs: 3_000,
   /** Rows of each result kept in the notebook (the count and a hash cover all of them). */
   maxRowsStored: 1000,
-  /** Rows fetched from a cell's cursor at a time. */
+  /** Rows fetched from a cell's cursor at a time, at most (fewer when rows are wide: fetchBatchBytes). */
   fetchBatchRows: 5000,
+  /** Characters of rows a cursor read aims to hold at once (src/core/sql/fetchBatch.ts). */
+  fetchBatchBytes: 4 * 1024 * 1024,
+  /** Stored values longer than this many UTF-8 bytes are cut, keeping their full length and sha256. */
+  maxValueBytes: 64 * 1024,
   /** Rows of each result shown in an exported report (the record keeps maxRowsStored). */
   reportRowsShown: 10,
   /** Upper bound of each table-diff query, well under a hot standby's max_standby_streaming_delay default (30 s). */

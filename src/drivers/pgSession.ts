@@ -4,6 +4,7 @@ import Cursor from 'pg-cursor';
 import type { ResolvedConnection } from '../core/connections/model';
 import type {
   BoundStatement,
+  ColumnInfo,
   ServerState,
   SqlSession,
   StatementResult,
@@ -12,6 +13,8 @@ import type {
 } from '../core/sql/client';
 import { SqlError } from '../core/sql/errors';
 import { typeName } from '../core/sql/pgTypes';
+import { DEFAULT_LIMITS } from '../core/defaults';
+import { FetchBatchSizer } from '../core/sql/fetchBatch';
 import { ResultBuilder } from '../core/sql/resultBuilder';
 import { sendCancelRequest } from './cancelRequest';
 import { notResponding, statementError } from './pgErrors';
@@ -213,18 +216,17 @@ export class PgSession implements SqlSession {
     try {
       let builder: ResultBuilder | undefined;
       let result: CursorResult | undefined;
+      const sizer = new FetchBatchSizer(options.batchSize, DEFAULT_LIMITS.fetchBatchBytes);
       for (;;) {
-        const [rows, res] = await readBatch(cursor, options.batchSize);
+        const [rows, res] = await readBatch(cursor, sizer.next());
         // A finished cursor answers with no result object; keep the last one, which has the command tag.
         if (res) result = res;
-        builder ??= new ResultBuilder(columnsOf(result?.fields), options.maxRowsStored, sha256());
+        builder ??= newBuilder(columnsOf(result?.fields), options);
         if (rows.length === 0) break;
         builder.add(rows);
+        sizer.observe(rows);
       }
-      return (builder ?? new ResultBuilder([], options.maxRowsStored, sha256())).finish(
-        result?.command ?? '',
-        result?.rowCount,
-      );
+      return (builder ?? newBuilder([], options)).finish(result?.command ?? '', result?.rowCount);
     } catch (error) {
       if (this.dropped) throw error;
       const mapped = statementError(error, this.connection, { cancelled: this.cancelRequested });
@@ -284,6 +286,12 @@ function readBatch(cursor: Cursor, size: number): Promise<[(string | null)[][], 
 
 function columnsOf(fields: FieldLike[] | undefined) {
   return (fields ?? []).map((f) => ({ name: f.name, typeOid: f.dataTypeID, type: typeName(f.dataTypeID) }));
+}
+
+function newBuilder(columns: ColumnInfo[], options: TransactionOptions): ResultBuilder {
+  const limit = options.maxValueBytes;
+  const valueLimit = limit ? { maxValueBytes: limit, newHasher: sha256 } : undefined;
+  return new ResultBuilder(columns, options.maxRowsStored, sha256(), valueLimit);
 }
 
 function sha256() {

@@ -31,6 +31,7 @@ export interface ExecutionSettings {
   lockTimeoutMs: number;
   connectTimeoutMs: number;
   maxRowsStored: number;
+  maxValueBytes: number;
 }
 
 export function executionSettings(): ExecutionSettings {
@@ -41,5 +42,6 @@ export function executionSettings(): ExecutionSettings {
     lockTimeoutMs: duration('lockTimeout', DEFAULT_LIMITS.lockTimeoutMs),
     connectTimeoutMs: duration('connectTimeout', DEFAULT_LIMITS.connectTimeoutMs),
     maxRowsStored: Math.max(0, config.get<number>('maxRowsStored') ?? DEFAULT_LIMITS.maxRowsStored),
+    maxValueBytes: Math.max(1, config.get<number>('maxValueBytes') ?? DEFAULT_LIMITS.maxValueBytes),
   };
 }

@@ -1,6 +1,7 @@
 import type { ActivationFunction } from 'vscode-notebook-renderer';
 import type { StatementResult } from '../core/sql/client';
 import type { ResultPayload, TargetRun } from '../core/sql/payload';
+import { cutCellFinder, cutNote, type CutCell } from '../core/sql/cutValue';
 import { isNumericType } from '../core/sql/pgTypes';
 import { RESULT_STYLE } from './resultStyle';
 
@@ -110,26 +111,26 @@ function fillBody(
   result: StatementResult,
   differing: Set<number>,
 ): void {
+  const cutAt = cutCellFinder(result.cutCells);
   tbody.replaceChildren(
     ...order.map((index) => {
       const tr = el('tr', differing.has(index) ? 'differs' : undefined);
       if (differing.size > 0) tr.append(el('td', 'cnbook-mark', differing.has(index) ? '≠' : ''));
       (result.rows[index] ?? []).forEach((value, c) =>
-        tr.append(renderValue(value, isNumericType(result.columns[c]?.type ?? ''))),
+        tr.append(renderValue(value, isNumericType(result.columns[c]?.type ?? ''), cutAt(index, c))),
       );
       return tr;
     }),
   );
 }
 
-function renderValue(value: string | null, numeric: boolean): HTMLTableCellElement {
+function renderValue(value: string | null, numeric: boolean, cut: CutCell | undefined): HTMLTableCellElement {
   if (value === null) return el('td', 'null', 'NULL');
-  const td = el(
-    'td',
-    numeric ? 'num' : undefined,
-    value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value,
-  );
-  if (value.length > MAX_SHOWN_CHARS || value.includes('\n')) td.title = value;
+  const shortened = value.length > MAX_SHOWN_CHARS || !!cut;
+  const td = el('td', numeric ? 'num' : undefined, shortened ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value);
+  // A cut value says so where it is shown, not only in its tooltip: the record holds only its first bytes.
+  if (cut) td.append(el('span', 'cnbook-cut', ` (${cutNote(cut)})`));
+  if (shortened || value.includes('\n')) td.title = cut ? `${value}… (${cutNote(cut)})` : value;
   return td;
 }
 

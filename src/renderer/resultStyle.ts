@@ -16,6 +16,7 @@ th[data-sort="asc"]::after { content: " ▲"; }
 th[data-sort="desc"]::after { content: " ▼"; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td.null { font-style: italic; opacity: 0.6; }
+.cnbook-cut { font-style: italic; opacity: 0.7; }
 .cnbook-mark { width: 1.5em; text-align: center; }
 .cnbook-footer { opacity: 0.75; margin: 2px 0 6px; }
 `;

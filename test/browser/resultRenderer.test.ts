@@ -92,6 +92,17 @@ describe('the result table in a real browser', () => {
     expect((await column(3)).at(-1)).toBe('NULL');
   });
 
+  it('says where a value is shown that the record keeps cut, with its full length and hash', async () => {
+    const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')] });
+    const sql = "SELECT repeat('ab', 50) AS v, encode(sha256(convert_to(repeat('ab', 50), 'UTF8')), 'hex') AS h";
+    const run = await runCell(sql, bindings, pool, { maxValueBytes: 80 });
+    await render(run.payload);
+    const sha = run.payload.results[0]!.statements![0]!.rows[0]![1]!;
+    const value = page.locator('#out tbody tr td:nth-child(1)');
+    expect(await value.textContent()).toBe(`${'ab'.repeat(40)}… (cut: 100 bytes, sha256 ${sha.slice(0, 12)}…)`);
+    expect(await value.locator('.cnbook-cut').count()).toBe(1);
+  });
+
   it('puts a primary and a stale replica side by side and marks the rows that differ', async () => {
     const [replica] = cluster.replicas;
     const bindings = bindingsOf({

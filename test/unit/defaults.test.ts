@@ -23,6 +23,10 @@ describe('default limits', () => {
     expect(setting('maxRowsStored')).toBe(DEFAULT_LIMITS.maxRowsStored);
   });
 
+  it('the maxValueBytes setting defaults to the core default', () => {
+    expect(setting('maxValueBytes')).toBe(DEFAULT_LIMITS.maxValueBytes);
+  });
+
   it('never lets a lock wait outlast the statement', () => {
     expect(DEFAULT_LIMITS.lockTimeoutMs).toBeLessThanOrEqual(DEFAULT_LIMITS.statementTimeoutMs);
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { hashedText } from '../../src/core/sql/resultBuilder';
+import type { CutCell } from '../../src/core/sql/cutValue';
 import type {
   Cell,
   CellOutput,
@@ -160,8 +161,9 @@ export const targetRun: fc.Arbitrary<TargetRun> = fc
     rows: fc.array(fc.array(fc.option(viewString, { nil: null }), { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
     odd: fc.boolean(),
     hash: fc.constantFrom('rows', 'other', 'truncated'),
+    cut: fc.boolean(),
   })
-  .map(({ connection, role, startedMs, durationMs, rows, odd, hash }) => ({
+  .map(({ connection, role, startedMs, durationMs, rows, odd, hash, cut }) => ({
     connection,
     ...(role ? { role } : {}),
     provenance: {
@@ -186,9 +188,28 @@ export const targetRun: fc.Arbitrary<TargetRun> = fc
         rowCount: hash === 'truncated' ? rows.length + 10 : rows.length,
         truncated: hash === 'truncated',
         hash: hash === 'rows' ? rowsHash(rows) : 'sha256:00',
+        ...(cut && cutCellsOf(rows).length > 0 ? { cutCells: cutCellsOf(rows) } : {}),
       },
     ],
   }));
+
+/** Every non-NULL value taken as the kept part of a longer one (src/core/sql/cutValue.ts). */
+function cutCellsOf(rows: readonly (string | null)[][]): CutCell[] {
+  return rows.flatMap((row, r) =>
+    row.flatMap((value, column) =>
+      value === null
+        ? []
+        : [
+            {
+              row: r,
+              column,
+              length: value.length * 3 + 7,
+              sha256: createHash('sha256').update(`${value}+`).digest('hex'),
+            },
+          ],
+    ),
+  );
+}
 
 /** The hash cnbook stores for a statement's rows (src/core/sql/resultBuilder.ts). */
 function rowsHash(rows: readonly (string | null)[][]): string {

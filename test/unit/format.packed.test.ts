@@ -148,6 +148,38 @@ describe('packed outputs (version 2)', () => {
     );
   }, 60_000);
 
+  it("packs a result with cut values as any other, keeping the cut cells and the full rows' hash", () => {
+    const rows = [['x'.repeat(10), '1']];
+    const cutCells = [{ row: 0, column: 0, length: 209_715_200, sha256: 'ab'.repeat(32) }];
+    const statement = (hash: string) => ({
+      command: 'SELECT',
+      columns: [
+        { name: 'v', type: 'text', typeOid: 25 },
+        { name: 'n', type: 'int4', typeOid: 23 },
+      ],
+      rows,
+      rowCount: 1,
+      truncated: false,
+      hash,
+      cutCells,
+    });
+    const cutRun = (connection: string, hash: string): TargetRun => ({
+      ...run(connection, rows),
+      statements: [statement(hash)],
+    });
+    // Two hosts whose values agree up to the cut and differ after it: their hashes differ.
+    const results = [cutRun('db1', `sha256:${'1'.repeat(64)}`), cutRun('db2', `sha256:${'2'.repeat(64)}`)];
+    const comparison = compareRuns(results)!;
+    expect(comparison.agree).toBe(false);
+    const output = resultOutput({ version: 1, results, comparison });
+    const [stored] = comments(printNotebook(cellWith([output])));
+    const packed = JSON.stringify(stored);
+    // The second run's statement leaves out what the first one says (columns, rows), not its cut cells.
+    expect(packed.match(/"v"/g)).toHaveLength(1);
+    expect(packed.match(/209715200/g)).toHaveLength(2);
+    expect(readBack(cellWith([output]))).toEqual([output]);
+  });
+
   it('names the line of an output whose shapes do not read', () => {
     const findings = ['db2', 'db3', 'db4'].map((name) => ({
       probe: 'topology' as const,

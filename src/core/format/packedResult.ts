@@ -16,6 +16,8 @@ import { sha256Hex } from './sha256';
 
 /** The order in which cnbook writes a statement's keys (src/core/sql/resultBuilder.ts). */
 const STATEMENT_KEYS = ['command', 'columns', 'rows', 'rowCount', 'truncated', 'hash'];
+/** Kept as they are after those (never derived): the cut values of src/core/sql/cutValue.ts. */
+const KEPT_KEYS = ['cutCells'];
 const FROM_FIRST = ['columns', 'rows'];
 /** Rows hashed on reading are bounded, so that opening a large record stays quick. */
 const MAX_HASHED_CHARS = 256 * 1024;
@@ -93,7 +95,10 @@ function unpackProvenance(provenance: unknown, shared: unknown): unknown {
 
 /** The statement without the fields its rows (and the first run) give back. */
 function packStatement(statement: unknown, first: unknown): unknown {
-  if (!isObject(statement) || !same(Object.keys(statement), STATEMENT_KEYS)) return statement;
+  if (!isObject(statement)) return statement;
+  const kept = Object.keys(statement).slice(STATEMENT_KEYS.length);
+  if (!same(Object.keys(statement).slice(0, STATEMENT_KEYS.length), STATEMENT_KEYS)) return statement;
+  if (!kept.every((key, i) => key === KEPT_KEYS[i])) return statement;
   const rows = statement.rows;
   if (!Array.isArray(rows)) return statement;
   // What reading would put back for each field left out, from the statement's own rows: when they are
@@ -105,6 +110,7 @@ function packStatement(statement: unknown, first: unknown): unknown {
     if (!(key in derived) || (fromFirst && !isObject(first)) || !same(derived[key], statement[key]))
       packed[key] = statement[key];
   }
+  for (const key of kept) packed[key] = statement[key];
   return packed;
 }
 

@@ -69,7 +69,9 @@ function resultSummary(run: TargetRun): ResultSummary | null {
   const last = statements[statements.length - 1];
   if (!last) return null;
   const rows = last.rows.slice(0, DEFAULT_LIMITS.reportRowsShown);
+  const cutCells = (last.cutCells ?? []).filter((cut) => cut.row < rows.length);
   return {
+    ...(cutCells.length > 0 ? { cutCells } : {}),
     command: last.command,
     columns: last.columns.map((c) => c.name),
     columnTypes: last.columns.map((c) => c.type),

@@ -1,5 +1,6 @@
 import { chartToSvg } from '../diagnosis/svg';
 import type { Finding, Severity } from '../probes/types';
+import { cutCellFinder, cutNote, type CutCell } from '../sql/cutValue';
 import { isNumericType } from '../sql/pgTypes';
 import { formatDuration } from '../util/duration';
 import { escapeHtml } from '../util/escape';
@@ -183,11 +184,18 @@ function runResult(run: ReportRun): string {
   const title = `<p><strong>${h(run.connection)}</strong>: ${r.rowCount} row${r.rowCount === 1 ? '' : 's'}</p>`;
   if (r.columns.length === 0)
     return `<p><strong>${h(run.connection)}</strong>: <code>${h(r.command || 'OK')}</code> ${r.rowCount} rows</p>`;
-  const rows = r.rows.map((row) => row.map((v) => (v === null ? '<span class="unset">NULL</span>' : h(v))));
+  const cutAt = cutCellFinder(r.cutCells);
+  const rows = r.rows.map((row, i) => row.map((v, c) => htmlValue(v, cutAt(i, c))));
   const numeric = r.columnTypes.map(isNumericType);
   const more =
     r.rowsNotShown > 0
       ? `<p class="note">${r.rowsNotShown} more row${r.rowsNotShown === 1 ? '' : 's'} not shown; sha256 of all rows <span class="mono">${h(r.hash)}</span></p>`
       : '';
   return `${title}\n${htmlTable(r.columns.map(h), rows, numeric)}${more}`;
+}
+
+/** A stored value, NULL marked, a cut one followed by what was cut. */
+function htmlValue(value: string | null, cut: CutCell | undefined): string {
+  if (value === null) return '<span class="unset">NULL</span>';
+  return cut ? `${h(value)}… <span class="note">(${h(cutNote(cut))})</span>` : h(value);
 }

@@ -1,6 +1,8 @@
 import { chartToMermaid, type ChartId } from '../diagnosis';
 import { SEVERITY_ICON } from '../probes/render';
 import { escapeMarkdownInline, escapeMarkdownProse, markdownTableCell } from '../util/escape';
+import { cutCellFinder } from '../sql/cutValue';
+import { cutMarkdownCell } from '../sql/render';
 import { formatDuration } from '../util/duration';
 import type { IncidentReport, ReportCell, ReportRun } from './reportModel';
 import {
@@ -154,6 +156,7 @@ function runResult(run: ReportRun): string[] {
   const r = run.result;
   if (!r) return [];
   if (r.columns.length === 0) return [`**${md(run.connection)}**: \`${md(r.command || 'OK')}\` ${r.rowCount} rows`];
+  const cutAt = cutCellFinder(r.cutCells);
   const more =
     r.rowsNotShown > 0
       ? `\n\n*${r.rowsNotShown} more row${r.rowsNotShown === 1 ? '' : 's'} not shown; sha256 of all rows ${r.hash}*`
@@ -161,7 +164,7 @@ function runResult(run: ReportRun): string[] {
   return [
     `**${md(run.connection)}**: ${r.rowCount} row${r.rowCount === 1 ? '' : 's'}\n\n${table(
       r.columns.map((name) => cell(name) || ' '),
-      r.rows.map((row) => row.map(cell)),
+      r.rows.map((row, i) => row.map((v, c) => cutMarkdownCell(v, cutAt(i, c)))),
     )}${more}`,
   ];
 }

@@ -1,5 +1,6 @@
 import type { Chart, ChartId, ConsistencyType, Diagnosis, HostInfo, NextStep, NodeStatus } from '../diagnosis';
 import type { Finding, Severity } from '../probes/types';
+import type { CutCell } from '../sql/cutValue';
 import type { SqlErrorFields } from '../sql/errors';
 import type { Comparison, Provenance } from '../sql/payload';
 
@@ -109,6 +110,8 @@ export interface ResultSummary {
   rowsNotShown: number;
   hash: string;
   statements: number;
+  /** The shown values that are cut in the record (src/core/sql/cutValue.ts), when there are any. */
+  cutCells?: CutCell[];
 }
 
 export interface ReportFinding extends Finding {

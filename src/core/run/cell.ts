@@ -9,6 +9,7 @@ import { describeSqlError } from '../sql/errors';
 import { CellInputError, executeSqlCell, SqlCellOptions } from '../sql/execute';
 import { errorOutput, resultOutput } from '../sql/outputs';
 import type { ProbeJournal } from '../record/journal';
+import { cutValuesOf, type CutValue } from '../sql/payload';
 
 export type CellStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
 
@@ -19,6 +20,8 @@ export interface CodeCellRun {
   /** The connections the cell ran on (or was to run on), by name. */
   connections: string[];
   error?: string;
+  /** The values its result keeps cut (src/core/sql/cutValue.ts), when there are any. */
+  cutValues?: CutValue[];
 }
 
 export interface CellRunOptions extends SqlCellOptions {
@@ -51,13 +54,16 @@ export async function runCodeCell(
       : [];
     const outputs = [resultOutput(run.payload), ...(findings.length > 0 ? [findingsOutput(findings)] : [])];
     const connections = run.payload.results.map((r) => r.connection);
+    const cutValues = cutValuesOf(run.payload.results);
+    const cut = cutValues.length > 0 ? { cutValues } : {};
     const failed = run.payload.results.find((r) => r.error);
-    if (!failed?.error) return { status: 'ok', outputs, findings, connections };
+    if (!failed?.error) return { status: 'ok', outputs, findings, connections, ...cut };
     return {
       status: failed.error.kind === 'cancelled' ? 'cancelled' : 'error',
       outputs,
       findings,
       connections,
+      ...cut,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { CodeCell, Notebook } from '../format/model';
 import type { Finding } from '../probes/types';
+import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
 
@@ -19,6 +20,8 @@ export interface CellReport {
   connections: string[];
   /** ISO time the cell finished (or was skipped). */
   at: string;
+  /** The values its result keeps cut, when there are any. */
+  cutValues?: CutValue[];
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -76,6 +79,7 @@ async function runCell(
   };
   if (run.error) report.error = run.error;
   if (run.findings.length > 0) report.findings = run.findings;
+  if (run.cutValues) report.cutValues = run.cutValues;
   return report;
 }
 

@@ -1,4 +1,5 @@
 import type { ResolvedConnection } from '../connections/model';
+import type { CutCell } from './cutValue';
 
 /**
  * The boundary between the core and a database driver (node-postgres, PGlite). The core decides what
@@ -37,8 +38,10 @@ export interface TransactionOptions {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   maxRowsStored: number;
-  /** Rows fetched per round trip from the cursor. */
+  /** Rows fetched per round trip from the cursor (at most: fewer when rows are wide, see fetchBatchBytes). */
   batchSize: number;
+  /** Stored values longer than this (UTF-8 bytes) are cut; none are when it is not given (probes need whole values). */
+  maxValueBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -55,8 +58,10 @@ export interface StatementResult {
   rows: (string | null)[][];
   rowCount: number;
   truncated: boolean;
-  /** sha256 over every row (not just the stored ones), so two runs or two hosts can be compared. */
+  /** sha256 over every row in full (not just the stored ones, nor their cut values), so runs can be compared. */
   hash: string;
+  /** The stored values that are cut (only present when some are), with each one's full length and hash. */
+  cutCells?: CutCell[];
 }
 
 export interface ServerState {

@@ -18,6 +18,8 @@ export interface SqlCellOptions {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   maxRowsStored: number;
+  /** Stored values longer than this many UTF-8 bytes are cut (DEFAULT_LIMITS.maxValueBytes when not given). */
+  maxValueBytes?: number;
   batchSize?: number;
   params: Record<string, string>;
   /** The user agreed to writes for this run (CLI --allow-writes, or a confirmation in VS Code). */
@@ -132,6 +134,7 @@ async function runOnTarget(
       statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
       lockTimeoutMs: options.lockTimeoutMs,
       maxRowsStored: options.maxRowsStored,
+      maxValueBytes: options.maxValueBytes ?? DEFAULT_LIMITS.maxValueBytes,
       batchSize: options.batchSize ?? DEFAULT_LIMITS.fetchBatchRows,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -1,4 +1,5 @@
 import type { StatementResult } from './client';
+import { cutCellFinder, type CutCell } from './cutValue';
 import type { SqlErrorFields } from './errors';
 
 /** Who ran what where and when: kept with every output so the saved notebook is an incident record. */
@@ -49,11 +50,10 @@ export function compareRuns(runs: TargetRun[]): Comparison | undefined {
   if (runs.length < 2) return undefined;
   const last = (r: TargetRun) => r.statements?.[r.statements.length - 1];
   const differingRows: Record<string, number[]> = {};
-  const rowSets = finished.map((r) => new Set((last(r)?.rows ?? []).map((row) => JSON.stringify(row))));
+  const rowSets = finished.map((r) => new Set(rowKeys(last(r))));
   finished.forEach((run, i) => {
-    const rows = last(run)?.rows ?? [];
-    differingRows[run.connection] = rows
-      .map((row, index) => ({ key: JSON.stringify(row), index }))
+    differingRows[run.connection] = rowKeys(last(run))
+      .map((key, index) => ({ key, index }))
       .filter(({ key }) => rowSets.some((set, j) => j !== i && !set.has(key)))
       .map(({ index }) => index);
   });
@@ -75,4 +75,35 @@ export function compareRuns(runs: TargetRun[]): Comparison | undefined {
         .filter(Boolean)
         .join('; ');
   return { agree, summary, differingRows };
+}
+
+/** What identifies each stored row: its values, and for a cut value its full hash (two cut the same may differ). */
+function rowKeys(statement: StatementResult | undefined): string[] {
+  const cutAt = cutCellFinder(statement?.cutCells);
+  return (statement?.rows ?? []).map((row, r) => {
+    const cuts = row.map((_, c) => cutAt(r, c)?.sha256 ?? null);
+    return JSON.stringify(cuts.some((cut) => cut !== null) ? [row, cuts] : row);
+  });
+}
+
+/** A value a cell's result holds cut, named for a person: where it ran, which statement, row and column. */
+export interface CutValue extends CutCell {
+  connection: string;
+  /** 0-based index of the statement in the cell. */
+  statement: number;
+  columnName: string;
+}
+
+/** Every cut value of a cell's runs, in the order they ran. */
+export function cutValuesOf(runs: readonly TargetRun[]): CutValue[] {
+  return runs.flatMap((run) =>
+    (run.statements ?? []).flatMap((statement, index) =>
+      (statement.cutCells ?? []).map((cut) => ({
+        connection: run.connection,
+        statement: index,
+        columnName: statement.columns[cut.column]?.name ?? '',
+        ...cut,
+      })),
+    ),
+  );
 }

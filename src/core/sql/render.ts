@@ -3,6 +3,7 @@ import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
 import { formatDuration } from '../util/duration';
 import { isNumericType } from './pgTypes';
 import type { StatementResult } from './client';
+import { cutCellFinder, cutNote, type CutCell } from './cutValue';
 import type { ResultPayload, TargetRun } from './payload';
 
 /** The readable Markdown of a SQL cell's result: what GitHub shows in a saved record. */
@@ -55,15 +56,23 @@ function renderStatement(result: StatementResult, differing: number[] | undefine
     return `\`${escapeMarkdownInline(result.command || 'OK')}\` ${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
   }
   const marks = differing && differing.length > 0 ? new Set(differing) : undefined;
+  const cutAt = cutCellFinder(result.cutCells);
   const header = [...(marks ? ['≠'] : []), ...result.columns.map((c) => escapeMarkdownInline(c.name) || ' ')];
   const align = [...(marks ? [':-:'] : []), ...result.columns.map((c) => (isNumericType(c.type) ? '---:' : '---'))];
   const body = result.rows.map((row, index) => [
     ...(marks ? [marks.has(index) ? '≠' : ''] : []),
-    ...row.map((v) => markdownTableCell(v)),
+    ...row.map((v, c) => cutMarkdownCell(v, cutAt(index, c))),
   ]);
   const table = [header, align, ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const shown = result.truncated
     ? `showing first ${result.rows.length} of ${result.rowCount} rows`
     : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
   return `${table}\n\n*${shown} · ${escapeMarkdownInline(result.hash.slice(0, 19))}*`;
+}
+
+/** A table cell for a stored value, saying so when the value is cut (its kept part shortened as any value). */
+export function cutMarkdownCell(value: string | null, cut: CutCell | undefined): string {
+  if (value === null || !cut) return markdownTableCell(value);
+  const shortened = markdownTableCell(value);
+  return `${shortened}${shortened.endsWith('…') ? '' : '…'} ${escapeMarkdownInline(`(${cutNote(cut)})`)}`;
 }
