@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiagnosedProblem } from '../../src/core/diagnosis/model';
 import type { Finding } from '../../src/core/probes/types';
@@ -62,29 +63,42 @@ export interface RunSummary {
  * Runs `cnbook run ... --json` with the built CLI without blocking the test process (its servers may need
  * it meanwhile), and reads the summary; a run that prints none is an error with what it said.
  */
-export function runCliJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunSummary> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        const summary = JSON.parse(stdout) as {
-          startedAt: string;
-          finishedAt: string;
-          cells: { status: string }[];
-          findings: Finding[];
-          diagnosis: { problems: DiagnosedProblem[] };
-        };
-        const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
-        const { cells, findings } = summary;
-        resolve({ code, ms, cells, findings, problems: summary.diagnosis.problems, stdout, stderr });
-      } catch {
-        reject(new Error(`cnbook ${args.join(' ')} exited ${code} without a JSON summary:\n${stderr}${stdout}`));
-      }
-    });
+export async function runCliJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunSummary> {
+  const { code, stdout, stderr } = await runCliAsync(args, { env });
+  let summary: {
+    startedAt: string;
+    finishedAt: string;
+    cells: { status: string }[];
+    findings: Finding[];
+    diagnosis: { problems: DiagnosedProblem[] };
+  };
+  try {
+    summary = JSON.parse(stdout) as typeof summary;
+  } catch {
+    throw new Error(`cnbook ${args.join(' ')} exited ${code} without a JSON summary:\n${stderr}${stdout}`);
+  }
+  const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
+  const { cells, findings } = summary;
+  return { code, ms, cells, findings, problems: summary.diagnosis.problems, stdout, stderr };
+}
+
+/** A connections file for two test servers: `east` (read-only) as primary, `west` (writable) as its copy. */
+export function writePairConnections(dir: string, eastPort: number, westPort: number): string {
+  const server = (port: number, allowWrites: boolean) => ({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    sslmode: 'disable',
+    allowWrites,
   });
+  const file = path.join(dir, 'connections.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      connections: { east: server(eastPort, false), west: server(westPort, true) },
+      profiles: { pair: { primary: 'east', copy: 'west' } },
+    }),
+  );
+  return file;
 }

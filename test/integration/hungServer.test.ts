@@ -42,13 +42,24 @@ function safeStat(pid: string): string {
   }
 }
 
+/** A backend may exit between the listing and the signal: that one needs no signal. */
+function signal(pids: number[], name: NodeJS.Signals): number[] {
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, name);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 function freeze(): void {
-  stopped = serverProcesses();
-  for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+  stopped = signal(serverProcesses(), 'SIGSTOP');
 }
 
 function resume(): void {
-  for (const pid of stopped) process.kill(pid, 'SIGCONT');
+  signal(stopped, 'SIGCONT');
   stopped = [];
 }
 

@@ -138,7 +138,7 @@ const HOSTILE_CELLS: [string, RegExp][] = [
   [`COPY victim TO '${marker}'`, /COPY with a server file/],
   ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()', /pg_terminate_backend/],
   ['SELECT pg_advisory_lock(42)', /pg_advisory_lock\(\)/],
-  ['DO $$ BEGIN PERFORM pg_terminate_backend(1); END $$', /DO runs code the guard cannot read/],
+  ['DO $$ BEGIN PERFORM pg_terminate_backend(1); END $$', /pg_terminate_backend\(\) acts outside the transaction/],
   ["SELECT query_to_xml('DELETE FROM victim RETURNING 1', true, false, '')", /query_to_xml/],
   ['SELECT pg_reload_conf()', /pg_reload_conf/],
   ['SELECT pg_switch_wal()', /pg_switch_wal/],

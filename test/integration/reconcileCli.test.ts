@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, runCli } from '../helpers/builtCli';
+import { buildCli, runCli, writePairConnections } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 
 let source: PgServer;
@@ -20,21 +20,7 @@ beforeAll(async () => {
     `DELETE FROM items WHERE id = 5; UPDATE items SET name = 'x' WHERE id = 6; INSERT INTO items VALUES (500, 'stray')`,
   );
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-reconcile-'));
-  const server = (port: number, allowWrites: boolean) => ({
-    host: '127.0.0.1',
-    port,
-    user: 'postgres',
-    database: 'postgres',
-    sslmode: 'disable',
-    allowWrites,
-  });
-  fs.writeFileSync(
-    path.join(dir, 'connections.json'),
-    JSON.stringify({
-      connections: { east: server(source.port, false), west: server(copy.port, true) },
-      profiles: { pair: { primary: 'east', copy: 'west' } },
-    }),
-  );
+  writePairConnections(dir, source.port, copy.port);
   fs.writeFileSync(
     path.join(dir, 'repair.cnbook'),
     '---\ncnbook: 1\ntitle: Repair\nroles: [primary, copy]\n---\n# Repair\n\n```cnprobe\nreconcile table=items from=primary to=copy apply=yes\n```\n',

@@ -8,7 +8,7 @@ import { FINDINGS_MIME, type CodeCell } from '../../src/core/format/model';
 import { readFindingsOutput } from '../../src/core/probes/render';
 import { journaledWrites, parseJournal } from '../../src/core/record/journal';
 import { timelineOf } from '../../src/core/record/timeline';
-import { buildCli, CLI, runCliAsync } from '../helpers/builtCli';
+import { buildCli, CLI, runCliAsync, writePairConnections } from '../helpers/builtCli';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 
 let source: PgServer;
@@ -30,21 +30,7 @@ beforeAll(async () => {
     `INSERT INTO items SELECT g, '${prefix} ' || g FROM generate_series(1, ${ROWS}) g`;
   await Promise.all([source.query(load('new')), copy.query(load('old'))]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-journal-'));
-  const server = (port: number, allowWrites: boolean) => ({
-    host: '127.0.0.1',
-    port,
-    user: 'postgres',
-    database: 'postgres',
-    sslmode: 'disable',
-    allowWrites,
-  });
-  fs.writeFileSync(
-    path.join(dir, 'connections.json'),
-    JSON.stringify({
-      connections: { east: server(source.port, false), west: server(copy.port, true) },
-      profiles: { pair: { primary: 'east', copy: 'west' } },
-    }),
-  );
+  writePairConnections(dir, source.port, copy.port);
 });
 afterAll(async () => {
   await Promise.all([source?.destroy(), copy?.destroy()]);

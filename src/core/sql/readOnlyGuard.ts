@@ -45,7 +45,6 @@ const LEADING_WORDS: Record<string, Rule> = {
   savepoint: ENDS_TRANSACTION,
   release: ENDS_TRANSACTION,
   discard: READ_ONLY_SETTING,
-  do: OPAQUE,
   execute: { kind: 'opaque-code', reason: 'runs a statement prepared earlier, which the guard cannot read' },
   checkpoint: OUTSIDE,
   load: OUTSIDE,
@@ -123,7 +122,9 @@ export function readOnlyViolations(source: string, statements: readonly BoundSta
   const violations: ReadOnlyViolation[] = [];
   statements.forEach((statement, statementIndex) => {
     const tokens = sqlTokens(statement.text);
-    const found = [leadingViolation(tokens), ...functionViolations(tokens)].filter((v) => v !== undefined);
+    const found = [leadingViolation(tokens), ...functionViolations(tokens), ...doBlockViolations(tokens)].filter(
+      (v) => v !== undefined,
+    );
     for (const { rule, what, token } of found) {
       const at = positionOf(source, statement, token.offset);
       violations.push({ kind: rule.kind, reason: rule.reason, what, statementIndex, ...at });
@@ -198,6 +199,37 @@ function copyViolation(tokens: Token[], first: Token): Found | undefined {
       return { rule: OUTSIDE, what, token: first };
     }
   }
+  return undefined;
+}
+
+const READABLE_LANGUAGES = new Set(['plpgsql', 'sql']);
+
+/**
+ * A PL/pgSQL DO block is read by the same rules as a statement; what the guard cannot read is refused:
+ * dynamic SQL (EXECUTE) and other languages. Findings inside the body point at the body.
+ */
+function doBlockViolations(tokens: Token[]): Found[] {
+  const first = tokens[0];
+  if (first?.kind !== 'word' || first.value !== 'do') return [];
+  const language = tokens.findIndex((t) => t.kind === 'word' && t.value === 'language');
+  const named = language >= 0 ? tokens[language + 1]?.value.toLowerCase() : 'plpgsql';
+  if (!named || !READABLE_LANGUAGES.has(named))
+    return [{ rule: OPAQUE, what: `DO in language ${named}`, token: first }];
+  const body = tokens.find((t) => t.kind === 'string');
+  if (!body) return [];
+  const inner = sqlTokens(body.value);
+  const found = [...functionViolations(inner), ...inner.flatMap((t, i) => bodyStatementViolation(inner, i) ?? [])];
+  return found.map((f) => ({ ...f, token: body }));
+}
+
+function bodyStatementViolation(tokens: Token[], i: number): Found | undefined {
+  const token = tokens[i]!;
+  if (token.kind !== 'word') return undefined;
+  if (token.value === 'execute') return { rule: OPAQUE, what: 'EXECUTE in a DO block', token };
+  if (token.value === 'commit' || token.value === 'rollback')
+    return { rule: ENDS_TRANSACTION, what: `${token.value.toUpperCase()} in a DO block`, token };
+  if (token.value === 'set' || token.value === 'reset') return settingViolation(tokens.slice(i), token);
+  if (token.value === 'copy') return copyViolation(tokens.slice(i), token);
   return undefined;
 }
 
