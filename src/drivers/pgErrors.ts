@@ -164,6 +164,7 @@ export function notResponding(
   const after = timedOutMs !== undefined ? `after the ${timedOutMs} ms timeout` : 'after a cancel';
   return new SqlError({
     kind: cancelled && timedOutMs === undefined ? 'cancelled' : 'timeout',
+    notResponding: true,
     message:
       `server not responding: ${conn.name} (${conn.host}:${conn.port}) did not answer a cancel within ` +
       `${graceMs} ms ${after}, so the connection was dropped`,

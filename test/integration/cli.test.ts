@@ -123,6 +123,15 @@ describe('cnbook run', () => {
     );
   });
 
+  it('goes on past a cell whose server is down: that is a fact about the server, not the runbook', () => {
+    const file = runbook('down.cnbook', '-- @on primary\nSELECT 1', '-- @on replicas\nSELECT 2');
+    const r = cnbook(['run', file, '--connections', connections, '--profile', 'broken', '--json']);
+    expect(r.code).toBe(3);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['error', 'ok']);
+    expect(summary.cells[0].error).toMatch(/down: could not connect/);
+  });
+
   it('fails before anything runs when a cell needs a parameter, naming the file, the cell and --param', () => {
     const file = write(
       'params.cnbook',

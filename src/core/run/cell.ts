@@ -9,7 +9,7 @@ import { describeSqlError } from '../sql/errors';
 import { CellInputError, executeSqlCell, SqlCellOptions } from '../sql/execute';
 import { errorOutput, resultOutput } from '../sql/outputs';
 import type { ProbeJournal } from '../record/journal';
-import { cutValuesOf, type CutValue } from '../sql/payload';
+import { cutValuesOf, type CutValue, type TargetRun } from '../sql/payload';
 
 export type CellStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
 
@@ -22,6 +22,12 @@ export interface CodeCellRun {
   error?: string;
   /** The values its result keeps cut (src/core/sql/cutValue.ts), when there are any. */
   cutValues?: CutValue[];
+  /** It failed only because servers were unreachable or stopped answering: later cells may still run. */
+  serverUnavailable?: boolean;
+}
+
+function onlyUnavailable(results: TargetRun[]): boolean {
+  return results.every((r) => !r.error || r.error.kind === 'connection' || r.error.notResponding === true);
 }
 
 export interface CellRunOptions extends SqlCellOptions {
@@ -65,6 +71,7 @@ export async function runCodeCell(
       connections,
       ...cut,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
+      ...(onlyUnavailable(run.payload.results) ? { serverUnavailable: true } : {}),
     };
   } catch (error) {
     const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';

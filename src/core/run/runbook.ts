@@ -22,6 +22,8 @@ export interface CellReport {
   at: string;
   /** The values its result keeps cut, when there are any. */
   cutValues?: CutValue[];
+  /** It failed only because servers were unreachable or stopped answering; the run went on. */
+  serverUnavailable?: boolean;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -33,7 +35,7 @@ export interface RunbookRunOptions extends CellRunOptions {
 
 /**
  * Runs the code cells in order, filling their outputs in place; stops at the first failed or cancelled
- * cell and marks the rest skipped. Returns a report per code cell.
+ * cell (but not at one that failed only on unreachable servers) and marks the rest skipped. Returns a report per code cell.
  */
 export async function runRunbook(notebook: Notebook, options: RunbookRunOptions): Promise<CellReport[]> {
   const reports: CellReport[] = [];
@@ -50,7 +52,8 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       options.onCellStart?.(index);
       const journal = options.journalOfCell?.(index);
       report = await runCell(cell, index, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
-      stopped = report.status !== 'ok';
+      // A server that is down or hung is a fact about that server, not about the runbook: go on.
+      stopped = report.status !== 'ok' && !report.serverUnavailable;
     }
     reports.push(report);
     options.onCellEnd?.(report);
@@ -80,6 +83,7 @@ async function runCell(
   if (run.error) report.error = run.error;
   if (run.findings.length > 0) report.findings = run.findings;
   if (run.cutValues) report.cutValues = run.cutValues;
+  if (run.serverUnavailable) report.serverUnavailable = true;
   return report;
 }
 

@@ -26,6 +26,8 @@ export interface SqlErrorFields {
   tlsFailure?: TlsFailure;
   /** Which statement of the cell failed (0-based), and where in the cell (1-based line/column). */
   statementIndex?: number;
+  /** The server did not answer a cancel in time and the connection was dropped (a hung server). */
+  notResponding?: boolean;
   line?: number;
   column?: number;
 }
