@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/core/diagnosis';
+import { diagnose, diagnosisHeadline } from '../../src/core/diagnosis';
 import type { Notebook } from '../../src/core/format/model';
 import type { Finding } from '../../src/core/probes/types';
 import { applyRecordCellChange } from '../../src/core/record/recordCells';
@@ -63,5 +63,13 @@ describe('the timeline of a headless run', () => {
     let diagnosed = 0;
     for (const run of runs(30)) timeline.cellRan(run, () => (diagnosed++, diagnosisOf(run)));
     expect(diagnosed).toBe(10);
+  });
+
+  it('asks the diagnosis only for its conclusion, which is what diagnose concludes', () => {
+    const unknown: Finding = { ...paused, severity: 'unknown', metrics: {} };
+    for (const findings of [[], [fixed], [unknown], [paused, fixed], [fixed, paused, unknown]]) {
+      const { consistencyType, rootCause, severity } = diagnose({ findings, hosts, now: 't' });
+      expect(diagnosisHeadline(findings)).toEqual({ consistencyType, rootCause, severity });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../diagnosis/model';
+import type { DiagnosisHeadline } from '../diagnosis/model';
 import type { JsonObject } from '../format/model';
 import type { RecordCellChange } from './recordCells';
 import {
@@ -34,7 +34,7 @@ export class RunTimeline {
    * The entries for a cell that ran, by the same rule as VS Code's (runEntries). `diagnosis` is asked only
    * when the cell gave findings: only then can the conclusion have changed.
    */
-  cellRan(run: CellRunFacts, diagnosis: () => Diagnosis): void {
+  cellRan(run: CellRunFacts, diagnosis: () => DiagnosisHeadline): void {
     const facts = runEntryFacts(run);
     const last = this.lastDiagnosis ? [this.lastDiagnosis] : [];
     const added = runEntries(last, facts, facts.findings.length > 0 ? diagnosis() : null);

@@ -1,4 +1,4 @@
-import { CONSISTENCY_TITLE, type ConsistencyType, type Diagnosis } from '../diagnosis/model';
+import { CONSISTENCY_TITLE, type ConsistencyType, type DiagnosisHeadline } from '../diagnosis/model';
 import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
@@ -85,7 +85,7 @@ export interface CellRunFacts {
 export function timelineAfterRun(
   cells: readonly { metadata?: JsonObject | undefined }[],
   run: CellRunFacts,
-  diagnosis: Diagnosis | null,
+  diagnosis: DiagnosisHeadline | null,
 ): RecordCellChange {
   return timelineChange(cells, runEntries(timelineOf(cells), runEntryFacts(run), diagnosis));
 }
@@ -102,7 +102,7 @@ export function runEntryFacts(
 export function runEntries(
   timeline: readonly TimelineEntry[],
   run: Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] },
-  diagnosis: Diagnosis | null,
+  diagnosis: DiagnosisHeadline | null,
 ): TimelineEntry[] {
   const counts: Partial<Record<Severity, number>> = {};
   for (const f of run.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
@@ -123,7 +123,7 @@ export function lastDiagnosisEntry(timeline: readonly TimelineEntry[]): Diagnosi
   return undefined;
 }
 
-function sameDiagnosis(entry: DiagnosisEntry | undefined, d: Diagnosis): boolean {
+function sameDiagnosis(entry: DiagnosisEntry | undefined, d: DiagnosisHeadline): boolean {
   return entry?.consistencyType === d.consistencyType && entry.severity === d.severity;
 }
 
