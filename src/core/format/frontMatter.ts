@@ -1,7 +1,8 @@
 import { Document, isMap, isScalar, LineCounter, parseDocument, Scalar, stringify } from 'yaml';
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
-import { dataDepth, firstTooDeepLine, FRONT_MATTER_MAX_DEPTH, tooDeep } from './frontMatterDepth';
+import { firstTooDeepLine, FRONT_MATTER_MAX_DEPTH, tooDeep } from './frontMatterDepth';
+import { nestingDepth } from './nesting';
 import { isObject, yamlSafeJson } from './json';
 import { EDITOR_UNSAFE, FRONT_MATTER_FENCE } from './lines';
 import { FORMAT_VERSION, FormatVersion, JsonObject } from './model';
@@ -60,7 +61,7 @@ function frontMatterData(document: Document): unknown {
     if (error instanceof RangeError) throw tooDeep(2);
     throw error;
   }
-  if (dataDepth(data) > FRONT_MATTER_MAX_DEPTH) throw tooDeep(2);
+  if (nestingDepth(data, FRONT_MATTER_MAX_DEPTH) > FRONT_MATTER_MAX_DEPTH) throw tooDeep(2);
   return data;
 }
 

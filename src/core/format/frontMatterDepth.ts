@@ -33,17 +33,3 @@ export function firstTooDeepLine(document: Document, lineCounter: LineCounter): 
   }
   return undefined;
 }
-
-/** The depth of plain data (an alias can repeat a deep node inside another), measured without recursion. */
-export function dataDepth(data: unknown): number {
-  let deepest = 0;
-  const pending: { value: unknown; depth: number }[] = [{ value: data, depth: 1 }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, depth } = next;
-    if (typeof value !== 'object' || value === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (depth > FRONT_MATTER_MAX_DEPTH) return depth;
-    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
-  }
-  return deepest;
-}
