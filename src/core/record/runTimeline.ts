@@ -36,6 +36,7 @@ export class RunTimeline {
    */
   cellRan(run: CellRunFacts, diagnosis: () => DiagnosisHeadline): void {
     const facts = runEntryFacts(run);
+    // runEntries compares with the newest diagnosis entry only: that one stands for the whole timeline.
     const last = this.lastDiagnosis ? [this.lastDiagnosis] : [];
     const added = runEntries(last, facts, facts.findings.length > 0 ? diagnosis() : null);
     for (const entry of added) {
