@@ -59,6 +59,7 @@ const contexts = [
   { ...node, entryPoints: ['bench/run.ts'], outfile: 'dist/bench.js' },
   { ...node, entryPoints: ['bench/diff/main.ts'], outfile: 'dist/bench-diff.js' },
   { ...node, entryPoints: ['bench/format.ts'], outfile: 'dist/bench-format.js' },
+  { ...node, entryPoints: ['bench/cells.ts'], outfile: 'dist/bench-cells.js' },
   // Test launchers, and the suite that runs inside VS Code's extension host.
   {
     ...node,

@@ -38,3 +38,9 @@ declare function clearTimeout(handle: unknown): void;
 
 /** Wall-clock and monotonic time in milliseconds (sub-millisecond resolution). */
 declare const performance: { readonly timeOrigin: number; now(): number };
+
+/** UTF-8 decoding (src/core/format/utf8.ts validates first, so `fatal` is never needed). */
+declare class TextDecoder {
+  constructor(label?: 'utf-8', options?: { fatal?: boolean; ignoreBOM?: boolean });
+  decode(input?: Uint8Array): string;
+}

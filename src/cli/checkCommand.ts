@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { parseNotebook } from '../core/format';
+import { parseNotebookBytes } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
 import { pgpassFileLabel } from '../core/connections/passwords';
@@ -72,7 +72,7 @@ function checkFile(
 ): string[] {
   let notebook: Notebook;
   try {
-    notebook = parseNotebook(fs.readFileSync(file, 'utf8'));
+    notebook = parseNotebookBytes(fs.readFileSync(file));
   } catch (error) {
     const line = (error as { line?: number }).line;
     return [`${file}${line ? `:${line}` : ''}: ${(error as Error).message}`];

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { parseNotebook } from '../core/format';
+import { decodeUtf8 } from '../core/format/utf8';
 import type { Notebook } from '../core/format/model';
 import { UsageError } from './usageError';
 
@@ -10,13 +11,15 @@ export function readRunbook(file: string): Notebook {
 
 /** The runbook and the text it was read from (what a run writing in place compares the file with before it writes). */
 export function readRunbookText(file: string): { notebook: Notebook; text: string } {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
+    // Strictly: a byte that is not UTF-8 is refused with where, never replaced.
+    const text = decodeUtf8(bytes);
     return { notebook: parseNotebook(text), text };
   } catch (error) {
     throw new UsageError(`${file}:${(error as { line?: number }).line ?? 1}: ${(error as Error).message}`);

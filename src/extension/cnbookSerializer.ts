@@ -1,23 +1,21 @@
 import * as vscode from 'vscode';
-import { CnbookFormatError, parseNotebook, printNotebook } from '../core/format';
+import { CnbookFormatError, InvalidUtf8Error, parseNotebookBytes, printNotebook } from '../core/format';
 import { fromNotebookData, toNotebookData } from './notebookData';
 
 /**
- * Reads and writes .cnbook files. A file that cannot be read is refused with its line number rather than
- * opened half-empty, so that saving can never write back less than the file held.
+ * Reads and writes .cnbook files. A file that cannot be read (not UTF-8, or malformed) is refused with its
+ * line number rather than opened half-empty or with bytes replaced, so that saving can never write back less
+ * than the file held. A BOM is kept: saving writes it back.
  */
 export class CnbookSerializer implements vscode.NotebookSerializer {
   static readonly options: vscode.NotebookDocumentContentOptions = { transientOutputs: false };
 
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(content);
     try {
-      return toNotebookData(parseNotebook(text));
+      return toNotebookData(parseNotebookBytes(content));
     } catch (error) {
       if (error instanceof CnbookFormatError)
-        throw new Error(
-          `This .cnbook file cannot be opened: ${error.message}. Fix it in a text editor (Reopen Editor With... > Text Editor).`,
-        );
+        throw new Error(`This .cnbook file cannot be opened: ${error.message}. ${remedy(error)}`);
       throw error;
     }
   }
@@ -25,4 +23,12 @@ export class CnbookSerializer implements vscode.NotebookSerializer {
   serializeNotebook(data: vscode.NotebookData): Uint8Array {
     return new TextEncoder().encode(printNotebook(fromNotebookData(data)));
   }
+}
+
+/** What to do about it in VS Code: a file in another encoding is converted, a malformed one edited as text. */
+function remedy(error: CnbookFormatError): string {
+  return error instanceof InvalidUtf8Error
+    ? 'If it is text in another encoding, open it as text (Reopen Editor With... > Text Editor), ' +
+        'choose Reopen with Encoding, then Save with Encoding > UTF-8.'
+    : 'Fix it in a text editor (Reopen Editor With... > Text Editor).';
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseNotebook, printNotebook } from '../core/format';
+import { parseNotebookBytes, printNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
 import { INCIDENT_SEVERITIES, incidentPath, newIncident, type IncidentSeverity } from '../core/record/incident';
 import { CnbookSerializer } from './cnbookSerializer';
@@ -87,7 +87,7 @@ async function askIncident(runbook: Notebook): Promise<IncidentAnswers | undefin
 
 async function readRunbook(uri: vscode.Uri): Promise<Notebook | undefined> {
   try {
-    return parseNotebook(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+    return parseNotebookBytes(await vscode.workspace.fs.readFile(uri));
   } catch (error) {
     const line = (error as { line?: number }).line;
     const where = `${vscode.workspace.asRelativePath(uri)}${line ? `:${line}` : ''}`;
@@ -117,7 +117,7 @@ async function runbookChoices(extensionUri: vscode.Uri): Promise<RunbookChoice[]
 
 async function titleOf(uri: vscode.Uri): Promise<string | undefined> {
   try {
-    const title = parseNotebook(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))).frontMatter.title;
+    const title = parseNotebookBytes(await vscode.workspace.fs.readFile(uri)).frontMatter.title;
     return typeof title === 'string' && title.trim() ? title : undefined;
   } catch {
     // A malformed file is still listed by its name; opening it says what is wrong.

@@ -180,7 +180,7 @@ function groupBy<K>(findings: Finding[], key: (f: Finding) => K): [K, Finding[]]
  * Which kinds of inconsistency the findings show, why, and on what evidence: the primary problem (the worst,
  * the most specific kind on a tie, its cause that explains most) and every other problem after it.
  */
-export function classify(findings: Finding[]): Classification {
+export function classify(findings: readonly Finding[]): Classification {
   const context = { splitBrain: findings.some((f) => f.probe === 'topology' && f.metrics.splitBrain === true) };
   const candidates = RULES.map((rule) => {
     const evidence = findings.filter((f) => rule.match(f, context) && bad(f)).sort((a, b) => rank(b) - rank(a));
@@ -235,7 +235,7 @@ function causeHosts(problem: Problem): string[] {
  * The hosts whose state a finding shows departing: the copies a comparison found different, and for a slot
  * the standby that streamed from it (topology's primary_slot_name, kept after a promotion).
  */
-function deviatingHosts(findings: Finding[]): (f: Finding) => string[] {
+function deviatingHosts(findings: readonly Finding[]): (f: Finding) => string[] {
   const consumers = new Map<string, string>();
   for (const f of findings)
     if (f.probe === 'topology' && typeof f.metrics.primarySlotName === 'string' && f.connection)

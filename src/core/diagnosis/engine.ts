@@ -12,7 +12,15 @@ import {
 } from './charts';
 import { classify, Classification } from './classify';
 import { cellForNextStep, RunbookStep } from './steps';
-import { Diagnosis, DiagnosisInput, ESCALATION_MINUTES, Escalation, NextStep, NodeStatus } from './model';
+import {
+  Diagnosis,
+  DiagnosisHeadline,
+  DiagnosisInput,
+  ESCALATION_MINUTES,
+  Escalation,
+  NextStep,
+  NodeStatus,
+} from './model';
 
 const TYPE_BRANCH: Record<string, TypeBranchNodeId> = {
   eventual: 'Eventual',
@@ -33,6 +41,19 @@ const AFTER_CAUSE: Record<string, NodeId> = {
   session: 'Fix',
   causal: 'Repair',
 };
+
+/**
+ * The conclusion `diagnose` reaches on these findings, without its charts: a run asks it after every cell
+ * that gave findings, and drawing every chart each time would cost the run a chart walk per finding per cell.
+ */
+export function diagnosisHeadline(findings: readonly Finding[]): DiagnosisHeadline {
+  return headlineOf(classify(findings), findings);
+}
+
+function headlineOf(classification: Classification, findings: readonly Finding[]): DiagnosisHeadline {
+  const severity = worst(findings.map((f) => f.severity));
+  return { consistencyType: classification.type, rootCause: classification.rootCause, severity };
+}
 
 /** Findings in, diagnosis out: node states of every chart, type and cause, path, next step, escalation. Pure. */
 export function diagnose(input: DiagnosisInput): Diagnosis {
@@ -59,9 +80,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const current = states[next?.chart ?? 'overall']?.[next?.node ?? ''];
   if (current && (current.state === 'not-visited' || current.state === 'visited')) current.state = 'current';
   return {
-    consistencyType: classification.type,
-    rootCause: classification.rootCause,
-    severity: worst(input.findings.map((f) => f.severity)),
+    ...headlineOf(classification, input.findings),
     path,
     next,
     evidence: classification.evidence,

@@ -1,7 +1,7 @@
 export * from './charts';
 export * from './model';
 export { classify } from './classify';
-export { bearsOn, diagnose } from './engine';
+export { bearsOn, diagnose, diagnosisHeadline } from './engine';
 export { chartToMermaid, mermaidText, cssName } from './mermaid';
 export { buildMapState } from './mapState';
 export type { MapChart, MapState } from './mapState';

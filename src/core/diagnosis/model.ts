@@ -31,6 +31,9 @@ export interface NextStep {
   cell: number | null;
 }
 
+/** What a diagnosis concludes, without the charts and next steps: what the timeline records of it. */
+export type DiagnosisHeadline = Pick<Diagnosis, 'consistencyType' | 'rootCause' | 'severity'>;
+
 export interface Diagnosis {
   consistencyType: ConsistencyType;
   rootCause: string | null;

@@ -1,6 +1,8 @@
 import { Document, isMap, isScalar, LineCounter, parseDocument, Scalar, stringify } from 'yaml';
 import { deepEqual } from '../util/deepEqual';
 import { CnbookFormatError } from './errors';
+import { firstTooDeepLine, FRONT_MATTER_MAX_DEPTH, tooDeep } from './frontMatterDepth';
+import { nestingDepth } from './nesting';
 import { isObject, yamlSafeJson } from './json';
 import { EDITOR_UNSAFE, FRONT_MATTER_FENCE } from './lines';
 import { FORMAT_VERSION, FormatVersion, JsonObject } from './model';
@@ -38,11 +40,28 @@ function parseFrontMatter(text: string): JsonObject {
   const problem = document.errors[0];
   if (problem) {
     const line = 1 + (problem.linePos?.[0]?.line ?? 1);
+    // The parser ran out of stack: a nesting far past the limit, which the part it read shows.
+    if (problem.code === 'RESOURCE_EXHAUSTION') throw tooDeep(firstTooDeepLine(document, lineCounter) ?? line);
     throw CnbookFormatError.at(line, `YAML error in the front matter: ${problem.message.split('\n')[0]}`, 'valid YAML');
   }
-  const data: unknown = document.toJS();
+  const deepLine = firstTooDeepLine(document, lineCounter);
+  if (deepLine !== undefined) throw tooDeep(deepLine);
+  const data = frontMatterData(document);
   if (!isObject(data)) throw CnbookFormatError.at(2, 'the front matter is not a YAML mapping', 'key: value lines');
   checkVersion(data.cnbook, 1 + versionLine(document, lineCounter));
+  return data;
+}
+
+/** The front matter as data; aliases inside aliases can still nest it past the limit, or past the stack. */
+function frontMatterData(document: Document): unknown {
+  let data: unknown;
+  try {
+    data = document.toJS();
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(2);
+    throw error;
+  }
+  if (nestingDepth(data, FRONT_MATTER_MAX_DEPTH) > FRONT_MATTER_MAX_DEPTH) throw tooDeep(2);
   return data;
 }
 

@@ -1,5 +1,6 @@
 import { CnbookFormatError } from './errors';
 import type { JsonObject } from './model';
+import { shallowJson } from './nesting';
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -60,6 +61,7 @@ export function parseMetadata(after: string, json: string, line: number): JsonOb
     throw CnbookFormatError.at(line, `bad cell metadata JSON (${(error as Error).message})`, expected);
   }
   if (!isObject(value)) throw CnbookFormatError.at(line, `the cell metadata is not a JSON object: '${json}'`, expected);
+  shallowJson(value, line, 'cell metadata JSON', expected);
   return isEmptyObject(value) ? undefined : value;
 }
 

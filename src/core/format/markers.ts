@@ -1,4 +1,5 @@
 import { CnbookFormatError } from './errors';
+import { shallowJson } from './nesting';
 import { commentJson } from './json';
 import { jsonLines, JSON_LINE_WIDTH } from './jsonLines';
 import { COMMENT_END, MARKDOWN_OPEN, MARKDOWN_OPEN_LINES } from './lines';
@@ -54,6 +55,7 @@ function unpackedJson(json: string, line: number): string {
   } catch (error) {
     throw CnbookFormatError.at(line + 1, `bad JSON in the markdown marker (${(error as Error).message})`, PACKED);
   }
+  shallowJson(packed, line + 1, 'markdown marker', PACKED);
   const metadata = unpackMetadata(packed);
   if (typeof metadata === 'string') throw CnbookFormatError.at(line, `the markdown marker: ${metadata}`, PACKED);
   return JSON.stringify(metadata);

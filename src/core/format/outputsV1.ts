@@ -1,4 +1,5 @@
 import { CnbookFormatError } from './errors';
+import { shallowJson } from './nesting';
 import { commentJson, isObject } from './json';
 import { OUTPUTS_CLOSE, OUTPUTS_OPEN_PREFIX, OUTPUTS_OPEN_SUFFIX } from './lines';
 import type { CellOutput, ExecutionSummary } from './model';
@@ -48,6 +49,7 @@ function parseOutputsJson(text: string, line: number): OutputsJson {
   } catch (error) {
     throw CnbookFormatError.at(line, `bad JSON in the outputs comment (${(error as Error).message})`, OUTPUTS_SHAPE);
   }
+  shallowJson(data, line, 'outputs comment', OUTPUTS_SHAPE);
   if (!isObject(data) || !Array.isArray(data.outputs) || !data.outputs.every(isOutput)) {
     throw CnbookFormatError.at(line, 'the outputs comment does not hold a list of outputs', OUTPUTS_SHAPE);
   }

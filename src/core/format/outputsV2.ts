@@ -1,4 +1,5 @@
 import { CnbookFormatError } from './errors';
+import { shallowJson } from './nesting';
 import { COMPACT_MIMES, type PayloadContext, compactPayload, expandPayload, resultPayloads } from './compact';
 import { commentJson, isObject } from './json';
 import { jsonLines } from './jsonLines';
@@ -159,8 +160,9 @@ const OUTPUT_SHAPE =
 /** JSON.parse, failing with the line of the error: `before` is the text of the first line ahead of `json`. */
 function parseJson(json: string, line: number, where: string, expected: string, before = ''): unknown {
   try {
-    return JSON.parse(json);
+    return shallowJson(JSON.parse(json) as unknown, line, where, expected);
   } catch (error) {
+    if (error instanceof CnbookFormatError) throw error;
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
     const offset = position ? (before + json).slice(0, before.length + Number(position[1])).split('\n').length - 1 : 0;

@@ -3,8 +3,17 @@ import { readFrontMatter } from './frontMatter';
 import { textDigest } from './digest';
 import { blankText } from './lines';
 import { FORMAT_VERSION, Notebook, NotebookLayout } from './model';
+import { decodeUtf8 } from './utf8';
 
-/** Reads a .cnbook file. Throws CnbookFormatError naming the line and what was expected. */
+/**
+ * Reads a .cnbook file from its bytes: the one way the CLI and VS Code open a file. Bytes that are not UTF-8
+ * are refused (InvalidUtf8Error, with the line, column and byte offset) rather than replaced.
+ */
+export function parseNotebookBytes(bytes: Uint8Array): Notebook {
+  return parseNotebook(decodeUtf8(bytes));
+}
+
+/** Reads a .cnbook file's text. Throws CnbookFormatError naming the line and what was expected. */
 export function parseNotebook(text: string): Notebook {
   // A new runbook is an empty file; keep its exact text so that saving it unchanged writes nothing new.
   if (/^\s*$/.test(text)) return { frontMatter: { cnbook: FORMAT_VERSION }, cells: [], layout: { emptyText: text } };

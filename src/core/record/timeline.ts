@@ -1,4 +1,4 @@
-import { CONSISTENCY_TITLE, type ConsistencyType, type Diagnosis } from '../diagnosis/model';
+import { CONSISTENCY_TITLE, type ConsistencyType, type DiagnosisHeadline } from '../diagnosis/model';
 import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
@@ -66,7 +66,15 @@ export function timelineChange(
   added: readonly TimelineEntry[],
 ): RecordCellChange {
   if (added.length === 0) return { kind: 'unchanged' };
-  return placeRecordCell(cells, MARKER, timelineCell([...timelineOf(cells), ...added]));
+  return timelineWritten(cells, [...timelineOf(cells), ...added]);
+}
+
+/** The timeline cell holding `entries` (all of them, the stored ones included), in its place. */
+export function timelineWritten(
+  cells: readonly { metadata?: JsonObject | undefined }[],
+  entries: readonly TimelineEntry[],
+): RecordCellChange {
+  return placeRecordCell(cells, MARKER, timelineCell(entries));
 }
 
 /** What the timeline needs to know of a cell that just ran. */
@@ -88,31 +96,45 @@ export interface CellRunFacts {
 export function timelineAfterRun(
   cells: readonly { metadata?: JsonObject | undefined }[],
   run: CellRunFacts,
-  diagnosis: Diagnosis | null,
+  diagnosis: DiagnosisHeadline | null,
 ): RecordCellChange {
+  return timelineChange(cells, runEntries(timelineOf(cells), runEntryFacts(run), diagnosis));
+}
+
+/** What a run entry says of a cell that ran (its severities are counted by runEntries). */
+export function runEntryFacts(
+  run: CellRunFacts,
+): Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] } {
   const { index, source, status, ...rest } = run;
-  const entry = { ...rest, cell: index, label: cellLabel(source), outcome: status };
-  return timelineChange(cells, runEntries(timelineOf(cells), entry, diagnosis));
+  return { ...rest, cell: index, label: cellLabel(source), outcome: status };
 }
 
 /** A run's entry, and one for the diagnosis when its conclusion differs from the last one in the timeline. */
 export function runEntries(
   timeline: readonly TimelineEntry[],
   run: Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] },
-  diagnosis: Diagnosis | null,
+  diagnosis: DiagnosisHeadline | null,
 ): TimelineEntry[] {
   const counts: Partial<Record<Severity, number>> = {};
   for (const f of run.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   const entries: TimelineEntry[] = [{ ...run, kind: 'run', findings: counts }];
-  const last = [...timeline].reverse().find((e): e is DiagnosisEntry => e.kind === 'diagnosis');
-  if (diagnosis && run.findings.length > 0 && !sameDiagnosis(last, diagnosis)) {
+  if (diagnosis && run.findings.length > 0 && !sameDiagnosis(lastDiagnosisEntry(timeline), diagnosis)) {
     const { consistencyType, severity, rootCause } = diagnosis;
     entries.push({ kind: 'diagnosis', at: run.at, who: run.who, consistencyType, severity, rootCause });
   }
   return entries;
 }
 
-function sameDiagnosis(entry: DiagnosisEntry | undefined, d: Diagnosis): boolean {
+/** The newest diagnosis entry, found from the end (a run's own entries come last). */
+export function lastDiagnosisEntry(timeline: readonly TimelineEntry[]): DiagnosisEntry | undefined {
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const entry = timeline[i]!;
+    if (entry.kind === 'diagnosis') return entry;
+  }
+  return undefined;
+}
+
+function sameDiagnosis(entry: DiagnosisEntry | undefined, d: DiagnosisHeadline): boolean {
   return entry?.consistencyType === d.consistencyType && entry.severity === d.severity;
 }
 

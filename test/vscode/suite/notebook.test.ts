@@ -315,6 +315,36 @@ export function registerNotebookTests(): void {
       );
       assert.equal(fs.readFileSync(bad.fsPath, 'utf8'), text);
     });
+
+    it('refuses to open a runbook that is not UTF-8, naming the line, column and byte, and leaves it untouched', async () => {
+      const latin1 = workspaceFile('latin1.cnbook');
+      const bytes = Buffer.concat([
+        Buffer.from("---\ncnbook: 2\n---\n```sql\nSELECT 'caf"),
+        Buffer.from([0xe9, 0x27, 0x0a]),
+      ]);
+      fs.writeFileSync(latin1.fsPath, bytes);
+      await assert.rejects(
+        async () => vscode.workspace.openNotebookDocument(latin1),
+        /line 5: column 12 \(byte offset 36\) is not UTF-8: e9 starts a 3-byte sequence cut short by the byte 27/,
+      );
+      assert.ok(fs.readFileSync(latin1.fsPath).equals(bytes), 'the bytes are as they were');
+    });
+
+    it('keeps a BOM: an edit undone and saved gives the same bytes', async () => {
+      const file = workspaceFile('bom.cnbook');
+      const bytes = Buffer.from('\uFEFF---\ncnbook: 2\n---\n# Step\n\n```sql\nSELECT 1\n```\n', 'utf8');
+      fs.writeFileSync(file.fsPath, bytes);
+      const notebook = await vscode.workspace.openNotebookDocument(file);
+      const first = notebook.cellAt(0);
+      const original = first.document.getText();
+      for (const text of ['changed', original]) {
+        const edit = new vscode.WorkspaceEdit();
+        edit.replace(first.document.uri, new vscode.Range(0, 0, first.document.lineCount, 0), text);
+        await vscode.workspace.applyEdit(edit);
+      }
+      assert.ok(await notebook.save(), 'saved');
+      assert.ok(fs.readFileSync(file.fsPath).equals(bytes), 'the BOM and every other byte kept');
+    });
   });
 }
 
