@@ -33,7 +33,8 @@ describe('front matter nested too deeply', () => {
   ])('%s: a plain message naming the limit and the line', (_name, yaml, line) => {
     const error = refusal(runbook(yaml));
     expect(error.message).toBe(
-      `${message.replace('%s', String(line))}; expected front matter nested at most ${FRONT_MATTER_MAX_DEPTH} levels deep`,
+      `${message.replace('%s', String(line))}; ` +
+        `expected front matter nested at most ${FRONT_MATTER_MAX_DEPTH} levels deep`,
     );
     expect(error.line).toBe(line);
   });

@@ -5,7 +5,8 @@ import { JSON_MAX_DEPTH } from '../../src/core/format/nesting';
 const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
 const withInfo = (json: string) => `---\ncnbook: 2\n---\n\n\`\`\`sql ${json}\nSELECT 1\n\`\`\`\n`;
 const withOutput = (json: string) =>
-  `---\ncnbook: 2\n---\n\n\`\`\`sql\nSELECT 1\n\`\`\`\n<!-- cnbook:outputs -->\n<!-- cnbook:output ${json} -->\n<!-- /cnbook:outputs -->\n`;
+  `---\ncnbook: 2\n---\n\n\`\`\`sql\nSELECT 1\n\`\`\`\n` +
+  `<!-- cnbook:outputs -->\n<!-- cnbook:output ${json} -->\n<!-- /cnbook:outputs -->\n`;
 
 function refusal(text: string): CnbookFormatError {
   try {

@@ -89,7 +89,8 @@ describe('a runbook that is not UTF-8', () => {
     const offset = Buffer.byteLength(`${RUNBOOK_HEAD}SELECT \u00e9`);
     expect((error as InvalidUtf8Error).invalid).toMatchObject({ line: 7, column: 9, offset });
     expect((error as Error).message).toBe(
-      `line 7: column 9 (byte offset ${offset}) is not UTF-8: e2 82 starts a 3-byte sequence cut short by the byte 27; ` +
+      `line 7: column 9 (byte offset ${offset}) is not UTF-8: ` +
+        'e2 82 starts a 3-byte sequence cut short by the byte 27; ' +
         'cnbook opens only UTF-8 text, so that saving keeps every byte',
     );
   });

@@ -40,13 +40,16 @@ const hex = (b: number) => b.toString(16).padStart(2, '0');
 function utf8Message(invalid: InvalidUtf8): string {
   const bytes = invalid.bytes.map(hex).join(' ');
   const where = `column ${invalid.column} (byte offset ${invalid.offset}) is not UTF-8`;
-  return `${where}: ${bytes} ${PROBLEM_TEXT[invalid.problem](invalid)}; cnbook opens only UTF-8 text, so that saving keeps every byte`;
+  const why = PROBLEM_TEXT[invalid.problem](invalid);
+  return `${where}: ${bytes} ${why}; cnbook opens only UTF-8 text, so that saving keeps every byte`;
 }
 
 const PROBLEM_TEXT: Record<Utf8Problem, (i: InvalidUtf8) => string> = {
   'stray-continuation': () => 'is a continuation byte with no lead byte before it',
-  'cut-short': (i) =>
-    `starts a ${sequenceLength(i.bytes[0]!)}-byte sequence cut short by ${i.next == null ? 'the end of the file' : `the byte ${hex(i.next)}`}`,
+  'cut-short': (i) => {
+    const by = i.next == null ? 'the end of the file' : `the byte ${hex(i.next)}`;
+    return `starts a ${sequenceLength(i.bytes[0]!)}-byte sequence cut short by ${by}`;
+  },
   overlong: () => 'is an overlong encoding (a character written with more bytes than it takes)',
   surrogate: () => 'encodes a UTF-16 surrogate (U+D800 to U+DFFF), which UTF-8 may not hold',
   'above-max': () => 'encodes a code point above U+10FFFF',

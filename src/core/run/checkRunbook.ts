@@ -26,7 +26,9 @@ export function checkRunbook(notebook: Notebook, pgpassFile = '~/.pgpass'): Runb
     if (redactSecrets(cell.source) !== cell.source)
       problems.push({
         line: cell.layout?.sourceLine ?? 1,
-        message: `this cell holds what looks like a password; runbooks are shared records, put it in ${pgpassFile} or PGPASSWORD`,
+        message:
+          'this cell holds what looks like a password; runbooks are shared records, ' +
+          `put it in ${pgpassFile} or PGPASSWORD`,
       });
   }
   const info = runbookInfo(notebook);

@@ -35,7 +35,8 @@ export interface RunbookRunOptions extends CellRunOptions {
 
 /**
  * Runs the code cells in order, filling their outputs in place; stops at the first failed or cancelled
- * cell (but not at one that failed only on unreachable servers) and marks the rest skipped. Returns a report per code cell.
+ * cell (but not at one that failed only on unreachable servers) and marks the rest skipped. Returns a report
+ * per code cell.
  */
 export async function runRunbook(notebook: Notebook, options: RunbookRunOptions): Promise<CellReport[]> {
   const reports: CellReport[] = [];

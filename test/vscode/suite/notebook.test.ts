@@ -316,7 +316,7 @@ export function registerNotebookTests(): void {
       assert.equal(fs.readFileSync(bad.fsPath, 'utf8'), text);
     });
 
-    it('refuses to open a runbook that is not UTF-8, naming the line, column and byte, and leaves it untouched', async () => {
+    it('refuses a runbook that is not UTF-8, naming the line, column and byte, and leaves it untouched', async () => {
       const latin1 = workspaceFile('latin1.cnbook');
       const bytes = Buffer.concat([
         Buffer.from("---\ncnbook: 2\n---\n```sql\nSELECT 'caf"),
