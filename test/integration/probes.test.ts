@@ -100,6 +100,19 @@ describe('replication-lag', () => {
     }
   });
 
+  it('warns for a paused replica with nothing pending yet: the next write will not reach it', async () => {
+    await waitForReplay(cluster);
+    await cluster.replicas[1]!.query('SELECT pg_wal_replay_pause()');
+    try {
+      const f = byTarget(await probe('replication-lag on=replicas warn=5s critical=60s'));
+      expect(f.replica1?.severity).toBe('ok');
+      expect(f.replica2).toMatchObject({ severity: 'warning', metrics: { replayPaused: true, bytesBehind: 0 } });
+      expect(f.replica2?.summary).toMatch(/replay is PAUSED: the next write will not reach it/);
+    } finally {
+      await cluster.replicas[1]!.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
   it('does not count the time the primary sat idle before the write a paused replica misses', async () => {
     await sleep(3000); // the primary is idle: the replica's last replayed commit grows old
     await cluster.replicas[1]!.query('SELECT pg_wal_replay_pause()');
@@ -370,8 +383,9 @@ describe('clock-skew', () => {
         `clock-skew: injected +3000 ms, measured ${offset} ms ± ${bound} ms (error ${(offset - 3000).toFixed(1)} ms)`,
       );
       expect(f.ahead?.severity).toBe('critical');
-      // libfaketime's offset is applied at process start, so allow a few ms beyond the round-trip bound.
-      expect(Math.abs(offset - 3000)).toBeLessThanOrEqual(bound + 25);
+      // libfaketime's own offset is off by up to ~30 ms on a loaded machine (0.1 to 31.5 ms measured, before
+      // and after the driver's round trips changed), so allow 50 ms beyond the round-trip bound.
+      expect(Math.abs(offset - 3000)).toBeLessThanOrEqual(bound + 50);
       expect(Math.abs(Number(f.primary1?.metrics.offsetMs))).toBeLessThanOrEqual(
         Number(f.primary1?.metrics.errorBoundMs) + 25,
       );

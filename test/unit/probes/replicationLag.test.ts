@@ -129,6 +129,12 @@ describe('replication-lag grading', () => {
     });
   });
 
+  it('warns for a paused replica that is caught up for now', async () => {
+    const { finding } = await lag({ standby: [standby({ paused: 't' })] });
+    expect(finding).toMatchObject({ severity: 'warning', metrics: { bytesBehind: 0, replayPaused: true } });
+    expect(finding.summary).toMatch(/^caught up for now .* PAUSED: the next write will not reach it$/);
+  });
+
   it('warns for a paused replica behind by less than warn, and grades the WAL sender lag', async () => {
     const { finding } = await lag({
       standby: [standby({ paused: 't', replay_lsn: '0/2FFFF00', since_last_replayed_commit_ms: '900' })],

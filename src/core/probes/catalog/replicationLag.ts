@@ -183,9 +183,10 @@ export function gradeStandby(m: StandbyMeasurement): Pick<Finding, 'severity' | 
   const behind = behindEstimate(s, sender);
   const estimateMs = marker ?? (caughtUp ? 0 : behind.ms);
   const paused = s.paused === 't';
-  // Behind with replay paused, or with an upper bound past the critical line, is never less than a warning.
+  // Replay paused is never less than a warning, caught up or not: the next write will not reach this standby
+  // (and nothing pending yet is a matter of timing). So is an upper bound past the critical line.
   const mayBeCritical = !caughtUp && marker === undefined && Number(s.since_last_replayed_commit_ms) >= m.critical;
-  const floor: Severity = !caughtUp && (paused || mayBeCritical) ? 'warning' : 'ok';
+  const floor: Severity = paused || mayBeCritical ? 'warning' : 'ok';
   const metrics: KnownMetrics & Record<string, MetricValue> = {
     lagSeconds: Number.isFinite(estimateMs) ? Math.round(estimateMs) / 1000 : null,
     lagMethod: marker !== undefined ? 'marker' : caughtUp ? 'lsn' : behind.method,
@@ -214,7 +215,10 @@ function lagSummary(m: {
   bytes: number | null;
 }): string {
   const paused = m.standby.paused === 't';
-  if (m.caughtUp && m.marker === undefined) return `caught up (0 bytes behind${paused ? ', replay paused' : ''})`;
+  if (m.caughtUp && m.marker === undefined)
+    return paused
+      ? 'caught up for now (0 bytes behind), but replay is PAUSED: the next write will not reach it'
+      : 'caught up (0 bytes behind)';
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const tail = `${m.bytes ?? '?'} bytes behind${paused ? ', replay PAUSED' : ''}`;
   if (m.marker !== undefined) return `marker visible after ${s(m.estimateMs)}, ${tail}`;
