@@ -6,19 +6,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { startStandalone, PgServer } from '../helpers/pgCluster';
+import { diffTable, sessionSide } from '../../src/core/diff';
 import { executeProbeCell } from '../../src/core/probes/execute';
 import { SessionPool } from '../../src/core/sql/sessionPool';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
 import { bindingsOf, connectionTo, runCell } from './sqlHarness';
 
 let server: PgServer;
+/** The healthy side of the diff and reconcile cases: only `server` hangs. */
+let other: PgServer;
 let stopped: number[] = [];
 
 beforeAll(async () => {
-  server = await startStandalone();
+  [server, other] = await Promise.all([startStandalone(), startStandalone()]);
+  const load = `CREATE TABLE items (id int PRIMARY KEY, name text);
+    INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 2000) g`;
+  await Promise.all([server.query(load), other.query(`${load}; UPDATE items SET name = 'new' WHERE id <= 10`)]);
 });
 afterEach(() => resume());
-afterAll(async () => server?.destroy());
+afterAll(async () => Promise.all([server?.destroy(), other?.destroy()]));
 
 /** The postmaster and every process it started. */
 function serverProcesses(): number[] {
@@ -117,5 +123,51 @@ describe('a server that stops answering mid-query', () => {
     await pool.closeAll();
     expect(run.payload.results[0]?.error?.message).toMatch(/no answer within 2000 ms/);
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('bounds a table diff whose target hangs between its queries', async () => {
+    const pool = newPool();
+    const sides = () =>
+      [
+        sessionSide(pool, connectionTo(other, 'src'), 1000),
+        sessionSide(pool, connectionTo(server, 'dst'), 1000),
+      ] as const;
+    const warm = await diffTable(...sides(), { table: 'items', queryTimeoutMs: 2000 });
+    expect(warm.changed).toBe(10);
+    freeze();
+    const started = Date.now();
+    const failed = await diffTable(...sides(), { table: 'items', queryTimeoutMs: 2000 }).catch((e: Error) => e);
+    const elapsed = Date.now() - started;
+    await pool.closeAll();
+    expect((failed as Error).message).toMatch(/server not responding: dst/);
+    expect(elapsed).toBeLessThan(20_000);
+  });
+
+  it('bounds a reconcile whose copy hangs, and says so rather than ok', async () => {
+    const pool = newPool();
+    const options = {
+      bindings: bindingsOf({
+        primary: [connectionTo(other, 'src')],
+        copy: [connectionTo(server, 'dst', { allowWrites: true })],
+      }),
+      pool,
+      defaultRole: 'primary',
+      statementTimeoutMs: 2000,
+      lockTimeoutMs: 1000,
+      writesPermitted: true,
+      confirmWrite: () => Promise.resolve(true),
+    };
+    await executeProbeCell('topology on=copy', options);
+    freeze();
+    const started = Date.now();
+    const findings = await executeProbeCell('reconcile table=items from=primary to=copy apply=yes', options);
+    const elapsed = Date.now() - started;
+    resume();
+    await pool.closeAll();
+    expect(findings.map((f) => f.severity)).not.toContain('ok');
+    expect(JSON.stringify(findings)).toMatch(/server not responding/);
+    expect(elapsed).toBeLessThan(30_000);
+    const [{ n }] = await server.query("SELECT count(*)::int AS n FROM items WHERE name = 'new'");
+    expect(n).toBe(0);
   });
 });
