@@ -10,6 +10,11 @@ import { printOut, printErr } from './output';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `cnbook run --help` asks for the usage, whichever command it follows; it is never an unknown option.
+  if (command && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    printOut(USAGE);
+    return 0;
+  }
   switch (command) {
     case 'run':
       return runCommand(rest);
