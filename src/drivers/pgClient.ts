@@ -57,41 +57,47 @@ export class NodePostgresClient implements SqlClient {
     }
     let lastError: unknown;
     for (const attempt of ssl.attempts) {
-      const client = new Client({ ...base, ssl: attempt });
-      // A server that dies later must not crash the process; the session notices via `usable`.
-      client.on('error', () => undefined);
       try {
-        await connectWithAbort(client, options.signal);
-        return new PgSession(client, connection, this.session);
+        return new PgSession(await connectClient({ ...base, ssl: attempt }, options.signal), connection, this.session);
       } catch (error) {
         lastError = error;
-        await client.end().catch(() => undefined);
         if (base.options && refusesStartupOptions(error))
-          return this.openWithSet({ ...base, ssl: attempt }, connection, options, { tls: ssl.plan, ...login });
+          return this.openBehindPooler({ ...base, ssl: attempt }, connection, options, { tls: ssl.plan, ...login });
         if (!/does not support SSL/i.test((error as Error).message)) break;
       }
     }
     throw connectError(lastError, connection, options.connectTimeoutMs, { tls: ssl.plan, ...login });
   }
 
-  private async openWithSet(
-    base: ClientConfig,
+  /** Without the refused startup option: the same setting made by SET as the session's first statement. */
+  private async openBehindPooler(
+    config: ClientConfig,
     connection: ResolvedConnection,
     options: OpenOptions,
     attempt: ConnectAttempt,
   ): Promise<SqlSession> {
-    const config: ClientConfig = { ...base };
-    delete config.options;
-    const client = new Client(config);
-    client.on('error', () => undefined);
+    const { options: _refused, ...withoutOption } = config;
     try {
-      await connectWithAbort(client, options.signal);
-      await client.query('SET default_transaction_read_only = on');
+      const client = await connectClient(withoutOption, options.signal, 'SET default_transaction_read_only = on');
       return new PgSession(client, connection, this.session);
     } catch (error) {
-      await client.end().catch(() => undefined);
       throw connectError(error, connection, options.connectTimeoutMs, attempt);
     }
+  }
+}
+
+/** A connected client, after `firstStatement` if given; on any failure the client is ended and the error thrown. */
+async function connectClient(config: ClientConfig, signal: AbortSignal | undefined, firstStatement?: string) {
+  const client = new Client(config);
+  // A server that dies later must not crash the process; the session notices via `usable`.
+  client.on('error', () => undefined);
+  try {
+    await connectWithAbort(client, signal);
+    if (firstStatement) await client.query(firstStatement);
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 /** The sandbox's folder and its sandbox.json: which servers it has, their ports, its faults, its owner. */
+import { writeFileAtomically } from '../drivers/recordFile';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,7 +75,5 @@ export function readState(folder: string): SandboxState | undefined {
 
 /** Written to a temp file and renamed, so a crash never leaves half a state file. */
 export function writeState(folder: string, state: SandboxState): void {
-  const temp = `${stateFile(folder)}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(state, null, 2) + '\n');
-  fs.renameSync(temp, stateFile(folder));
+  writeFileAtomically(stateFile(folder), JSON.stringify(state, null, 2) + '\n');
 }

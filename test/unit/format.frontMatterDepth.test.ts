@@ -1,5 +1,6 @@
+import { formatRefusal } from '../helpers/formatRefusal';
 import { describe, expect, it } from 'vitest';
-import { CnbookFormatError, parseNotebook, printNotebook, sameNotebook } from '../../src/core/format';
+import { parseNotebook, printNotebook, sameNotebook } from '../../src/core/format';
 import { FRONT_MATTER_MAX_DEPTH } from '../../src/core/format/frontMatterDepth';
 
 const runbook = (yaml: string) => `---\ncnbook: 2\n${yaml}---\n\n# Step\n`;
@@ -8,16 +9,6 @@ const blockNested = (depth: number) =>
   `a:\n${Array.from({ length: depth - 1 }, (_, i) => `${' '.repeat(i + 1)}b:\n`).join('')}${' '.repeat(depth)}v\n`;
 /** The top-level mapping and `depth - 1` lists inside each other. */
 const flowNested = (depth: number) => `a: ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}\n`;
-
-function refusal(text: string): CnbookFormatError {
-  try {
-    parseNotebook(text);
-  } catch (error) {
-    if (error instanceof CnbookFormatError) return error;
-    throw error;
-  }
-  throw new Error('parsed');
-}
 
 describe('front matter nested too deeply', () => {
   const message = `line %s: the front matter nests deeper than ${FRONT_MATTER_MAX_DEPTH} levels (cnbook's limit)`;
@@ -31,7 +22,7 @@ describe('front matter nested too deeply', () => {
     ['flow lists 100,000 deep', flowNested(100_000), 3],
     ['flow mappings 5,000 deep', `a: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\n`, 3],
   ])('%s: a plain message naming the limit and the line', (_name, yaml, line) => {
-    const error = refusal(runbook(yaml));
+    const error = formatRefusal(runbook(yaml));
     expect(error.message).toBe(
       `${message.replace('%s', String(line))}; ` +
         `expected front matter nested at most ${FRONT_MATTER_MAX_DEPTH} levels deep`,
@@ -44,7 +35,7 @@ describe('front matter nested too deeply', () => {
       const inner = i === 0 ? '1' : `*x${i - 1}`;
       return `x${i}: &x${i} ${'['.repeat(20)}${inner}${']'.repeat(20)}\n`;
     });
-    expect(refusal(runbook(anchors.join(''))).line).toBe(2);
+    expect(formatRefusal(runbook(anchors.join(''))).line).toBe(2);
   });
 
   it.each([

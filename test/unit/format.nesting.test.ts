@@ -1,5 +1,6 @@
+import { formatRefusal } from '../helpers/formatRefusal';
 import { describe, expect, it } from 'vitest';
-import { CnbookFormatError, parseNotebook, printNotebook } from '../../src/core/format';
+import { parseNotebook, printNotebook } from '../../src/core/format';
 import { JSON_MAX_DEPTH } from '../../src/core/format/nesting';
 
 const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
@@ -7,16 +8,6 @@ const withInfo = (json: string) => `---\ncnbook: 2\n---\n\n\`\`\`sql ${json}\nSE
 const withOutput = (json: string) =>
   `---\ncnbook: 2\n---\n\n\`\`\`sql\nSELECT 1\n\`\`\`\n` +
   `<!-- cnbook:outputs -->\n<!-- cnbook:output ${json} -->\n<!-- /cnbook:outputs -->\n`;
-
-function refusal(text: string): CnbookFormatError {
-  try {
-    parseNotebook(text);
-  } catch (error) {
-    if (error instanceof CnbookFormatError) return error;
-    throw error;
-  }
-  throw new Error('parsed');
-}
 
 describe('JSON in a file nested too deeply to print back', () => {
   it.each([
@@ -30,7 +21,7 @@ describe('JSON in a file nested too deeply to print back', () => {
       'output comment',
     ],
   ])('%s: refused at its line, naming the limit', (_name, text, line, where) => {
-    const error = refusal(text);
+    const error = formatRefusal(text);
     expect(error.line).toBe(line);
     expect(error.message).toMatch(`line ${line}: the ${where} nests deeper than ${JSON_MAX_DEPTH} levels`);
   });
