@@ -7,3 +7,4 @@ export * from './pgpass';
 export * from './service';
 export * from './passwords';
 export * from './tls';
+export * from './haManager';
