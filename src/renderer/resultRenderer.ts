@@ -3,6 +3,8 @@ import type { StatementResult } from '../core/sql/client';
 import type { ResultPayload, TargetRun } from '../core/sql/payload';
 import { cutCellFinder, cutNote, type CutCell } from '../core/sql/cutValue';
 import { isNumericType } from '../core/sql/pgTypes';
+import { compareNumericText } from '../core/sql/tableText';
+import { renderTableActions } from './tableActions';
 import { RESULT_STYLE } from './resultStyle';
 
 const MAX_SHOWN_CHARS = 200;
@@ -101,7 +103,12 @@ function renderStatement(result: StatementResult, differing: Set<number>): HTMLE
   const shown = result.truncated
     ? `showing first ${result.rows.length} of ${result.rowCount} rows`
     : `${result.rowCount} row${result.rowCount === 1 ? '' : 's'}`;
-  wrap.append(table, el('div', 'cnbook-footer', `${shown} · ${result.hash.slice(0, 19)}`));
+  const footer = el('div', 'cnbook-footer', `${shown} · ${result.hash.slice(0, 19)}`);
+  wrap.append(
+    table,
+    footer,
+    renderTableActions(result, () => order),
+  );
   return wrap;
 }
 
@@ -152,7 +159,7 @@ function sortBy(
     const y = key(b);
     // NULLs last, as PostgreSQL sorts them ascending.
     if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-    const cmp = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+    const cmp = numeric ? compareNumericText(x, y) : x.localeCompare(y);
     return descending ? -cmp : cmp;
   });
   fillBody(tbody, order, result, differing);

@@ -19,4 +19,6 @@ td.null { font-style: italic; opacity: 0.6; }
 .cnbook-cut { font-style: italic; opacity: 0.7; }
 .cnbook-mark { width: 1.5em; text-align: center; }
 .cnbook-footer { opacity: 0.75; margin: 2px 0 6px; }
+.cnbook-actions { margin: 0 0 6px; }
+.cnbook-action { color: var(--vscode-textLink-foreground); cursor: pointer; background: none; border: none; padding: 0; font: inherit; text-decoration: underline; }
 `;

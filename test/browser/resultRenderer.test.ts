@@ -1,4 +1,5 @@
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { installBrowserDeps, launchChromium } from '../helpers/chromium';
@@ -36,7 +37,11 @@ lines'), (9007199254740993, 0.10, 'beyond doubles');`);
   page.on('dialog', (d) => {
     throw new Error(`a dialog opened: ${d.message()}`);
   });
-  await page.setContent('<!DOCTYPE html><html><body><div id="out"></div></body></html>');
+  // From localhost, a secure context like VS Code's webviews, so the page has the async clipboard API.
+  await page.route('http://localhost/', (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><html><body><div id="out"></div></body></html>' }),
+  );
+  await page.goto('http://localhost/');
   await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
 }, 600_000);
 afterAll(async () => {
@@ -90,6 +95,51 @@ describe('the result table in a real browser', () => {
     expect(await column(2)).toEqual(['100.00', '10.50', '9.00', '2.25']);
     await page.locator('#out th', { hasText: 'note' }).click();
     expect((await column(3)).at(-1)).toBe('NULL');
+  });
+
+  it('sorts bigints beyond 2^53 and numerics exactly, NaN above Infinity, NULL last both ways', async () => {
+    const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')] });
+    // An id column of bigints near 2^53 and a numeric column with PostgreSQL's specials, in no order.
+    const sql = `SELECT * FROM (VALUES (9007199254740993, 'NaN'::numeric), (9007199254740992, NULL),
+      (10, 'Infinity'), (-3, '-0.5'), (9007199254740994, '0.25'), (NULL, '-Infinity')) AS t(id, n)`;
+    const run = await runCell(sql, bindings, pool);
+    await render(run.payload);
+    await page.locator('#out th', { hasText: 'id' }).click();
+    const ids = ['-3', '10', '9007199254740992', '9007199254740993', '9007199254740994', 'NULL'];
+    expect(await column(1)).toEqual(ids);
+    await page.locator('#out th', { hasText: 'n' }).click();
+    expect(await column(2)).toEqual(['-Infinity', '-0.5', '0.25', 'Infinity', 'NaN', 'NULL']);
+    await page.locator('#out th', { hasText: 'n' }).click();
+    expect(await column(2)).toEqual(['NaN', 'Infinity', '0.25', '-0.5', '-Infinity', 'NULL']);
+  });
+
+  it('copies the table as TSV and saves it as CSV, in the order shown, NULL apart from the text NULL', async () => {
+    // What a responder pastes into a ticket or a spreadsheet: tabs, newlines, quotes and a hostile value intact.
+    const bindings = bindingsOf({ primary: [connectionTo(cluster.primary, 'main')] });
+    const sql = `SELECT * FROM (VALUES (2, E'tab\\there', 'say "hi", then go'), (1, NULL, ''),
+      (3, 'NULL', E'two\\nlines \\\\ back'), (4, '<b>x</b>', ' pad')) AS t(id, a, b)`;
+    const run = await runCell(sql, bindings, pool);
+    await render(run.payload);
+    await page.locator('#out th', { hasText: 'id' }).click();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator('#out button', { hasText: 'Copy as TSV' }).click();
+    await expect.poll(() => page.locator('#out .cnbook-action-status').textContent()).toBe(' copied 4 rows');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      'id\ta\tb\n1\t\\N\t\n2\ttab\\there\tsay "hi", then go\n' + '3\tNULL\ttwo\\nlines \\\\ back\n4\t<b>x</b>\t pad\n',
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#out a', { hasText: 'Save as CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('select.csv');
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    expect(csv).toBe(
+      'id,a,b\r\n1,,""\r\n2,tab\there,"say ""hi"", then go"\r\n' +
+        '3,NULL,"two\nlines \\ back"\r\n4,<b>x</b>," pad"\r\n',
+    );
+    // The shown table is untouched by the copy: NULL still shown as NULL, the markup still text.
+    expect(await column(2)).toEqual(['NULL', 'tab\there', 'NULL', '<b>x</b>']);
+    expect(await page.locator('#out tbody b').count()).toBe(0);
   });
 
   it('says where a value is shown that the record keeps cut, with its full length and hash', async () => {
