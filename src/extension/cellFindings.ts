@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellLanguage } from './cellLanguage';
 import type { DiagnosedCell } from '../core/diagnosis/notebook';
 import { FINDINGS_MIME } from '../core/format/model';
 import { readFindingsOutput } from '../core/probes/render';
@@ -20,7 +21,7 @@ export class CellFindings {
   cells(notebook: vscode.NotebookDocument): DiagnosedCell[] {
     return notebook.getCells().map((cell) => ({
       index: cell.index,
-      language: cell.document.languageId,
+      language: cellLanguage(cell),
       source: cell.document.getText(),
       ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
       findings: cell.outputs.flatMap((output) => this.findingsOf(cell, output)),

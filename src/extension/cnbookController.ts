@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellLanguage, SQL_CELL_LANGUAGE } from './cellLanguage';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
 import type { CellRunner, CellRunResult } from './cellRunner';
@@ -12,7 +13,8 @@ import { toCellOutput } from './notebookData';
 export class CnbookController implements vscode.Disposable {
   static readonly id = 'cnbook-postgres';
   private readonly controller: vscode.NotebookController;
-  private executionOrder = 0;
+  /** Per notebook, as in Jupyter: a new incident starts at [1], a reopened record goes on from its last. */
+  private readonly executionOrders = new WeakMap<vscode.NotebookDocument, number>();
 
   constructor(
     private readonly runner: CellRunner,
@@ -20,7 +22,8 @@ export class CnbookController implements vscode.Disposable {
     private readonly timeline: TimelineRecorder,
   ) {
     this.controller = vscode.notebooks.createNotebookController(CnbookController.id, 'cnbook', 'PostgreSQL (cnbook)');
-    this.controller.supportedLanguages = ['sql', 'cnprobe', 'note'];
+    // The first is what + Code makes in an empty notebook; NewCellLanguage keeps it SQL elsewhere too.
+    this.controller.supportedLanguages = [SQL_CELL_LANGUAGE, 'cnprobe', 'note'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'Runs on the active connection profile';
     this.controller.executeHandler = (cells, notebook) => this.executeCells(cells, notebook);
@@ -41,7 +44,7 @@ export class CnbookController implements vscode.Disposable {
 
   private async executeCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> {
     const execution = this.controller.createNotebookCellExecution(cell);
-    execution.executionOrder = ++this.executionOrder;
+    execution.executionOrder = this.nextExecutionOrder(notebook);
     execution.start(Date.now());
     const abort = new AbortController();
     const cancel = execution.token.onCancellationRequested(() => abort.abort());
@@ -70,6 +73,14 @@ export class CnbookController implements vscode.Disposable {
     return success && !abort.signal.aborted;
   }
 
+  private nextExecutionOrder(notebook: vscode.NotebookDocument): number {
+    const last =
+      this.executionOrders.get(notebook) ??
+      Math.max(0, ...notebook.getCells().map((c) => c.executionSummary?.executionOrder ?? 0));
+    this.executionOrders.set(notebook, last + 1);
+    return last + 1;
+  }
+
   private run(
     cell: vscode.NotebookCell,
     notebook: vscode.NotebookDocument,
@@ -77,7 +88,7 @@ export class CnbookController implements vscode.Disposable {
   ): Promise<CellRunResult> {
     return this.runner.run({
       source: cell.document.getText(),
-      language: cell.document.languageId,
+      language: cellLanguage(cell),
       frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
       notebookUri: notebook.uri.toString(),
       cellIndex: cell.index,

@@ -8,6 +8,7 @@ import { DiagnosisTracker } from './diagnosisTracker';
 import { writeDiagnosisOnSave } from './diagnosisOnSave';
 import { foldJournalsOnOpen } from './journalOnOpen';
 import { InvestigationMapPanel } from './investigationMapPanel';
+import { NewCellLanguage } from './newCellLanguage';
 import { ProfileStatusBar } from './profileStatusBar';
 import { EscalationClock } from './escalationClock';
 import { EscalationStatusBar } from './escalationStatusBar';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): CnbookApi {
     connections,
     vscode.workspace.registerNotebookSerializer('cnbook', new CnbookSerializer(), CnbookSerializer.options),
     new CnbookController(new SqlCellRunner(connections, params, log), findings, timeline),
+    new NewCellLanguage(),
     new ProfileStatusBar(connections),
     clock,
     escalation,

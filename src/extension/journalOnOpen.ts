@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { cellLanguage } from './cellLanguage';
 import { describeJournaledWrite } from '../core/record/journal';
 import { journalFold } from '../core/record/journalFold';
 import { findingsOutput } from '../core/probes/render';
@@ -40,7 +41,7 @@ async function foldJournalOf(notebook: vscode.NotebookDocument, who: string, pen
   const cells = notebook.getCells().map((c) => ({
     metadata: c.metadata,
     ...(c.kind === vscode.NotebookCellKind.Code
-      ? { code: { language: c.document.languageId, source: c.document.getText() } }
+      ? { code: { language: cellLanguage(c), source: c.document.getText() } }
       : {}),
   }));
   const fold = journalFold(cells, journal.writes, who);

@@ -9,6 +9,7 @@ import type {
   NotebookLayout,
   OutputItem,
 } from '../core/format/model';
+import { editorLanguage, recordLanguage } from './cellLanguage';
 
 /** Where the file layout rides along in VS Code's metadata, so saving an unedited notebook keeps its bytes. */
 const CELL_LAYOUT_KEY = 'cnbook.layout';
@@ -31,7 +32,11 @@ export function fromNotebookData(data: vscode.NotebookData): Notebook {
 
 function toCellData(cell: Cell): vscode.NotebookCellData {
   const kind = cell.kind === 'code' ? vscode.NotebookCellKind.Code : vscode.NotebookCellKind.Markup;
-  const data = new vscode.NotebookCellData(kind, cell.source, cell.kind === 'code' ? cell.language : 'markdown');
+  const data = new vscode.NotebookCellData(
+    kind,
+    cell.source,
+    cell.kind === 'code' ? editorLanguage(cell.language) : 'markdown',
+  );
   data.metadata = { ...(cell.metadata ?? {}), [CELL_LAYOUT_KEY]: cell.layout ?? {} };
   if (cell.kind === 'code') {
     data.outputs = (cell.outputs ?? []).map(toCellOutput);
@@ -49,7 +54,7 @@ function fromCellData(data: vscode.NotebookCellData): Cell {
   const execution = fromSummary(data.executionSummary);
   return {
     kind: 'code',
-    language: data.languageId,
+    language: recordLanguage(data.languageId),
     source: data.value,
     ...withLayout,
     ...(outputs.length > 0 ? { outputs } : {}),

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellLanguage } from './cellLanguage';
 import { timelineAfterRun, timelineChange } from '../core/record/timeline';
 import { escapeMarkdownInline } from '../core/util/escape';
 import type { CellRunResult } from './cellRunner';
@@ -20,7 +21,7 @@ export class TimelineRecorder {
     const notebook = cell.notebook;
     const run = {
       index: cell.index,
-      language: cell.document.languageId,
+      language: cellLanguage(cell),
       source: cell.document.getText(),
       status: result.status,
       connections: result.connections,
