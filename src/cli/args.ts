@@ -108,4 +108,4 @@ export const USAGE = `Usage:
               [--repair-sql FILE]   (writes FILE and FILE.undo.sql for review; applies nothing)
   cnbook export FILE [--format html|md] [--out FILE]   (default FILE.report.html beside it)
 
-Exit codes: 0 all ok (diff: equal), 1 warnings, 2 critical findings (diff: drift), 3 could not run.`;
+Exit codes: 0 nothing to act on (diff: equal), 1 warnings, 2 critical findings (diff: drift), 3 could not run.`;

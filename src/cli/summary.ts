@@ -1,5 +1,6 @@
 import type { Finding } from '../core/probes/types';
 import type { CellReport } from '../core/run/runbook';
+import { runStatusWord, runSummary } from '../core/run/statusWords';
 import { cutNote } from '../core/sql/cutValue';
 import type { CutValue } from '../core/sql/payload';
 
@@ -16,7 +17,7 @@ export interface RunSummary {
 const MARK: Record<CellReport['status'], string> = { ok: '✓', error: '✗', skipped: '-', cancelled: '⊘' };
 
 export function formatCellLine(report: CellReport): string {
-  const head = `  ${MARK[report.status]} cell ${report.index + 1} (${report.language}) ${report.status}`;
+  const head = `  ${MARK[report.status]} cell ${report.index + 1} (${report.language}) ${runStatusWord(report.status)}`;
   const time = report.status === 'skipped' ? '' : ` ${report.durationMs} ms`;
   const error = report.error ? `\n      ${report.error.split('\n').join('\n      ')}` : '';
   return `${head}${time}${error}${cutLines(report.cutValues ?? [])}`;
@@ -35,14 +36,15 @@ function cutLines(cuts: readonly CutValue[]): string {
 }
 
 export function formatSummary(summary: RunSummary): string {
-  const counts = new Map<string, number>();
-  for (const cell of summary.cells) counts.set(cell.status, (counts.get(cell.status) ?? 0) + 1);
-  const parts = [...counts].map(([status, n]) => `${n} ${status}`);
+  const counts = runSummary(
+    summary.cells.map((c) => c.status),
+    summary.findings.map((f) => f.severity),
+  );
   const ms = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
-  return `${summary.runbook} on profile ${summary.profile}: ${parts.join(', ') || 'no code cells'} in ${ms} ms`;
+  return `${summary.runbook} on profile ${summary.profile}: ${counts} (${ms} ms)`;
 }
 
-/** 0 all ok, 1 warnings, 2 critical findings, 3 could not run (bad input, connection failure, failed cell). */
+/** 0 nothing to act on, 1 warnings, 2 critical findings, 3 could not run (bad input, connection failure, failed cell). */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.cells.some((c) => c.status !== 'ok')) return 3;
   const severities = summary.findings.map((f) => f.severity);

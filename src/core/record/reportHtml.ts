@@ -17,6 +17,7 @@ import {
   type TextTable,
 } from './reportSections';
 import * as text from './reportText';
+import { runStatusWord } from '../run/statusWords';
 
 /**
  * The report as one self-contained HTML file: inline CSS and inline SVG, no script, no remote resource (a
@@ -156,7 +157,7 @@ function actions({ title, items: list }: SectionOf<'actions'>): string {
 function queryCell(c: ReportCell): string {
   const meta = [
     c.language,
-    c.status,
+    runStatusWord(c.status),
     c.startedAt ? text.readableTime(c.startedAt) : null,
     c.durationMs === null ? null : formatDuration(c.durationMs),
   ].filter((m): m is string => m !== null);

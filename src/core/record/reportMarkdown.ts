@@ -15,6 +15,7 @@ import {
   type TextTable,
 } from './reportSections';
 import * as text from './reportText';
+import { runStatusWord } from '../run/statusWords';
 
 export interface MarkdownReportOptions {
   /**
@@ -128,7 +129,7 @@ function queryCell(c: ReportCell): string {
   const took = c.durationMs === null ? '' : ` · ${formatDuration(c.durationMs)}`;
   const parts = [
     `### Cell ${c.number}${c.step ? `: ${md(c.step)}` : ''}`,
-    `${md(c.language)} · **${c.status}**${md(when)}${md(took)}`,
+    `${md(c.language)} · **${runStatusWord(c.status)}**${md(when)}${md(took)}`,
     `${fence}${c.language === 'sql' || c.language === 'cnprobe' ? c.language : ''}\n${c.source}\n${fence}`,
   ];
   if (c.error) parts.push(`> ❌ ${md(c.error)}`);

@@ -5,6 +5,7 @@ import type { Severity } from '../probes/types';
 import { incidentFields } from './reportIncident';
 import type { ReportCell, TimelineItem } from './reportModel';
 import { timelineOf, type TimelineEntry } from './timeline';
+import { runStatusWord } from '../run/statusWords';
 
 /**
  * The record's timeline: the incident's opening, then the record's own timeline (runs, notes, diagnosis
@@ -33,7 +34,7 @@ export function storedItem(entry: TimelineEntry): TimelineItem {
         ...base,
         cell: entry.cell + 1,
         connections: entry.connections,
-        what: `${entry.language} cell ${entry.cell + 1}: ${entry.label} (${entry.outcome})`,
+        what: `${entry.language} cell ${entry.cell + 1}: ${entry.label} (${runStatusWord(entry.outcome)})`,
         severities: entry.findings,
       };
     case 'note':
@@ -78,7 +79,7 @@ export function timelineFromCells(cells: readonly ReportCell[]): TimelineItem[] 
       who: c.runs[0]?.provenance.osUser ?? null,
       cell: c.number,
       connections: [...new Set([...c.runs.map((r) => r.connection), ...probeConnections(c)])],
-      what: `${c.language} cell ${c.number}${c.step ? ` (${c.step})` : ''}: ${c.status}`,
+      what: `${c.language} cell ${c.number}${c.step ? ` (${c.step})` : ''}: ${runStatusWord(c.status)}`,
       severities: countSeverities(c.findings.map((f) => f.severity)),
     }));
 }

@@ -3,6 +3,7 @@ import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
 import type { CellStatus } from '../run/cell';
+import { runStatusWord } from '../run/statusWords';
 import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
 import { findRecordCell, placeRecordCell, type RecordCellChange } from './recordCells';
 import { describeJournaledWrite, type JournaledWrite } from './journal';
@@ -166,7 +167,11 @@ function describe(e: TimelineEntry): [string, string, string] {
     case 'run': {
       const counts = SEVERITY_ORDER.filter((s) => e.findings[s]).map((s) => `${SEVERITY_ICON[s]} ${e.findings[s]}`);
       const what = `ran cell ${e.cell + 1} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
-      return [what, e.connections.map((c) => markdownTableCell(c)).join(', '), [e.outcome, ...counts].join(' ')];
+      return [
+        what,
+        e.connections.map((c) => markdownTableCell(c)).join(', '),
+        [runStatusWord(e.outcome), ...counts].join(' '),
+      ];
     }
     case 'note':
       return ['note', '', markdownTableCell(e.text, 500)];
