@@ -14,6 +14,8 @@ export interface CellRunRequest {
   notebookUri: string;
   /** 0-based position of the cell in the notebook (for messages). */
   cellIndex?: number;
+  /** What the cell's `-- @expect` check is about (its step's heading), for its findings. */
+  subject?: string;
   signal: AbortSignal;
 }
 

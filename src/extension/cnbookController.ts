@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellSubject, type NamedCell } from '../core/run/cellSubject';
 import { cellLanguage, SQL_CELL_LANGUAGE } from './cellLanguage';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
@@ -92,6 +93,7 @@ export class CnbookController implements vscode.Disposable {
       frontMatter: (notebook.metadata.frontMatter as JsonObject | undefined) ?? {},
       notebookUri: notebook.uri.toString(),
       cellIndex: cell.index,
+      subject: cellSubject(notebook.getCells().map(namedCell), cell.index),
       signal,
     });
   }
@@ -99,4 +101,9 @@ export class CnbookController implements vscode.Disposable {
   dispose(): void {
     this.controller.dispose();
   }
+}
+
+function namedCell(cell: vscode.NotebookCell): NamedCell {
+  const kind = cell.kind === vscode.NotebookCellKind.Markup ? 'markdown' : 'code';
+  return { kind, source: cell.document.getText() };
 }

@@ -47,7 +47,7 @@ export class SqlCellRunner implements CellRunner {
           ...settings,
         },
         // Named as `cnbook run` names it, so the map and the record say the same in both.
-        request.cellIndex === undefined ? 'this cell' : `cell ${request.cellIndex + 1}`,
+        request.subject ?? (request.cellIndex === undefined ? 'this cell' : `cell ${request.cellIndex + 1}`),
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
       const { outputs, status, findings, connections } = run;

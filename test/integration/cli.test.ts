@@ -280,13 +280,13 @@ describe('findings in cnbook run', () => {
     expect(summary.diagnosis).toMatchObject({
       consistencyType: 'strong',
       severity: 'critical',
-      rootCause: expect.stringMatching(/^integrity violation on p/),
+      rootCause: expect.stringMatching(/^check failed on p: cell 2: expected no rows, got 2$/),
       next: { chart: 'strong', node: 'Recovery', probe: 'sql-check', cell: 1 },
     });
     expect(summary.diagnosis.path.slice(-1)).toEqual(['strong:Integrity']);
     // The record carries the diagnosis in words, in metadata, and as a mermaid chart a Markdown viewer can draw.
     const diagnosisCell = parseNotebook(record).cells.find((c) => c.metadata?.cnbook === 'diagnosis');
-    expect(diagnosisCell?.source).toMatch(/## Diagnosis\n\n🔴 \*\*Strong consistency\*\*: integrity violation/);
+    expect(diagnosisCell?.source).toMatch(/## Diagnosis\n\n🔴 \*\*Strong consistency\*\*: check failed on p/);
     expect(diagnosisCell?.source).toMatch(/```mermaid\nflowchart TD\n/);
     expect(diagnosisCell?.source).toMatch(/\*\*Next:\*\* .* \(cell 2 of the runbook\)/);
     expect(diagnosisCell?.source).toMatch(/class [A-Za-z,]*Integrity[A-Za-z,]* cn-critical/);

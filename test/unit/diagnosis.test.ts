@@ -58,7 +58,7 @@ describe('diagnosis', () => {
       'strong, integrity',
       [f('sql-check', 'db-primary', 'critical', 'cell 3: expected no rows, got 3')],
       'strong',
-      /integrity violation/,
+      /^check failed on db-primary: cell 3: expected no rows, got 3$/,
       'strong:Integrity',
     ],
     [

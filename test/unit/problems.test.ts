@@ -223,7 +223,7 @@ describe('every problem in the record', () => {
       now: '2026-12-01T10:00:00Z',
     });
     const text = diagnosisMarkdown(d, hosts);
-    expect(text).toMatch(/^🔴 \*\*Strong consistency\*\*: integrity violation on us-east/m);
+    expect(text).toMatch(/^🔴 \*\*Strong consistency\*\*: check failed on us-east/m);
     expect(text).toContain(
       '**Also found:**\n\n- 🟡 **Eventual consistency**: replay paused on eu-west: behind, replay \\*PAUSED\\*; next: Resume replay',
     );

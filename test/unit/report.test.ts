@@ -44,7 +44,7 @@ describe('the report model of a record', () => {
     // Both problems of the record: the broken totals first, the paused replica after.
     expect(report.problems).toHaveLength(2);
     expect(report.problems[0]).toMatchObject({ type: 'strong', severity: 'critical' });
-    expect(report.problems[0]?.rootCause).toMatch(/integrity violation on db-primary/);
+    expect(report.problems[0]?.rootCause).toMatch(/check failed on db-primary/);
     expect(report.problems[1]).toMatchObject({ type: 'eventual' });
     expect(report.maps.map((m) => m.chart.id)).toEqual(['overall', 'eventual', 'strong']);
   });

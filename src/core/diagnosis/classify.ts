@@ -126,9 +126,13 @@ function strongCauses(ev: Finding[]): Cause[] {
   const locks = ev.filter((f) => f.probe === 'locks');
   if (locks[0]) causes.push(cause(`lock contention on ${locks[0].target}: ${locks[0].summary}`, 'Deadlock', locks));
   const integrity = ev.filter((f) => ['foreign-keys', 'orphans', 'sql-check'].includes(f.probe));
-  if (integrity[0]) {
-    const text = `integrity violation on ${integrity[0].target}: ${integrity[0].summary}`;
-    causes.push(cause(text, 'Integrity', integrity));
+  const first = integrity[0];
+  if (first?.probe === 'sql-check') {
+    // A runbook's own check, not a constraint: say which check failed where, and what to do about a check.
+    const text = `check failed on ${first.target}: ${first.summary}`;
+    causes.push({ ...cause(text, 'Integrity', integrity), advice: CHECK_ADVICE });
+  } else if (first) {
+    causes.push(cause(`integrity violation on ${first.target}: ${first.summary}`, 'Integrity', integrity));
   }
   // Anything else the strong probes flag (a topology without a writable node) reads as integrity, as before.
   if (causes.length === 0 && ev[0])
@@ -165,6 +169,10 @@ function eventualCauses(ev: Finding[]): Cause[] {
   }
   return causes;
 }
+
+const CHECK_ADVICE =
+  'Read the rows the check returned (evidence): find how they came to be, correct them in a reviewed ' +
+  '-- @write cell, then run the check again';
 
 const COPIES_ADVICE =
   'Find what wrote to one copy only (the differing keys are in the evidence), then reconcile it from the ' +

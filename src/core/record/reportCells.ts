@@ -1,6 +1,7 @@
 import { DEFAULT_LIMITS } from '../defaults';
 import { ERROR_MIME, RESULT_MIME, type CodeCell, type Notebook } from '../format/model';
 import { outputFindings } from '../diagnosis/notebook';
+import { lastHeading } from '../run/cellSubject';
 import type { ResultPayload, TargetRun } from '../sql/payload';
 import type { CellStatus, ImpactWindow, ReportCell, ReportRun, ResultSummary } from './reportModel';
 
@@ -124,12 +125,6 @@ function cellError(cell: CodeCell): string | null {
     }
   }
   return null;
-}
-
-function lastHeading(markdown: string): string | null {
-  const headings = markdown.split(/\r?\n/).filter((line) => /^#{1,6}\s/.test(line));
-  const last = headings[headings.length - 1];
-  return last ? last.replace(/^#+\s*/, '').trim() : null;
 }
 
 function timeOf(epochMs: number | undefined): string | null {

@@ -56,7 +56,7 @@ export async function runCodeCell(
       throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
     const run = await executeSqlCell(source, options);
     const findings = run.annotations.expect
-      ? expectationFindings(run.annotations.expect, run.payload.results, label)
+      ? expectationFindings(run.annotations.expect, run.payload.results, run.annotations.check ?? label)
       : [];
     const outputs = [resultOutput(run.payload), ...(findings.length > 0 ? [findingsOutput(findings)] : [])];
     const connections = run.payload.results.map((r) => r.connection);

@@ -3,6 +3,7 @@ import type { Finding } from '../probes/types';
 import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
+import { cellSubject } from './cellSubject';
 
 export type { CellStatus } from './cell';
 
@@ -52,7 +53,8 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
     } else {
       options.onCellStart?.(index);
       const journal = options.journalOfCell?.(index);
-      report = await runCell(cell, index, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
+      const subject = cellSubject(notebook.cells, index);
+      report = await runCell(cell, index, subject, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
       // A server that is down or hung is a fact about that server, not about the runbook: go on.
       stopped = report.status !== 'ok' && !report.serverUnavailable;
     }
@@ -65,11 +67,12 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
 async function runCell(
   cell: CodeCell,
   index: number,
+  subject: string,
   executionOrder: number,
   options: CellRunOptions,
 ): Promise<CellReport> {
   const start = Date.now();
-  const run = await runCodeCell(cell.language, cell.source, options, `cell ${index + 1}`);
+  const run = await runCodeCell(cell.language, cell.source, options, subject);
   const end = Date.now();
   cell.outputs = run.outputs;
   cell.execution = { executionOrder, success: run.status === 'ok', startTime: start, endTime: end };

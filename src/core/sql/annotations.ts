@@ -8,6 +8,8 @@ export interface SqlAnnotations {
   write: boolean;
   timeoutMs?: number;
   expect?: Expectation;
+  /** What an `@expect` checks, in words (`-- @check "stored totals equal the items"`): its findings name it. */
+  check?: string;
 }
 
 export type Comparison = '=' | '<' | '>' | '<=' | '>=' | '!=';
@@ -22,7 +24,7 @@ export interface AnnotationProblem {
   message: string;
 }
 
-const NAMES = ['on', 'write', 'timeout', 'expect'];
+const NAMES = ['on', 'write', 'timeout', 'expect', 'check'];
 const ANNOTATION = /^(\s*--\s*)@([A-Za-z-]*)(.*)$/;
 
 export function parseAnnotations(source: string): { annotations: SqlAnnotations; problems: AnnotationProblem[] } {
@@ -76,6 +78,12 @@ function applyAnnotation(into: SqlAnnotations, name: string, args: string): Prob
           onArgument: true,
         };
       into.expect = expectation;
+      return undefined;
+    }
+    case 'check': {
+      const label = /^"(.+)"$/.exec(args)?.[1] ?? args;
+      if (!label.trim()) return { message: '@check needs what the check shows, e.g. -- @check "no orphaned items"' };
+      into.check = label.trim();
       return undefined;
     }
     default:
