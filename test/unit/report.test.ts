@@ -64,10 +64,10 @@ describe('the report model of a record', () => {
     ]);
     expect(newest?.comparison?.agree).toBe(false);
     expect(report.cells[1]?.runs[0]?.result).toMatchObject({
-      columns: ['id', 'total'],
+      columns: ['id', 'total', 'created_at'],
       rows: [
-        ['17', '10.50'],
-        ['256', null],
+        ['17', '10.50', '2026-11-25 06:10:00+00'],
+        ['256', null, '2026-11-25 08:02:30.25+00'],
       ],
       rowCount: 2,
       rowsNotShown: 0,
@@ -197,6 +197,20 @@ describe('the Markdown report', () => {
     svgFiles: { overall: 'x.report.overall.svg', strong: 'x.report.strong.svg' },
   });
 
+  it("leaves the impact window out when the evidence has no times, rather than show the run's own span", () => {
+    // A totals check that returns only ids: nothing in the evidence says when the data went wrong.
+    const check = sqlCell(
+      '-- @expect empty\nSELECT id FROM orders WHERE broken',
+      [run('db-primary', 'primary', '2026-11-25T10:03:00.000Z', ['id'], [['17']])],
+      3,
+      [finding('sql-check', 'db-primary', 'critical', 'cell 1: expected no rows, got 1')],
+    );
+    const report = buildReport(saved({ frontMatter: { cnbook: 2, title: 'Untimed' }, cells: [check] }));
+    expect(report.impact).toBeNull();
+    expect(report.window).not.toBeNull();
+    expect(renderReportMarkdown(report)).not.toContain('Impact window');
+  });
+
   it('has the sections of a postmortem, in order', () => {
     const headings = md.split('\n').filter((l) => /^## /.test(l));
     expect(headings).toEqual([
@@ -211,7 +225,8 @@ describe('the Markdown report', () => {
     ]);
     expect(md).toMatch(/^# Orders disagree with their items\n/);
     expect(md).toContain('| Incident | INC-4711 |');
-    expect(md).toContain('| Impact window | 2026-11-25 10:01:00 UTC → 2026-11-25 10:06:00 UTC (5 min 0 s) |');
+    // From the broken orders' created_at, not the runs' own 10:01 → 10:06.
+    expect(md).toContain('| Impact window | 2026-11-25 06:10:00 UTC → 2026-11-25 08:02:30 UTC (112 min 30 s) |');
   });
 
   it('links the charts as SVG files, or draws them as mermaid when there are none', () => {

@@ -38,6 +38,8 @@ export function provenance(connection: string, startedAt: string, extra: Partial
   };
 }
 
+const COLUMN_TYPES: Record<string, string> = { total: 'numeric', created_at: 'timestamptz' };
+
 export function run(
   connection: string,
   role: string,
@@ -53,7 +55,7 @@ export function run(
     statements: [
       {
         command: 'SELECT',
-        columns: columns.map((name) => ({ name, type: name === 'total' ? 'numeric' : 'text', typeOid: 25 })),
+        columns: columns.map((name) => ({ name, type: COLUMN_TYPES[name] ?? 'text', typeOid: 25 })),
         rows,
         rowCount: rows.length,
         truncated: false,
@@ -165,16 +167,17 @@ export function ordersRecord(): Notebook {
       ),
       { kind: 'markdown', source: '## 1. Stored totals' },
       sqlCell(
-        '-- @on primary\n-- @expect empty\nSELECT id, total FROM orders WHERE broken',
+        '-- @on primary\n-- @expect empty\nSELECT id, total, created_at FROM orders WHERE broken',
         [
           run(
             'db-primary',
             'primary',
             t(3),
-            ['id', 'total'],
+            ['id', 'total', 'created_at'],
             [
-              ['17', '10.50'],
-              ['256', null],
+              // The broken orders' own times: the impact window, hours before anyone ran a cell.
+              ['17', '10.50', '2026-11-25 06:10:00+00'],
+              ['256', null, '2026-11-25 08:02:30.25+00'],
             ],
           ),
         ],

@@ -6,6 +6,7 @@ import { runbookInfo } from '../run/runbookInfo';
 import { isDiagnosisCell } from './diagnosisCell';
 import { reportActions } from './reportActions';
 import { recordCellKind } from './recordCells';
+import { evidenceWindow } from './impactWindow';
 import { impactWindow, reportCells } from './reportCells';
 import { incidentFields, titleOf } from './reportIncident';
 import type { IncidentReport, ReportCell, ReportFinding, ReportMap, ReportProblem } from './reportModel';
@@ -43,6 +44,7 @@ export function buildReport(notebook: Notebook, options: ReportOptions = {}): In
     incident: incidentFields(notebook.frontMatter),
     ran: cells.some((c) => c.status !== 'not-run'),
     window,
+    impact: evidenceWindow(notebook),
     hosts,
     diagnosis,
     problems,

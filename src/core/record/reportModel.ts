@@ -13,7 +13,10 @@ export interface IncidentReport {
   incident: ReportIncident;
   /** Whether any cell of the record has run; a runbook that never ran is still exported, and says so. */
   ran: boolean;
+  /** When the record's cells ran (first start to last end): the time the diagnosis is judged at. */
   window: ImpactWindow | null;
+  /** When the data was affected, from the timestamps in the evidence; null when the evidence has none. */
+  impact: ImpactWindow | null;
   /** The hosts of the map (see reportHosts for where they come from). */
   hosts: HostInfo[];
   /** The diagnosis re-derived from the findings in the file; null when the record holds no finding. */
@@ -39,7 +42,7 @@ export interface ReportIncident {
   commander: string | null;
 }
 
-/** From the first execution to the last, as stored in the cells and their provenance (ISO times). */
+/** A span of time (ISO times): of the runs, or of the affected rows. */
 export interface ImpactWindow {
   start: string;
   end: string;

@@ -2,7 +2,7 @@ import { CONSISTENCY_TITLE } from '../diagnosis';
 import type { Provenance } from '../sql/payload';
 import { describeSqlError } from '../sql/errors';
 import { formatDuration } from '../util/duration';
-import type { IncidentReport, ReportProblem, ReportRun, TimelineItem } from './reportModel';
+import type { ImpactWindow, IncidentReport, ReportProblem, ReportRun, TimelineItem } from './reportModel';
 
 /**
  * Wording shared by the Markdown and HTML reports, as plain (unescaped) text: each renderer escapes it.
@@ -26,13 +26,13 @@ export function headerFields(report: IncidentReport): [string, string | null][] 
     ['Opened', i.opened ? readableTime(i.opened) : null],
     ['Commander', i.commander],
     ['Responders', i.responders.length > 0 ? i.responders.join(', ') : null],
-    ['Impact window', windowText(report)],
+    // Only from the evidence: the run's own span says when someone looked, not when the data went wrong.
+    ...(report.impact ? [['Impact window', windowText(report.impact)] as [string, string]] : []),
   ];
 }
 
-export function windowText(report: IncidentReport): string {
-  const w = report.window;
-  return w ? `${readableTime(w.start)} → ${readableTime(w.end)} (${formatDuration(w.durationMs)})` : 'no cell has run';
+export function windowText(w: ImpactWindow): string {
+  return `${readableTime(w.start)} → ${readableTime(w.end)} (${formatDuration(w.durationMs)})`;
 }
 
 export function problemTitle(problem: ReportProblem): string {
