@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseFault } from '../src/core/sandbox/faults';
 import { injectFault } from '../src/sandbox/faults';
@@ -36,7 +37,11 @@ async function main(): Promise<number> {
     }
     const out = path.join('out', 'triage.demo.cnbook');
     fs.mkdirSync(path.join(root, 'out'), { recursive: true });
-    const args = ['run', 'runbooks/triage.cnbook', `--sandbox=${NAME}`, '--out', out];
+    // A real incident, as a responder opens one, so the record's incident block and the report are filled.
+    const incident = openIncident(root);
+    fs.copyFileSync(incident, path.join(root, out));
+    fs.rmSync(path.dirname(path.dirname(incident)), { recursive: true, force: true });
+    const args = ['run', out, `--sandbox=${NAME}`, '--out', out];
     console.log(`\n$ cnbook ${args.join(' ')}`);
     const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], {
       cwd: root,
@@ -55,6 +60,17 @@ async function main(): Promise<number> {
   } finally {
     await sandbox.stop().catch(() => undefined);
   }
+}
+
+/** `cnbook incident new` on the triage runbook, in a scratch folder; returns the new incident's file. */
+function openIncident(root: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-demo-'));
+  const args = ['incident', 'new', 'runbooks/triage.cnbook', '--title', 'Orders disagree across the sandbox'];
+  args.push('--severity', 'sev2', '--responder', 'demo', '--commander', 'demo', '--dir', dir);
+  console.log(`\n$ cnbook ${args.join(' ')}`);
+  const made = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { cwd: root });
+  if (made.status !== 0) throw new Error(`cnbook incident new failed: ${String(made.stderr).trim()}`);
+  return String(made.stdout).trim();
 }
 
 main().then(

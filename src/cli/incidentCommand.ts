@@ -15,6 +15,7 @@ interface IncidentArgs {
   severity?: IncidentSeverity;
   id?: string;
   responders: string[];
+  commander?: string;
   dir: string;
 }
 
@@ -23,6 +24,7 @@ const OPTIONS: Record<string, FlagKind> = {
   '--severity': 'value',
   '--id': 'value',
   '--responder': 'value',
+  '--commander': 'value',
   '--dir': 'value',
 };
 
@@ -39,6 +41,7 @@ export function incidentCommand(argv: string[]): number {
     now: new Date(),
     ...(args.severity ? { severity: args.severity } : {}),
     ...(args.id ? { id: args.id } : {}),
+    ...(args.commander ? { commander: args.commander } : {}),
   });
   const fields = incident.frontMatter.incident as { opened: string; title: string; id: string };
   const relative = incidentPath(fields, (p) => fs.existsSync(path.join(args.dir, p)));
@@ -62,6 +65,7 @@ function parseIncidentArgs(argv: string[]): IncidentArgs {
     severity: parsedValue(flags, '--severity', severityArg),
     id: lastValue(flags, '--id'),
     responders: flags.values.get('--responder') ?? [],
+    commander: lastValue(flags, '--commander'),
     dir: lastValue(flags, '--dir') ?? '.',
   };
 }

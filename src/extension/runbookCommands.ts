@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parseNotebookBytes, printNotebook } from '../core/format';
 import type { Notebook } from '../core/format/model';
+import { shippedRunbookOrder } from '../core/run/shippedRunbooks';
 import { INCIDENT_SEVERITIES, incidentPath, newIncident, type IncidentSeverity } from '../core/record/incident';
 import { CnbookSerializer } from './cnbookSerializer';
 
@@ -99,10 +100,9 @@ async function readRunbook(uri: vscode.Uri): Promise<Notebook | undefined> {
 /** The shipped runbooks, then the workspace's own (records under incidents/ are not runbooks). */
 async function runbookChoices(extensionUri: vscode.Uri): Promise<RunbookChoice[]> {
   const shipped = await filesIn(vscode.Uri.joinPath(extensionUri, 'runbooks'));
-  const shippedUris = [...shipped]
-    .filter((name) => name.endsWith('.cnbook'))
-    .sort()
-    .map((name) => vscode.Uri.joinPath(extensionUri, 'runbooks', name));
+  const shippedUris = shippedRunbookOrder([...shipped]).map((name) =>
+    vscode.Uri.joinPath(extensionUri, 'runbooks', name),
+  );
   const workspace = await vscode.workspace.findFiles('**/*.cnbook', '{**/node_modules/**,**/incidents/**}', 200);
   const describe = async (uri: vscode.Uri, where: string): Promise<RunbookChoice> => ({
     label: (await titleOf(uri)) ?? uri.path.split('/').pop() ?? uri.path,

@@ -3,6 +3,7 @@
  * `sandbox` profile published to the ConnectionManager while it runs. The servers belong to this extension
  * host (a watchdog stops them when it exits); after a window reload they are restarted from the folder.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FAULTS, formatFault, parseFault, type FaultInfo } from '../core/sandbox/faults';
@@ -34,7 +35,9 @@ export class SandboxController implements vscode.Disposable {
       vscode.commands.registerCommand('cnbook.sandbox.injectFault', (spec?: string) => this.inject(spec)),
       vscode.commands.registerCommand('cnbook.sandbox.reset', () => this.reset()),
       vscode.commands.registerCommand('cnbook.sandbox.stop', () => this.stop()),
-      vscode.commands.registerCommand('cnbook.sandbox.openTriage', () => this.openTriage(context)),
+      vscode.commands.registerCommand('cnbook.sandbox.openTriage', (target?: vscode.Uri) =>
+        this.openTriage(context, target),
+      ),
     );
     this.publish();
     void this.reattach();
@@ -95,12 +98,25 @@ export class SandboxController implements vscode.Disposable {
     }
   }
 
-  /** A copy of the shipped triage runbook in global storage, so its results can be saved as a record. */
-  private async openTriage(context: vscode.ExtensionContext): Promise<void> {
+  /**
+   * A copy of the shipped triage runbook, saved where the user picks: by default incidents/ in the
+   * workspace, where people look for records (global storage was where nobody found them). `target` skips
+   * the dialog (scripts and tests).
+   */
+  private async openTriage(context: vscode.ExtensionContext, target?: vscode.Uri): Promise<void> {
     const source = vscode.Uri.joinPath(context.extensionUri, 'runbooks', 'triage.cnbook');
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    const copy = vscode.Uri.joinPath(context.globalStorageUri, 'records', `triage-${stamp}.cnbook`);
-    await vscode.workspace.fs.copy(source, copy, { overwrite: false });
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const copy =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: 'Save the triage record as',
+        defaultUri: vscode.Uri.joinPath(folder, 'incidents', `triage-${stamp}.cnbook`),
+        filters: { 'cnbook records': ['cnbook'] },
+      }));
+    if (!copy) return;
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(copy, '..'));
+    await vscode.workspace.fs.copy(source, copy, { overwrite: true });
     await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(copy));
   }
 

@@ -13,12 +13,15 @@ export interface IncidentFields {
   /** ISO time the incident was opened: the escalation clock starts here. */
   opened: string;
   responders: string[];
+  /** Who runs the incident, when known at opening. */
+  commander?: string;
 }
 
 export interface NewIncidentRequest {
   title: string;
   severity?: IncidentSeverity;
   responders: string[];
+  commander?: string;
   /** Defaults to a name made from the opening time (`INC-20261201-1542`). */
   id?: string;
   now: Date;
@@ -56,7 +59,9 @@ export function incidentFields(request: NewIncidentRequest): IncidentFields {
   const opened = request.now.toISOString();
   const id =
     request.id?.trim() || `INC-${opened.slice(0, 10).replace(/-/g, '')}-${opened.slice(11, 16).replace(':', '')}`;
-  return { id, title, severity, opened, responders: [...new Set(request.responders.filter(Boolean))] };
+  const responders = [...new Set(request.responders.filter(Boolean))];
+  const commander = request.commander?.trim();
+  return { id, title, severity, opened, responders, ...(commander ? { commander } : {}) };
 }
 
 /**
