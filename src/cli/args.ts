@@ -100,11 +100,12 @@ export const USAGE = `Usage:
                   [--allow-writes] [--out FILE [--wait[=60s]]] [--json] [--sandbox[=NAME] [--fault SPEC]...]
   cnbook sandbox start|stop|status|reset [--name NAME] [--replicas N] [--fault SPEC]...
   cnbook sandbox inject|clear --fault SPEC... [--name NAME]    cnbook sandbox --list-faults
-  cnbook check FILE... [--connections FILE] [--profile NAME] [--offline]
-  cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]... [--id ID]
-                  [--dir DIR]
+  cnbook check FILE... [--connections FILE] [--profile NAME] [--sandbox[=NAME]] [--offline]
+  cnbook incident new RUNBOOK [--title T] [--severity sev1|sev2|sev3|sev4] [--responder NAME]...
+                  [--commander NAME] [--id ID] [--dir DIR]
   cnbook diff --source CONN --target CONN --table T [--key K1,K2] [--columns C1,C2] [--exclude C1,C2]
-              [--where SQL] [--connections FILE] [--query-timeout 5s] [--settle 5s] [--limit 20] [--json]
+              [--where SQL] [--connections FILE | --sandbox[=NAME]] [--query-timeout 5s] [--settle 5s]
+              [--limit 20] [--json]
               [--repair-sql FILE]   (writes FILE and FILE.undo.sql for review; applies nothing)
   cnbook export FILE [--format html|md] [--out FILE]   (default FILE.report.html beside it)
 

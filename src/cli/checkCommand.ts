@@ -5,9 +5,12 @@ import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
 import { pgpassFileLabel } from '../core/connections/passwords';
 import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
-import { lastValue, parseFlags } from './flags';
+import { lastValue, parseFlags, type FlagKind } from './flags';
+import { sandboxArg } from './diffArgs';
+import { commandConnections } from './sandboxConnections';
+import { SANDBOX_PROFILE } from '../core/sandbox/profile';
 import { UsageError } from './usageError';
-import { chooseProfile, loadConnections } from './loadConnections';
+import { chooseProfile, type LoadedConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { NodePostgresClient } from '../drivers/pgClient';
 import type { ResolvedConnection } from '../core/connections/model';
@@ -22,16 +25,30 @@ import { printOut, printErr } from './output';
  * Validates runbooks without running them: format, annotations, roles (and the profile, given connections).
  * Given connections, it also logs in to each (unless --offline) to warn of a role with more rights than needed.
  */
+const CHECK_FLAGS: Record<string, FlagKind> = {
+  '--connections': 'value',
+  '--sandbox': 'inline-optional',
+  '--profile': 'value',
+  '--offline': 'switch',
+};
+
 export async function checkCommand(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { '--connections': 'value', '--profile': 'value', '--offline': 'switch' });
+  const flags = parseFlags(argv, CHECK_FLAGS);
   const files = flags.positionals;
+  const sandbox = sandboxArg(lastValue(flags, '--sandbox'));
   const connections = lastValue(flags, '--connections');
-  const profile = lastValue(flags, '--profile');
+  const profile = sandbox.sandbox !== undefined ? SANDBOX_PROFILE : lastValue(flags, '--profile');
   if (files.length === 0) throw new UsageError('check needs at least one runbook file');
+  if (sandbox.sandbox !== undefined && lastValue(flags, '--profile'))
+    throw new UsageError('--sandbox uses the built-in sandbox profile; drop --profile');
+  const loaded =
+    connections || sandbox.sandbox !== undefined
+      ? commandConnections({ connections, ...sandbox }, nodeEnvironment().homeDir)
+      : undefined;
   let problems = 0;
   const bound = new Map<string, ResolvedConnection>();
   for (const file of files) {
-    const messages = checkFile(file, connections, profile, bound);
+    const messages = checkFile(file, loaded, profile, bound);
     messages.forEach((m) => printErr(m));
     problems += messages.length;
     if (messages.length === 0) printOut(`${file}: ok`);
@@ -66,7 +83,7 @@ async function loginWarnings(connections: ResolvedConnection[]): Promise<string[
 
 function checkFile(
   file: string,
-  connections: string | undefined,
+  loaded: LoadedConnections | undefined,
   profile: string | undefined,
   bound: Map<string, ResolvedConnection>,
 ): string[] {
@@ -78,10 +95,9 @@ function checkFile(
     return [`${file}${line ? `:${line}` : ''}: ${(error as Error).message}`];
   }
   const messages = [...checkCells(file, notebook), ...journalMessages(file)];
-  if (connections) {
+  if (loaded) {
     try {
       const environment = nodeEnvironment();
-      const loaded = loadConnections(connections, environment.homeDir);
       const info = runbookInfo(notebook);
       const bindings = resolveProfile(
         loaded.config,

@@ -4,6 +4,8 @@ import { UsageError } from './usageError';
 
 export interface DiffArgs {
   connections?: string;
+  /** The sandbox whose connections --source and --target name (us-east, target, ...). */
+  sandbox?: string;
   source: string;
   target: string;
   table: string;
@@ -21,6 +23,7 @@ export interface DiffArgs {
 
 const FLAGS: Record<string, FlagKind> = {
   '--connections': 'value',
+  '--sandbox': 'inline-optional',
   '--source': 'value',
   '--target': 'value',
   '--table': 'value',
@@ -50,6 +53,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     target: required('target'),
     table: required('table'),
     connections: get('--connections'),
+    ...sandboxArg(get('--sandbox')),
     key: parsedValue(flags, '--key', (_, v) => listArg(v)),
     columns: parsedValue(flags, '--columns', (_, v) => listArg(v)),
     exclude: parsedValue(flags, '--exclude', (_, v) => listArg(v)),
@@ -60,4 +64,9 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     settleMs: parsedValue(flags, '--settle', durationArg) ?? DEFAULT_LIMITS.diffSettleMs,
     limit: parsedValue(flags, '--limit', countArg) ?? 20,
   };
+}
+
+/** `--sandbox` alone is the default sandbox, `--sandbox=NAME` a named one. */
+export function sandboxArg(value: string | undefined): { sandbox?: string } {
+  return value === undefined ? {} : { sandbox: value || 'default' };
 }

@@ -18,7 +18,7 @@ import { NodePostgresClient } from '../drivers/pgClient';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { UsageError } from './usageError';
 import { parseDiffArgs } from './diffArgs';
-import { loadConnections } from './loadConnections';
+import { commandConnections } from './sandboxConnections';
 import { didYouMean } from '../core/util/suggest';
 import { printOut, printErr, printJson, printProgress, clearProgress } from './output';
 
@@ -26,7 +26,7 @@ import { printOut, printErr, printJson, printProgress, clearProgress } from './o
 export async function diffCommand(argv: string[]): Promise<number> {
   const args = parseDiffArgs(argv);
   const environment = nodeEnvironment();
-  const { config, warnings } = loadConnections(args.connections, environment.homeDir);
+  const { config, warnings } = commandConnections(args, environment.homeDir);
   warnings.forEach((w) => printErr(`warning: ${w}`));
   const connection = (name: string): ResolvedConnection => {
     const spec = config.connections[name];

@@ -14,7 +14,7 @@ import { NodePostgresClient } from '../drivers/pgClient';
 import { parseRunArgs, RunArgs } from './args';
 import { chooseProfile, loadConnections } from './loadConnections';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
-import { sandboxProfile } from './sandboxConnections';
+import { sandboxProfile, stopSandboxStartedForRun } from './sandboxConnections';
 import { cancelOnStopSignals } from './stopSignals';
 import { lockRecord, type LockHolder } from './recordLock';
 import { RunJournals } from '../drivers/recordJournal';
@@ -35,6 +35,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     return await runWith(args, stop.signal);
   } finally {
+    await stopSandboxStartedForRun();
     stopListening();
     lock?.release();
   }

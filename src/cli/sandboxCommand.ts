@@ -76,6 +76,11 @@ export function parseFaults(specs: string[], context: FaultContext): Fault[] {
 
 export async function injectAll(sandbox: Sandbox, faults: Fault[], log: (line: string) => void): Promise<void> {
   for (const fault of faults) {
+    // Injected twice, orphans would insert the same keys again (duplicate key): a fault held is kept as it is.
+    if (sandbox.status().faults.includes(formatFault(fault))) {
+      log(`already holds ${formatFault(fault)}`);
+      continue;
+    }
     await injectFault(sandbox, fault);
     log(`injected ${formatFault(fault)}`);
   }
@@ -143,5 +148,11 @@ function printStatus(status: SandboxStatus): void {
   printOut(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
   for (const n of status.nodes)
     printOut(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
-  printOut(`  faults: ${status.faults.length ? status.faults.join(', ') : 'none'}`);
+  printOut(`  ${faultLine(status.faults, state === 'running')}`);
+}
+
+/** A stopped sandbox has no fault at work; what its data keeps comes back with the next start. */
+function faultLine(faults: readonly string[], running: boolean): string {
+  if (running) return `faults: ${faults.length ? faults.join(', ') : 'none'}`;
+  return `faults: none while stopped${faults.length ? `; its data keeps ${faults.join(', ')} for the next start` : ''}`;
 }

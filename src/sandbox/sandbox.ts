@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FaultContext } from '../core/sandbox/faults';
+import { faultsKeptOverRestart, type FaultContext } from '../core/sandbox/faults';
 import { fakeTimeLibrary, requestedMajor } from './binaries';
 import { postmasterPid, startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
 import { copyDataDir } from './copy';
@@ -147,7 +147,8 @@ export class Sandbox {
       throw new SandboxError(`sandbox '${this.name}' is not running${state ? '' : ` (no sandbox in ${this.folder})`}`);
     await Promise.all(nodes.map((n) => n.stop('fast')));
     stopWatchdog(state.watchdog);
-    writeState(this.folder, { ...state, watchdog: undefined });
+    // A paused replay or a lock holder ends with the servers: the state keeps only what the data still holds.
+    writeState(this.folder, { ...state, watchdog: undefined, faults: faultsKeptOverRestart(state.faults) });
     return this.status();
   }
 
@@ -264,7 +265,7 @@ export class Sandbox {
     const target = rest.find((s) => s.name === TARGET_NAME);
     if (target && primary.port !== oldPort) await repointTarget(target, primary.port);
     const nodes = state.nodes.map((n) => ({ ...n, port: servers.find((s) => s.name === n.name)?.port ?? n.port }));
-    writeState(this.folder, { ...state, nodes });
+    writeState(this.folder, { ...state, nodes, faults: faultsKeptOverRestart(state.faults) });
   }
 }
 

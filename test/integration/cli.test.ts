@@ -395,9 +395,10 @@ describe('cnbook incident new', () => {
     expect(cnbook(['incident', 'new', source, '--severity', 'p1']).stderr).toMatch(/one of sev1, sev2, sev3, sev4/);
     const missing = cnbook(['incident', 'new', 'nope.cnbook']);
     expect([missing.code, missing.stderr]).toEqual([3, expect.stringMatching(/cannot read nope\.cnbook: ENOENT/)]);
-    for (const command of ['run', 'check', 'diff', 'sandbox']) {
-      const help = cnbook([command, '--help']);
-      expect([help.code, help.stderr, help.stdout]).toEqual([0, '', expect.stringMatching(/^Usage:/)]);
-    }
+    for (const command of ['run', 'check', 'incident', 'diff', 'sandbox', 'export'])
+      for (const flag of ['--help', '-h']) {
+        const help = cnbook([command, flag]);
+        expect([help.code, help.stderr, help.stdout]).toEqual([0, '', expect.stringMatching(/^Usage:/)]);
+      }
   });
 });

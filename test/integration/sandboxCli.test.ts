@@ -91,8 +91,46 @@ describe('cnbook sandbox start, run --sandbox, stop', () => {
     const run = cnbook(['run', 'runbooks/orders-vs-items.cnbook', '--sandbox']);
     expect(run.stderr).toContain("starting sandbox 'default' (stops when this run ends");
     expect([0, 1, 2]).toContain(run.code);
-    // The watchdog stops it once the run's process has exited.
-    await eventually(() => runningServers().length === 0, `still running: ${runningServers().join(', ')}`);
-    expect(cnbook(['sandbox', 'status']).stdout).toMatch(/sandbox 'default': stopped/);
+    // Stopped by the run before it exits (the watchdog is only the backstop): status is true at once.
+    expect(runningServers()).toEqual([]);
+    const status = cnbook(['sandbox', 'status']);
+    expect(status.stdout).toMatch(/sandbox 'default': stopped/);
+    // The paused replay of the first test ended with the servers: a stopped sandbox lists no fault at work.
+    expect(status.stdout).toContain('faults: none while stopped\n');
+    await eventually(() => runningServers().length === 0, 'servers left');
+  });
+
+  it('keeps a fault in the data over a restart, and a start with that fault again is a no-op for it', () => {
+    // A responder re-runs their practice command: orphans are in the data already, the same keys again
+    // failed with duplicate key value violates unique constraint "order_items_pkey".
+    const first = cnbook(['sandbox', 'start', '--fault', 'orphans=order_items:3']);
+    expect(first.stdout, first.stderr).toContain('injected orphans=order_items:3');
+    expect(cnbook(['sandbox', 'stop']).code).toBe(0);
+    const stopped = cnbook(['sandbox', 'status']).stdout;
+    expect(stopped).toContain('faults: none while stopped; its data keeps orphans=order_items:3 for the next start');
+    const again = cnbook(['sandbox', 'start', '--fault', 'orphans=order_items:3']);
+    expect([again.code, again.stderr]).toEqual([0, '']);
+    expect(again.stdout).toContain('already holds orphans=order_items:3');
+    expect(again.stdout).toContain('faults: orphans=order_items:3');
+  });
+
+  it('compares and checks against the sandbox with --sandbox, as run does', () => {
+    const diff = cnbook(['diff', '--sandbox', '--source', 'us-east', '--target', 'target', '--table', 'customers']);
+    expect([diff.code, diff.stderr]).toEqual([0, '']);
+    const check = cnbook(['check', 'runbooks/triage.cnbook', '--sandbox', '--offline']);
+    expect([check.code, check.stdout.trim()]).toEqual([0, 'runbooks/triage.cnbook: ok']);
+    const both = cnbook([
+      'diff',
+      '--sandbox',
+      '--connections',
+      'x.json',
+      '--source',
+      'a',
+      '--target',
+      'b',
+      '--table',
+      't',
+    ]);
+    expect(both.stderr).toContain('--sandbox uses the sandbox connections; drop --connections');
   });
 });

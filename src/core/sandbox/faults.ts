@@ -46,71 +46,87 @@ export interface FaultInfo {
   /** The probe that detects it, as a cnprobe line a runbook can use. */
   detectedBy: string;
   needsFakeTime?: boolean;
+  /**
+   * Whether the fault outlives a restart of the servers: data, configuration or a promotion do; a paused
+   * replay, a lock holder's session and a stalled replica do not.
+   */
+  survivesRestart: boolean;
 }
 
 export const FAULTS: readonly FaultInfo[] = [
   {
     kind: 'pause',
+    survivesRestart: false,
     usage: 'pause=REPLICA',
     summary: 'replay paused on a replica (pg_wal_replay_pause)',
     detectedBy: 'replication-lag',
   },
   {
     kind: 'lag',
+    survivesRestart: true,
     usage: 'lag=REPLICA:DURATION',
     summary: 'a replica applies WAL late (recovery_min_apply_delay)',
     detectedBy: 'replication-lag',
   },
   {
     kind: 'drift',
+    survivesRestart: true,
     usage: 'drift=TABLE:FRACTION',
     summary: "rows changed on the logical copy 'target' (0 < FRACTION <= 1)",
     detectedBy: 'table-drift',
   },
   {
     kind: 'orphans',
+    survivesRestart: true,
     usage: 'orphans=TABLE:COUNT',
     summary: 'child rows without a parent, behind a NOT VALID foreign key',
     detectedBy: 'foreign-keys / orphans',
   },
   {
     kind: 'totals',
+    survivesRestart: true,
     usage: 'totals=COUNT',
     summary: 'orders whose stored total disagrees with their items',
     detectedBy: 'SQL: stored vs computed totals',
   },
   {
     kind: 'prepared',
+    survivesRestart: true,
     usage: 'prepared=COUNT',
     summary: 'stuck two-phase transactions (PREPARE TRANSACTION)',
     detectedBy: 'prepared-transactions',
   },
   {
     kind: 'locks',
+    survivesRestart: false,
     usage: 'locks',
     summary: 'a blocking chain: a session idle in its transaction holds a row lock, two more wait',
     detectedBy: 'locks',
   },
   {
     kind: 'splitbrain',
+    survivesRestart: true,
     usage: 'splitbrain=REPLICA',
     summary: 'a replica promoted while the primary runs (two writable nodes)',
     detectedBy: 'topology',
   },
   {
     kind: 'causal',
+    survivesRestart: true,
     usage: 'causal=COUNT',
     summary: 'child events stamped before their parents',
     detectedBy: 'causal-order',
   },
   {
     kind: 'stale-session',
+    survivesRestart: false,
     usage: 'stale-session=REPLICA',
     summary: 'round-robin readers miss their own writes on a stalled replica',
     detectedBy: 'session-guarantees',
   },
   {
     kind: 'skew',
+    survivesRestart: true,
     usage: 'skew=SERVER:OFFSET',
     summary: "a server's clock off by OFFSET (+3s, -500ms), through libfaketime",
     detectedBy: 'clock-skew',
@@ -119,6 +135,17 @@ export const FAULTS: readonly FaultInfo[] = [
 ];
 
 const KINDS = FAULTS.map((f) => f.kind);
+
+/** The kind of a fault spec as formatFault writes it (`orphans=order_items:3`, `locks`). */
+function kindOfSpec(spec: string): FaultKind | undefined {
+  const name = spec.split('=')[0];
+  return KINDS.find((k) => k === name);
+}
+
+/** The faults a sandbox still holds after its servers stop and start again. */
+export function faultsKeptOverRestart(specs: readonly string[]): string[] {
+  return specs.filter((spec) => FAULTS.find((f) => f.kind === kindOfSpec(spec))?.survivesRestart ?? false);
+}
 
 export class FaultSpecError extends Error {
   constructor(
