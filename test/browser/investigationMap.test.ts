@@ -198,7 +198,7 @@ describe('the Investigation Map in a real browser', () => {
     await renderChart(state, 'strong');
     const items = await page.locator('#problems .problem').allTextContents();
     expect(items).toHaveLength(2);
-    expect(items[0]).toMatch(/^🔴 Strong consistency: integrity violation on db-primary: .*<b>rows<\/b> \(primary\)$/);
+    expect(items[0]).toMatch(/^🔴 Strong consistency: check failed on db-primary: .*<b>rows<\/b> \(primary\)$/);
     expect(items[1]).toMatch(/^🟡 Eventual consistency: replay paused on db-replica-2/);
     expect(await page.locator('#problems b').count()).toBe(0);
     await page.evaluate(() => ((window as unknown as { sent: unknown[] }).sent = []));

@@ -131,10 +131,10 @@ describe('cnbook export of a record made by cnbook run', () => {
     const markdown = fs.readFileSync(out('incident.record.report.md'), 'utf8');
     expect(markdown).toContain('| Incident | INC-2041 |');
     expect(markdown).toContain('![Investigation flow](incident.record.report.overall.svg)');
-    expect(markdown).toMatch(/### 1\. 🔴 Strong consistency: integrity violation on db-primary/);
+    expect(markdown).toMatch(/### 1\. 🔴 Strong consistency: check failed on db-primary/);
     // The timeline is the record's own, as cnbook run wrote it: each cell, and each change of diagnosis.
     expect(markdown).toMatch(
-      /\| Diagnosis: Eventual consistency: replay paused on db-replica[^|]*\| 1 warning \|\n(.*\n)*.*\| Diagnosis: Strong consistency: integrity violation/,
+      /\| Diagnosis: Eventual consistency: replay paused on db-replica[^|]*\| 1 warning \|\n(.*\n)*.*\| Diagnosis: Strong consistency: check failed/,
     );
     expect(markdown).toMatch(
       /- \[ \] Escalate \(no contact configured: cnbook.escalation\): Strong consistency has a 10 min limit/,

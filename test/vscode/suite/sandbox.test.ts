@@ -173,8 +173,11 @@ export function registerSandboxTests(): void {
         'the map of the reopened record to list two problems',
       );
       const { problems, headline } = api.lastMapRender()!;
-      assert.match(headline, /^Strong consistency: integrity violation on us-east: cell \d+: expected no rows, got 3/);
-      assert.match(problems[0] ?? '', /🔴 Strong consistency: integrity violation on us-east.*\(primary\)$/);
+      assert.match(
+        headline,
+        /^Strong consistency: check failed on us-east: stored totals equal the items: expected no rows, got 3/,
+      );
+      assert.match(problems[0] ?? '', /🔴 Strong consistency: check failed on us-east.*\(primary\)$/);
       assert.match(problems[1] ?? '', /🟡 Eventual consistency: replay paused on us-west/);
       // The escalation clock counts from incident.opened (just now) to the guide's limit for strong consistency.
       await waitFor(() => api.escalationStatus() !== undefined, 10_000, 'the escalation clock in the status bar');
