@@ -20,3 +20,23 @@ describe('SQL cells in VS Code', () => {
     expect(recordLanguage('cnprobe')).toBe('cnprobe');
   });
 });
+
+describe('the extension manifest, for the Marketplace', () => {
+  it('has an icon (a 128 px PNG), a repository and a changelog, so vsce packages it without waivers', () => {
+    const png = fs.readFileSync(manifest.icon);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([128, 128]);
+    expect(manifest.repository.url).toMatch(/^https:\/\/github\.com\/.+\.git$/);
+    expect(fs.existsSync('CHANGELOG.md')).toBe(true);
+    expect(manifest.scripts.package).not.toContain('--allow-missing-repository');
+  });
+
+  it('activates on a cnbook notebook, a workspace with runbooks or its commands, not in every window', () => {
+    // Contributed commands and walkthrough links activate the extension on their own (VS Code 1.74+).
+    expect(manifest.activationEvents).toEqual([
+      'onNotebook:cnbook',
+      'onWebviewPanel:cnbook.investigationMap',
+      'workspaceContains:**/*.cnbook',
+    ]);
+  });
+});
