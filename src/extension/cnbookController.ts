@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { cellSubject, type NamedCell } from '../core/run/cellSubject';
+import { runSummary } from '../core/run/statusWords';
 import { cellLanguage, SQL_CELL_LANGUAGE } from './cellLanguage';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
@@ -37,13 +38,26 @@ export class CnbookController implements vscode.Disposable {
       );
       return;
     }
+    const ran: CellRunResult[] = [];
     for (const cell of cells) {
       // A runbook is a sequence: after a failed or cancelled step, the later ones must not run.
-      if (!(await this.executeCell(cell, notebook))) break;
+      if (!(await this.executeCell(cell, notebook, ran))) break;
+    }
+    // Run All says what it found in the words of `cnbook run`: "7 cells ran: 3 critical, 1 warning".
+    if (cells.length > 1 && ran.length > 0) {
+      const summary = runSummary(
+        ran.map((r) => r.status),
+        ran.flatMap((r) => r.findings.map((f) => f.severity)),
+      );
+      vscode.window.setStatusBarMessage(`cnbook: ${summary}`, 15_000);
     }
   }
 
-  private async executeCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> {
+  private async executeCell(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    ran: CellRunResult[] = [],
+  ): Promise<boolean> {
     const execution = this.controller.createNotebookCellExecution(cell);
     execution.executionOrder = this.nextExecutionOrder(notebook);
     execution.start(Date.now());
@@ -70,7 +84,10 @@ export class CnbookController implements vscode.Disposable {
       cancel.dispose();
       execution.end(success, Date.now());
     }
-    if (result && cell.document.languageId !== 'note') await this.timeline.cellRan(cell, result);
+    if (result && cell.document.languageId !== 'note') {
+      ran.push(result);
+      await this.timeline.cellRan(cell, result);
+    }
     return success && !abort.signal.aborted;
   }
 
