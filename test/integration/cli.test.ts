@@ -119,7 +119,7 @@ describe('cnbook run', () => {
       [2, 'error', ['p']],
     ]);
     expect(record.cells.at(-1)?.source).toContain(
-      '| ran cell 3 (sql): SELECT \\* FROM no\\_such\\_table | p | error |',
+      '| ran cell 3 (sql): SELECT \\* FROM no\\_such\\_table | p | failed |',
     );
   });
 
