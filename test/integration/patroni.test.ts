@@ -5,6 +5,7 @@
  * them in CI); skipped elsewhere, saying so. The rig starts once for the file; tests that move roles run last.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPatroniView } from '../../src/drivers/patroniClient';
 import { PatroniRig, patroniRigMissing, serverPortBehind, startPatroniRig } from '../helpers/patroniRig';
 
 const missing = patroniRigMissing();
@@ -24,5 +25,23 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     for (let i = 0; i < 4; i++) seen.add(await serverPortBehind(rig.roPort));
     const replicaPorts = rig.members.filter((m) => m.name !== leader.name).map((m) => m.pgPort);
     expect([...seen].sort()).toEqual(replicaPorts.sort());
+  });
+
+  it('the driver reads the real /cluster: members, roles, state, timeline, lag; a dead URL first is skipped', async () => {
+    const leader = await rig.leader();
+    const dead = 'http://127.0.0.1:9/';
+    const view = await readPatroniView([dead, ...rig.members.map((m) => m.apiUrl)], { timeoutMs: 2000 });
+    expect(view.source).toBe(`${rig.members[0]?.apiUrl}/cluster`);
+    expect(view.maintenance).toBe(false);
+    const byName = Object.fromEntries(view.members.map((m) => [m.name, m]));
+    expect(Object.keys(byName).sort()).toEqual(['pg1', 'pg2', 'pg3']);
+    for (const m of rig.members) {
+      expect(byName[m.name]).toMatchObject({ host: '127.0.0.1', port: m.pgPort, running: true, timeline: 1 });
+      expect(byName[m.name]?.role).toBe(m.name === leader.name ? 'leader' : 'replica');
+    }
+    expect(view.members.filter((m) => m.role === 'replica').map((m) => typeof m.lagBytes)).toEqual([
+      'number',
+      'number',
+    ]);
   });
 });
