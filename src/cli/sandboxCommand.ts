@@ -137,11 +137,14 @@ function printStatus(status: SandboxStatus): void {
   }
   const state = !status.complete
     ? 'incomplete (run reset)'
-    : status.nodes.every((n) => n.running)
+    : status.nodes.every((n) => n.running || status.down?.includes(n.name))
       ? 'running'
       : 'stopped';
   printOut(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
   for (const n of status.nodes)
     printOut(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+  if (status.primary) printOut(`  primary now: ${status.primary}`);
+  if (status.proxy)
+    printOut(`  proxy: read-write 127.0.0.1:${status.proxy.rwPort}, round-robin read 127.0.0.1:${status.proxy.roPort}`);
   printOut(`  faults: ${status.faults.length ? status.faults.join(', ') : 'none'}`);
 }
