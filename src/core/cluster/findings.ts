@@ -82,6 +82,11 @@ export function unreachableFinding(member: MemberFacts, haView: HaManagerView | 
     connection: connection.name,
     severity: 'critical',
     summary: `${connection.name} (${connection.host}:${connection.port}) cannot be reached: ${member.error ?? 'no answer'}${manager}`,
-    metrics: { unreachable: true, host: connection.host, port: connection.port },
+    metrics: {
+      unreachable: true,
+      host: connection.host,
+      port: connection.port,
+      ...(known ? { managerName: known.name } : {}),
+    },
   };
 }
