@@ -8,6 +8,9 @@ import { bindProfile, type BoundProfile } from '../../src/core/cluster/bindProfi
 import type { ConnectionEnvironment, ConnectionsConfig, Profile } from '../../src/core/connections/model';
 import { PgCluster, startCluster } from '../helpers/pgCluster';
 import { newPool } from './sqlHarness';
+import { runProbeCell } from '../helpers/probeRun';
+import { diagnose } from '../../src/core/diagnosis';
+import { profileHosts } from '../../src/core/diagnosis/notebook';
 
 let cluster: PgCluster;
 let proxy: net.Server;
@@ -53,9 +56,14 @@ function config(profile: Profile, members?: string[]): ConnectionsConfig {
 }
 
 async function bind(profile: Profile, members?: string[], roles = ['primary']): Promise<BoundProfile> {
+  return (await bindAndProbe(profile, members, roles)).bound;
+}
+
+/** Binds as a run does, then runs probe cells on the same sessions and diagnoses their findings with the cluster's. */
+async function bindAndProbe(profile: Profile, members?: string[], roles = ['primary'], probes?: string) {
   const pool = newPool();
   try {
-    return await bindProfile({
+    const bound = await bindProfile({
       config: config(profile, members),
       profile: 'p',
       roles,
@@ -63,9 +71,23 @@ async function bind(profile: Profile, members?: string[], roles = ['primary']): 
       pool,
       statementTimeoutMs: 10_000,
     });
+    const probed = probes ? await runProbeCell(probes, { bindings: bound.bindings, pool }) : [];
+    const findings = [...bound.findings, ...probed];
+    const hosts = profileHosts(bound.bindings);
+    return { bound, findings, diagnosis: diagnose({ findings, hosts, now: new Date().toISOString() }) };
   } finally {
     await pool.closeAll();
   }
+}
+
+async function waitForSlot(active: boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const [row] = await cluster.primary.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'pg3'");
+    if (row?.active === active) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`slot pg3 never became ${active ? 'active' : 'inactive'}`);
 }
 
 const names = (bound: BoundProfile, role: string) => bound.bindings.get(role)?.connections.map((c) => c.name);
@@ -105,17 +127,45 @@ describe('roles found at run time', () => {
     ]);
   });
 
-  it('a member that is down: unreachable, a finding of its own, and the others still bound', async () => {
+  it('topology through the proxy and directly: the leader counted once, no split brain, the backend named', async () => {
+    // Members found, plus the proxy port as a declared role beside them: HAProxy's read-write port.
+    const { findings, diagnosis } = await bindAndProbe(
+      { writer: 'lb-rw' },
+      ['pg1', 'pg2', 'pg3'],
+      [],
+      'topology on=all',
+    );
+    expect(findings.filter((f) => f.metrics.splitBrain === true)).toEqual([]);
+    expect(findings.map((f) => f.target)).toContain('lb-rw → pg1');
+    expect(diagnosis.consistencyType).toBe('none');
+  });
+
+  it('a member that is down: unreachable, a finding of its own that explains its inactive slot', async () => {
+    // pg3 streams through a slot named after it, as Patroni names members' slots.
+    await cluster.primary.query("SELECT pg_create_physical_replication_slot('pg3')");
+    await cluster.replicas[1]!.query("ALTER SYSTEM SET primary_slot_name = 'pg3'");
+    await cluster.replicas[1]!.query('SELECT pg_reload_conf()');
+    await waitForSlot(true);
     await cluster.replicas[1]!.stop('immediate');
-    const bound = await bind({}, ['pg1', 'pg2', 'pg3'], ['primary', 'replicas']);
+    await waitForSlot(false);
+    const members = ['pg1', 'pg2', 'pg3'];
+    const probes = 'replication-slots on=primary';
+    const { bound, diagnosis } = await bindAndProbe({}, members, ['primary', 'replicas'], probes);
     expect(names(bound, 'replicas')).toEqual(['pg2']);
     const down = bound.findings.filter((f) => f.metrics.unreachable === true);
     expect(down.map((f) => f.connection)).toEqual(['pg3']);
+    expect(diagnosis.problems.map((p) => [p.type, p.evidence.map((f) => f.probe)])).toEqual([
+      ['availability', ['topology', 'replication-slots']],
+    ]);
+    expect(diagnosis.rootCause).toMatch(/^member unreachable: pg3 \(127\.0\.0\.1:\d+\) cannot be reached/);
   });
 
-  it('the primary stopped and no replica promoted: no primary, an availability state', async () => {
+  it('the primary stopped and no replica promoted: no primary, an availability state, never integrity', async () => {
     await cluster.primary.stop('immediate');
-    const bound = await bind({}, ['pg1', 'pg2', 'pg3'], ['primary', 'replicas']);
+    const probes = 'topology on=all';
+    const { bound, diagnosis } = await bindAndProbe({}, ['pg1', 'pg2', 'pg3'], ['primary', 'replicas'], probes);
+    expect(diagnosis.consistencyType).toBe('availability');
+    expect(diagnosis.problems.map((p) => p.type)).not.toContain('strong');
     expect(names(bound, 'primary')).toEqual([]);
     const none = bound.findings.find((f) => f.metrics.noPrimary === true);
     expect(none?.summary).toBe(
