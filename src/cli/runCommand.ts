@@ -1,7 +1,10 @@
 import * as os from 'node:os';
 import { readRunbookText } from './readRunbook';
 import type { Notebook } from '../core/format/model';
-import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
+import type { ConnectionsConfig } from '../core/connections/model';
+import type { ProbeJournal } from '../core/record/journal';
+import { bindingWarnings } from '../core/connections/resolve';
+import { bindProfile } from '../core/cluster/bindProfile';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
@@ -61,17 +64,15 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => printErr(`warning: ${w}`));
-  const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
-  bindingWarnings(bindings).forEach((w) => printErr(`warning: ${w}`));
-  const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
-  const context = { bindings, defaultRole: info.defaultRole, params };
-  const run = {
-    ...context,
-    osUser: environment.osUser,
+  const { cells, record } = await bindAndRun(args, notebook, {
+    config,
+    profile,
+    info,
+    params,
+    environment,
     signal,
     journalOfCell: (cell: number) => journals.appender.journalOfCell(cell),
-  };
-  const cells = await executeCells(args, notebook, run, environment, record);
+  });
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);
   const summary: RunSummary = {
@@ -105,9 +106,51 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
   return conclusion;
 }
 
+interface RunSetting {
+  config: ConnectionsConfig;
+  profile: string;
+  info: ReturnType<typeof runbookInfo>;
+  params: ReturnType<typeof settleParams>;
+  environment: ReturnType<typeof nodeEnvironment>;
+  signal: AbortSignal;
+  journalOfCell(cell: number): ProbeJournal;
+}
+
+/**
+ * Binds the profile's roles to what the servers say (core bindProfile, as VS Code does), then runs the cells
+ * on the same sessions.
+ */
+async function bindAndRun(args: RunArgs, notebook: Notebook, setting: RunSetting) {
+  const { config, profile, info, environment, signal } = setting;
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
+    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
+    applicationName: 'cnbook',
+  });
+  try {
+    const roles = requiredRoles(info, Object.keys(config.connections));
+    const statementTimeoutMs = args.statementTimeoutMs;
+    const cluster = await bindProfile({ config, profile, roles, environment, pool, statementTimeoutMs, signal });
+    const { bindings } = cluster;
+    [...cluster.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`warning: ${w}`));
+    const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
+    const run = {
+      bindings,
+      defaultRole: info.defaultRole,
+      params: setting.params,
+      osUser: environment.osUser,
+      signal,
+      journalOfCell: setting.journalOfCell,
+      clusterFindings: cluster.findings,
+    };
+    return { cells: await executeCells(args, notebook, run, pool, record), record };
+  } finally {
+    await pool.closeAll();
+  }
+}
+
 type RunContext = Pick<
   Parameters<typeof runRunbook>[1],
-  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell'
+  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell' | 'clusterFindings'
 >;
 
 /** Runs the cells with the run's limits; a stop signal cancels the running statement on the server. */
@@ -115,35 +158,27 @@ async function executeCells(
   args: RunArgs,
   notebook: Notebook,
   context: RunContext,
-  environment: ReturnType<typeof nodeEnvironment>,
+  pool: SessionPool,
   record: RunRecord,
 ) {
-  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
-    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
-    applicationName: 'cnbook',
+  return runRunbook(notebook, {
+    ...context,
+    pool,
+    statementTimeoutMs: args.statementTimeoutMs,
+    lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
+    maxRowsStored: args.maxRows,
+    maxValueBytes: args.maxValueBytes,
+    writesPermitted: args.allowWrites,
+    // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
+    confirmWrite: (question) => {
+      printErr(`${question} (--allow-writes)`);
+      return Promise.resolve(true);
+    },
+    onCellEnd: (report) => {
+      record.cellEnded(report);
+      if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
+    },
   });
-  try {
-    return await runRunbook(notebook, {
-      ...context,
-      pool,
-      statementTimeoutMs: args.statementTimeoutMs,
-      lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
-      maxRowsStored: args.maxRows,
-      maxValueBytes: args.maxValueBytes,
-      writesPermitted: args.allowWrites,
-      // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
-      confirmWrite: (question) => {
-        printErr(`${question} (--allow-writes)`);
-        return Promise.resolve(true);
-      },
-      onCellEnd: (report) => {
-        record.cellEnded(report);
-        if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
-      },
-    });
-  } finally {
-    await pool.closeAll();
-  }
 }
 
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {

@@ -1,4 +1,5 @@
 import { didYouMean } from '../util/suggest';
+import type { DiscoverySource } from './haManager';
 import { ConnectionConfigError, ConnectionsConfig, ConnectionSpec, Profile } from './model';
 import { ignoredPasswordWarning, PasswordPlace } from './passwords';
 import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
@@ -48,8 +49,13 @@ export function validateConnectionsConfig(
     connections[name] = spec.spec;
   }
   const profiles: Record<string, Profile> = {};
+  const discovery: Record<string, DiscoverySource> = {};
   for (const [name, value] of Object.entries(objectAt(data, 'profiles', where))) {
-    profiles[name] = validateProfile(value, `${where}: profiles.${name}`, Object.keys(connections));
+    const { discover, ...roles } = isObject(value) ? value : {};
+    const at = `${where}: profiles.${name}`;
+    profiles[name] = validateProfile(isObject(value) ? roles : value, at, Object.keys(connections));
+    if (discover !== undefined)
+      discovery[name] = validateDiscovery(discover, `${where}: profiles.${name}.discover`, Object.keys(connections));
   }
   const escalation = objectAt(data, 'escalation', where) as Record<string, unknown>;
   for (const [type, handle] of Object.entries(escalation)) {
@@ -61,6 +67,7 @@ export function validateConnectionsConfig(
     }
   }
   const config: ConnectionsConfig = { connections, profiles };
+  if (Object.keys(discovery).length > 0) config.discovery = discovery;
   if (Object.keys(escalation).length > 0) config.escalation = escalation as Record<string, string>;
   return { config, warnings };
 }
@@ -124,6 +131,29 @@ function validateProfile(value: unknown, where: string, connectionNames: string[
     profile[role] = target as string | string[];
   }
   return profile;
+}
+
+/** `discover: { members: [connection names], patroni: [REST API URLs] }`: where undeclared roles are found. */
+function validateDiscovery(value: unknown, where: string, connectionNames: string[]): DiscoverySource {
+  const expected = 'expected { "members": [connection names], "patroni": [REST API URLs] }';
+  if (!isObject(value)) throw new ConnectionConfigError(where, expected);
+  const source: DiscoverySource = {};
+  for (const [key, list] of Object.entries(value)) {
+    if (key !== 'members' && key !== 'patroni')
+      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['members', 'patroni'])}`);
+    if (!Array.isArray(list) || list.length === 0 || !list.every((n) => typeof n === 'string'))
+      throw new ConnectionConfigError(`${where}.${key}`, 'expected a non-empty list of strings');
+    if (key === 'members') {
+      const unknown = list.find((n) => !connectionNames.includes(n as string));
+      if (unknown !== undefined)
+        throw new ConnectionConfigError(
+          `${where}.members`,
+          `unknown connection "${unknown}"${didYouMean(unknown as string, connectionNames)}`,
+        );
+    }
+    source[key] = list as string[];
+  }
+  return source;
 }
 
 function objectAt(data: Record<string, unknown>, key: string, where: string): Record<string, unknown> {

@@ -1,3 +1,5 @@
+import type { DiscoverySource } from './haManager';
+
 /** Connection definitions as written in the `cnbook.connections` setting or a connections JSON file. */
 export interface ConnectionSpec {
   url?: string;
@@ -29,6 +31,8 @@ export type Profile = Record<string, string | string[]>;
 export interface ConnectionsConfig {
   connections: Record<string, ConnectionSpec>;
   profiles: Record<string, Profile>;
+  /** Per profile, where the roles it does not declare are found at run time (its `discover` key). */
+  discovery?: Record<string, DiscoverySource>;
   /** Who to escalate to per consistency type (eventual, strong, session, causal): team handles. */
   escalation?: Record<string, string>;
 }
@@ -51,6 +55,8 @@ export interface ResolvedConnection {
   tls?: TlsFiles;
   /** Things the user should hear about how this connection is written (never a secret). */
   warnings?: string[];
+  /** The node (by its own connection's name) that answered behind this one, when that is another server. */
+  answeredBy?: string;
 }
 
 /** Every path settled (parameter, then PG* variable, then libpq's ~/.postgresql default); files may not exist. */
@@ -66,7 +72,11 @@ export interface TlsFiles {
 export interface RoleBinding {
   role: string;
   connections: ResolvedConnection[];
+  /** How the role was known: the profile said so, the servers did, or the HA manager listed the member. */
+  source?: RoleSource;
 }
+
+export type RoleSource = 'declared' | 'found' | 'ha-manager';
 
 /** What the core needs from its surroundings to resolve connections; injected so the core stays pure. */
 export interface ConnectionEnvironment {

@@ -13,6 +13,8 @@ import type { Expanded } from './compact';
 const PROVENANCE_KEYS = [
   'connection',
   'role',
+  'roleSource',
+  'answeredBy',
   'host',
   'port',
   'database',

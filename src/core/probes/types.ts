@@ -50,6 +50,12 @@ export interface KnownMetrics {
   primarySlotName?: string | null;
   /** replication-slots: the slot's name. */
   slotName?: string | null;
+  /** topology (roles found at run time): a declared role the server does not have. */
+  roleMismatch?: boolean;
+  /** topology: no writable member, an availability state (a failover under way, a primary down). */
+  noPrimary?: boolean;
+  /** topology: a member that could not be asked. */
+  unreachable?: boolean;
 }
 
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */

@@ -1,5 +1,6 @@
-import type { CodeCell, Notebook } from '../format/model';
+import type { CellOutput, CodeCell, Notebook } from '../format/model';
 import type { Finding } from '../probes/types';
+import { findingsOutput } from '../probes/render';
 import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
@@ -29,6 +30,11 @@ export interface CellReport {
 export interface RunbookRunOptions extends CellRunOptions {
   /** The journal a cell's writing probe records its commits in (the journal knows the record and the run). */
   journalOfCell?(index: number): ProbeJournal;
+  /**
+   * What binding the roles found about the cluster (a declared role that moved, no primary, a member that
+   * cannot be reached): kept with the first cell that runs, so the record and its diagnosis hold them.
+   */
+  clusterFindings?: readonly Finding[];
   onCellStart?(index: number): void;
   onCellEnd?(report: CellReport): void;
 }
@@ -53,6 +59,7 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       options.onCellStart?.(index);
       const journal = options.journalOfCell?.(index);
       report = await runCell(cell, index, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
+      if (order === 1) keepClusterFindings(cell, report, options.clusterFindings ?? []);
       // A server that is down or hung is a fact about that server, not about the runbook: go on.
       stopped = report.status !== 'ok' && !report.serverUnavailable;
     }
@@ -86,6 +93,22 @@ async function runCell(
   if (run.cutValues) report.cutValues = run.cutValues;
   if (run.serverUnavailable) report.serverUnavailable = true;
   return report;
+}
+
+function keepClusterFindings(cell: CodeCell, report: CellReport, findings: readonly Finding[]): void {
+  if (findings.length === 0) return;
+  const kept = withClusterFindings({ outputs: cell.outputs ?? [], findings: report.findings ?? [] }, findings);
+  cell.outputs = kept.outputs;
+  report.findings = kept.findings;
+}
+
+/** A cell's outputs and findings with the cluster's findings first: how the CLI and VS Code both keep them. */
+export function withClusterFindings(
+  run: { outputs: CellOutput[]; findings: Finding[] },
+  cluster: readonly Finding[],
+): { outputs: CellOutput[]; findings: Finding[] } {
+  if (cluster.length === 0) return run;
+  return { outputs: [findingsOutput([...cluster]), ...run.outputs], findings: [...cluster, ...run.findings] };
 }
 
 function isoNow(): string {

@@ -166,6 +166,8 @@ function provenance(target: Target, started: Date, options: SqlCellOptions, read
   return {
     connection: c.name,
     ...(target.role ? { role: target.role } : {}),
+    ...(target.roleSource ? { roleSource: target.roleSource } : {}),
+    ...(c.answeredBy ? { answeredBy: c.answeredBy } : {}),
     host: c.host,
     port: c.port,
     database: c.database,

@@ -1,9 +1,11 @@
-import type { ResolvedConnection, RoleBinding } from '../connections/model';
+import type { ResolvedConnection, RoleBinding, RoleSource } from '../connections/model';
 import { didYouMean } from '../util/suggest';
 
 export interface Target {
   /** The role the connection was reached through, if any. */
   role?: string;
+  /** How that role was known (declared in the profile, found on the servers, listed by the HA manager). */
+  roleSource?: RoleSource;
   connection: ResolvedConnection;
 }
 
@@ -23,19 +25,20 @@ export function resolveTargets(
   const wanted = names.length > 0 ? names : [defaultRole];
   const targets: Target[] = [];
   const seen = new Set<string>();
-  const add = (connection: ResolvedConnection, role?: string) => {
+  const add = (connection: ResolvedConnection, binding?: RoleBinding) => {
     if (seen.has(connection.name)) return;
     seen.add(connection.name);
-    targets.push(role ? { role, connection } : { connection });
+    if (!binding) targets.push({ connection });
+    else targets.push({ role: binding.role, connection, ...(binding.source ? { roleSource: binding.source } : {}) });
   };
   for (const name of wanted) {
     if (name === 'all') {
-      for (const binding of bindings.values()) binding.connections.forEach((c) => add(c, binding.role));
+      for (const binding of bindings.values()) binding.connections.forEach((c) => add(c, binding));
       continue;
     }
     const binding = bindings.get(name);
     if (binding) {
-      binding.connections.forEach((c) => add(c, binding.role));
+      binding.connections.forEach((c) => add(c, binding));
       continue;
     }
     const direct = findConnection(bindings, name);
