@@ -5,6 +5,7 @@ import type { ConnectionsConfig } from '../core/connections/model';
 import type { ProbeJournal } from '../core/record/journal';
 import { bindingWarnings } from '../core/connections/resolve';
 import { bindProfile } from '../core/cluster/bindProfile';
+import { readHaViewFromPatroni } from '../drivers/patroniClient';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
@@ -129,7 +130,9 @@ async function bindAndRun(args: RunArgs, notebook: Notebook, setting: RunSetting
   try {
     const roles = requiredRoles(info, Object.keys(config.connections));
     const statementTimeoutMs = args.statementTimeoutMs;
-    const cluster = await bindProfile({ config, profile, roles, environment, pool, statementTimeoutMs, signal });
+    const readHaView = readHaViewFromPatroni({ signal });
+    const binding = { config, profile, roles, environment, pool, statementTimeoutMs, signal, readHaView };
+    const cluster = await bindProfile(binding);
     const { bindings } = cluster;
     [...cluster.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`warning: ${w}`));
     const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);

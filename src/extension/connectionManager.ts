@@ -3,6 +3,7 @@ import type { ConnectionsConfig, ResolvedConnection, RoleBinding } from '../core
 import { bindingWarnings, lookupPassword, resolveConnection, resolveProfile } from '../core/connections/resolve';
 import { SessionPool } from '../core/sql/sessionPool';
 import { bindProfile, type BoundProfile } from '../core/cluster/bindProfile';
+import { readHaViewFromPatroni } from '../drivers/patroniClient';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { activeProfileSetting, executionSettings, readConnectionSettings } from './settings';
@@ -96,6 +97,7 @@ export class ConnectionManager implements vscode.Disposable {
       pool: this.poolFor(notebookUri),
       statementTimeoutMs: executionSettings().statementTimeoutMs,
       ...(signal ? { signal } : {}),
+      readHaView: readHaViewFromPatroni(signal ? { signal } : {}),
     });
     [...bound.warnings, ...bindingWarnings(bound.bindings)].forEach((w) => this.log.warn(w));
     return bound;

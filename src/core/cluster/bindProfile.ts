@@ -6,6 +6,7 @@ import type {
   RoleBinding,
   RoleSource,
 } from '../connections/model';
+import { haMemberConnection } from '../connections/haMembers';
 import { resolveConnection, resolveProfile } from '../connections/resolve';
 import type { SessionPool } from '../sql/sessionPool';
 import { decideRoles, PRIMARY_ROLES, STANDBY_ROLES, type ClusterView } from './roles';
@@ -102,12 +103,10 @@ function managedMember(
 ): ResolvedConnection | undefined {
   const template = known[0];
   if (!template) return undefined;
-  const name = known.some((k) => k.name === member.name) ? `${member.name}@${member.host}:${member.port}` : member.name;
-  const { database, user, sslmode, tls } = template;
-  const files = tls ? { sslrootcert: tls.rootCert, sslcert: tls.cert, sslkey: tls.key, sslcrl: tls.crl } : {};
-  return resolveConnection(
-    name,
-    { host: member.host, port: member.port, database, user, sslmode, ...files },
+  return haMemberConnection(
+    member,
+    template,
+    known.map((k) => k.name),
     environment,
   );
 }
