@@ -199,18 +199,20 @@ export async function serverPortBehind(port: number): Promise<number | undefined
   }
 }
 
+/** Until the read-write port reaches the leader and the read port, over a few connections, every replica. */
 async function waitForProxy(rig: PatroniRig): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const leader = await rig.leader();
     const replicas = rig.members.filter((m) => m.name !== leader.name).map((m) => m.pgPort);
-    const [rw, ro] = [await serverPortBehind(rig.rwPort), await serverPortBehind(rig.roPort)];
-    if (rw === leader.pgPort && ro !== undefined && replicas.includes(ro)) return;
+    const seen = new Set<number | undefined>();
+    for (let i = 0; i < 2 * replicas.length; i++) seen.add(await serverPortBehind(rig.roPort));
+    const rw = await serverPortBehind(rig.rwPort);
+    if (rw === leader.pgPort && replicas.every((p) => seen.has(p)) && seen.size === replicas.length) return;
     await sleep(250);
   }
-  throw new Error(
-    `Patroni rig: HAProxy did not route to the leader and a replica within 30 s:\n${logTail(rig.dir, 'haproxy')}`,
-  );
+  const log = logTail(rig.dir, 'haproxy');
+  throw new Error(`Patroni rig: HAProxy did not route to the leader and every replica within 30 s:\n${log}`);
 }
 
 async function queryMember(member: RigMember, sql: string, params?: unknown[]) {

@@ -145,4 +145,79 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.problems[0]?.evidence).toContainEqual(moved[0]);
     await rig.waitForProxy();
   });
+
+  // From here on the cluster is in maintenance mode: Patroni leaves manual changes alone, as on-call
+  // engineers meet it when someone paused it to work on a node.
+  // Skipped until discovery samples a round-robin endpoint until it has seen each backend (issue 17, item 3,
+  // h-cluster's part): one session through lb-ro lands on one replica, half the time the healthy one.
+  it.skip('maintenance mode, a replica paused behind the round-robin port: that replica named', async () => {
+    await rig.patronictl('pause', '--wait');
+    await rig.waitFor('maintenance mode', (c) => c.pause === true);
+    const leader = await rig.leader();
+    const paused = ALL.filter((n) => n !== leader.name)[1] as string;
+    await rig.query(paused, 'SELECT pg_wal_replay_pause()');
+    await rig.query(leader.name, 'CREATE TABLE IF NOT EXISTS rig_writes (id int); INSERT INTO rig_writes VALUES (1)');
+    try {
+      const probes = 'replication-lag on=replicas';
+      const profile = { primary: 'lb-rw', replicas: ['lb-ro'] };
+      const { findings } = await bindAndProbe(profile, { members: ALL }, ['primary', 'replicas'], probes);
+      const behind = findings.filter((f) => f.probe === 'replication-lag' && f.severity !== 'ok');
+      expect(behind.map((f) => f.target)).toContain(`lb-ro → ${paused}`);
+    } finally {
+      await rig.query(paused, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('maintenance mode and a manual promote: a split brain, strong', async () => {
+    await rig.patronictl('pause', '--wait');
+    await rig.waitFor('maintenance mode', (c) => c.pause === true);
+    const leader = await rig.leader();
+    const promoted = ALL.filter((n) => n !== leader.name)[1] as string;
+    await rig.query(promoted, 'SELECT pg_promote()');
+    // The profile as it was written before: the leader as primary, the others as replicas.
+    const declared = { primary: leader.name, replicas: ALL.filter((n) => n !== leader.name) };
+    const { findings, diagnosis } = await bindAndProbe(declared, {}, ['primary', 'replicas'], 'topology on=all');
+    const split = findings.filter((f) => f.metrics.splitBrain === true);
+    expect(split).toHaveLength(1);
+    expect(split[0]?.deviating?.sort() ?? split[0]?.summary).toEqual([leader.name, promoted].sort());
+    // The declared replica that is writable comes first (availability); the split brain is named with it.
+    expect(diagnosis.problems.map((p) => [p.type, p.causeNode])).toContainEqual(['strong', 'Partition']);
+  });
+
+  // Skipped until discovery reports two writable members as a split brain (h-cluster's decideRoles now
+  // says "no primary" and binds neither writable node, so topology on=all sees only the standby).
+  it.skip('maintenance mode and a manual promote, members found: a split brain, not "no primary"', async () => {
+    const probes = 'topology on=all';
+    const { findings, diagnosis } = await bindAndProbe({}, { members: ALL }, ['primary', 'replicas'], probes);
+    expect(findings.filter((f) => f.metrics.splitBrain === true)).toHaveLength(1);
+    expect(findings.some((f) => f.metrics.noPrimary === true)).toBe(false);
+    expect(diagnosis.consistencyType).toBe('strong');
+  });
+
+  it('a member down (its machine gone): unreachable, and the inactive slot Patroni keeps for it explained', async () => {
+    const leader = await rig.leader();
+    const gone = ALL.filter((n) => n !== leader.name)[1] as string;
+    rig.killMember(gone);
+    await rig.patronictl('resume', '--wait');
+    const probes = 'replication-slots on=primary';
+    const { bound, diagnosis } = await bindAndProbe({}, { members: ALL }, ['primary', 'replicas'], probes);
+    const down = bound.findings.filter((f) => f.metrics.unreachable === true);
+    expect(down.map((f) => f.connection)).toEqual([gone]);
+    const [first] = diagnosis.problems;
+    expect(first?.type).toBe('availability');
+    expect(first?.evidence.map((f) => f.probe)).toContain('replication-slots');
+    expect(diagnosis.rootCause).toMatch(new RegExp(`^member unreachable: ${gone} `));
+  });
+
+  it('during a failover (the leader machine killed, no replica promoted yet): no primary, never integrity', async () => {
+    const leader = await rig.leader();
+    rig.killMember(leader.name);
+    // Patroni waits for the leader key's ttl (20 s) before it promotes: the window an on-call engineer sees.
+    const probes = 'topology on=all';
+    const { bound, diagnosis } = await bindAndProbe({}, { members: ALL }, ['primary', 'replicas'], probes);
+    expect(names(bound, 'primary')).toEqual([]);
+    expect(bound.findings.some((f) => f.metrics.noPrimary === true)).toBe(true);
+    expect(diagnosis.consistencyType).toBe('availability');
+    expect(diagnosis.problems.map((p) => p.type)).not.toContain('strong');
+  });
 });
