@@ -141,8 +141,11 @@ function printStatus(status: SandboxStatus): void {
       ? 'running'
       : 'stopped';
   printOut(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
+  // Roles as they are now: a failover or switchover moves the primary.
+  const roleNow = (n: (typeof status.nodes)[number]) =>
+    n.role === 'target' ? 'target' : n.name === (status.primary ?? PRIMARY_NAME) ? 'primary' : 'replica';
   for (const n of status.nodes)
-    printOut(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+    printOut(`  ${n.name.padEnd(14)} ${roleNow(n).padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
   if (status.primary) printOut(`  primary now: ${status.primary}`);
   if (status.proxy)
     printOut(`  proxy: read-write 127.0.0.1:${status.proxy.rwPort}, round-robin read 127.0.0.1:${status.proxy.roPort}`);

@@ -97,12 +97,31 @@ async function follow(primary: ServerNode, standbys: ServerNode[]): Promise<void
     await standby.query(`ALTER SYSTEM SET primary_conninfo = '${conninfo(primary.port, standby.name)}'`);
     await standby.query('SELECT pg_reload_conf()');
   }
+  await waitForFollowing(primary, standbys);
+}
+
+/**
+ * Until each standby streams the primary's current timeline: one that comes from an older timeline first
+ * streams that one up to the fork, and its receiver restarts on the new one (a moment with no walsender).
+ */
+async function waitForFollowing(primary: ServerNode, standbys: ServerNode[]): Promise<void> {
   await waitForStreaming(
     primary,
     standbys.map((s) => s.name),
     30_000,
     (message) => new SandboxError(message),
   );
+  const [{ tli }] = await primary.query(
+    "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli",
+  );
+  for (const standby of standbys)
+    await waitUntil(
+      async () =>
+        (await standby.query("SELECT received_tli AS t FROM pg_stat_wal_receiver WHERE status = 'streaming'"))[0]?.t ===
+        tli,
+      `${standby.name} streaming timeline ${tli} from ${primary.name}`,
+      30_000,
+    );
 }
 
 /** A stopped old primary back as a standby of the new one. */
@@ -116,7 +135,7 @@ async function rejoin(sb: Sandbox, node: ServerNode, primary: ServerNode): Promi
   });
   await node.start();
   setDown(sb, node.name, false);
-  await waitForStreaming(primary, [node.name], 30_000, (message) => new SandboxError(message));
+  await waitForFollowing(primary, [node]);
   await updateRoutes(sb);
 }
 
@@ -167,23 +186,39 @@ export async function stopSandboxProxy(sb: Sandbox): Promise<void> {
 }
 
 /**
- * Back to the sandbox as built after a failover or switchover: a killed old primary is rebuilt as a standby
- * of the current one (its data may hold writes the others never got), then a switchover back to us-east.
+ * Back to the sandbox as built after a failover or switchover: every member a failover killed (not those a
+ * `down=` fault holds) is rebuilt as a standby of the current primary (its data may hold writes the others
+ * never got), then a switchover back to us-east, and the logical copy's slot made whole again.
  */
 export async function restoreBuiltPrimary(
   sb: Sandbox,
   rebuild: (name: string, primary: ServerNode) => Promise<void>,
 ): Promise<void> {
-  const current = sb.primaryName();
-  if (current === PRIMARY_NAME && !isDown(sb, PRIMARY_NAME)) return;
-  if (isDown(sb, PRIMARY_NAME)) {
-    await rebuild(PRIMARY_NAME, serverOf(sb, current));
-    setDown(sb, PRIMARY_NAME, false);
+  const state = sb.requireState();
+  const heldDown = state.faults.filter((f) => f.startsWith('down=')).map((f) => f.slice('down='.length));
+  const killed = (state.down ?? []).filter((name) => !heldDown.includes(name));
+  for (const name of killed) {
+    await rebuild(name, serverOf(sb, sb.primaryName()));
+    setDown(sb, name, false);
   }
-  if (current !== PRIMARY_NAME) await switchover(sb, PRIMARY_NAME);
+  if (sb.primaryName() !== PRIMARY_NAME) await switchover(sb, PRIMARY_NAME);
   sb.update((s) => ({ ...s, primary: undefined }));
-  // A rebuilt us-east lost the logical copy's slot (a base backup copies none): the target resumes from now.
-  await serverOf(sb, PRIMARY_NAME).query(
+  await restoreTargetSlot(serverOf(sb, PRIMARY_NAME));
+  await updateRoutes(sb);
+}
+
+/**
+ * us-east's slot for the logical copy: a rebuilt us-east has none (a base backup copies no slot), and one
+ * kept through a spell as a standby may have lost its WAL. The copy resumes from now; what it missed in
+ * between is drift for table-drift to find.
+ */
+async function restoreTargetSlot(primary: ServerNode): Promise<void> {
+  await primary.query(
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+      WHERE slot_name = $1 AND NOT active AND wal_status = 'lost'`,
+    [TARGET_SLOT],
+  );
+  await primary.query(
     `SELECT pg_create_logical_replication_slot($1, 'pgoutput')
       WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`,
     [TARGET_SLOT],

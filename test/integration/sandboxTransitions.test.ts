@@ -106,6 +106,9 @@ describe('sandbox transitions', () => {
     expect(await behind(proxyPorts().rwPort)).toBe(node(promoted).port);
     await clear('failover');
     await expectAsBuilt();
+    // The rebuilt us-east feeds the logical copy again (a base backup copies no slot).
+    const slot = "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = 'cnbook_target'";
+    expect((await node('us-east').query(slot))[0].n).toBe(1);
     await clear('proxy');
     expect(sandbox.status().proxy).toBeUndefined();
   });
