@@ -74,6 +74,8 @@ export interface RoleBinding {
   connections: ResolvedConnection[];
   /** How the role was known: the profile said so, the servers did, or the HA manager listed the member. */
   source?: RoleSource;
+  /** The connections bound to this role whose server does not have it now (a declared primary that is a standby). */
+  misbound?: string[];
 }
 
 export type RoleSource = 'declared' | 'found' | 'ha-manager';
