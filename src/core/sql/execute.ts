@@ -130,6 +130,8 @@ async function runOnTarget(
   if (target.role) run.role = target.role;
   try {
     const session = await options.pool.get(connection, options.signal);
+    // Of several hosts listed, the one the session settled on.
+    Object.assign(run.provenance, { host: session.connection.host, port: session.connection.port });
     const outcome = await session.runTransaction(statements, {
       readOnly: !annotations.write,
       statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
