@@ -179,4 +179,19 @@ describe('roles found at run time', () => {
     expect(names(bound, 'primary')).toEqual(['pg2']);
     expect(bound.primary?.facts.timeline).toBe(2);
   });
+
+  it('the old primary back on its own timeline and written to: the fork named, writes past it only there', async () => {
+    await cluster.primary.start();
+    await cluster.primary.query('CREATE TABLE after_fork (id int); INSERT INTO after_fork VALUES (1)');
+    const { bound, diagnosis } = await bindAndProbe({}, ['pg1', 'pg2'], ['primary', 'replicas']);
+    const history = bound.nodes.find((n) => n.name === 'pg2')?.facts.timelineHistory;
+    expect(history?.map((f) => f.parent)).toEqual([1]);
+    const fork = bound.findings.find((f) => f.metrics.timelineFork === true);
+    expect(fork?.summary).toBe(
+      `timeline fork: pg1 is on timeline 1, pg2 on 2 (forked from timeline 1 at ${history?.[0]?.forkLsn}); ` +
+        `pg1's WAL reaches ${String(fork?.metrics.walLsn)}, past the fork: writes after ` +
+        `${history?.[0]?.forkLsn} may exist only on pg1`,
+    );
+    expect(diagnosis.problems.map((p) => p.type)).toContain('strong');
+  });
 });

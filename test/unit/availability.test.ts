@@ -88,3 +88,15 @@ describe('transitions named as transitions', () => {
     expect(d.problems[0]?.evidence).toEqual([down, slot]);
   });
 });
+
+describe('a timeline fork', () => {
+  it('an old primary with writes past the fork is a strong-consistency problem: compare before rewinding', () => {
+    const fork: Finding = {
+      ...topology('pg1', 'critical', 'timeline fork: pg1 is on timeline 1, pg2 on 2 (forked ...)'),
+      metrics: { timelineFork: true, pastFork: true },
+    };
+    const d = diagnose({ findings: [fork], hosts, now });
+    expect(d.problems.map((p) => [p.type, p.causeNode])).toEqual([['strong', 'Partition']]);
+    expect(d.next?.suggestion).toMatch(/^Keep the old primary out of service and do not rewind/);
+  });
+});

@@ -4,6 +4,7 @@ import type { Finding } from '../probes/types';
 import { identifyNodes, upstreamOf, type ClusterNode } from './identity';
 import type { MemberFacts } from './serverFacts';
 import { noPrimaryFinding, roleMovedFinding, unreachableFinding } from './findings';
+import { timelineFindings } from './timelines';
 
 /** The roles a server's own state decides: the one writable node, and the standbys that follow it. */
 export const PRIMARY_ROLES: readonly string[] = ['primary'];
@@ -61,6 +62,7 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
     ...moved,
     ...(writable.length === 0 && nodes.length > 0 ? [noPrimaryFinding(nodes, unreachable, inputs.haView)] : []),
     ...unreachable.map((m) => unreachableFinding(m, inputs.haView)),
+    ...timelineFindings(nodes, primary),
   ];
   return {
     nodes,
