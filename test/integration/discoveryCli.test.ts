@@ -91,6 +91,12 @@ describe('cnbook run while the cluster moves', () => {
     ]);
   });
 
+  it('cnbook check takes a profile that leaves primary and replicas to discovery', () => {
+    const r = runCli(['check', runbook(), '--connections', connections, '--profile', 'found'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/has no connection for role/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('the primary down, no replica promoted: no primary (never integrity), the primary step not run, the rest runs', async () => {
     await cluster.primary.stop('immediate');
     const { summary, stdout } = run('found');

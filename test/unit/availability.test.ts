@@ -87,6 +87,14 @@ describe('transitions named as transitions', () => {
     expect(d.problems[0]).toMatchObject({ type: 'availability', rootCause: `member unreachable: ${down.summary}` });
     expect(d.problems[0]?.evidence).toEqual([down, slot]);
   });
+
+  it('the same member down, kept by two cell runs (VS Code keeps it with each), is one problem', () => {
+    const down: Finding = { ...topology('pg3', 'warning', 'pg3 cannot be reached'), metrics: { unreachable: true } };
+    const d = diagnose({ findings: [down, { ...down }], hosts, now });
+    expect(d.problems.map((p) => [p.rootCause, p.evidence.length])).toEqual([
+      ['member unreachable: pg3 cannot be reached', 2],
+    ]);
+  });
 });
 
 describe('a timeline fork', () => {

@@ -206,10 +206,17 @@ function availabilityCauses(ev: Finding[]): Cause[] {
   const none = ev.filter((f) => f.metrics.noPrimary === true || notStreaming(f));
   const first = none.find((f) => f.metrics.noPrimary === true);
   if (first) causes.push({ ...cause(first.summary, 'Scope', none), advice: NO_PRIMARY_ADVICE });
-  for (const down of ev.filter((f) => f.metrics.unreachable === true))
-    causes.push({ ...cause(`member unreachable: ${down.summary}`, 'Scope', [down]), advice: UNREACHABLE_ADVICE });
-  for (const behind of ev.filter((f) => f.metrics.timelineFork === true))
-    causes.push({ ...cause(behind.summary, 'Scope', [behind]), advice: OLD_TIMELINE_ADVICE });
+  // One problem per member, however many cells kept the same finding (VS Code keeps it with each cell run).
+  for (const [, down] of groupBy(
+    ev.filter((f) => f.metrics.unreachable === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(`member unreachable: ${down[0]?.summary}`, 'Scope', down), advice: UNREACHABLE_ADVICE });
+  for (const [, behind] of groupBy(
+    ev.filter((f) => f.metrics.timelineFork === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(behind[0]?.summary ?? '', 'Scope', behind), advice: OLD_TIMELINE_ADVICE });
   return causes;
 }
 
