@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProfile, type BoundProfile } from '../../src/core/cluster/bindProfile';
 import type { ConnectionEnvironment, ConnectionsConfig, Profile } from '../../src/core/connections/model';
+import type { HaManagerView } from '../../src/core/connections/haManager';
 import { PgCluster, startCluster } from '../helpers/pgCluster';
 import { newPool } from './sqlHarness';
 import { runProbeCell } from '../helpers/probeRun';
@@ -107,6 +108,45 @@ describe('roles found at run time', () => {
     expect(bound.bindings.get('primary')?.source).toBe('found');
     expect(bound.findings).toEqual([]);
     expect(bound.nodes.every((n) => n.facts.timeline === 1)).toBe(true);
+  });
+
+  it('members only the HA manager names: asked like the others, bound with source ha-manager', async () => {
+    // The view as the Patroni driver (another branch) returns it from GET /cluster.
+    const view: HaManagerView = {
+      manager: 'patroni',
+      source: 'http://127.0.0.1:8008',
+      readAt: new Date().toISOString(),
+      maintenance: false,
+      members: cluster.nodes.map((n, i) => ({
+        name: `node${i + 1}`,
+        host: '127.0.0.1',
+        port: n.port,
+        role: i === 0 ? 'leader' : 'replica',
+        state: i === 0 ? 'running' : 'streaming',
+        running: true,
+      })),
+    };
+    const pool = newPool();
+    try {
+      const base = config({});
+      const bound = await bindProfile({
+        config: { ...base, discovery: { p: { members: ['pg1'], patroni: [view.source] } } },
+        profile: 'p',
+        roles: ['primary', 'replicas'],
+        environment,
+        pool,
+        statementTimeoutMs: 10_000,
+        readHaView: (source) => Promise.resolve({ ...view, source: source.patroni?.[0] ?? '' }),
+      });
+      expect(bound.haView?.source).toBe('http://127.0.0.1:8008');
+      expect([names(bound, 'primary'), bound.bindings.get('primary')?.source]).toEqual([['pg1'], 'found']);
+      expect([names(bound, 'replicas'), bound.bindings.get('replicas')?.source]).toEqual([
+        ['node2', 'node3'],
+        'ha-manager',
+      ]);
+    } finally {
+      await pool.closeAll();
+    }
   });
 
   it('a profile whose primary is a standby now (after a switchover): the moved role named', async () => {
