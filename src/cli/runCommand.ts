@@ -5,6 +5,7 @@ import type { ConnectionsConfig } from '../core/connections/model';
 import type { ProbeJournal } from '../core/record/journal';
 import { bindingWarnings } from '../core/connections/resolve';
 import { bindProfile } from '../core/cluster/bindProfile';
+import { notSeen, notSeenLine } from '../core/cluster/notSeen';
 import { readHaViewFromPatroni } from '../drivers/patroniClient';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
@@ -65,7 +66,11 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => printErr(`warning: ${w}`));
-  const { cells, record } = await bindAndRun(args, notebook, {
+  const {
+    cells,
+    record,
+    notSeen: blind,
+  } = await bindAndRun(args, notebook, {
     config,
     profile,
     info,
@@ -84,6 +89,7 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
     cells: cells.map(({ findings: _f, ...c }) => c),
     findings,
     diagnosis: summaryOf(diagnosis),
+    ...(notSeenLine(blind) ? { notSeen: blind } : {}),
   };
   // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
@@ -145,7 +151,8 @@ async function bindAndRun(args: RunArgs, notebook: Notebook, setting: RunSetting
       journalOfCell: setting.journalOfCell,
       clusterFindings: cluster.findings,
     };
-    return { cells: await executeCells(args, notebook, run, pool, record), record };
+    const cells = await executeCells(args, notebook, run, pool, record);
+    return { cells, record, notSeen: notSeen(cells, cluster) };
   } finally {
     await pool.closeAll();
   }
@@ -172,6 +179,7 @@ async function executeCells(
     maxRowsStored: args.maxRows,
     maxValueBytes: args.maxValueBytes,
     writesPermitted: args.allowWrites,
+    failFast: args.failFast,
     // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
     confirmWrite: (question) => {
       printErr(`${question} (--allow-writes)`);
@@ -199,6 +207,8 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     const cell = problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`;
     printOut(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
   }
+  const blind = summary.notSeen ? notSeenLine(summary.notSeen) : '';
+  if (blind) printOut(oneLine(blind));
   printOut(formatSummary(summary));
 }
 

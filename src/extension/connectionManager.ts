@@ -100,7 +100,15 @@ export class ConnectionManager implements vscode.Disposable {
       readHaView: readHaViewFromPatroni(signal ? { signal } : {}),
     });
     [...bound.warnings, ...bindingWarnings(bound.bindings)].forEach((w) => this.log.warn(w));
+    this.lastBound = bound.bindings;
     return bound;
+  }
+
+  private lastBound: Map<string, RoleBinding> | undefined;
+
+  /** The roles as the last cell run found them (the map's host nodes), else as the profile declares them. */
+  lastBindings(): Map<string, RoleBinding> {
+    return this.lastBound ?? this.bindings();
   }
 
   resolve(name: string): ResolvedConnection {
@@ -162,6 +170,7 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   async reset(): Promise<void> {
+    this.lastBound = undefined;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.closeAll()));

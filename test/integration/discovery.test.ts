@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProfile, type BoundProfile } from '../../src/core/cluster/bindProfile';
 import type { ConnectionEnvironment, ConnectionsConfig, Profile } from '../../src/core/connections/model';
+import type { HaManagerView } from '../../src/core/connections/haManager';
 import { PgCluster, startCluster } from '../helpers/pgCluster';
 import { newPool } from './sqlHarness';
 import { runProbeCell } from '../helpers/probeRun';
@@ -109,6 +110,45 @@ describe('roles found at run time', () => {
     expect(bound.nodes.every((n) => n.facts.timeline === 1)).toBe(true);
   });
 
+  it('members only the HA manager names: asked like the others, bound with source ha-manager', async () => {
+    // The view as the Patroni driver (another branch) returns it from GET /cluster.
+    const view: HaManagerView = {
+      manager: 'patroni',
+      source: 'http://127.0.0.1:8008',
+      readAt: new Date().toISOString(),
+      maintenance: false,
+      members: cluster.nodes.map((n, i) => ({
+        name: `node${i + 1}`,
+        host: '127.0.0.1',
+        port: n.port,
+        role: i === 0 ? 'leader' : 'replica',
+        state: i === 0 ? 'running' : 'streaming',
+        running: true,
+      })),
+    };
+    const pool = newPool();
+    try {
+      const base = config({});
+      const bound = await bindProfile({
+        config: { ...base, discovery: { p: { members: ['pg1'], patroni: [view.source] } } },
+        profile: 'p',
+        roles: ['primary', 'replicas'],
+        environment,
+        pool,
+        statementTimeoutMs: 10_000,
+        readHaView: (source) => Promise.resolve({ ...view, source: source.patroni?.[0] ?? '' }),
+      });
+      expect(bound.haView?.source).toBe('http://127.0.0.1:8008');
+      expect([names(bound, 'primary'), bound.bindings.get('primary')?.source]).toEqual([['pg1'], 'found']);
+      expect([names(bound, 'replicas'), bound.bindings.get('replicas')?.source]).toEqual([
+        ['node2', 'node3'],
+        'ha-manager',
+      ]);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
   it('a profile whose primary is a standby now (after a switchover): the moved role named', async () => {
     const bound = await bind({ primary: 'pg2', replicas: ['pg1', 'pg3'] });
     const moved = bound.findings.filter((f) => f.metrics.roleMismatch === true);
@@ -178,5 +218,20 @@ describe('roles found at run time', () => {
     const bound = await bind({}, ['pg1', 'pg2', 'pg3'], ['primary', 'replicas']);
     expect(names(bound, 'primary')).toEqual(['pg2']);
     expect(bound.primary?.facts.timeline).toBe(2);
+  });
+
+  it('the old primary back on its own timeline and written to: the fork named, writes past it only there', async () => {
+    await cluster.primary.start();
+    await cluster.primary.query('CREATE TABLE after_fork (id int); INSERT INTO after_fork VALUES (1)');
+    const { bound, diagnosis } = await bindAndProbe({}, ['pg1', 'pg2'], ['primary', 'replicas']);
+    const history = bound.nodes.find((n) => n.name === 'pg2')?.facts.timelineHistory;
+    expect(history?.map((f) => f.parent)).toEqual([1]);
+    const fork = bound.findings.find((f) => f.metrics.timelineFork === true);
+    expect(fork?.summary).toBe(
+      `timeline fork: pg1 is on timeline 1, pg2 on 2 (forked from timeline 1 at ${history?.[0]?.forkLsn}); ` +
+        `pg1's WAL reaches ${String(fork?.metrics.walLsn)}, past the fork: writes after ` +
+        `${history?.[0]?.forkLsn} may exist only on pg1`,
+    );
+    expect(diagnosis.problems.map((p) => p.type)).toContain('strong');
   });
 });

@@ -87,4 +87,24 @@ describe('transitions named as transitions', () => {
     expect(d.problems[0]).toMatchObject({ type: 'availability', rootCause: `member unreachable: ${down.summary}` });
     expect(d.problems[0]?.evidence).toEqual([down, slot]);
   });
+
+  it('the same member down, kept by two cell runs (VS Code keeps it with each), is one problem', () => {
+    const down: Finding = { ...topology('pg3', 'warning', 'pg3 cannot be reached'), metrics: { unreachable: true } };
+    const d = diagnose({ findings: [down, { ...down }], hosts, now });
+    expect(d.problems.map((p) => [p.rootCause, p.evidence.length])).toEqual([
+      ['member unreachable: pg3 cannot be reached', 2],
+    ]);
+  });
+});
+
+describe('a timeline fork', () => {
+  it('an old primary with writes past the fork is a strong-consistency problem: compare before rewinding', () => {
+    const fork: Finding = {
+      ...topology('pg1', 'critical', 'timeline fork: pg1 is on timeline 1, pg2 on 2 (forked ...)'),
+      metrics: { timelineFork: true, pastFork: true },
+    };
+    const d = diagnose({ findings: [fork], hosts, now });
+    expect(d.problems.map((p) => [p.type, p.causeNode])).toEqual([['strong', 'Partition']]);
+    expect(d.next?.suggestion).toMatch(/^Keep the old primary out of service and do not rewind/);
+  });
 });

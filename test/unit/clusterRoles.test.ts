@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideRoles } from '../../src/core/cluster/roles';
 import { identifyNodes } from '../../src/core/cluster/identity';
-import type { MemberFacts, ServerFacts } from '../../src/core/cluster/serverFacts';
+import { parseTimelineHistory, type MemberFacts, type ServerFacts } from '../../src/core/cluster/serverFacts';
 import type { ResolvedConnection, RoleBinding } from '../../src/core/connections/model';
 import { validateConnectionsConfig } from '../../src/core/connections/config';
 
@@ -143,5 +143,44 @@ describe('a profile that says where its roles are found', () => {
     expect(config.profiles.p).toEqual({});
     const wrong = { ...data, profiles: { p: { discover: { members: ['pg9'] } } } };
     expect(() => validateConnectionsConfig(wrong, 'f')).toThrow(/unknown connection "pg9"/);
+  });
+});
+
+describe('a timeline change: when and where it forked', () => {
+  const history = parseTimelineHistory('1\t0/3000060\tno recovery target specified\n');
+
+  it('reads the history file pg_wal keeps for the timeline', () => {
+    expect(history).toEqual([{ parent: 1, forkLsn: '0/3000060' }]);
+  });
+
+  it('an old primary with WAL past the fork: writes that may exist only there', () => {
+    const members = [
+      { connection: pg1, facts: facts(5432, { timeline: 1, walLsn: '0/3000100' }) },
+      { connection: pg2, facts: facts(5433, { timeline: 2, timelineHistory: history, walLsn: '0/3000200' }) },
+    ];
+    const fork = decideRoles({ declared: new Map(), members, memberSource: found }).findings[0];
+    expect(fork?.summary).toBe(
+      'timeline fork: pg1 is on timeline 1, pg2 on 2 (forked from timeline 1 at 0/3000060); ' +
+        "pg1's WAL reaches 0/3000100, past the fork: writes after 0/3000060 may exist only on pg1",
+    );
+    expect(fork?.severity).toBe('critical');
+  });
+
+  it('a standby left on the old timeline with nothing past the fork: a warning, no writes to save', () => {
+    const members = [
+      { connection: pg2, facts: facts(5433, { timeline: 2, timelineHistory: history }) },
+      { connection: pg1, facts: standbyOf(5432, 9999, { timeline: 1, walLsn: '0/3000060' }) },
+    ];
+    const fork = decideRoles({ declared: new Map(), members, memberSource: found }).findings[0];
+    expect([fork?.severity, fork?.metrics.pastFork]).toEqual(['warning', false]);
+  });
+
+  it('the history not readable (no pg_read_server_files): the fork is named without its position, and why', () => {
+    const members = [
+      { connection: pg1, facts: standbyOf(5432, 9999, { timeline: 1 }) },
+      { connection: pg2, facts: facts(5433, { timeline: 2, timelineHistoryUnreadable: 'permission denied' }) },
+    ];
+    const fork = decideRoles({ declared: new Map(), members, memberSource: found }).findings[0];
+    expect(fork?.summary).toMatch(/\(fork position not readable: permission denied\)$/);
   });
 });

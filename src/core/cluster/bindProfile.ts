@@ -42,7 +42,7 @@ const FOUND_ROLES = ['primary', 'replicas'];
 export async function bindProfile(options: BindProfileOptions): Promise<BoundProfile> {
   const { config, profile, environment } = options;
   const discovery = config.discovery?.[profile];
-  const declaredRoles = discovery ? options.roles.filter((r) => !FOUND_ROLES.includes(r)) : options.roles;
+  const declaredRoles = rolesToDeclare(config, profile, options.roles);
   const declared = markDeclared(resolveProfile(config, profile, declaredRoles, environment));
   const warnings: string[] = [];
   const members = distinct([...declared.values()].flatMap((b) => b.connections));
@@ -70,6 +70,11 @@ export async function bindProfile(options: BindProfileOptions): Promise<BoundPro
   for (const role of [...options.roles, ...(discovery ? FOUND_ROLES : [])])
     if (!view.bindings.has(role)) view.bindings.set(role, { role, connections: [], source: 'found' });
   return { ...view, warnings };
+}
+
+/** The roles a profile must declare for a runbook: all it needs, but those its `discover` leaves to the servers. */
+export function rolesToDeclare(config: ConnectionsConfig, profile: string, roles: readonly string[]): string[] {
+  return config.discovery?.[profile] ? roles.filter((r) => !FOUND_ROLES.includes(r)) : [...roles];
 }
 
 function markDeclared(bindings: Map<string, RoleBinding>): Map<string, RoleBinding> {

@@ -4,6 +4,7 @@ import type { Finding } from '../probes/types';
 import { identifyNodes, upstreamOf, type ClusterNode } from './identity';
 import type { MemberFacts } from './serverFacts';
 import { noPrimaryFinding, roleMovedFinding, unreachableFinding } from './findings';
+import { timelineFindings } from './timelines';
 
 /** The roles a server's own state decides: the one writable node, and the standbys that follow it. */
 export const PRIMARY_ROLES: readonly string[] = ['primary'];
@@ -42,8 +43,12 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
   const primary = writable.length === 1 ? writable[0] : undefined;
   const replicas = followers(nodes, primary);
   const bindings = new Map<string, RoleBinding>();
-  for (const [role, binding] of inputs.declared)
-    bindings.set(role, { ...binding, connections: binding.connections.map((c) => withBackend(c, nodes)) });
+  const moved = movedRoles(inputs.declared, nodes, primary, writable);
+  for (const [role, binding] of inputs.declared) {
+    const misbound = moved.filter((f) => f.metrics.declaredRole === role).flatMap((f) => f.connection ?? []);
+    const connections = binding.connections.map((c) => withBackend(c, nodes));
+    bindings.set(role, { ...binding, connections, ...(misbound.length > 0 ? { misbound } : {}) });
+  }
   const foundSource = (node: ClusterNode) => inputs.memberSource.get(node.connections[0]?.name ?? '') ?? 'found';
   if (!bindings.has('primary') && primary) {
     bindings.set('primary', { role: 'primary', connections: [entry(primary)], source: foundSource(primary) });
@@ -54,9 +59,10 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
   }
   const unreachable = inputs.members.filter((m) => !m.facts);
   const findings = [
-    ...movedRoles(inputs.declared, nodes, primary, writable),
+    ...moved,
     ...(writable.length === 0 && nodes.length > 0 ? [noPrimaryFinding(nodes, unreachable, inputs.haView)] : []),
     ...unreachable.map((m) => unreachableFinding(m, inputs.haView)),
+    ...timelineFindings(nodes, primary),
   ];
   return {
     nodes,

@@ -1,4 +1,5 @@
 import type { ResolvedConnection } from '../connections/model';
+import type { SqlSession } from '../sql/client';
 import type { SessionPool } from '../sql/sessionPool';
 
 /** What one server says of itself, read in one query at the start of a run: what discovery decides from. */
@@ -22,9 +23,39 @@ export interface ServerFacts {
   postmasterStartTime: string;
   /** Null on a primary. */
   replayPaused: boolean | null;
-  /** default_transaction_read_only: what libpq's target_session_attrs=read-write checks besides recovery. */
+  /**
+   * default_transaction_read_only as the session sees it. cnbook's own sessions start read-only, so on them
+   * it is always true and says nothing of the server; kept for sessions opened otherwise.
+   */
   defaultReadOnly: boolean;
   walLsn: string | null;
+  /**
+   * The server's timeline history (its `.history` file, read with pg_read_file: superuser or
+   * pg_read_server_files), when its timeline is past 1; absent when not readable, with why.
+   */
+  timelineHistory?: TimelineFork[];
+  timelineHistoryUnreadable?: string;
+}
+
+/** One line of a timeline history file: the timeline left, and the WAL position where the next one began. */
+export interface TimelineFork {
+  parent: number;
+  forkLsn: string;
+}
+
+/** The lines of a `.history` file (`1\t0/3000060\tno recovery target specified`), oldest first. */
+export function parseTimelineHistory(text: string): TimelineFork[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([parent, lsn]) => parent && /^\d+$/.test(parent) && lsn && /^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn))
+    .map(([parent, lsn]) => ({ parent: Number(parent), forkLsn: lsn ?? '' }));
+}
+
+/** The history file of a timeline, as pg_wal names it: 8 upper-case hex digits. */
+export function historyFileSql(timeline: number): string {
+  const name = timeline.toString(16).toUpperCase().padStart(8, '0');
+  return `SELECT pg_read_file('pg_wal/${name}.history') AS history`;
 }
 
 /** One member asked: its facts, or why it could not say. */
@@ -86,6 +117,22 @@ export async function fetchServerFacts(
   return Promise.all(connections.map((connection) => factsOf(pool, connection, options)));
 }
 
+/** The timeline history where the role may read it; a refusal is kept as the reason, not an error. */
+async function historyOf(session: SqlSession, timeline: number, options: FactsOptions) {
+  try {
+    const outcome = await session.runTransaction([{ text: historyFileSql(timeline), values: [], offset: 0 }], {
+      readOnly: true,
+      statementTimeoutMs: options.statementTimeoutMs,
+      lockTimeoutMs: options.statementTimeoutMs,
+      maxRowsStored: 1,
+      batchSize: 1,
+    });
+    return { timelineHistory: parseTimelineHistory(outcome.statements[0]?.rows[0]?.[0] ?? '') };
+  } catch (error) {
+    return { timelineHistoryUnreadable: (error as Error).message };
+  }
+}
+
 async function factsOf(pool: SessionPool, connection: ResolvedConnection, options: FactsOptions) {
   try {
     const session = await pool.get(connection, options.signal);
@@ -101,7 +148,10 @@ async function factsOf(pool: SessionPool, connection: ResolvedConnection, option
     const values = result?.rows[0];
     if (!result || !values) return { connection, error: 'the server returned no row for its facts' };
     const row = Object.fromEntries(result.columns.map((c, i) => [c.name, values[i] ?? null]));
-    return { connection, facts: serverFactsFromRow(row) };
+    const facts = serverFactsFromRow(row);
+    if (facts.timeline !== null && facts.timeline > 1)
+      Object.assign(facts, await historyOf(session, facts.timeline, options));
+    return { connection, facts };
   } catch (error) {
     await pool.discard(connection);
     return { connection, error: (error as Error).message };

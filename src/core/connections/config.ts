@@ -3,8 +3,20 @@ import type { DiscoverySource } from './haManager';
 import { ConnectionConfigError, ConnectionsConfig, ConnectionSpec, Profile } from './model';
 import { ignoredPasswordWarning, PasswordPlace } from './passwords';
 import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
+import { checkTargetSessionAttrs, hostList } from './multiHost';
 
-const STRING_KEYS = ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password', ...TLS_FILE_KEYS];
+const STRING_KEYS = [
+  'url',
+  'service',
+  'host',
+  'database',
+  'user',
+  'label',
+  'sslmode',
+  'password',
+  'target_session_attrs',
+  ...TLS_FILE_KEYS,
+];
 const SPEC_KEYS = [...STRING_KEYS, 'port', 'allowWrites'];
 
 export interface ConfigWithWarnings {
@@ -90,12 +102,14 @@ function validateSpec(value: unknown, where: string): ValidatedSpec {
   const spec = value as ConnectionSpec;
   expectType(spec, STRING_KEYS, 'string', where);
   expectType(spec, ['allowWrites'], 'boolean', where);
-  if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port > 0 && spec.port < 65536)) {
+  if (typeof spec.port === 'string' && spec.port.includes(',')) hostList(spec.host ?? '', spec.port, where);
+  else if (spec.port !== undefined && !(typeof spec.port === 'number' && validPort(spec.port))) {
     throw new ConnectionConfigError(
       where,
       `port must be a whole number from 1 to 65535, not ${JSON.stringify(spec.port)}`,
     );
   }
+  if (spec.target_session_attrs !== undefined) checkTargetSessionAttrs(spec.target_session_attrs, where);
   if (spec.sslmode !== undefined) checkSslMode(spec.sslmode, where);
   const passwordPlaces = spec.url === undefined ? [] : urlPasswordPlaces(spec.url);
   if (spec.password !== undefined) passwordPlaces.push('password-key');
@@ -154,6 +168,10 @@ function validateDiscovery(value: unknown, where: string, connectionNames: strin
     source[key] = list as string[];
   }
   return source;
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65536;
 }
 
 function objectAt(data: Record<string, unknown>, key: string, where: string): Record<string, unknown> {

@@ -66,10 +66,16 @@ const cause = (text: string, node: CauseNodeId, evidence: Finding[]): Cause => (
 /** What the cluster's own state shows (roles found at run time, the topology probe): no consistency violation. */
 const isClusterState = (f: Finding) =>
   f.probe === 'topology' &&
-  (f.metrics.roleMismatch === true || f.metrics.noPrimary === true || f.metrics.unreachable === true);
+  (f.metrics.roleMismatch === true ||
+    f.metrics.noPrimary === true ||
+    f.metrics.unreachable === true ||
+    (f.metrics.timelineFork === true && f.metrics.pastFork !== true));
+/** An old primary whose WAL goes past the fork: writes that exist only there, a strong-consistency problem. */
+const writesPastFork = (f: Finding) => f.probe === 'topology' && f.metrics.pastFork === true;
 const isSplitBrain = (f: Finding) => f.probe === 'topology' && f.metrics.splitBrain === true;
 /** A standby whose WAL receiver is not streaming (topology): WAL not reaching it, or no primary to stream from. */
-const notStreaming = (f: Finding) => f.probe === 'topology' && !isClusterState(f) && !isSplitBrain(f);
+const notStreaming = (f: Finding) =>
+  f.probe === 'topology' && !isClusterState(f) && !isSplitBrain(f) && !writesPastFork(f);
 const isLag = (f: Finding) => f.probe === 'replication-lag';
 /** A promoted node reads as "not a standby" to replication-lag: split brain explains it, it is not lag. */
 const promoted = (f: Finding) => isLag(f) && f.metrics.inRecovery === false;
@@ -117,7 +123,10 @@ const RULES: Rule[] = [
     type: 'strong',
     specificity: 2,
     match: (f, { splitBrain }) =>
-      (STRONG_PROBES.includes(f.probe) && f.probe !== 'topology') || isSplitBrain(f) || (splitBrain && promoted(f)),
+      (STRONG_PROBES.includes(f.probe) && f.probe !== 'topology') ||
+      isSplitBrain(f) ||
+      writesPastFork(f) ||
+      (splitBrain && promoted(f)),
     causes: strongCauses,
   },
   {
@@ -140,6 +149,8 @@ function strongCauses(ev: Finding[]): Cause[] {
         ev.filter((f) => f === split || promoted(f)),
       ),
     );
+  for (const fork of ev.filter(writesPastFork))
+    causes.push({ ...cause(fork.summary, 'Partition', [fork]), advice: PAST_FORK_ADVICE });
   const prepared = ev.filter((f) => f.probe === 'prepared-transactions');
   if (prepared[0]) {
     const text = `two-phase commit in doubt on ${prepared[0].target}: ${prepared[0].summary}`;
@@ -195,8 +206,17 @@ function availabilityCauses(ev: Finding[]): Cause[] {
   const none = ev.filter((f) => f.metrics.noPrimary === true || notStreaming(f));
   const first = none.find((f) => f.metrics.noPrimary === true);
   if (first) causes.push({ ...cause(first.summary, 'Scope', none), advice: NO_PRIMARY_ADVICE });
-  for (const down of ev.filter((f) => f.metrics.unreachable === true))
-    causes.push({ ...cause(`member unreachable: ${down.summary}`, 'Scope', [down]), advice: UNREACHABLE_ADVICE });
+  // One problem per member, however many cells kept the same finding (VS Code keeps it with each cell run).
+  for (const [, down] of groupBy(
+    ev.filter((f) => f.metrics.unreachable === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(`member unreachable: ${down[0]?.summary}`, 'Scope', down), advice: UNREACHABLE_ADVICE });
+  for (const [, behind] of groupBy(
+    ev.filter((f) => f.metrics.timelineFork === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(behind[0]?.summary ?? '', 'Scope', behind), advice: OLD_TIMELINE_ADVICE });
   return causes;
 }
 
@@ -209,6 +229,14 @@ const NO_PRIMARY_ADVICE =
 const UNREACHABLE_ADVICE =
   'Find out why the member is down (its log, the HA manager); until it is back or removed, its replication slot ' +
   'stays inactive and holds WAL on the primary';
+
+const OLD_TIMELINE_ADVICE =
+  'The member has nothing past the fork: make it follow the new timeline (restart it as a standby of the ' +
+  'primary, or let the HA manager rejoin it), then run again';
+
+const PAST_FORK_ADVICE =
+  'Keep the old primary out of service and do not rewind or rebuild it yet: compare it with the new primary ' +
+  '(table-drift) to find the writes made after the fork, and reconcile the ones to keep first';
 
 const COPIES_ADVICE =
   'Find what wrote to one copy only (the differing keys are in the evidence), then reconcile it from the ' +

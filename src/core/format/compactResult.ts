@@ -13,8 +13,6 @@ import type { Expanded } from './compact';
 const PROVENANCE_KEYS = [
   'connection',
   'role',
-  'roleSource',
-  'answeredBy',
   'host',
   'port',
   'database',

@@ -56,6 +56,10 @@ export interface KnownMetrics {
   noPrimary?: boolean;
   /** topology: a member that could not be asked. */
   unreachable?: boolean;
+  /** topology: a member left on an older timeline than the primary's. */
+  timelineFork?: boolean;
+  /** topology (timelineFork): its WAL goes past the fork, so writes may exist only on it. */
+  pastFork?: boolean;
 }
 
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */

@@ -25,6 +25,8 @@ export interface CellReport {
   cutValues?: CutValue[];
   /** It failed only because servers were unreachable or stopped answering; the run went on. */
   serverUnavailable?: boolean;
+  /** It failed only where the role it needs is not (moved, or held by no server); the run went on. */
+  wrongRole?: boolean;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -35,14 +37,16 @@ export interface RunbookRunOptions extends CellRunOptions {
    * cannot be reached): kept with the first cell that runs, so the record and its diagnosis hold them.
    */
   clusterFindings?: readonly Finding[];
+  /** Stop at the first cell that fails for any reason, a down server or a moved role too (`--fail-fast`). */
+  failFast?: boolean;
   onCellStart?(index: number): void;
   onCellEnd?(report: CellReport): void;
 }
 
 /**
  * Runs the code cells in order, filling their outputs in place; stops at the first failed or cancelled
- * cell (but not at one that failed only on unreachable servers) and marks the rest skipped. Returns a report
- * per code cell.
+ * cell (but not, unless failFast, at one that failed only on unreachable servers or where its role is not)
+ * and marks the rest skipped. Returns a report per code cell.
  */
 export async function runRunbook(notebook: Notebook, options: RunbookRunOptions): Promise<CellReport[]> {
   const reports: CellReport[] = [];
@@ -60,8 +64,9 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       const journal = options.journalOfCell?.(index);
       report = await runCell(cell, index, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
       if (order === 1) keepClusterFindings(cell, report, options.clusterFindings ?? []);
-      // A server that is down or hung is a fact about that server, not about the runbook: go on.
-      stopped = report.status !== 'ok' && !report.serverUnavailable;
+      // A server that is down or hung, or a role that moved, is a fact about the cluster, not the runbook: go on.
+      const aboutTheCluster = report.serverUnavailable === true || report.wrongRole === true;
+      stopped = report.status !== 'ok' && (options.failFast === true || !aboutTheCluster);
     }
     reports.push(report);
     options.onCellEnd?.(report);
@@ -92,6 +97,7 @@ async function runCell(
   if (run.findings.length > 0) report.findings = run.findings;
   if (run.cutValues) report.cutValues = run.cutValues;
   if (run.serverUnavailable) report.serverUnavailable = true;
+  if (run.wrongRole) report.wrongRole = true;
   return report;
 }
 

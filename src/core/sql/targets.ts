@@ -16,6 +16,14 @@ export class TargetError extends Error {
   }
 }
 
+/** A role no server holds at the moment (no primary during a failover): the cell cannot run, the run goes on. */
+export class UnheldRoleError extends TargetError {
+  constructor(readonly role: string) {
+    super(`no server holds role '${role}' now: the servers found at the start of the run gave it to none`);
+    this.name = 'UnheldRoleError';
+  }
+}
+
 /** Turns `-- @on` names (roles, connection names or `all`) into distinct connections, in order. */
 export function resolveTargets(
   names: readonly string[],
@@ -37,6 +45,7 @@ export function resolveTargets(
       continue;
     }
     const binding = bindings.get(name);
+    if (binding && binding.connections.length === 0) throw new UnheldRoleError(name);
     if (binding) {
       binding.connections.forEach((c) => add(c, binding));
       continue;
