@@ -44,6 +44,8 @@ export interface PatroniRig {
   rwPort: number;
   roPort: number;
   patronictl(...args: string[]): Promise<string>;
+  /** Maintenance mode on or off (`patronictl pause`/`resume`), whatever it was, once Patroni says so. */
+  maintenance(on: boolean): Promise<void>;
   cluster(): Promise<ClusterJson>;
   /** Polls /cluster (any member that answers) until `ready` holds; throws with the last view after timeoutMs. */
   waitFor(what: string, ready: (c: ClusterJson) => boolean, timeoutMs?: number): Promise<ClusterJson>;
@@ -294,6 +296,12 @@ function makeRig(
     rwPort,
     roPort,
     patronictl: (...args) => patronictl(dir, args),
+    maintenance: async (on) => {
+      if ((await cluster()).pause === true) {
+        if (!on) await patronictl(dir, ['resume', '--wait']);
+      } else if (on) await patronictl(dir, ['pause', '--wait']);
+      await waitFor(on ? 'maintenance mode' : 'maintenance mode to end', (c) => (c.pause === true) === on);
+    },
     cluster,
     waitFor,
     member,
