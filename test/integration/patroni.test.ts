@@ -4,6 +4,9 @@
  * look. Needs Debian's patroni, etcd-server, haproxy and postgresql-15 (.ci/install-test-packages.sh installs
  * them in CI); skipped elsewhere, saying so. The rig starts once for the file; tests that move roles run last.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProfile, type BoundProfile } from '../../src/core/cluster/bindProfile';
 import type { ConnectionEnvironment, ConnectionsConfig, Profile } from '../../src/core/connections/model';
@@ -13,6 +16,8 @@ import { readHaViewFromPatroni, readPatroniView } from '../../src/drivers/patron
 import { PatroniRig, patroniRigMissing, serverPortBehind, startPatroniRig } from '../helpers/patroniRig';
 import { runProbeCell } from '../helpers/probeRun';
 import { newPool } from './sqlHarness';
+import { buildCli, runCliAsync } from '../helpers/builtCli';
+import { SAMPLE_SCHEMA } from '../../src/sandbox/sampleData';
 
 const missing = patroniRigMissing();
 if (missing) console.warn(`patroni.test.ts skipped: ${missing}`);
@@ -99,6 +104,32 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
       'number',
       'number',
     ]);
+  });
+
+  it('cnbook run on a profile that names only the proxy and Patroni: members found, healthy, nothing to say', async () => {
+    buildCli();
+    // The runbook's own tables (the sandbox's sample data), replayed on the replicas before the run.
+    const leader = await rig.leader();
+    await rig.query(leader.name, SAMPLE_SCHEMA);
+    await rig.query(leader.name, 'SELECT pg_switch_wal()');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnbook-patroni-cli-'));
+    try {
+      const file = path.join(dir, 'connections.json');
+      const writer = { host: '127.0.0.1', port: rig.rwPort, user: 'postgres', database: 'postgres' };
+      const discover = { patroni: ['http://127.0.0.1:9/', ...rig.members.map((m) => m.apiUrl)] };
+      const profile = { writer: 'lb-rw', discover };
+      fs.writeFileSync(file, JSON.stringify({ connections: { 'lb-rw': writer }, profiles: { p: profile } }));
+      const out = path.join(dir, 'record.cnbook');
+      const args = ['run', 'runbooks/split-brain.cnbook', '--connections', file, '--profile', 'p'];
+      const run = await runCliAsync([...args, '--out', out]);
+      expect(run.stdout).toMatch(/^diagnosis: none$/m);
+      expect(run.stdout).toContain(`topology lb-rw → ${leader.name}: primary`);
+      expect(run.code).toBe(0);
+      // Provenance: the replicas were known from the HA manager.
+      expect(fs.readFileSync(out, 'utf8')).toContain('ha-manager');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('healthy, through the proxy and directly: nothing to say, the leader counted once', async () => {
