@@ -11,6 +11,12 @@ import { sandboxConnections, SANDBOX_PROXY_PROFILE } from '../../src/core/sandbo
 import { clearFault, injectFault } from '../../src/sandbox/faults';
 import type { ServerNode } from '../../src/sandbox/server';
 import { useTempSandbox } from '../helpers/sandboxHome';
+import { runProbeCell } from '../helpers/probeRun';
+import { newPool } from './sqlHarness';
+import { bindProfile } from '../../src/core/cluster/bindProfile';
+import { diagnose } from '../../src/core/diagnosis';
+import { profileHosts } from '../../src/core/diagnosis/notebook';
+import { SANDBOX_PROFILE } from '../../src/core/sandbox/profile';
 
 const { sandbox } = useTempSandbox('cnbook-transitions-test-', 'transitions', { replicas: 2 });
 
@@ -48,6 +54,23 @@ async function expectAsBuilt(): Promise<void> {
   expect(sandbox.running()).toBe(true);
 }
 
+/** What a run on a built-in profile says now: the cluster's findings and topology/slots, diagnosed. */
+async function diagnosis(profile = SANDBOX_PROFILE) {
+  const pool = newPool();
+  try {
+    const status = sandbox.status();
+    const config = sandboxConnections(status.nodes, status.proxy);
+    const environment = { env: {}, homeDir: '/nonexistent', osUser: 'postgres', readTextFile: () => undefined };
+    const roles = ['primary', 'replicas'];
+    const bound = await bindProfile({ config, profile, roles, environment, pool, statementTimeoutMs: 10_000 });
+    const probes = 'topology on=all\nreplication-slots on=primary';
+    const findings = [...bound.findings, ...(await runProbeCell(probes, { bindings: bound.bindings, pool }))];
+    return diagnose({ findings, hosts: profileHosts(bound.bindings), now: new Date().toISOString() });
+  } finally {
+    await pool.closeAll();
+  }
+}
+
 const proxyPorts = () => sandbox.status().proxy as { rwPort: number; roPort: number };
 
 describe('sandbox transitions', () => {
@@ -72,6 +95,9 @@ describe('sandbox transitions', () => {
     expect([...seen].sort()).toEqual([node('us-west').port, node('eu-west').port].sort());
     const config = sandboxConnections(sandbox.status().nodes, sandbox.status().proxy);
     expect(config.profiles[SANDBOX_PROXY_PROFILE]).toMatchObject({ primary: 'lb-rw', replicas: ['lb-ro'] });
+    // Healthy through the proxy and directly: nothing to say.
+    expect((await diagnosis(SANDBOX_PROXY_PROFILE)).consistencyType).toBe('none');
+    expect((await diagnosis()).consistencyType).toBe('none');
   });
 
   it('down: a replica stopped stays stopped (the sandbox still counts as up), leaves the read port; cleared', async () => {
@@ -80,6 +106,10 @@ describe('sandbox transitions', () => {
     expect(sandbox.running()).toBe(true);
     const { roPort } = proxyPorts();
     expect([await behind(roPort), await behind(roPort)]).toEqual([node('us-west').port, node('us-west').port]);
+    const down = await diagnosis();
+    expect(down.consistencyType).toBe('availability');
+    expect(down.rootCause).toMatch(/^member unreachable: eu-west /);
+    expect(down.problems[0]?.evidence.map((f) => f.probe)).toContain('replication-slots');
     await clear('down=eu-west');
     await expectAsBuilt();
   });
@@ -91,6 +121,10 @@ describe('sandbox transitions', () => {
     expect(await streamingFrom('us-west')).toEqual(['eu-west', 'us-east']);
     expect(await behind(proxyPorts().rwPort)).toBe(node('us-west').port);
     expect([...sandbox.faultContext().replicas].sort()).toEqual(['eu-west', 'us-east']);
+    // The built-in profile still declares us-east the primary: the moved role is named, first.
+    const moved = await diagnosis();
+    expect(moved.consistencyType).toBe('availability');
+    expect(moved.rootCause).toMatch(/declared primary us-east is a standby now/);
     await clear('switchover=us-west');
     await expectAsBuilt();
     expect(await behind(proxyPorts().rwPort)).toBe(node('us-east').port);
@@ -104,6 +138,9 @@ describe('sandbox transitions', () => {
     expect(await writable(promoted)).toBe(true);
     expect(await streamingFrom(promoted)).toEqual([other]);
     expect(await behind(proxyPorts().rwPort)).toBe(node(promoted).port);
+    const after = await diagnosis();
+    expect(after.consistencyType).toBe('availability');
+    expect(after.problems.map((p) => p.type)).not.toContain('strong');
     await clear('failover');
     await expectAsBuilt();
     // The rebuilt us-east feeds the logical copy again (a base backup copies no slot).
