@@ -22,7 +22,9 @@ const fs = require('fs');
 const net = require('net');
 const [routesFile, rwPort, roPort] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
 let next = 0;
-function routes() { try { return JSON.parse(fs.readFileSync(routesFile, 'utf8')); } catch (e) { return { rw: null, ro: [] }; } }
+function routes() {
+  try { return JSON.parse(fs.readFileSync(routesFile, 'utf8')); } catch (e) { return { rw: null, ro: [] }; }
+}
 function serve(pick) {
   return net.createServer((client) => {
     const port = pick(routes());

@@ -312,7 +312,7 @@ function describePorts(state: SandboxState): string {
   return state.nodes.map((n) => `${n.name} on ${n.port}`).join(', ');
 }
 
-function primaryConninfo(port: number, applicationName: string): string {
+export function primaryConninfo(port: number, applicationName: string): string {
   // connect_timeout: a walreceiver or subscription worker stuck on a port someone else took gives up.
   return `host=127.0.0.1 port=${port} user=postgres dbname=postgres connect_timeout=5 application_name=${applicationName}`;
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { signal } from './cleanup';
 import { removeRoutes, startProxy, writeRoutes } from './proxy';
-import { PRIMARY_CONFIG, Sandbox, SandboxError, slotName, TARGET_SLOT } from './sandbox';
+import { PRIMARY_CONFIG, primaryConninfo, Sandbox, SandboxError, slotName, TARGET_SLOT } from './sandbox';
 import { BASE_CONFIG, freePort, ServerNode, waitForStreaming, writeConfig } from './server';
 import { PRIMARY_NAME, TARGET_NAME } from './state';
 
@@ -94,7 +94,7 @@ async function promote(sb: Sandbox, node: ServerNode): Promise<void> {
 /** Running standbys point at the new primary (primary_conninfo is reloadable); they follow its timeline. */
 async function follow(primary: ServerNode, standbys: ServerNode[]): Promise<void> {
   for (const standby of standbys) {
-    await standby.query(`ALTER SYSTEM SET primary_conninfo = '${conninfo(primary.port, standby.name)}'`);
+    await standby.query(`ALTER SYSTEM SET primary_conninfo = '${primaryConninfo(primary.port, standby.name)}'`);
     await standby.query('SELECT pg_reload_conf()');
   }
   await waitForFollowing(primary, standbys);
@@ -130,17 +130,13 @@ async function rejoin(sb: Sandbox, node: ServerNode, primary: ServerNode): Promi
   writeConfig(node.dataDir, {
     ...BASE_CONFIG,
     ...(node.name === PRIMARY_NAME ? PRIMARY_CONFIG : {}),
-    primary_conninfo: conninfo(primary.port, node.name),
+    primary_conninfo: primaryConninfo(primary.port, node.name),
     primary_slot_name: slotName(node.name),
   });
   await node.start();
   setDown(sb, node.name, false);
   await waitForFollowing(primary, [node]);
   await updateRoutes(sb);
-}
-
-function conninfo(port: number, applicationName: string): string {
-  return `host=127.0.0.1 port=${port} user=postgres dbname=postgres connect_timeout=5 application_name=${applicationName}`;
 }
 
 export async function down(sb: Sandbox, name: string): Promise<void> {

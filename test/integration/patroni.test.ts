@@ -79,7 +79,7 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
   }, 180_000);
   afterAll(async () => rig?.destroy());
 
-  it('the rig itself: HAProxy sends the read-write port to the leader and the read port round the replicas', async () => {
+  it('the rig itself: HAProxy: the read-write port reaches the leader, the read port each replica', async () => {
     const leader = await rig.leader();
     expect(await serverPortBehind(rig.rwPort)).toBe(leader.pgPort);
     const seen = new Set<number | undefined>();
@@ -88,7 +88,7 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect([...seen].sort()).toEqual(replicaPorts.sort());
   });
 
-  it('the driver reads the real /cluster: members, roles, state, timeline, lag; a dead URL first is skipped', async () => {
+  it('the driver reads the real /cluster (members, roles, timeline, lag), past a dead URL', async () => {
     const leader = await rig.leader();
     const dead = 'http://127.0.0.1:9/';
     const view = await readPatroniView([dead, ...rig.members.map((m) => m.apiUrl)], { timeoutMs: 2000 });
@@ -106,7 +106,7 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     ]);
   });
 
-  it('cnbook run on a profile that names only the proxy and Patroni: members found, healthy, nothing to say', async () => {
+  it('cnbook run, a profile naming only lb-rw and Patroni: members found, nothing to say', async () => {
     buildCli();
     // The runbook's own tables (the sandbox's sample data), replayed on the replicas before the run.
     const leader = await rig.leader();
@@ -224,7 +224,7 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.consistencyType).toBe('strong');
   });
 
-  it('a member down (its machine gone): unreachable, and the inactive slot Patroni keeps for it explained', async () => {
+  it('a member machine gone: unreachable, explaining the inactive slot Patroni keeps for it', async () => {
     const leader = await rig.leader();
     const gone = ALL.filter((n) => n !== leader.name)[1] as string;
     rig.killMember(gone);
@@ -239,7 +239,7 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.rootCause).toMatch(new RegExp(`^member unreachable: ${gone} `));
   });
 
-  it('during a failover (the leader machine killed, no replica promoted yet): no primary, never integrity', async () => {
+  it('during a failover (leader machine killed, none promoted yet): no primary, never integrity', async () => {
     const leader = await rig.leader();
     rig.killMember(leader.name);
     // Patroni waits for the leader key's ttl (20 s) before it promotes: the window an on-call engineer sees.

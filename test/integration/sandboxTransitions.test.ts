@@ -74,7 +74,7 @@ async function diagnosis(profile = SANDBOX_PROFILE) {
 const proxyPorts = () => sandbox.status().proxy as { rwPort: number; roPort: number };
 
 describe('sandbox transitions', () => {
-  it('pause keeps a light writer on the primary: the paused replica falls further behind with no other write', async () => {
+  it('pause keeps a light writer on the primary: the paused replica falls behind, no other write', async () => {
     await inject('pause=us-west');
     // The writer's commits rewrite one row: its row version moves on the primary and not on the replica.
     const version = async (name: string) =>
@@ -87,7 +87,7 @@ describe('sandbox transitions', () => {
     expect(sandbox.state()?.pauseWriter).toBeUndefined();
   });
 
-  it('proxy: the read-write port reaches the primary, the read port each replica in turn; a profile uses them', async () => {
+  it('proxy: the rw port reaches the primary, the read port each replica in turn; its profile', async () => {
     await inject('proxy');
     const { rwPort, roPort } = proxyPorts();
     expect(await behind(rwPort)).toBe(node('us-east').port);
@@ -100,7 +100,7 @@ describe('sandbox transitions', () => {
     expect((await diagnosis()).consistencyType).toBe('none');
   });
 
-  it('down: a replica stopped stays stopped (the sandbox still counts as up), leaves the read port; cleared', async () => {
+  it('down: a replica stopped stays so (the sandbox still up), leaves the read port; cleared', async () => {
     await inject('down=eu-west');
     expect(node('eu-west').running()).toBe(false);
     expect(sandbox.running()).toBe(true);
