@@ -20,6 +20,8 @@ export interface RunArgs {
   params: Record<string, string>;
   statementTimeoutMs: number;
   allowWrites: boolean;
+  /** --fail-fast: stop at the first failed cell, even one that failed only on a down server or a moved role. */
+  failFast: boolean;
   out?: string;
   json: boolean;
   maxRows: number;
@@ -40,6 +42,7 @@ const RUN_FLAGS: Record<string, FlagKind> = {
   '--param': 'value',
   '--statement-timeout': 'value',
   '--allow-writes': 'switch',
+  '--fail-fast': 'switch',
   '--out': 'value',
   '--json': 'switch',
   '--max-rows': 'value',
@@ -65,6 +68,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     maxRows: parsedValue(flags, '--max-rows', countArg) ?? DEFAULT_LIMITS.maxRowsStored,
     maxValueBytes: parsedValue(flags, '--max-value-bytes', positiveCountArg) ?? DEFAULT_LIMITS.maxValueBytes,
     allowWrites: isSet(flags, '--allow-writes'),
+    failFast: isSet(flags, '--fail-fast'),
     json: isSet(flags, '--json'),
     sandbox: sandbox === undefined ? undefined : sandbox || 'default',
     faults: flags.values.get('--fault') ?? [],
@@ -96,7 +100,7 @@ function addParam(params: Record<string, string>, text: string): void {
 export const USAGE = `Usage:
   cnbook run FILE [--connections FILE] [--profile NAME] [--param KEY=VALUE]...
                   [--statement-timeout ${durationSetting(DEFAULT_LIMITS.statementTimeoutMs)}] [--max-rows ${DEFAULT_LIMITS.maxRowsStored}]
-                  [--max-value-bytes ${DEFAULT_LIMITS.maxValueBytes}]
+                  [--max-value-bytes ${DEFAULT_LIMITS.maxValueBytes}] [--fail-fast]
                   [--allow-writes] [--out FILE [--wait[=60s]]] [--json] [--sandbox[=NAME] [--fault SPEC]...]
   cnbook sandbox start|stop|status|reset [--name NAME] [--replicas N] [--fault SPEC]...
   cnbook sandbox inject|clear --fault SPEC... [--name NAME]    cnbook sandbox --list-faults

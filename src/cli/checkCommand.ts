@@ -4,6 +4,7 @@ import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
 import { pgpassFileLabel } from '../core/connections/passwords';
 import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
+import { rolesToDeclare } from '../core/cluster/bindProfile';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { lastValue, parseFlags, type FlagKind } from './flags';
 import { sandboxArg } from './diffArgs';
@@ -99,12 +100,10 @@ function checkFile(
     try {
       const environment = nodeEnvironment();
       const info = runbookInfo(notebook);
-      const bindings = resolveProfile(
-        loaded.config,
-        chooseProfile(loaded.config, profile),
-        requiredRoles(info, Object.keys(loaded.config.connections)),
-        environment,
-      );
+      const chosen = chooseProfile(loaded.config, profile);
+      const roles = requiredRoles(info, Object.keys(loaded.config.connections));
+      // Roles the profile leaves to discovery are bound at run time: checked then, not here.
+      const bindings = resolveProfile(loaded.config, chosen, rolesToDeclare(loaded.config, chosen, roles), environment);
       // Said, not counted: a password cnbook ignores does not make the runbook wrong.
       [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`${file}: warning: ${w}`));
       for (const binding of bindings.values()) for (const c of binding.connections) bound.set(c.name, c);

@@ -1,7 +1,12 @@
 import * as os from 'node:os';
 import { readRunbookText } from './readRunbook';
 import type { Notebook } from '../core/format/model';
-import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
+import type { ConnectionsConfig } from '../core/connections/model';
+import type { ProbeJournal } from '../core/record/journal';
+import { bindingWarnings } from '../core/connections/resolve';
+import { bindProfile } from '../core/cluster/bindProfile';
+import { notSeen, notSeenLine } from '../core/cluster/notSeen';
+import { readHaViewFromPatroni } from '../drivers/patroniClient';
 import { runRunbook } from '../core/run/runbook';
 import { SEVERITY_ICON } from '../core/probes/render';
 import { conclusionOf, type Diagnosis } from '../core/diagnosis';
@@ -62,17 +67,19 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
     ? await sandboxProfile(args.sandbox, args.faults)
     : loadProfile(args, environment.homeDir);
   warnings.forEach((w) => printErr(`warning: ${w}`));
-  const bindings = resolveProfile(config, profile, requiredRoles(info, Object.keys(config.connections)), environment);
-  bindingWarnings(bindings).forEach((w) => printErr(`warning: ${w}`));
-  const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
-  const context = { bindings, defaultRole: info.defaultRole, params };
-  const run = {
-    ...context,
-    osUser: environment.osUser,
+  const {
+    cells,
+    record,
+    notSeen: blind,
+  } = await bindAndRun(args, notebook, {
+    config,
+    profile,
+    info,
+    params,
+    environment,
     signal,
     journalOfCell: (cell: number) => journals.appender.journalOfCell(cell),
-  };
-  const cells = await executeCells(args, notebook, run, environment, record);
+  });
   const finishedAt = new Date().toISOString();
   const { diagnosis, findings } = record.finish(finishedAt);
   const summary: RunSummary = {
@@ -83,6 +90,7 @@ async function runWith(args: RunArgs, signal: AbortSignal): Promise<number> {
     cells: cells.map(({ findings: _f, ...c }) => c),
     findings,
     diagnosis: summaryOf(diagnosis),
+    ...(notSeenLine(blind) ? { notSeen: blind } : {}),
   };
   // The summary first: a record that cannot be written must not take the findings with it.
   printSummary(args, summary, diagnosis);
@@ -106,9 +114,54 @@ function summaryOf(d: Diagnosis): RunSummary['diagnosis'] {
   return conclusion;
 }
 
+interface RunSetting {
+  config: ConnectionsConfig;
+  profile: string;
+  info: ReturnType<typeof runbookInfo>;
+  params: ReturnType<typeof settleParams>;
+  environment: ReturnType<typeof nodeEnvironment>;
+  signal: AbortSignal;
+  journalOfCell(cell: number): ProbeJournal;
+}
+
+/**
+ * Binds the profile's roles to what the servers say (core bindProfile, as VS Code does), then runs the cells
+ * on the same sessions.
+ */
+async function bindAndRun(args: RunArgs, notebook: Notebook, setting: RunSetting) {
+  const { config, profile, info, environment, signal } = setting;
+  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
+    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
+    applicationName: 'cnbook',
+  });
+  try {
+    const roles = requiredRoles(info, Object.keys(config.connections));
+    const statementTimeoutMs = args.statementTimeoutMs;
+    const readHaView = readHaViewFromPatroni({ signal });
+    const binding = { config, profile, roles, environment, pool, statementTimeoutMs, signal, readHaView };
+    const cluster = await bindProfile(binding);
+    const { bindings } = cluster;
+    [...cluster.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`warning: ${w}`));
+    const record = new RunRecord(notebook, profileHosts(bindings), environment.osUser, config.escalation);
+    const run = {
+      bindings,
+      defaultRole: info.defaultRole,
+      params: setting.params,
+      osUser: environment.osUser,
+      signal,
+      journalOfCell: setting.journalOfCell,
+      clusterFindings: cluster.findings,
+    };
+    const cells = await executeCells(args, notebook, run, pool, record);
+    return { cells, record, notSeen: notSeen(cells, cluster) };
+  } finally {
+    await pool.closeAll();
+  }
+}
+
 type RunContext = Pick<
   Parameters<typeof runRunbook>[1],
-  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell'
+  'bindings' | 'defaultRole' | 'params' | 'osUser' | 'signal' | 'journalOfCell' | 'clusterFindings'
 >;
 
 /** Runs the cells with the run's limits; a stop signal cancels the running statement on the server. */
@@ -116,35 +169,28 @@ async function executeCells(
   args: RunArgs,
   notebook: Notebook,
   context: RunContext,
-  environment: ReturnType<typeof nodeEnvironment>,
+  pool: SessionPool,
   record: RunRecord,
 ) {
-  const pool = new SessionPool(NodePostgresClient.fromEnvironment(environment), {
-    connectTimeoutMs: DEFAULT_LIMITS.connectTimeoutMs,
-    applicationName: 'cnbook',
+  return runRunbook(notebook, {
+    ...context,
+    pool,
+    statementTimeoutMs: args.statementTimeoutMs,
+    lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
+    maxRowsStored: args.maxRows,
+    maxValueBytes: args.maxValueBytes,
+    writesPermitted: args.allowWrites,
+    failFast: args.failFast,
+    // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
+    confirmWrite: (question) => {
+      printErr(`${question} (--allow-writes)`);
+      return Promise.resolve(true);
+    },
+    onCellEnd: (report) => {
+      record.cellEnded(report);
+      if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
+    },
   });
-  try {
-    return await runRunbook(notebook, {
-      ...context,
-      pool,
-      statementTimeoutMs: args.statementTimeoutMs,
-      lockTimeoutMs: Math.min(DEFAULT_LIMITS.lockTimeoutMs, args.statementTimeoutMs),
-      maxRowsStored: args.maxRows,
-      maxValueBytes: args.maxValueBytes,
-      writesPermitted: args.allowWrites,
-      // --allow-writes is the answer; the question (host and row counts) is still said, for the terminal's log.
-      confirmWrite: (question) => {
-        printErr(`${question} (--allow-writes)`);
-        return Promise.resolve(true);
-      },
-      onCellEnd: (report) => {
-        record.cellEnded(report);
-        if (!args.json || process.stderr.isTTY) printErr(formatCellLine(report));
-      },
-    });
-  } finally {
-    await pool.closeAll();
-  }
 }
 
 function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis): void {
@@ -162,6 +208,8 @@ function printSummary(args: RunArgs, summary: RunSummary, diagnosis: Diagnosis):
     const cell = problem.next.cell === null ? '' : ` (cell ${problem.next.cell + 1})`;
     printOut(`also: ${problem.type} — ${problem.rootCause}\n  next: ${problem.next.suggestion}${cell}`);
   }
+  const blind = summary.notSeen ? notSeenLine(summary.notSeen) : '';
+  if (blind) printOut(oneLine(blind));
   printOut(formatSummary(summary));
 }
 

@@ -142,17 +142,24 @@ function printStatus(status: SandboxStatus): void {
   }
   const state = !status.complete
     ? 'incomplete (run reset)'
-    : status.nodes.every((n) => n.running)
+    : status.nodes.every((n) => n.running || status.down?.includes(n.name))
       ? 'running'
       : 'stopped';
   printOut(`sandbox '${status.name}': ${state}, PostgreSQL ${status.major ?? '?'}, ${status.folder}`);
+  // Roles as they are now: a failover or switchover moves the primary.
+  const roleNow = (n: (typeof status.nodes)[number]) =>
+    n.role === 'target' ? 'target' : n.name === (status.primary ?? PRIMARY_NAME) ? 'primary' : 'replica';
   for (const n of status.nodes)
-    printOut(`  ${n.name.padEnd(14)} ${n.role.padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+    printOut(`  ${n.name.padEnd(14)} ${roleNow(n).padEnd(8)} ${n.running ? 'up  ' : 'down'}  ${n.url}`);
+  if (status.primary) printOut(`  primary now: ${status.primary}`);
+  if (status.proxy)
+    printOut(`  proxy: read-write 127.0.0.1:${status.proxy.rwPort}, round-robin read 127.0.0.1:${status.proxy.roPort}`);
   printOut(`  ${faultLine(status.faults, state === 'running')}`);
 }
 
 /** A stopped sandbox has no fault at work; what its data keeps comes back with the next start. */
 function faultLine(faults: readonly string[], running: boolean): string {
   if (running) return `faults: ${faults.length ? faults.join(', ') : 'none'}`;
-  return `faults: none while stopped${faults.length ? `; its data keeps ${faults.join(', ')} for the next start` : ''}`;
+  const kept = faults.length ? `; its data keeps ${faults.join(', ')} for the next start` : '';
+  return `faults: none while stopped${kept}`;
 }

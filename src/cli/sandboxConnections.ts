@@ -1,6 +1,6 @@
 /** `cnbook run FILE --sandbox`: the built-in sandbox profile, starting the sandbox when it is not running. */
 import type { ConnectionsConfig } from '../core/connections/model';
-import { SANDBOX_PROFILE, sandboxConnections } from '../core/sandbox/profile';
+import { SANDBOX_PROFILE, SANDBOX_PROXY_PROFILE, sandboxConnections } from '../core/sandbox/profile';
 import { Sandbox } from '../sandbox/sandbox';
 import { defaultSandboxFolder, DEFAULT_REPLICAS } from '../sandbox/state';
 import { injectAll, parseFaults, plannedContext } from './sandboxCommand';
@@ -38,7 +38,10 @@ export async function sandboxProfile(
     startedForThisRun = sandbox;
   }
   await injectAll(sandbox, faults, (line) => printErr(line));
-  return { config: sandboxConnections(sandbox.status().nodes), profile: SANDBOX_PROFILE, warnings: [] };
+  const status = sandbox.status();
+  // With the proxy injected, the run goes through it, as an application behind HAProxy does.
+  const profile = status.proxy ? SANDBOX_PROXY_PROFILE : SANDBOX_PROFILE;
+  return { config: sandboxConnections(status.nodes, status.proxy), profile, warnings: [] };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { NotSeen } from '../core/cluster/notSeen';
 import type { Finding } from '../core/probes/types';
 import type { CellReport } from '../core/run/runbook';
 import { runStatusWord, runSummary } from '../core/run/statusWords';
@@ -12,6 +13,8 @@ export interface RunSummary {
   cells: CellReport[];
   findings: Finding[];
   diagnosis: unknown | null;
+  /** Cells and members the run could not look at, and what it would need (present when there are some). */
+  notSeen?: NotSeen;
 }
 
 const MARK: Record<CellReport['status'], string> = { ok: '✓', error: '✗', skipped: '-', cancelled: '⊘' };

@@ -1,6 +1,8 @@
 import { Client, ClientConfig } from 'pg';
 import type { ConnectionEnvironment, ResolvedConnection } from '../core/connections/model';
 import { lookupPassword } from '../core/connections/resolve';
+import { choosesHost } from '../core/connections/multiHost';
+import { openChosenHost } from '../core/sql/chooseHost';
 import type { OpenOptions, SqlClient, SqlSession } from '../core/sql/client';
 import { DEFAULT_LIMITS } from '../core/defaults';
 import { PgSession, PgSessionOptions } from './pgSession';
@@ -29,6 +31,9 @@ export class NodePostgresClient implements SqlClient {
   }
 
   async open(connection: ResolvedConnection, options: OpenOptions): Promise<SqlSession> {
+    // Several hosts or a session attribute: the core chooses the host as libpq does, opening one at a time.
+    if (choosesHost(connection))
+      return openChosenHost(connection, (single) => this.open(single, options), options.connectTimeoutMs);
     // Whether the server asked for a password we did not have: pg then fails with its own words (SCRAM).
     const login = { passwordMissing: false };
     const base: ClientConfig = {

@@ -2,11 +2,17 @@ import * as vscode from 'vscode';
 import type { ConnectionsConfig, ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { bindingWarnings, lookupPassword, resolveConnection, resolveProfile } from '../core/connections/resolve';
 import { SessionPool } from '../core/sql/sessionPool';
+import { bindProfile, type BoundProfile } from '../core/cluster/bindProfile';
+import { readHaViewFromPatroni } from '../drivers/patroniClient';
 import { nodeEnvironment } from '../drivers/nodeEnvironment';
 import { NodePostgresClient } from '../drivers/pgClient';
 import { activeProfileSetting, executionSettings, readConnectionSettings } from './settings';
 
 const SECRET_PREFIX = 'cnbook.password.';
+
+function emptyView(): Omit<BoundProfile, 'bindings' | 'warnings'> {
+  return { nodes: [], unreachable: [], writable: [], replicas: [], findings: [] };
+}
 
 /** Owns connection settings, passwords (SecretStorage, then ~/.pgpass / PGPASSWORD) and one session pool per notebook. */
 export class ConnectionManager implements vscode.Disposable {
@@ -75,6 +81,36 @@ export class ConnectionManager implements vscode.Disposable {
     return bindings;
   }
 
+  /**
+   * The profile bound for one cell run, as `cnbook run` binds it (core bindProfile): every member asked what
+   * it is on the notebook's sessions, the roles the profile leaves open bound to what was found.
+   */
+  async bindRun(notebookUri: string, roles: readonly string[], signal?: AbortSignal): Promise<BoundProfile> {
+    const config = this.config();
+    const profile = this.activeProfile(config);
+    if (!profile || !config.profiles[profile]) return { ...emptyView(), bindings: this.bindings(), warnings: [] };
+    const bound = await bindProfile({
+      config,
+      profile,
+      roles,
+      environment: this.environment,
+      pool: this.poolFor(notebookUri),
+      statementTimeoutMs: executionSettings().statementTimeoutMs,
+      ...(signal ? { signal } : {}),
+      readHaView: readHaViewFromPatroni(signal ? { signal } : {}),
+    });
+    [...bound.warnings, ...bindingWarnings(bound.bindings)].forEach((w) => this.log.warn(w));
+    this.lastBound = bound.bindings;
+    return bound;
+  }
+
+  private lastBound: Map<string, RoleBinding> | undefined;
+
+  /** The roles as the last cell run found them (the map's host nodes), else as the profile declares them. */
+  lastBindings(): Map<string, RoleBinding> {
+    return this.lastBound ?? this.bindings();
+  }
+
   resolve(name: string): ResolvedConnection {
     const spec = this.config().connections[name];
     if (!spec) throw new Error(`no connection named '${name}' in settings`);
@@ -134,6 +170,7 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   async reset(): Promise<void> {
+    this.lastBound = undefined;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.closeAll()));

@@ -95,7 +95,7 @@ export class DiagnosisTracker implements vscode.Disposable {
 
   private hosts(): HostInfo[] {
     try {
-      return profileHosts(this.connections.bindings());
+      return profileHosts(this.connections.lastBindings());
     } catch {
       // No usable profile yet: the map shows the guide's charts without host nodes.
       return [];

@@ -169,7 +169,7 @@ export class SandboxController implements vscode.Disposable {
   private publish(): void {
     const running = this.sandbox.running();
     const status = this.sandbox.status();
-    this.connections.setSandbox(running ? sandboxConnections(status.nodes) : undefined);
+    this.connections.setSandbox(running ? sandboxConnections(status.nodes, status.proxy) : undefined);
     const faults = status.faults.length ? ` · ${status.faults.length} fault(s)` : '';
     this.item.text = running ? `$(beaker) sandbox: up${faults}` : '$(beaker) sandbox: stopped';
     this.item.tooltip = running

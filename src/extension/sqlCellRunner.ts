@@ -3,6 +3,7 @@ import { parseAnnotations } from '../core/sql/annotations';
 import { CellInputError } from '../core/sql/execute';
 import { errorOutput } from '../core/sql/outputs';
 import { runCodeCell } from '../core/run/cell';
+import { withClusterFindings } from '../core/run/runbook';
 import { probeCellWriteRoles, probeCellAsksBeforeWriting } from '../core/probes/execute';
 import type { ResolvedConnection, RoleBinding } from '../core/connections/model';
 import { resolveTargets } from '../core/sql/targets';
@@ -25,7 +26,8 @@ export class SqlCellRunner implements CellRunner {
     try {
       const info = runbookInfo({ frontMatter: request.frontMatter, cells: [] });
       const params = await this.params.settle({ info, ...request });
-      const bindings = this.connections.bindings();
+      const cluster = await this.connections.bindRun(request.notebookUri, [], request.signal);
+      const bindings = cluster.bindings;
       const targets = writeTargets(request, bindings, info.defaultRole, params);
       const writesPermitted = asksItself(request, params)
         ? targets.every((c) => c.allowWrites)
@@ -50,7 +52,8 @@ export class SqlCellRunner implements CellRunner {
         request.subject ?? (request.cellIndex === undefined ? 'this cell' : `cell ${request.cellIndex + 1}`),
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
-      const { outputs, status, findings, connections } = run;
+      const { status, connections } = run;
+      const { outputs, findings } = withClusterFindings(run, cluster.findings);
       return { outputs, success: status === 'ok', status, findings, connections };
     } catch (error) {
       if (error instanceof ParamsNotGiven) return stopped(error.message);

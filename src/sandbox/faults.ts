@@ -10,21 +10,31 @@ import { DRIFT_COLUMNS, Fault, formatFault, ORPHAN_KEYS } from '../core/sandbox/
 import { fakeTimeLibrary } from './binaries';
 import { signal } from './cleanup';
 import { backupRunningPrimary } from './copy';
-import { LOCKS_APPLICATION, startLockHolder } from './lockHolder';
-import { Sandbox, SandboxError, slotName } from './sandbox';
-import { BASE_CONFIG, ServerNode, writeConfig } from './server';
+import { LOCKS_APPLICATION, startLightWriter, startLockHolder, WRITER_APPLICATION } from './lockHolder';
+import { PRIMARY_CONFIG, Sandbox, SandboxError, slotName } from './sandbox';
 import { PRIMARY_NAME } from './state';
+import { BASE_CONFIG, ServerNode, writeConfig } from './server';
+import {
+  down,
+  failover,
+  restoreBuiltPrimary,
+  serverOf as server,
+  startSandboxProxy,
+  stopSandboxProxy,
+  switchover,
+  up,
+} from './transitions';
 
 const ORPHAN_BASE = 900_000;
+const PAUSE_WRITE_EVERY_MS = 1000;
 const CAUSAL_BASE = 910_000;
 const PREPARED_PREFIX = 'cnbook_sandbox_';
 // A no-op update: a commit the replicas must replay, without changing any value.
 const TOUCH = 'UPDATE orders SET status = status WHERE id = 1';
 
-function server(sandbox: Sandbox, name: string): ServerNode {
-  const node = sandbox.nodes().find((n) => n.name === name);
-  if (!node) throw new SandboxError(`sandbox '${sandbox.name}' has no server '${name}'`);
-  return node;
+/** The writable server now (a failover or switchover moves it). */
+function primaryOf(sandbox: Sandbox): ServerNode {
+  return server(sandbox, sandbox.primaryName());
 }
 
 export async function injectFault(sandbox: Sandbox, fault: Fault): Promise<void> {
@@ -46,13 +56,17 @@ type Handlers = { [K in Fault['kind']]: (sandbox: Sandbox, fault: Extract<Fault,
 const INJECT: Handlers = {
   pause: async (sb, f) => {
     await server(sb, f.replica).query('SELECT pg_wal_replay_pause()');
-    await server(sb, PRIMARY_NAME).query(TOUCH);
+    await primaryOf(sb).query(TOUCH);
+    // A paused replay with nothing to replay looks caught up: a light writer makes it fall behind, as a
+    // paused replica of a live primary does.
+    if (!sb.state()?.pauseWriter)
+      sb.update((s) => ({ ...s, pauseWriter: startLightWriter(primaryOf(sb).port, TOUCH, PAUSE_WRITE_EVERY_MS) }));
   },
   lag: async (sb, f) => {
     const replica = server(sb, f.replica);
     await replica.query(`ALTER SYSTEM SET recovery_min_apply_delay = '${f.delayMs}ms'`);
     await replica.query('SELECT pg_reload_conf()');
-    await server(sb, PRIMARY_NAME).query(TOUCH);
+    await primaryOf(sb).query(TOUCH);
   },
   drift: async (sb, f) => {
     const column = DRIFT_COLUMNS[f.table];
@@ -62,7 +76,7 @@ const INJECT: Handlers = {
   },
   orphans: async (sb, f) => {
     const key = ORPHAN_KEYS[f.table];
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       [
         'BEGIN',
         `ALTER TABLE ${f.table} DROP CONSTRAINT IF EXISTS ${key.constraint}`,
@@ -73,19 +87,19 @@ const INJECT: Handlers = {
     );
   },
   totals: async (sb, f) => {
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       `UPDATE orders SET total_amount = total_amount + 10 WHERE id IN (SELECT id FROM orders ORDER BY id OFFSET 16 LIMIT ${f.count})`,
     );
   },
   prepared: async (sb, f) => {
-    const primary = server(sb, PRIMARY_NAME);
+    const primary = primaryOf(sb);
     for (let i = 1; i <= f.count; i++)
       await primary.query(
         `BEGIN; UPDATE users SET updated_at = updated_at WHERE id = ${i}; PREPARE TRANSACTION '${PREPARED_PREFIX}${i}'`,
       );
   },
   locks: async (sb) => {
-    const primary = server(sb, PRIMARY_NAME);
+    const primary = primaryOf(sb);
     await CLEAR.locks(sb, { kind: 'locks' });
     // One session holds a row lock, idle in its transaction; two more queue behind it: a chain.
     const lock = 'UPDATE orders SET status = status WHERE id = 2';
@@ -101,14 +115,14 @@ const INJECT: Handlers = {
     await replica.query("UPDATE orders SET status = 'split-brain write' WHERE id = 3");
   },
   causal: async (sb, f) => {
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       `INSERT INTO events SELECT ${CAUSAL_BASE} + g, p.id, 'out-of-order', p.created_at - interval '5 seconds'
        FROM generate_series(1, ${f.count}) g JOIN events p ON p.id = g * 7`,
     );
   },
   'stale-session': async (sb, f) => {
     // The probe's marker table must reach the replica before it stalls, or the probe cannot read there.
-    const primary = server(sb, PRIMARY_NAME);
+    const primary = primaryOf(sb);
     await primary.query(SESSION_SQL.create);
     const replica = server(sb, f.replica);
     await waitFor(
@@ -116,7 +130,7 @@ const INJECT: Handlers = {
       `${f.replica} did not replay the session probe's table`,
     );
     await replica.query('SELECT pg_wal_replay_pause()');
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       'UPDATE users SET profile_version = profile_version + 1, updated_at = now() WHERE id > 90',
     );
   },
@@ -127,10 +141,25 @@ const INJECT: Handlers = {
     sb.update((s) => ({ ...s, fakeTime: { ...s.fakeTime, [f.server]: offset } }));
     await restart(sb, f.server);
   },
+  failover: async (sb) => {
+    // The writer would die with the primary; a pause fault's replica keeps its pause.
+    await stopPauseWriter(sb);
+    await failover(sb);
+  },
+  switchover: async (sb, f) => {
+    await stopPauseWriter(sb);
+    await switchover(sb, f.replica);
+  },
+  down: async (sb, f) => down(sb, f.server),
+  proxy: async (sb) => startSandboxProxy(sb),
 };
 
 const CLEAR: Handlers = {
-  pause: async (sb, f) => resumeReplay(server(sb, f.replica)),
+  pause: async (sb, f) => {
+    await resumeReplay(server(sb, f.replica));
+    const others = sb.requireState().faults.filter((x) => x.startsWith('pause=') && x !== `pause=${f.replica}`);
+    if (others.length === 0) await stopPauseWriter(sb);
+  },
   lag: async (sb, f) => {
     const replica = server(sb, f.replica);
     await replica.query('ALTER SYSTEM RESET recovery_min_apply_delay');
@@ -139,38 +168,35 @@ const CLEAR: Handlers = {
   drift: async (sb, f) => resync(sb, f.table),
   orphans: async (sb, f) => {
     const key = ORPHAN_KEYS[f.table];
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       `DELETE FROM ${f.table} c WHERE c.id > ${ORPHAN_BASE} AND c.id <= ${ORPHAN_BASE + 1000}
          AND NOT EXISTS (SELECT 1 FROM ${key.parent} p WHERE p.${key.parentColumn} = c.${key.column});
        ALTER TABLE ${f.table} VALIDATE CONSTRAINT ${key.constraint}`,
     );
   },
   totals: async (sb) => {
-    await server(sb, PRIMARY_NAME).query(
+    await primaryOf(sb).query(
       `UPDATE orders o SET total_amount = s.total
          FROM (SELECT order_id, sum(price * quantity) AS total FROM order_items GROUP BY order_id) s
         WHERE s.order_id = o.id AND o.total_amount <> s.total`,
     );
   },
   prepared: async (sb) => {
-    const primary = server(sb, PRIMARY_NAME);
+    const primary = primaryOf(sb);
     const rows = await primary.query('SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1', [`${PREPARED_PREFIX}%`]);
     for (const { gid } of rows) await primary.query(`ROLLBACK PREPARED '${gid as string}'`);
   },
   locks: async (sb) => {
     const state = sb.requireState();
     if (state.lockHolder) signal(state.lockHolder, 'SIGTERM');
-    await server(sb, PRIMARY_NAME).query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-      [LOCKS_APPLICATION],
-    );
+    await primaryOf(sb).query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+      LOCKS_APPLICATION,
+    ]);
     sb.update((s) => ({ ...s, lockHolder: undefined }));
   },
-  splitbrain: async (sb, f) => rebuildReplica(sb, f.replica),
+  splitbrain: async (sb, f) => rebuildReplica(sb, f.replica, primaryOf(sb)),
   causal: async (sb) => {
-    await server(sb, PRIMARY_NAME).query(
-      `DELETE FROM events WHERE id > ${CAUSAL_BASE} AND id <= ${CAUSAL_BASE + 1000}`,
-    );
+    await primaryOf(sb).query(`DELETE FROM events WHERE id > ${CAUSAL_BASE} AND id <= ${CAUSAL_BASE + 1000}`);
   },
   'stale-session': async (sb, f) => resumeReplay(server(sb, f.replica)),
   skew: async (sb, f) => {
@@ -181,7 +207,21 @@ const CLEAR: Handlers = {
     });
     await restart(sb, f.server);
   },
+  failover: async (sb) => restoreBuiltPrimary(sb, rebuildReplica.bind(null, sb)),
+  switchover: async (sb) => restoreBuiltPrimary(sb, rebuildReplica.bind(null, sb)),
+  down: async (sb, f) => up(sb, f.server),
+  proxy: async (sb) => stopSandboxProxy(sb),
 };
+
+async function stopPauseWriter(sb: Sandbox): Promise<void> {
+  const pid = sb.state()?.pauseWriter;
+  if (pid) signal(pid, 'SIGTERM');
+  if (sb.nodes().some((n) => n.name === sb.primaryName() && n.running()))
+    await primaryOf(sb)
+      .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [WRITER_APPLICATION])
+      .catch(() => undefined);
+  sb.update((s) => ({ ...s, pauseWriter: undefined }));
+}
 
 /**
  * Resumes replay on a paused standby. WAL that waited longer than max_standby_streaming_delay is replayed
@@ -213,7 +253,7 @@ function blockedCount(): string {
 
 /** Copies a table's rows from the primary to the target again: the drifted copy agrees once more. */
 async function resync(sb: Sandbox, table: keyof typeof DRIFT_COLUMNS): Promise<void> {
-  const [{ rows }] = await server(sb, PRIMARY_NAME).query(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table} t`);
+  const [{ rows }] = await primaryOf(sb).query(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table} t`);
   await server(sb, 'target').query(
     `BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM ${table};
      INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, '${JSON.stringify(rows).replace(/'/g, "''")}'); COMMIT`,
@@ -226,9 +266,8 @@ async function restart(sb: Sandbox, name: string): Promise<void> {
   await node.start();
 }
 
-/** After a split brain: the promoted replica becomes a standby again, from a base backup of the primary. */
-async function rebuildReplica(sb: Sandbox, name: string): Promise<void> {
-  const primary = server(sb, PRIMARY_NAME);
+/** After a split brain or a failover: a standby again, from a base backup of the primary. */
+async function rebuildReplica(sb: Sandbox, name: string, primary: ServerNode): Promise<void> {
   const replica = server(sb, name);
   await replica.stop('fast');
   fs.rmSync(replica.dataDir, { recursive: true, force: true });
@@ -236,6 +275,7 @@ async function rebuildReplica(sb: Sandbox, name: string): Promise<void> {
   fs.writeFileSync(path.join(replica.dataDir, 'standby.signal'), '');
   writeConfig(replica.dataDir, {
     ...BASE_CONFIG,
+    ...(name === PRIMARY_NAME ? PRIMARY_CONFIG : {}),
     primary_conninfo: `host=127.0.0.1 port=${primary.port} user=postgres dbname=postgres application_name=${name}`,
     primary_slot_name: slotName(name),
   });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { faultsKeptOverRestart, type FaultContext } from '../core/sandbox/faults';
 import { fakeTimeLibrary, requestedMajor } from './binaries';
-import { postmasterPid, startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
+import { postmasterPid, signal, startWatchdog, stopServersSync, stopWatchdog } from './cleanup';
 import { copyDataDir } from './copy';
 import { prepareFolder } from './processes';
 import { SAMPLE_SCHEMA } from './sampleData';
@@ -46,11 +46,20 @@ export interface SandboxStatus {
   major?: number;
   nodes: NodeStatus[];
   faults: string[];
+  /** The `proxy` fault's ports, while it is injected. */
+  proxy?: { rwPort: number; roPort: number };
+  /** The writable server now, when a failover or switchover moved it from us-east. */
+  primary?: string;
+  /** Servers a fault stopped on purpose. */
+  down?: string[];
 }
 
-const PRIMARY_CONFIG = { wal_level: 'logical', max_replication_slots: '16' };
+/** us-east's own settings on top of BASE_CONFIG (it feeds the logical copy), kept when it is rebuilt. */
+export const PRIMARY_CONFIG = { wal_level: 'logical', max_replication_slots: '16' };
 const PUBLICATION = 'cnbook_sandbox';
 const SUBSCRIPTION = 'cnbook_target';
+/** The logical slot on the primary that feeds `target` (named as its subscription). */
+export const TARGET_SLOT = SUBSCRIPTION;
 
 export class Sandbox {
   constructor(
@@ -70,13 +79,23 @@ export class Sandbox {
     return new ServerNode(node.name, path.join(this.folder, node.name), this.folder, env, node.port);
   }
 
-  /** The names a fault spec may use: running replicas (still in recovery or not) and every server. */
+  /**
+   * The names a fault spec may use: running standbys of the primary as it is now (the old primary after a
+   * switchover is one), and every server, running or stopped on purpose (so that `clear down=X` parses).
+   */
   faultContext(): FaultContext {
-    const nodes = this.status().nodes.filter((n) => n.running);
+    const down = this.state()?.down ?? [];
+    const nodes = this.status().nodes.filter((n) => n.running || down.includes(n.name));
+    const primary = this.primaryName();
     return {
-      replicas: nodes.filter((n) => n.role === 'replica').map((n) => n.name),
+      replicas: nodes.filter((n) => n.running && n.role !== 'target' && n.name !== primary).map((n) => n.name),
       servers: nodes.map((n) => n.name),
     };
+  }
+
+  /** The writable server: the one a failover or switchover promoted, else the one built as primary. */
+  primaryName(): string {
+    return this.state()?.primary ?? PRIMARY_NAME;
   }
 
   update(change: (state: SandboxState) => SandboxState): void {
@@ -101,12 +120,18 @@ export class Sandbox {
       major: state?.major,
       nodes,
       faults: state?.faults ?? [],
+      ...(state?.proxy ? { proxy: { rwPort: state.proxy.rwPort, roPort: state.proxy.roPort } } : {}),
+      ...(state?.primary ? { primary: state.primary } : {}),
+      ...(state?.down?.length ? { down: state.down } : {}),
     };
   }
 
+  /** Up, apart from the servers a fault stopped on purpose (`down=`, a failover's old primary). */
   running(): boolean {
     const status = this.status();
-    return status.complete && status.nodes.length > 0 && status.nodes.every((n) => n.running);
+    const down = this.state()?.down ?? [];
+    const up = status.nodes.filter((n) => !down.includes(n.name));
+    return status.complete && up.length > 0 && up.every((n) => n.running);
   }
 
   /** Starts the sandbox: creates it the first time, restarts it from its folder after that. */
@@ -147,8 +172,11 @@ export class Sandbox {
       throw new SandboxError(`sandbox '${this.name}' is not running${state ? '' : ` (no sandbox in ${this.folder})`}`);
     await Promise.all(nodes.map((n) => n.stop('fast')));
     stopWatchdog(state.watchdog);
+    // The proxy fault's process outlives no sandbox: stopping ends it (the servers' sessions end with them).
+    if (state.proxy?.pid) signal(state.proxy.pid, 'SIGTERM');
     // A paused replay or a lock holder ends with the servers: the state keeps only what the data still holds.
-    writeState(this.folder, { ...state, watchdog: undefined, faults: faultsKeptOverRestart(state.faults) });
+    const faults = faultsKeptOverRestart(state.faults);
+    writeState(this.folder, { ...state, faults, watchdog: undefined, proxy: undefined, pauseWriter: undefined });
     return this.status();
   }
 
@@ -158,6 +186,7 @@ export class Sandbox {
     const replicas = options.replicas ?? (state?.complete ? countReplicas(state) : DEFAULT_REPLICAS);
     if (fs.existsSync(this.folder)) {
       stopWatchdog(state?.watchdog);
+      if (state?.proxy?.pid) signal(state.proxy.pid, 'SIGTERM');
       const dataDirs = fs
         .readdirSync(this.folder, { withFileTypes: true })
         .filter((e) => e.isDirectory())
@@ -254,8 +283,10 @@ export class Sandbox {
   }
 
   private async restart(state: SandboxState): Promise<void> {
-    const servers = state.nodes.map((n) => this.node(n));
-    const primary = servers.find((s) => s.name === PRIMARY_NAME) as ServerNode;
+    // Servers a fault stopped stay stopped until it is cleared.
+    const servers = state.nodes.filter((n) => !state.down?.includes(n.name)).map((n) => this.node(n));
+    const primary = servers.find((s) => s.name === (state.primary ?? PRIMARY_NAME));
+    if (!primary) return this.restartWithoutPrimary(servers);
     const oldPort = primary.port;
     await startOnKnownOrFreePort(primary);
     const rest = servers.filter((s) => s !== primary);
@@ -267,6 +298,11 @@ export class Sandbox {
     const nodes = state.nodes.map((n) => ({ ...n, port: servers.find((s) => s.name === n.name)?.port ?? n.port }));
     writeState(this.folder, { ...state, nodes, faults: faultsKeptOverRestart(state.faults) });
   }
+
+  /** With the primary down on purpose: the others start on their own ports (they wait for a primary). */
+  private async restartWithoutPrimary(servers: ServerNode[]): Promise<void> {
+    await Promise.all(servers.map((s) => s.start()));
+  }
 }
 
 function countReplicas(state: SandboxState): number {
@@ -277,7 +313,7 @@ function describePorts(state: SandboxState): string {
   return state.nodes.map((n) => `${n.name} on ${n.port}`).join(', ');
 }
 
-function primaryConninfo(port: number, applicationName: string): string {
+export function primaryConninfo(port: number, applicationName: string): string {
   // connect_timeout: a walreceiver or subscription worker stuck on a port someone else took gives up.
   return `host=127.0.0.1 port=${port} user=postgres dbname=postgres connect_timeout=5 application_name=${applicationName}`;
 }

@@ -28,6 +28,14 @@ export interface SandboxState {
   fakeTime?: Record<string, string>;
   /** The detached process holding the `locks` fault's sessions. */
   lockHolder?: number;
+  /** The `pause` fault's light writer on the primary: the paused replica falls behind as its name says. */
+  pauseWriter?: number;
+  /** The writable server once a failover or switchover moved it; PRIMARY_NAME until then. */
+  primary?: string;
+  /** Servers stopped on purpose (`down=`, the old primary of a `failover`): not restarted, not "stopped". */
+  down?: string[];
+  /** The `proxy` fault's TCP proxy: a read-write port and a round-robin read port. */
+  proxy?: { pid?: number; rwPort: number; roPort: number };
 }
 
 export const PRIMARY_NAME = 'us-east';

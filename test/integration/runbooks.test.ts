@@ -189,7 +189,10 @@ describe('the shipped runbooks', () => {
         .flat()
         .map((spec) => spec.split('=')[0]),
     );
-    expect(FAULTS.map((f) => f.kind).filter((k) => !covered.has(k))).toEqual([]);
+    // The transitions are the cluster's state, not a consistency fault: the diagnosis of each on the
+    // built-in profiles is asserted in sandboxTransitions.test.ts.
+    const transitions = ['failover', 'switchover', 'down', 'proxy'];
+    expect(FAULTS.map((f) => f.kind).filter((k) => !covered.has(k) && !transitions.includes(k))).toEqual([]);
   });
 
   it.each(RUNBOOKS)('%s passes the check, declares its parameters with defaults and its roles', (name) => {

@@ -43,6 +43,10 @@ describe('cnbook sandbox, bad input', () => {
       'causal=COUNT',
       'stale-session=REPLICA',
       'skew=SERVER:OFFSET',
+      'failover',
+      'switchover=SERVER',
+      'down=SERVER',
+      'proxy',
     ]);
   });
 

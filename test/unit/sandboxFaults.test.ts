@@ -26,10 +26,15 @@ describe('parseFault', () => {
     expect(parseFault('causal=5', context)).toEqual({ kind: 'causal', count: 5 });
     expect(parseFault('stale-session=us-west', context)).toEqual({ kind: 'stale-session', replica: 'us-west' });
     expect(parseFault('skew=target:-500ms', context)).toEqual({ kind: 'skew', server: 'target', offsetMs: -500 });
+    expect(parseFault('failover', context)).toEqual({ kind: 'failover' });
+    expect(parseFault('switchover=us-west', context)).toEqual({ kind: 'switchover', replica: 'us-west' });
+    expect(parseFault('down=us-east', context)).toEqual({ kind: 'down', server: 'us-east' });
+    expect(parseFault('proxy', context)).toEqual({ kind: 'proxy' });
   });
 
   it('round-trips through formatFault', () => {
-    for (const spec of ['pause=us-west', 'lag=eu-west:1500ms', 'drift=users:0.5', 'locks', 'skew=us-east:+3000ms']) {
+    const specs = ['pause=us-west', 'lag=eu-west:1500ms', 'drift=users:0.5', 'locks', 'skew=us-east:+3000ms'];
+    for (const spec of [...specs, 'failover', 'switchover=eu-west', 'down=target', 'proxy']) {
       expect(formatFault(parseFault(spec, context))).toBe(spec);
     }
   });
@@ -64,6 +69,8 @@ describe('parseFault', () => {
     expect(error('lag=us-west').message).toMatch(/'lag' expects lag=REPLICA:DURATION/);
     expect(error('pause=us-west:2s').message).toMatch(/column 14: 'pause' expects pause=REPLICA/);
     expect(error('locks=3').message).toMatch(/'locks' takes no value/);
+    expect(error('failover=us-east').message).toMatch(/'failover' takes no value/);
+    expect(error('down').message).toMatch(/'down' needs a value \(usage: down=SERVER\)/);
   });
 });
 
@@ -73,6 +80,11 @@ describe('faultListing', () => {
     expect(lines).toHaveLength(FAULTS.length);
     expect(lines.find((l) => l.startsWith('skew='))).toMatch(/\[unavailable: libfaketime is not installed\]$/);
     expect(faultListing(undefined).some((l) => l.includes('unavailable'))).toBe(false);
+  });
+
+  it('lists the transitions users practise: failover, switchover, down, proxy', () => {
+    const usages = faultListing(undefined).map((l) => l.split(/\s+/)[0]);
+    expect(usages).toEqual(expect.arrayContaining(['failover', 'switchover=SERVER', 'down=SERVER', 'proxy']));
   });
 });
 

@@ -1,9 +1,22 @@
 import { didYouMean } from '../util/suggest';
+import type { DiscoverySource } from './haManager';
 import { ConnectionConfigError, ConnectionsConfig, ConnectionSpec, Profile } from './model';
 import { ignoredPasswordWarning, PasswordPlace } from './passwords';
 import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
+import { checkTargetSessionAttrs, hostList } from './multiHost';
 
-const STRING_KEYS = ['url', 'service', 'host', 'database', 'user', 'label', 'sslmode', 'password', ...TLS_FILE_KEYS];
+const STRING_KEYS = [
+  'url',
+  'service',
+  'host',
+  'database',
+  'user',
+  'label',
+  'sslmode',
+  'password',
+  'target_session_attrs',
+  ...TLS_FILE_KEYS,
+];
 const SPEC_KEYS = [...STRING_KEYS, 'port', 'allowWrites'];
 
 export interface ConfigWithWarnings {
@@ -48,8 +61,13 @@ export function validateConnectionsConfig(
     connections[name] = spec.spec;
   }
   const profiles: Record<string, Profile> = {};
+  const discovery: Record<string, DiscoverySource> = {};
   for (const [name, value] of Object.entries(objectAt(data, 'profiles', where))) {
-    profiles[name] = validateProfile(value, `${where}: profiles.${name}`, Object.keys(connections));
+    const { discover, ...roles } = isObject(value) ? value : {};
+    const at = `${where}: profiles.${name}`;
+    profiles[name] = validateProfile(isObject(value) ? roles : value, at, Object.keys(connections));
+    if (discover !== undefined)
+      discovery[name] = validateDiscovery(discover, `${where}: profiles.${name}.discover`, Object.keys(connections));
   }
   const escalation = objectAt(data, 'escalation', where) as Record<string, unknown>;
   for (const [type, handle] of Object.entries(escalation)) {
@@ -61,6 +79,7 @@ export function validateConnectionsConfig(
     }
   }
   const config: ConnectionsConfig = { connections, profiles };
+  if (Object.keys(discovery).length > 0) config.discovery = discovery;
   if (Object.keys(escalation).length > 0) config.escalation = escalation as Record<string, string>;
   return { config, warnings };
 }
@@ -83,12 +102,14 @@ function validateSpec(value: unknown, where: string): ValidatedSpec {
   const spec = value as ConnectionSpec;
   expectType(spec, STRING_KEYS, 'string', where);
   expectType(spec, ['allowWrites'], 'boolean', where);
-  if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port > 0 && spec.port < 65536)) {
+  if (typeof spec.port === 'string' && spec.port.includes(',')) hostList(spec.host ?? '', spec.port, where);
+  else if (spec.port !== undefined && !(typeof spec.port === 'number' && validPort(spec.port))) {
     throw new ConnectionConfigError(
       where,
       `port must be a whole number from 1 to 65535, not ${JSON.stringify(spec.port)}`,
     );
   }
+  if (spec.target_session_attrs !== undefined) checkTargetSessionAttrs(spec.target_session_attrs, where);
   if (spec.sslmode !== undefined) checkSslMode(spec.sslmode, where);
   const passwordPlaces = spec.url === undefined ? [] : urlPasswordPlaces(spec.url);
   if (spec.password !== undefined) passwordPlaces.push('password-key');
@@ -124,6 +145,33 @@ function validateProfile(value: unknown, where: string, connectionNames: string[
     profile[role] = target as string | string[];
   }
   return profile;
+}
+
+/** `discover: { members: [connection names], patroni: [REST API URLs] }`: where undeclared roles are found. */
+function validateDiscovery(value: unknown, where: string, connectionNames: string[]): DiscoverySource {
+  const expected = 'expected { "members": [connection names], "patroni": [REST API URLs] }';
+  if (!isObject(value)) throw new ConnectionConfigError(where, expected);
+  const source: DiscoverySource = {};
+  for (const [key, list] of Object.entries(value)) {
+    if (key !== 'members' && key !== 'patroni')
+      throw new ConnectionConfigError(where, `unknown key "${key}"${didYouMean(key, ['members', 'patroni'])}`);
+    if (!Array.isArray(list) || list.length === 0 || !list.every((n) => typeof n === 'string'))
+      throw new ConnectionConfigError(`${where}.${key}`, 'expected a non-empty list of strings');
+    if (key === 'members') {
+      const unknown = list.find((n) => !connectionNames.includes(n as string));
+      if (unknown !== undefined)
+        throw new ConnectionConfigError(
+          `${where}.members`,
+          `unknown connection "${unknown}"${didYouMean(unknown as string, connectionNames)}`,
+        );
+    }
+    source[key] = list as string[];
+  }
+  return source;
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65536;
 }
 
 function objectAt(data: Record<string, unknown>, key: string, where: string): Record<string, unknown> {

@@ -29,6 +29,8 @@ export interface HaMember {
   timeline?: number;
   /** Replication lag in bytes as the manager reports it (Patroni: received, not replayed, WAL). */
   lagBytes?: number;
+  /** The member's own REST API (Patroni `api_url`), where the manager gives it. */
+  apiUrl?: string;
 }
 
 /** Where roles come from in a profile that does not declare them all. */

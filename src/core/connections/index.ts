@@ -8,3 +8,4 @@ export * from './service';
 export * from './passwords';
 export * from './tls';
 export * from './haManager';
+export * from './haMembers';

@@ -1,9 +1,16 @@
+import type { DiscoverySource } from './haManager';
+import type { HostPort, TargetSessionAttrs } from './multiHost';
+
 /** Connection definitions as written in the `cnbook.connections` setting or a connections JSON file. */
 export interface ConnectionSpec {
   url?: string;
   service?: string;
+  /** One host, or libpq's list `h1,h2` (tried in order, see target_session_attrs). */
   host?: string;
-  port?: number;
+  /** One port, or one per host as libpq writes them (`5432,5433`). */
+  port?: number | string;
+  /** libpq's target_session_attrs: which listed host the session settles on (default any). */
+  target_session_attrs?: TargetSessionAttrs;
   database?: string;
   user?: string;
   sslmode?: SslMode;
@@ -29,6 +36,8 @@ export type Profile = Record<string, string | string[]>;
 export interface ConnectionsConfig {
   connections: Record<string, ConnectionSpec>;
   profiles: Record<string, Profile>;
+  /** Per profile, where the roles it does not declare are found at run time (its `discover` key). */
+  discovery?: Record<string, DiscoverySource>;
   /** Who to escalate to per consistency type (eventual, strong, session, causal): team handles. */
   escalation?: Record<string, string>;
 }
@@ -51,6 +60,12 @@ export interface ResolvedConnection {
   tls?: TlsFiles;
   /** Things the user should hear about how this connection is written (never a secret). */
   warnings?: string[];
+  /** The node (by its own connection's name) that answered behind this one, when that is another server. */
+  answeredBy?: string;
+  /** Every host listed, in order, when more than one (host and port above are the first). */
+  hosts?: HostPort[];
+  /** Absent: any. */
+  targetSessionAttrs?: TargetSessionAttrs;
 }
 
 /** Every path settled (parameter, then PG* variable, then libpq's ~/.postgresql default); files may not exist. */
@@ -66,7 +81,13 @@ export interface TlsFiles {
 export interface RoleBinding {
   role: string;
   connections: ResolvedConnection[];
+  /** How the role was known: the profile said so, the servers did, or the HA manager listed the member. */
+  source?: RoleSource;
+  /** The connections bound to this role whose server does not have it now (a declared primary that is a standby). */
+  misbound?: string[];
 }
+
+export type RoleSource = 'declared' | 'found' | 'ha-manager';
 
 /** What the core needs from its surroundings to resolve connections; injected so the core stays pure. */
 export interface ConnectionEnvironment {

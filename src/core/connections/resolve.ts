@@ -12,6 +12,7 @@ import { findPgpassPassword, parsePgpass } from './pgpass';
 import { parseServiceFile, serviceFilePaths } from './service';
 import { resolveTlsFiles, settleSslMode } from './tls';
 import { checkSslMode, parsePostgresUrl, TLS_FILE_KEYS } from './url';
+import { checkTargetSessionAttrs, hostList } from './multiHost';
 
 /** Settles every libpq parameter of a connection: service file, then URL, then explicit keys, then PG* defaults. */
 export function resolveConnection(
@@ -27,10 +28,13 @@ export function resolveConnection(
   const merged: ConnectionSpec = { ...fromService, ...fromUrl, ...withoutUndefined(spec) };
   const tls = resolveTlsFiles(merged, env, environment.homeDir);
   const givenMode = merged.sslmode ?? (env.PGSSLMODE ? checkSslMode(env.PGSSLMODE, 'PGSSLMODE') : undefined);
+  const hosts = hostList(merged.host ?? env.PGHOST ?? 'localhost', merged.port ?? env.PGPORT, where);
+  const first = hosts[0] ?? { host: 'localhost', port: 5432 };
+  const attrs = merged.target_session_attrs ?? env.PGTARGETSESSIONATTRS;
   const resolved: ResolvedConnection = {
     name,
-    host: merged.host ?? env.PGHOST ?? 'localhost',
-    port: merged.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432),
+    host: first.host,
+    port: first.port,
     user: merged.user ?? env.PGUSER ?? environment.osUser,
     database: '',
     sslmode: settleSslMode(givenMode, tls, where),
@@ -42,6 +46,8 @@ export function resolveConnection(
   };
   resolved.database = merged.database ?? env.PGDATABASE ?? resolved.user;
   if (merged.label) resolved.label = merged.label;
+  if (hosts.length > 1) resolved.hosts = hosts;
+  if (attrs && attrs !== 'any') resolved.targetSessionAttrs = checkTargetSessionAttrs(attrs, where);
   resolved.passwordSource = lookupPassword(resolved, environment).source;
   return resolved;
 }

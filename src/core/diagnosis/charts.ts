@@ -71,6 +71,7 @@ export type NodeId = OverallNodeId | EventualNodeId | StrongNodeId | SessionNode
 /** The branch nodes a root cause points to (classify.ts), each with a suggestion (engine.ts). */
 export type CauseNodeId = Extract<
   NodeId,
+  | 'Scope'
   | 'Config'
   | 'Network'
   | 'Capacity'

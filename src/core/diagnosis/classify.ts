@@ -41,7 +41,7 @@ interface Rule {
   type: ProblemType;
   /** More specific signals win ties: a session violation explains lag, not the other way round. */
   specificity: number;
-  match(f: Finding, context: { splitBrain: boolean }): boolean;
+  match(f: Finding, context: MatchContext): boolean;
   /** The distinct causes in the rule's evidence, the one that explains most first. */
   causes(evidence: Finding[]): Cause[];
 }
@@ -63,11 +63,37 @@ const STRONG_PROBES: readonly ProbeName[] = [
 const EVENTUAL_PROBES: readonly ProbeName[] = ['replication-lag', 'replication-slots', 'row-counts', 'table-drift'];
 
 const cause = (text: string, node: CauseNodeId, evidence: Finding[]): Cause => ({ text, node, evidence });
+/** What the cluster's own state shows (roles found at run time, the topology probe): no consistency violation. */
+const isClusterState = (f: Finding) =>
+  f.probe === 'topology' &&
+  (f.metrics.roleMismatch === true ||
+    f.metrics.noPrimary === true ||
+    f.metrics.unreachable === true ||
+    (f.metrics.timelineFork === true && f.metrics.pastFork !== true));
+/** An old primary whose WAL goes past the fork: writes that exist only there, a strong-consistency problem. */
+const writesPastFork = (f: Finding) => f.probe === 'topology' && f.metrics.pastFork === true;
+const isSplitBrain = (f: Finding) => f.probe === 'topology' && f.metrics.splitBrain === true;
+/** A standby whose WAL receiver is not streaming (topology): WAL not reaching it, or no primary to stream from. */
+const notStreaming = (f: Finding) =>
+  f.probe === 'topology' && !isClusterState(f) && !isSplitBrain(f) && !writesPastFork(f);
 const isLag = (f: Finding) => f.probe === 'replication-lag';
 /** A promoted node reads as "not a standby" to replication-lag: split brain explains it, it is not lag. */
 const promoted = (f: Finding) => isLag(f) && f.metrics.inRecovery === false;
 
+interface MatchContext {
+  splitBrain: boolean;
+  /** No member is writable: standbys not streaming are waiting for a primary, not a network fault. */
+  noPrimary: boolean;
+}
+
 const RULES: Rule[] = [
+  {
+    type: 'availability',
+    // Before any inconsistency: while the cluster moves, what the other probes see follows from it.
+    specificity: 5,
+    match: (f, { noPrimary }) => isClusterState(f) || (noPrimary && notStreaming(f)),
+    causes: availabilityCauses,
+  },
   {
     type: 'session',
     specificity: 4,
@@ -96,13 +122,18 @@ const RULES: Rule[] = [
   {
     type: 'strong',
     specificity: 2,
-    match: (f, { splitBrain }) => STRONG_PROBES.includes(f.probe) || (splitBrain && promoted(f)),
+    match: (f, { splitBrain }) =>
+      (STRONG_PROBES.includes(f.probe) && f.probe !== 'topology') ||
+      isSplitBrain(f) ||
+      writesPastFork(f) ||
+      (splitBrain && promoted(f)),
     causes: strongCauses,
   },
   {
     type: 'eventual',
     specificity: 1,
-    match: (f, { splitBrain }) => EVENTUAL_PROBES.includes(f.probe) && !(splitBrain && promoted(f)),
+    match: (f, { splitBrain, noPrimary }) =>
+      (EVENTUAL_PROBES.includes(f.probe) && !(splitBrain && promoted(f))) || (!noPrimary && notStreaming(f)),
     causes: eventualCauses,
   },
 ];
@@ -118,6 +149,8 @@ function strongCauses(ev: Finding[]): Cause[] {
         ev.filter((f) => f === split || promoted(f)),
       ),
     );
+  for (const fork of ev.filter(writesPastFork))
+    causes.push({ ...cause(fork.summary, 'Partition', [fork]), advice: PAST_FORK_ADVICE });
   const prepared = ev.filter((f) => f.probe === 'prepared-transactions');
   if (prepared[0]) {
     const text = `two-phase commit in doubt on ${prepared[0].target}: ${prepared[0].summary}`;
@@ -134,9 +167,6 @@ function strongCauses(ev: Finding[]): Cause[] {
   } else if (first) {
     causes.push(cause(`integrity violation on ${first.target}: ${first.summary}`, 'Integrity', integrity));
   }
-  // Anything else the strong probes flag (a topology without a writable node) reads as integrity, as before.
-  if (causes.length === 0 && ev[0])
-    causes.push(cause(`integrity violation on ${ev[0].target}: ${ev[0].summary}`, 'Integrity', ev));
   return causes;
 }
 
@@ -158,6 +188,8 @@ function eventualCauses(ev: Finding[]): Cause[] {
     else if (lag.metrics.senderState !== 'streaming' && lag.metrics.senderState !== undefined)
       causes.push(cause(`WAL not streaming to ${lag.target}: ${lag.summary}`, 'Network', [lag]));
   }
+  for (const standby of ev.filter(notStreaming))
+    causes.push(cause(`WAL not streaming to ${standby.target}: ${standby.summary}`, 'Network', [standby]));
   const slots = ev.filter((f) => f.probe === 'replication-slots');
   if (slots[0]) causes.push(cause(`WAL retained by ${slots[0].target}: ${slots[0].summary}`, 'Capacity', slots));
   for (const lag of ev.filter((f) => isLag(f) && !causes.some((c) => c.evidence.includes(f))))
@@ -174,6 +206,46 @@ const CHECK_ADVICE =
   'Read the rows the check returned (evidence): find how they came to be, correct them in a reviewed ' +
   '-- @write cell, then run the check again';
 
+/** A declared role that moved first (every role-bound step reads the wrong server), then no primary, then who is down. */
+function availabilityCauses(ev: Finding[]): Cause[] {
+  const causes: Cause[] = [];
+  const moved = ev.filter((f) => f.metrics.roleMismatch === true);
+  if (moved[0]) causes.push({ ...cause(`roles moved: ${moved[0].summary}`, 'Scope', moved), advice: MOVED_ADVICE });
+  const none = ev.filter((f) => f.metrics.noPrimary === true || notStreaming(f));
+  const first = none.find((f) => f.metrics.noPrimary === true);
+  if (first) causes.push({ ...cause(first.summary, 'Scope', none), advice: NO_PRIMARY_ADVICE });
+  // One problem per member, however many cells kept the same finding (VS Code keeps it with each cell run).
+  for (const [, down] of groupBy(
+    ev.filter((f) => f.metrics.unreachable === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(`member unreachable: ${down[0]?.summary}`, 'Scope', down), advice: UNREACHABLE_ADVICE });
+  for (const [, behind] of groupBy(
+    ev.filter((f) => f.metrics.timelineFork === true),
+    (f) => f.target,
+  ))
+    causes.push({ ...cause(behind[0]?.summary ?? '', 'Scope', behind), advice: OLD_TIMELINE_ADVICE });
+  return causes;
+}
+
+const MOVED_ADVICE =
+  'The profile points a role at a server that no longer has it: fix the profile (or list the members under ' +
+  'discover.members so roles are found at each run), then run again; the steps bound to that role read the wrong server';
+const NO_PRIMARY_ADVICE =
+  'Check the HA manager (patronictl list, GET /cluster) for a failover under way or a primary that is down; ' +
+  'run again once a primary is elected. Do not repair data meanwhile: nothing here is a consistency violation';
+const UNREACHABLE_ADVICE =
+  'Find out why the member is down (its log, the HA manager); until it is back or removed, its replication slot ' +
+  'stays inactive and holds WAL on the primary';
+
+const OLD_TIMELINE_ADVICE =
+  'The member has nothing past the fork: make it follow the new timeline (restart it as a standby of the ' +
+  'primary, or let the HA manager rejoin it), then run again';
+
+const PAST_FORK_ADVICE =
+  'Keep the old primary out of service and do not rewind or rebuild it yet: compare it with the new primary ' +
+  '(table-drift) to find the writes made after the fork, and reconcile the ones to keep first';
+
 const COPIES_ADVICE =
   'Find what wrote to one copy only (the differing keys are in the evidence), then reconcile it from the ' +
   'authoritative side: cnbook diff --repair-sql (or a reconcile cell) gives the SQL and its undo for review';
@@ -189,7 +261,10 @@ function groupBy<K>(findings: Finding[], key: (f: Finding) => K): [K, Finding[]]
  * the most specific kind on a tie, its cause that explains most) and every other problem after it.
  */
 export function classify(findings: readonly Finding[]): Classification {
-  const context = { splitBrain: findings.some((f) => f.probe === 'topology' && f.metrics.splitBrain === true) };
+  const context = {
+    splitBrain: findings.some(isSplitBrain),
+    noPrimary: findings.some((f) => f.metrics.noPrimary === true),
+  };
   const candidates = RULES.map((rule) => {
     const evidence = findings.filter((f) => rule.match(f, context) && bad(f)).sort((a, b) => rank(b) - rank(a));
     return { rule, evidence, worst: evidence[0] ? rank(evidence[0]) : -1 };
@@ -233,6 +308,8 @@ export function classify(findings: readonly Finding[]): Classification {
 type RankedProblem = Problem & { key: number[] };
 
 function causeHosts(problem: Problem): string[] {
+  if (problem.type === 'availability')
+    return problem.evidence.flatMap((f) => (f.metrics.unreachable === true && f.connection ? [f.connection] : []));
   if (problem.causeNode === 'Partition')
     return problem.evidence.flatMap((f) => (f.probe === 'topology' ? (f.deviating ?? []) : []));
   if (problem.causeNode !== 'Config' && problem.causeNode !== 'Network' && problem.causeNode !== 'Capacity') return [];
@@ -248,11 +325,29 @@ function deviatingHosts(findings: readonly Finding[]): (f: Finding) => string[] 
   for (const f of findings)
     if (f.probe === 'topology' && typeof f.metrics.primarySlotName === 'string' && f.connection)
       consumers.set(f.metrics.primarySlotName, f.connection);
+  const down = findings.filter((f) => f.metrics.unreachable === true && f.connection);
   return (f) => {
     if (f.probe !== 'replication-slots') return f.deviating ?? [];
-    const consumer = typeof f.metrics.slotName === 'string' ? consumers.get(f.metrics.slotName) : undefined;
-    return consumer ? [consumer] : [];
+    const slot = typeof f.metrics.slotName === 'string' ? f.metrics.slotName : undefined;
+    const consumer = slot === undefined ? undefined : consumers.get(slot);
+    if (consumer) return [consumer];
+    if (slot === undefined || f.metrics.active !== false) return [];
+    return slotOfUnreachable(slot, down).flatMap((m) => (m.connection ? [m.connection] : []));
   };
+}
+
+/**
+ * The unreachable member an inactive slot that no reachable standby streams from belongs to: the one named
+ * like it (HA managers name slots after members), or the only member that is down.
+ */
+function slotOfUnreachable(slot: string, down: readonly Finding[]): Finding[] {
+  const named = down.filter((m) => slotNameOf(m.connection ?? '') === slot || m.metrics.managerName === slot);
+  return named.length > 0 ? named : down.length === 1 ? [...down] : [];
+}
+
+/** Patroni's slot name for a member: lower case, anything but letters, digits and _ as _. */
+function slotNameOf(member: string): string {
+  return member.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
 /** Problems that other problems' causes may explain: copies that differ, WAL held by slots. */

@@ -118,7 +118,8 @@ function nodeStatus(node: ChartNode, findings: Finding[]): NodeStatus {
 
 function walk(c: Classification): string[] {
   const overall = (['Alert', 'Scope', 'Model', 'Types'] satisfies OverallNodeId[]).map((n) => `overall:${n}`);
-  if (c.type === 'none' || c.type === 'unknown') return overall.slice(0, 2);
+  // The cluster moving or broken is found while scoping: no consistency chart is walked for it.
+  if (c.type === 'none' || c.type === 'unknown' || c.type === 'availability') return overall.slice(0, 2);
   const chart = c.type;
   const typeWalk = (TYPE_WALK[chart] ?? []).map((n) => `${chart}:${n}`);
   return [
@@ -162,6 +163,8 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
       'Nothing measured is wrong: compare the affected table across copies (table-drift) or check its invariants with -- @expect',
       'table-drift',
     );
+  if (c.type === 'availability')
+    return step('overall', 'Scope', c.advice ?? SUGGESTIONS.Scope, c.evidence[0]?.probe ?? null);
   const suggestion =
     c.advice ??
     (c.causeNode ? SUGGESTIONS[c.causeNode] : undefined) ??
@@ -170,6 +173,7 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
 }
 
 const SUGGESTIONS: Record<CauseNodeId, string> = {
+  Scope: 'Check the HA manager and the members that did not answer, then run again once the cluster has settled',
   Config:
     'Resume replay (SELECT pg_wal_replay_resume()) or remove recovery_min_apply_delay, then run replication-lag again',
   Network:

@@ -2,7 +2,7 @@ import { allCharts, type HostInfo } from './charts';
 import { chartToMermaid } from './mermaid';
 import type { Severity } from '../probes/types';
 import { escalationLine } from './escalation';
-import { CONSISTENCY_TITLE, type Diagnosis, type Escalation, type NodeState } from './model';
+import { chartOfType, CONSISTENCY_TITLE, type Diagnosis, type Escalation, type NodeState } from './model';
 
 /** What the Investigation Map shows: every chart as mermaid text with its node states and hover evidence. */
 export interface MapChart {
@@ -44,10 +44,7 @@ export function buildMapState(
     );
     return { id: chart.id, title: chart.title, mermaid: chartToMermaid(chart, states), nodes };
   });
-  const focus =
-    diagnosis.consistencyType === 'none' || diagnosis.consistencyType === 'unknown'
-      ? 'overall'
-      : diagnosis.consistencyType;
+  const focus = chartOfType(diagnosis.consistencyType);
   const overdue = escalation?.due ? ` · escalate now${escalation.contact ? ` to ${escalation.contact}` : ''}` : '';
   return {
     charts,
@@ -58,7 +55,7 @@ export function buildMapState(
     escalation: escalation ? { line: escalationLine(escalation), due: escalation.due } : null,
     problems: diagnosis.problems.map((p) => ({
       title: `${CONSISTENCY_TITLE[p.type]}: ${p.rootCause}`,
-      chart: p.type,
+      chart: chartOfType(p.type),
       severity: p.severity,
       next: p.next.suggestion,
       nextCell: p.next.cell,

@@ -2,7 +2,11 @@ import type { RunbookStep } from './steps';
 import type { Finding, ProbeName, Severity } from '../probes/types';
 import type { CauseNodeId, ChartId, HostInfo, NodeId } from './charts';
 
-export type ConsistencyType = 'eventual' | 'strong' | 'causal' | 'session' | 'none' | 'unknown';
+/**
+ * The kind of inconsistency a diagnosis names; `availability` is no inconsistency but the cluster itself
+ * changing or broken (no primary, a role that moved, a member down), which comes before any of them.
+ */
+export type ConsistencyType = 'availability' | 'eventual' | 'strong' | 'causal' | 'session' | 'none' | 'unknown';
 export type NodeState = 'not-visited' | 'visited' | 'current' | 'ok' | 'warning' | 'critical';
 
 export interface NodeStatus {
@@ -74,6 +78,7 @@ export interface DiagnosisInput {
 }
 
 export const CONSISTENCY_TITLE: Record<ConsistencyType, string> = {
+  availability: 'Cluster availability',
   eventual: 'Eventual consistency',
   strong: 'Strong consistency',
   causal: 'Causal consistency',
@@ -89,6 +94,11 @@ export const ESCALATION_MINUTES: Partial<Record<ConsistencyType, number>> = {
   causal: 20,
   eventual: 30,
 };
+
+/** The chart a diagnosis of this type is read on: the overall one when no consistency type's chart applies. */
+export function chartOfType(type: ConsistencyType): ChartId {
+  return type === 'none' || type === 'unknown' || type === 'availability' ? 'overall' : type;
+}
 
 /** What a diagnosis concluded, without the per-node chart states: what a record or a CLI summary keeps. */
 export function conclusionOf(d: Diagnosis) {

@@ -50,6 +50,16 @@ export interface KnownMetrics {
   primarySlotName?: string | null;
   /** replication-slots: the slot's name. */
   slotName?: string | null;
+  /** topology (roles found at run time): a declared role the server does not have. */
+  roleMismatch?: boolean;
+  /** topology: no writable member, an availability state (a failover under way, a primary down). */
+  noPrimary?: boolean;
+  /** topology: a member that could not be asked. */
+  unreachable?: boolean;
+  /** topology: a member left on an older timeline than the primary's. */
+  timelineFork?: boolean;
+  /** topology (timelineFork): its WAL goes past the fork, so writes may exist only on it. */
+  pastFork?: boolean;
 }
 
 /** What a probe measured about one target (a connection, a pair, a table): the unit of diagnosis. */

@@ -2,6 +2,7 @@ import {
   allCharts,
   chartToMermaid,
   conclusionOf,
+  chartOfType,
   CONSISTENCY_TITLE,
   type DiagnosedProblem,
   type Diagnosis,
@@ -84,7 +85,7 @@ function problemLine(p: DiagnosedProblem): string {
 }
 
 export function diagnosisMarkdown(d: Diagnosis, hosts: HostInfo[]): string {
-  const chartId = d.consistencyType === 'none' || d.consistencyType === 'unknown' ? 'overall' : d.consistencyType;
+  const chartId = chartOfType(d.consistencyType);
   const chart = allCharts(hosts).find((c) => c.id === chartId);
   const lines = [
     '## Diagnosis',

@@ -1,4 +1,5 @@
 import { allCharts, type ChartId, type ConsistencyType, type Diagnosis, type HostInfo } from '../diagnosis';
+import { chartOfType } from '../diagnosis/model';
 import { diagnoseNotebook, diagnosedCells, notebookFindings } from '../diagnosis/notebook';
 import type { JsonObject, Notebook } from '../format/model';
 import { SEVERITY_ORDER, type Finding } from '../probes/types';
@@ -83,7 +84,7 @@ export function reportProblems(diagnosis: Diagnosis): ReportProblem[] {
 /** The overall flow, then the chart of each problem's type (once each), with the diagnosis' node states. */
 export function reportMaps(diagnosis: Diagnosis, hosts: HostInfo[], problems: readonly ReportProblem[]): ReportMap[] {
   const wanted = new Set<ChartId>(['overall']);
-  for (const p of problems) if (p.type !== 'none' && p.type !== 'unknown') wanted.add(p.type);
+  for (const p of problems) wanted.add(chartOfType(p.type));
   return allCharts(hosts)
     .filter((chart) => wanted.has(chart.id))
     .map((chart) => ({ chart, states: diagnosis.charts[chart.id] }));

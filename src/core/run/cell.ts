@@ -2,7 +2,7 @@ import { redactValues, secretParamValues } from '../connections/redact';
 import type { CellOutput } from '../format/model';
 import { expectationFindings } from '../probes/expect';
 import { checkProbeCell, executeProbeCell } from '../probes/execute';
-import { resolveTargets } from '../sql/targets';
+import { resolveTargets, UnheldRoleError } from '../sql/targets';
 import { findingsOutput } from '../probes/render';
 import type { Finding } from '../probes/types';
 import { describeSqlError } from '../sql/errors';
@@ -24,10 +24,26 @@ export interface CodeCellRun {
   cutValues?: CutValue[];
   /** It failed only because servers were unreachable or stopped answering: later cells may still run. */
   serverUnavailable?: boolean;
+  /**
+   * It failed only where the role it needs is not (a declared primary that is a standby now, a role no server
+   * holds): a fact about the cluster, not the runbook, so later cells may still run.
+   */
+  wrongRole?: boolean;
 }
 
+const unavailable = (r: TargetRun) => r.error?.kind === 'connection' || r.error?.notResponding === true;
+
 function onlyUnavailable(results: TargetRun[]): boolean {
-  return results.every((r) => !r.error || r.error.kind === 'connection' || r.error.notResponding === true);
+  return results.every((r) => !r.error || unavailable(r));
+}
+
+/** Every failure is on a server that does not have the role it was reached through (or is down). */
+function onlyWrongRole(results: TargetRun[], options: CellRunOptions): boolean {
+  const misbound = new Set([...options.bindings.values()].flatMap((b) => b.misbound ?? []));
+  const failed = results.filter((r) => r.error);
+  return (
+    failed.some((r) => misbound.has(r.connection)) && failed.every((r) => unavailable(r) || misbound.has(r.connection))
+  );
 }
 
 export interface CellRunOptions extends SqlCellOptions {
@@ -72,8 +88,20 @@ export async function runCodeCell(
       ...cut,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
       ...(onlyUnavailable(run.payload.results) ? { serverUnavailable: true } : {}),
+      ...(onlyWrongRole(run.payload.results, options) ? { wrongRole: true } : {}),
     };
   } catch (error) {
+    if (error instanceof UnheldRoleError) {
+      const message = `not run: ${error.message}`;
+      return {
+        status: 'error',
+        outputs: [errorOutput('Role not held', message)],
+        findings: [],
+        connections: [],
+        error: message,
+        wrongRole: true,
+      };
+    }
     const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';
     const message = redactValues((error as Error).message, secretParamValues(options.params));
     return { status: 'error', outputs: [errorOutput(name, message)], findings: [], connections: [], error: message };

@@ -1,5 +1,6 @@
-import type { CodeCell, Notebook } from '../format/model';
+import type { CellOutput, CodeCell, Notebook } from '../format/model';
 import type { Finding } from '../probes/types';
+import { findingsOutput } from '../probes/render';
 import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
@@ -25,19 +26,28 @@ export interface CellReport {
   cutValues?: CutValue[];
   /** It failed only because servers were unreachable or stopped answering; the run went on. */
   serverUnavailable?: boolean;
+  /** It failed only where the role it needs is not (moved, or held by no server); the run went on. */
+  wrongRole?: boolean;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
   /** The journal a cell's writing probe records its commits in (the journal knows the record and the run). */
   journalOfCell?(index: number): ProbeJournal;
+  /**
+   * What binding the roles found about the cluster (a declared role that moved, no primary, a member that
+   * cannot be reached): kept with the first cell that runs, so the record and its diagnosis hold them.
+   */
+  clusterFindings?: readonly Finding[];
+  /** Stop at the first cell that fails for any reason, a down server or a moved role too (`--fail-fast`). */
+  failFast?: boolean;
   onCellStart?(index: number): void;
   onCellEnd?(report: CellReport): void;
 }
 
 /**
  * Runs the code cells in order, filling their outputs in place; stops at the first failed or cancelled
- * cell (but not at one that failed only on unreachable servers) and marks the rest skipped. Returns a report
- * per code cell.
+ * cell (but not, unless failFast, at one that failed only on unreachable servers or where its role is not)
+ * and marks the rest skipped. Returns a report per code cell.
  */
 export async function runRunbook(notebook: Notebook, options: RunbookRunOptions): Promise<CellReport[]> {
   const reports: CellReport[] = [];
@@ -55,8 +65,10 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       const journal = options.journalOfCell?.(index);
       const subject = cellSubject(notebook.cells, index);
       report = await runCell(cell, index, subject, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
-      // A server that is down or hung is a fact about that server, not about the runbook: go on.
-      stopped = report.status !== 'ok' && !report.serverUnavailable;
+      if (order === 1) keepClusterFindings(cell, report, options.clusterFindings ?? []);
+      // A server that is down or hung, or a role that moved, is a fact about the cluster, not the runbook: go on.
+      const aboutTheCluster = report.serverUnavailable === true || report.wrongRole === true;
+      stopped = report.status !== 'ok' && (options.failFast === true || !aboutTheCluster);
     }
     reports.push(report);
     options.onCellEnd?.(report);
@@ -88,7 +100,24 @@ async function runCell(
   if (run.findings.length > 0) report.findings = run.findings;
   if (run.cutValues) report.cutValues = run.cutValues;
   if (run.serverUnavailable) report.serverUnavailable = true;
+  if (run.wrongRole) report.wrongRole = true;
   return report;
+}
+
+function keepClusterFindings(cell: CodeCell, report: CellReport, findings: readonly Finding[]): void {
+  if (findings.length === 0) return;
+  const kept = withClusterFindings({ outputs: cell.outputs ?? [], findings: report.findings ?? [] }, findings);
+  cell.outputs = kept.outputs;
+  report.findings = kept.findings;
+}
+
+/** A cell's outputs and findings with the cluster's findings first: how the CLI and VS Code both keep them. */
+export function withClusterFindings(
+  run: { outputs: CellOutput[]; findings: Finding[] },
+  cluster: readonly Finding[],
+): { outputs: CellOutput[]; findings: Finding[] } {
+  if (cluster.length === 0) return run;
+  return { outputs: [findingsOutput([...cluster]), ...run.outputs], findings: [...cluster, ...run.findings] };
 }
 
 function isoNow(): string {

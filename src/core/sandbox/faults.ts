@@ -17,7 +17,14 @@ export type Fault =
   | { kind: 'splitbrain'; replica: string }
   | { kind: 'causal'; count: number }
   | { kind: 'stale-session'; replica: string }
-  | { kind: 'skew'; server: string; offsetMs: number };
+  | { kind: 'skew'; server: string; offsetMs: number }
+  | { kind: 'failover' }
+  | { kind: 'switchover'; replica: string }
+  | { kind: 'down'; server: string }
+  | { kind: 'proxy' };
+
+/** Faults that take no value. */
+const BARE_KINDS: readonly FaultKind[] = ['locks', 'failover', 'proxy'];
 
 export type FaultKind = Fault['kind'];
 
@@ -58,7 +65,7 @@ export const FAULTS: readonly FaultInfo[] = [
     kind: 'pause',
     survivesRestart: false,
     usage: 'pause=REPLICA',
-    summary: 'replay paused on a replica (pg_wal_replay_pause)',
+    summary: 'replay paused on a replica (pg_wal_replay_pause), a light writer on the primary',
     detectedBy: 'replication-lag',
   },
   {
@@ -132,6 +139,34 @@ export const FAULTS: readonly FaultInfo[] = [
     detectedBy: 'clock-skew',
     needsFakeTime: true,
   },
+  {
+    kind: 'failover',
+    survivesRestart: true,
+    usage: 'failover',
+    summary: 'the primary killed, a replica promoted, the others following it (cleared: the old primary back)',
+    detectedBy: 'topology',
+  },
+  {
+    kind: 'switchover',
+    survivesRestart: true,
+    usage: 'switchover=SERVER',
+    summary: 'a clean switchover: SERVER (a replica) promoted, the old primary and the others follow it',
+    detectedBy: 'topology',
+  },
+  {
+    kind: 'down',
+    survivesRestart: true,
+    usage: 'down=SERVER',
+    summary: 'a server stopped (immediate), its slot left inactive',
+    detectedBy: 'topology',
+  },
+  {
+    kind: 'proxy',
+    survivesRestart: false,
+    usage: 'proxy',
+    summary: "a read-write port and a round-robin read port in front (profile 'sandbox-proxy')",
+    detectedBy: 'topology',
+  },
 ];
 
 const KINDS = FAULTS.map((f) => f.kind);
@@ -181,9 +216,9 @@ export function parseFault(spec: string, context: FaultContext): Fault {
       `unknown fault '${name}'${suggestion(name, KINDS)}; 'cnbook sandbox --list-faults' lists them`,
     );
   const info = FAULTS.find((f) => f.kind === kind) as FaultInfo;
-  if (kind === 'locks') {
-    if (eq >= 0) throw new FaultSpecError(spec, eq + 1, `'locks' takes no value (usage: ${info.usage})`);
-    return { kind };
+  if (BARE_KINDS.includes(kind)) {
+    if (eq >= 0) throw new FaultSpecError(spec, eq + 1, `'${kind}' takes no value (usage: ${info.usage})`);
+    return { kind } as Fault;
   }
   if (eq < 0) throw new FaultSpecError(spec, spec.length + 1, `'${kind}' needs a value (usage: ${info.usage})`);
   const parts = splitValue(spec, eq + 1);
@@ -212,6 +247,11 @@ function build(kind: FaultKind, spec: string, parts: Part[], context: FaultConte
     case 'splitbrain':
     case 'stale-session':
       return { kind, replica: oneOf(spec, a, context.replicas, 'replica') };
+    case 'switchover':
+      // Any member, so that `clear switchover=X` parses once X is the primary.
+      return { kind, replica: oneOf(spec, a, context.servers, 'server') };
+    case 'down':
+      return { kind, server: oneOf(spec, a, context.servers, 'server') };
     case 'lag':
       return { kind, replica: oneOf(spec, a, context.replicas, 'replica'), delayMs: duration(spec, b as Part) };
     case 'drift':
@@ -291,7 +331,10 @@ export function formatFault(fault: Fault): string {
     case 'pause':
     case 'splitbrain':
     case 'stale-session':
+    case 'switchover':
       return `${fault.kind}=${fault.replica}`;
+    case 'down':
+      return `down=${fault.server}`;
     case 'lag':
       return `lag=${fault.replica}:${fault.delayMs}ms`;
     case 'drift':
@@ -305,7 +348,9 @@ export function formatFault(fault: Fault): string {
     case 'skew':
       return `skew=${fault.server}:${fault.offsetMs >= 0 ? '+' : '-'}${Math.abs(fault.offsetMs)}ms`;
     case 'locks':
-      return 'locks';
+    case 'failover':
+    case 'proxy':
+      return fault.kind;
   }
 }
 

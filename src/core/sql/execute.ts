@@ -8,7 +8,7 @@ import { ParameterValueError } from './quote';
 import { compareRuns, Provenance, ResultPayload, TargetRun } from './payload';
 import type { SessionPool } from './sessionPool';
 import { describeViolation, readOnlyViolations, ReadOnlyViolation } from './readOnlyGuard';
-import { resolveTargets, Target } from './targets';
+import { resolveTargets, Target, UnheldRoleError } from './targets';
 import { DEFAULT_LIMITS } from '../defaults';
 
 export interface SqlCellOptions {
@@ -55,6 +55,7 @@ export async function executeSqlCell(source: string, options: SqlCellOptions): P
   try {
     targets = resolveTargets(annotations.on, options.bindings, options.defaultRole);
   } catch (error) {
+    if (error instanceof UnheldRoleError) throw error;
     throw new CellInputError((error as Error).message);
   }
   if (annotations.write) checkWritePermission(targets, options.writesPermitted);
@@ -129,6 +130,8 @@ async function runOnTarget(
   if (target.role) run.role = target.role;
   try {
     const session = await options.pool.get(connection, options.signal);
+    // Of several hosts listed, the one the session settled on.
+    Object.assign(run.provenance, { host: session.connection.host, port: session.connection.port });
     const outcome = await session.runTransaction(statements, {
       readOnly: !annotations.write,
       statementTimeoutMs: annotations.timeoutMs ?? options.statementTimeoutMs,
@@ -158,6 +161,9 @@ async function runOnTarget(
   const finished = new Date();
   run.provenance.finishedAt = finished.toISOString();
   run.provenance.durationMs = finished.getTime() - started.getTime();
+  // Last, after every key the compact form orders: records stay readable by earlier versions, byte for byte.
+  if (target.roleSource) run.provenance.roleSource = target.roleSource;
+  if (connection.answeredBy) run.provenance.answeredBy = connection.answeredBy;
   return run;
 }
 

@@ -1,3 +1,4 @@
+import type { RoleSource } from '../connections/model';
 import type { StatementResult } from './client';
 import { cutCellFinder, type CutCell } from './cutValue';
 import type { SqlErrorFields } from './errors';
@@ -6,6 +7,10 @@ import type { SqlErrorFields } from './errors';
 export interface Provenance {
   connection: string;
   role?: string;
+  /** How the role was known: declared in the profile, found on the servers, or listed by the HA manager. */
+  roleSource?: RoleSource;
+  /** The node that answered, when another server than the connection's own (a proxy's backend). */
+  answeredBy?: string;
   host: string;
   port: number;
   database: string;

@@ -1,9 +1,11 @@
-import type { ResolvedConnection, RoleBinding } from '../connections/model';
+import type { ResolvedConnection, RoleBinding, RoleSource } from '../connections/model';
 import { didYouMean } from '../util/suggest';
 
 export interface Target {
   /** The role the connection was reached through, if any. */
   role?: string;
+  /** How that role was known (declared in the profile, found on the servers, listed by the HA manager). */
+  roleSource?: RoleSource;
   connection: ResolvedConnection;
 }
 
@@ -11,6 +13,14 @@ export class TargetError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TargetError';
+  }
+}
+
+/** A role no server holds at the moment (no primary during a failover): the cell cannot run, the run goes on. */
+export class UnheldRoleError extends TargetError {
+  constructor(readonly role: string) {
+    super(`no server holds role '${role}' now: the servers found at the start of the run gave it to none`);
+    this.name = 'UnheldRoleError';
   }
 }
 
@@ -23,19 +33,21 @@ export function resolveTargets(
   const wanted = names.length > 0 ? names : [defaultRole];
   const targets: Target[] = [];
   const seen = new Set<string>();
-  const add = (connection: ResolvedConnection, role?: string) => {
+  const add = (connection: ResolvedConnection, binding?: RoleBinding) => {
     if (seen.has(connection.name)) return;
     seen.add(connection.name);
-    targets.push(role ? { role, connection } : { connection });
+    if (!binding) targets.push({ connection });
+    else targets.push({ role: binding.role, connection, ...(binding.source ? { roleSource: binding.source } : {}) });
   };
   for (const name of wanted) {
     if (name === 'all') {
-      for (const binding of bindings.values()) binding.connections.forEach((c) => add(c, binding.role));
+      for (const binding of bindings.values()) binding.connections.forEach((c) => add(c, binding));
       continue;
     }
     const binding = bindings.get(name);
+    if (binding && binding.connections.length === 0) throw new UnheldRoleError(name);
     if (binding) {
-      binding.connections.forEach((c) => add(c, binding.role));
+      binding.connections.forEach((c) => add(c, binding));
       continue;
     }
     const direct = findConnection(bindings, name);

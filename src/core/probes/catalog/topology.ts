@@ -6,9 +6,17 @@ export const TOPOLOGY_SQL = `SELECT pg_is_in_recovery() AS in_recovery, (SELECT 
   (SELECT timeline_id::text FROM pg_control_checkpoint()) AS timeline,
   (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1) AS upstream,
   (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver_status,
-  current_setting('primary_slot_name', true) AS primary_slot`;
+  current_setting('primary_slot_name', true) AS primary_slot,
+  host(inet_server_addr()) || ':' || inet_server_port() || '@' || extract(epoch FROM pg_postmaster_start_time())
+    AS server_identity`;
 
-type Node = { name: string; row: Row } | { name: string; error: unknown };
+interface Named {
+  /** The connection, and behind a proxy the node that answered (`lb-rw → pg1`). */
+  name: string;
+  connection: string;
+}
+type Answered = Named & { row: Row };
+type Node = Answered | (Named & { error: unknown });
 
 /** Recovery state, timeline, system identifier and upstream of every node; two writable nodes of one system is split brain. */
 export const topologyProbe = defineProbe({
@@ -17,41 +25,51 @@ export const topologyProbe = defineProbe({
   params: { on: { type: 'roles', doc: 'roles or connections to inspect', default: 'all' } },
   async run(args, ctx) {
     const nodes = await mapBounded(ctx.targets(args.on), 4, async (target): Promise<Node> => {
-      const name = target.connection.name;
+      // Behind a proxy the server that answered is named with it (`lb-rw → pg1`).
+      const { name: connection, answeredBy } = target.connection;
+      const name = answeredBy ? `${connection} → ${answeredBy}` : connection;
       try {
         const [row] = await ctx.query(target, TOPOLOGY_SQL);
         if (!row || (row.in_recovery !== 't' && row.in_recovery !== 'f'))
           throw new Error('the server does not say whether it is in recovery');
-        return { name, row };
+        return { name, connection, row };
       } catch (error) {
-        return { name, error };
+        return { name, connection, error };
       }
     });
     const findings: Finding[] = [];
-    const writable = new Map<string, string[]>();
+    // Per system, the writable servers (by identity: one server reached twice is one node) and their names.
+    const writable = new Map<string, Map<string, string>>();
     for (const node of nodes) {
       if (!('row' in node)) {
-        findings.push(unknownBecause('topology', node.name, node.error, node.name));
+        findings.push(unknownBecause('topology', node.name, node.error, node.connection));
         continue;
       }
-      findings.push(nodeFinding(node.name, node.row));
+      findings.push(nodeFinding(node, node.row));
       // A writable node whose system is unknown cannot be matched with another: never split brain by a NULL.
       const systemId = node.row.system_id;
-      if (node.row.in_recovery === 'f' && systemId)
-        writable.set(systemId, [...(writable.get(systemId) ?? []), node.name]);
+      if (node.row.in_recovery !== 'f' || !systemId) continue;
+      const servers = writable.get(systemId) ?? new Map<string, string>();
+      const identity = node.row.server_identity ?? node.name;
+      if (!servers.has(identity)) servers.set(identity, node.connection);
+      writable.set(systemId, servers);
     }
-    for (const [systemId, names] of writable) if (names.length >= 2) findings.push(splitBrain(systemId, names));
+    for (const [systemId, servers] of writable)
+      if (servers.size >= 2) findings.push(splitBrain(systemId, [...servers.values()]));
+    const answered = nodes.filter((n): n is Answered => 'row' in n);
+    const wantsPrimary = args.on.some((r) => r === 'all' || r === 'primary');
+    if (wantsPrimary && answered.length > 0 && writable.size === 0) findings.push(noPrimary(answered));
     return findings;
   },
 });
 
-function nodeFinding(name: string, r: Row): Finding {
+function nodeFinding({ name, connection }: Named, r: Row): Finding {
   const primary = r.in_recovery === 'f';
   const standbyProblem = !primary && r.receiver_status !== 'streaming';
   return {
     probe: 'topology',
     target: name,
-    connection: name,
+    connection,
     severity: standbyProblem ? 'warning' : 'ok',
     summary: primary
       ? `primary (writable), timeline ${r.timeline}`
@@ -65,6 +83,20 @@ function nodeFinding(name: string, r: Row): Finding {
       // Kept after a promotion: it names the slot on the old primary that this node consumed.
       primarySlotName: r.primary_slot || null,
     },
+  };
+}
+
+/** Every node asked is a standby: a failover under way or a primary that is down, not a violation. */
+function noPrimary(answered: readonly Answered[]): Finding {
+  const names = answered.map((n) => n.name);
+  return {
+    probe: 'topology',
+    target: 'cluster',
+    severity: 'critical',
+    summary:
+      `no primary — failover in progress or the primary is down: ${names.join(', ')} ` +
+      `${names.length === 1 ? 'is a standby' : 'are standbys'}`,
+    metrics: { noPrimary: true, standbys: names.length },
   };
 }
 

@@ -1,0 +1,122 @@
+import type { RoleBinding, RoleSource, ResolvedConnection } from '../connections/model';
+import type { HaManagerView } from '../connections/haManager';
+import type { Finding } from '../probes/types';
+import { identifyNodes, upstreamOf, type ClusterNode } from './identity';
+import type { MemberFacts } from './serverFacts';
+import { noPrimaryFinding, roleMovedFinding, unreachableFinding } from './findings';
+import { timelineFindings } from './timelines';
+
+/** The roles a server's own state decides: the one writable node, and the standbys that follow it. */
+export const PRIMARY_ROLES: readonly string[] = ['primary'];
+export const STANDBY_ROLES: readonly string[] = ['replicas', 'replica', 'standby', 'standbys'];
+
+/** The cluster as its members described themselves at the start of a run, and the roles bound from it. */
+export interface ClusterView {
+  nodes: ClusterNode[];
+  /** Members that could not be asked, with why. */
+  unreachable: MemberFacts[];
+  /** Writable nodes: one in a healthy cluster, none during a failover, two or more in a split brain. */
+  writable: ClusterNode[];
+  primary?: ClusterNode;
+  replicas: ClusterNode[];
+  /** Every role cells may name, bound to connections, each binding saying how its role was known. */
+  bindings: Map<string, RoleBinding>;
+  /** What the roles themselves show: a declared role that moved, no primary, a member that cannot be reached. */
+  findings: Finding[];
+  haView?: HaManagerView;
+}
+
+export interface RoleInputs {
+  /** The roles the profile declares, resolved (every role but those left to discovery). */
+  declared: ReadonlyMap<string, RoleBinding>;
+  /** Every member asked, declared or to be discovered. */
+  members: readonly MemberFacts[];
+  /** How each member that is no declared role's connection came to be known. */
+  memberSource: ReadonlyMap<string, RoleSource>;
+  haView?: HaManagerView;
+}
+
+/** Decides the roles from what the servers said: declared roles kept and checked, the others found. */
+export function decideRoles(inputs: RoleInputs): ClusterView {
+  const nodes = identifyNodes(inputs.members);
+  const writable = nodes.filter((n) => !n.facts.inRecovery);
+  const primary = writable.length === 1 ? writable[0] : undefined;
+  const replicas = followers(nodes, primary);
+  const bindings = new Map<string, RoleBinding>();
+  const moved = movedRoles(inputs.declared, nodes, primary, writable);
+  for (const [role, binding] of inputs.declared) {
+    const misbound = moved.filter((f) => f.metrics.declaredRole === role).flatMap((f) => f.connection ?? []);
+    const connections = binding.connections.map((c) => withBackend(c, nodes));
+    bindings.set(role, { ...binding, connections, ...(misbound.length > 0 ? { misbound } : {}) });
+  }
+  const foundSource = (node: ClusterNode) => inputs.memberSource.get(node.connections[0]?.name ?? '') ?? 'found';
+  if (!bindings.has('primary') && primary) {
+    bindings.set('primary', { role: 'primary', connections: [entry(primary)], source: foundSource(primary) });
+  }
+  if (!bindings.has('replicas') && replicas.length > 0) {
+    const source = replicas.every((r) => foundSource(r) === 'ha-manager') ? 'ha-manager' : 'found';
+    bindings.set('replicas', { role: 'replicas', connections: replicas.map(entry), source });
+  }
+  const unreachable = inputs.members.filter((m) => !m.facts);
+  const findings = [
+    ...moved,
+    ...(writable.length === 0 && nodes.length > 0 ? [noPrimaryFinding(nodes, unreachable, inputs.haView)] : []),
+    ...unreachable.map((m) => unreachableFinding(m, inputs.haView)),
+    ...timelineFindings(nodes, primary),
+  ];
+  return {
+    nodes,
+    unreachable,
+    writable,
+    ...(primary ? { primary } : {}),
+    replicas,
+    bindings,
+    findings,
+    ...(inputs.haView ? { haView: inputs.haView } : {}),
+  };
+}
+
+/** The standbys of the primary's cluster that stream from it (or, with no primary, every standby). */
+function followers(nodes: readonly ClusterNode[], primary: ClusterNode | undefined): ClusterNode[] {
+  const standbys = nodes.filter((n) => n.facts.inRecovery);
+  if (!primary) return standbys;
+  return standbys.filter((n) => {
+    if (n.facts.systemIdentifier !== primary.facts.systemIdentifier) return false;
+    const upstream = upstreamOf(n, nodes);
+    // A standby whose receiver is not running (yet) still belongs to the primary's timeline.
+    return upstream ? upstream === primary : n.facts.timeline === primary.facts.timeline;
+  });
+}
+
+/** The connection cells use for a found node: its direct one, so findings name the server itself. */
+function entry(node: ClusterNode): ResolvedConnection {
+  const connection = node.connections[0];
+  if (!connection) throw new Error(`node ${node.name} has no connection`);
+  return connection;
+}
+
+/** A declared connection that reached another server's node is named after it (`lb-ro → pg2`). */
+function withBackend(connection: ResolvedConnection, nodes: readonly ClusterNode[]): ResolvedConnection {
+  const node = nodes.find((n) => n.connections.some((c) => c.name === connection.name));
+  return node && node.name !== connection.name ? { ...connection, answeredBy: node.name } : connection;
+}
+
+/** Declared primaries that are standbys now, and declared standbys that are writable. */
+function movedRoles(
+  declared: ReadonlyMap<string, RoleBinding>,
+  nodes: readonly ClusterNode[],
+  primary: ClusterNode | undefined,
+  writable: readonly ClusterNode[],
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const [role, binding] of declared) {
+    const wantsPrimary = PRIMARY_ROLES.includes(role);
+    if (!wantsPrimary && !STANDBY_ROLES.includes(role)) continue;
+    for (const connection of binding.connections) {
+      const node = nodes.find((n) => n.connections.some((c) => c.name === connection.name));
+      if (!node || node.facts.inRecovery !== wantsPrimary) continue;
+      findings.push(roleMovedFinding({ role, connection: connection.name, node, nodes, primary, writable }));
+    }
+  }
+  return findings;
+}
