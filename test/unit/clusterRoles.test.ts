@@ -184,3 +184,15 @@ describe('a timeline change: when and where it forked', () => {
     expect(fork?.summary).toMatch(/\(fork position not readable: permission denied\)$/);
   });
 });
+
+describe('a split brain is not a moved role', () => {
+  it('a declared replica that is writable beside the primary is left to topology (split brain), not named moved', () => {
+    const members = [
+      { connection: pg1, facts: facts(5432) },
+      { connection: pg2, facts: facts(5433, { timeline: 2 }) },
+    ];
+    const view = decideRoles({ declared: declared({ primary: [pg1], replicas: [pg2] }), members, memberSource: found });
+    expect(view.writable).toHaveLength(2);
+    expect(view.findings.filter((f) => f.metrics.roleMismatch === true)).toEqual([]);
+  });
+});

@@ -115,6 +115,8 @@ function movedRoles(
     for (const connection of binding.connections) {
       const node = nodes.find((n) => n.connections.some((c) => c.name === connection.name));
       if (!node || node.facts.inRecovery !== wantsPrimary) continue;
+      // Two writable servers: a split brain explains a writable "replica"; topology names it, not a moved role.
+      if (!wantsPrimary && writable.length > 1) continue;
       findings.push(roleMovedFinding({ role, connection: connection.name, node, nodes, primary, writable }));
     }
   }
