@@ -196,3 +196,18 @@ describe('a split brain is not a moved role', () => {
     expect(view.findings.filter((f) => f.metrics.roleMismatch === true)).toEqual([]);
   });
 });
+
+describe('a logical copy beside the cluster', () => {
+  it('is another system: writable on its own, no second primary, no split brain, no replica', () => {
+    const copy = { connection: connection('copy', 6000), facts: facts(6000, { systemIdentifier: '9999' }) };
+    const view = decideRoles({
+      declared: declared({ target: [copy.connection] }),
+      members: [...healthy, copy],
+      memberSource: found,
+    });
+    expect(view.writable.map((n) => n.name)).toEqual(['pg1']);
+    expect(view.bindings.get('primary')?.connections.map((c) => c.name)).toEqual(['pg1']);
+    expect(view.replicas.map((n) => n.name)).toEqual(['pg2', 'pg3']);
+    expect(view.findings).toEqual([]);
+  });
+});
