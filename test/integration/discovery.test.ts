@@ -170,7 +170,7 @@ describe('roles found at run time', () => {
     ]);
   });
 
-  it('topology through the proxy and directly: the leader counted once, no split brain, the backend named', async () => {
+  it('topology through the proxy and directly: the leader counted once, no split brain, backend named', async () => {
     // Members found, plus the proxy port as a declared role beside them: HAProxy's read-write port.
     const { findings, diagnosis } = await bindAndProbe(
       { writer: 'lb-rw' },

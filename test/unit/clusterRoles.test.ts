@@ -186,7 +186,7 @@ describe('a timeline change: when and where it forked', () => {
 });
 
 describe('a split brain is not a moved role', () => {
-  it('a declared replica that is writable beside the primary is left to topology (split brain), not named moved', () => {
+  it('a declared replica writable beside the primary is left to topology (split brain), not named moved', () => {
     const members = [
       { connection: pg1, facts: facts(5432) },
       { connection: pg2, facts: facts(5433, { timeline: 2 }) },
