@@ -97,7 +97,7 @@ describe('cnbook run while the cluster moves', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('the primary down, no replica promoted: no primary (never integrity), the primary step not run, the rest runs', async () => {
+  it('the primary down, no replica promoted: no primary (never integrity), its step not run, rest run', async () => {
     await cluster.primary.stop('immediate');
     const { summary, stdout } = run('found');
     expect(summary.cells.map((c: { status: string }) => c.status)).toEqual(['error', 'ok', 'ok']);

@@ -88,7 +88,9 @@ describe('multi-host connection strings and target_session_attrs', () => {
   });
 
   it("libpq's keyword form, host=h1,h2 port=p1,p2", async () => {
-    const conninfo = `host=127.0.0.1,127.0.0.1 port=${standby},${primary} user=postgres dbname=postgres target_session_attrs=primary`;
+    const conninfo =
+      `host=127.0.0.1,127.0.0.1 port=${standby},${primary} user=postgres dbname=postgres ` +
+      'target_session_attrs=primary';
     expect(await settlesOn(conninfo)).toBe(primary);
   });
 

@@ -184,3 +184,30 @@ describe('a timeline change: when and where it forked', () => {
     expect(fork?.summary).toMatch(/\(fork position not readable: permission denied\)$/);
   });
 });
+
+describe('a split brain is not a moved role', () => {
+  it('a declared replica writable beside the primary is left to topology (split brain), not named moved', () => {
+    const members = [
+      { connection: pg1, facts: facts(5432) },
+      { connection: pg2, facts: facts(5433, { timeline: 2 }) },
+    ];
+    const view = decideRoles({ declared: declared({ primary: [pg1], replicas: [pg2] }), members, memberSource: found });
+    expect(view.writable).toHaveLength(2);
+    expect(view.findings.filter((f) => f.metrics.roleMismatch === true)).toEqual([]);
+  });
+});
+
+describe('a logical copy beside the cluster', () => {
+  it('is another system: writable on its own, no second primary, no split brain, no replica', () => {
+    const copy = { connection: connection('copy', 6000), facts: facts(6000, { systemIdentifier: '9999' }) };
+    const view = decideRoles({
+      declared: declared({ target: [copy.connection] }),
+      members: [...healthy, copy],
+      memberSource: found,
+    });
+    expect(view.writable.map((n) => n.name)).toEqual(['pg1']);
+    expect(view.bindings.get('primary')?.connections.map((c) => c.name)).toEqual(['pg1']);
+    expect(view.replicas.map((n) => n.name)).toEqual(['pg2', 'pg3']);
+    expect(view.findings).toEqual([]);
+  });
+});

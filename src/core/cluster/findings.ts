@@ -65,7 +65,8 @@ export function noPrimaryFinding(
     severity: 'critical',
     summary:
       `no primary — failover in progress or the primary is down: ${standbys} ` +
-      `${nodes.length === 1 ? 'is a standby' : 'are standbys'}${down.length > 0 ? `, ${down.join(', ')} unreachable` : ''}` +
+      `${nodes.length === 1 ? 'is a standby' : 'are standbys'}` +
+      `${down.length > 0 ? `, ${down.join(', ')} unreachable` : ''}` +
       manager,
     metrics: { noPrimary: true, standbys: nodes.length, unreachableMembers: down.length },
   };
@@ -81,7 +82,9 @@ export function unreachableFinding(member: MemberFacts, haView: HaManagerView | 
     target: connection.name,
     connection: connection.name,
     severity: 'critical',
-    summary: `${connection.name} (${connection.host}:${connection.port}) cannot be reached: ${member.error ?? 'no answer'}${manager}`,
+    summary:
+      `${connection.name} (${connection.host}:${connection.port}) cannot be reached: ` +
+      `${member.error ?? 'no answer'}${manager}`,
     metrics: {
       unreachable: true,
       host: connection.host,

@@ -39,7 +39,9 @@ export interface RoleInputs {
 /** Decides the roles from what the servers said: declared roles kept and checked, the others found. */
 export function decideRoles(inputs: RoleInputs): ClusterView {
   const nodes = identifyNodes(inputs.members);
-  const writable = nodes.filter((n) => !n.facts.inRecovery);
+  // A logical copy is another system, writable on its own: only the cluster's own servers compete for primary.
+  const system = clusterSystem(nodes, inputs.declared);
+  const writable = nodes.filter((n) => !n.facts.inRecovery && n.facts.systemIdentifier === system);
   const primary = writable.length === 1 ? writable[0] : undefined;
   const replicas = followers(nodes, primary);
   const bindings = new Map<string, RoleBinding>();
@@ -60,7 +62,15 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
   const unreachable = inputs.members.filter((m) => !m.facts);
   const findings = [
     ...moved,
-    ...(writable.length === 0 && nodes.length > 0 ? [noPrimaryFinding(nodes, unreachable, inputs.haView)] : []),
+    ...(writable.length === 0 && nodes.length > 0
+      ? [
+          noPrimaryFinding(
+            nodes.filter((n) => n.facts.systemIdentifier === system),
+            unreachable,
+            inputs.haView,
+          ),
+        ]
+      : []),
     ...unreachable.map((m) => unreachableFinding(m, inputs.haView)),
     ...timelineFindings(nodes, primary),
   ];
@@ -74,6 +84,22 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
     findings,
     ...(inputs.haView ? { haView: inputs.haView } : {}),
   };
+}
+
+/**
+ * The system identifier of the cluster the roles are about: the declared primary's, else the one most
+ * members share (the first listed on a tie).
+ */
+function clusterSystem(nodes: readonly ClusterNode[], declared: ReadonlyMap<string, RoleBinding>): string | undefined {
+  const declaredPrimary = declared.get('primary')?.connections[0]?.name;
+  const own = nodes.find((n) => n.connections.some((c) => c.name === declaredPrimary));
+  if (own) return own.facts.systemIdentifier;
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.facts.systemIdentifier, (counts.get(n.facts.systemIdentifier) ?? 0) + 1);
+  return [...counts].reduce<[string, number] | undefined>(
+    (best, c) => (!best || c[1] > best[1] ? c : best),
+    undefined,
+  )?.[0];
 }
 
 /** The standbys of the primary's cluster that stream from it (or, with no primary, every standby). */
@@ -115,6 +141,8 @@ function movedRoles(
     for (const connection of binding.connections) {
       const node = nodes.find((n) => n.connections.some((c) => c.name === connection.name));
       if (!node || node.facts.inRecovery !== wantsPrimary) continue;
+      // Two writable servers: a split brain explains a writable "replica"; topology names it, not a moved role.
+      if (!wantsPrimary && writable.length > 1) continue;
       findings.push(roleMovedFinding({ role, connection: connection.name, node, nodes, primary, writable }));
     }
   }

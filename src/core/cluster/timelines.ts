@@ -36,7 +36,8 @@ function forkFinding(node: ClusterNode, reference: ClusterNode): Finding {
     ? `forked from timeline ${timeline} at ${fork.forkLsn}`
     : `fork position not readable: ${reference.facts.timelineHistoryUnreadable ?? 'no history line for it'}`;
   const only = pastFork
-    ? `; ${node.name}'s WAL reaches ${walLsn}, past the fork: writes after ${fork?.forkLsn} may exist only on ${node.name}`
+    ? `; ${node.name}'s WAL reaches ${walLsn}, past the fork: ` +
+      `writes after ${fork?.forkLsn} may exist only on ${node.name}`
     : '';
   return {
     probe: 'topology',

@@ -206,7 +206,10 @@ const CHECK_ADVICE =
   'Read the rows the check returned (evidence): find how they came to be, correct them in a reviewed ' +
   '-- @write cell, then run the check again';
 
-/** A declared role that moved first (every role-bound step reads the wrong server), then no primary, then who is down. */
+/**
+ * A declared role that moved first (every step bound to it reads the wrong server), then no primary, then
+ * who is down, then who is left on an old timeline.
+ */
 function availabilityCauses(ev: Finding[]): Cause[] {
   const causes: Cause[] = [];
   const moved = ev.filter((f) => f.metrics.roleMismatch === true);
@@ -230,7 +233,8 @@ function availabilityCauses(ev: Finding[]): Cause[] {
 
 const MOVED_ADVICE =
   'The profile points a role at a server that no longer has it: fix the profile (or list the members under ' +
-  'discover.members so roles are found at each run), then run again; the steps bound to that role read the wrong server';
+  'discover.members so roles are found at each run), then run again; the steps bound to that role read ' +
+  'the wrong server';
 const NO_PRIMARY_ADVICE =
   'Check the HA manager (patronictl list, GET /cluster) for a failover under way or a primary that is down; ' +
   'run again once a primary is elected. Do not repair data meanwhile: nothing here is a consistency violation';
