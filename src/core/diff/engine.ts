@@ -43,10 +43,13 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
   await walkChunks(run, totals, now);
   const scanned = run.differences.classify(shape.keys);
   const found = await recheck(run, scanned, options.settleMs ?? DEFAULT_LIMITS.diffSettleMs);
+  // Keys not kept are not read again: they count as the scan found them.
   const overflow = {
     missingInTarget: scanned.counts.missingInTarget - scanned.missingInTarget.length,
     missingInSource: scanned.counts.missingInSource - scanned.missingInSource.length,
+    changed: scanned.counts.changed - scanned.changed.length,
   };
+  const kept = scanned.missingInTarget.length + scanned.missingInSource.length + scanned.changed.length;
   return {
     table: options.table,
     keyColumns: shape.keys.map((k) => k.name),
@@ -55,7 +58,7 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
     targetRows: totals.targetRows,
     missingInTarget: found.missingInTarget.length + overflow.missingInTarget,
     missingInSource: found.missingInSource.length + overflow.missingInSource,
-    changed: found.changed.length,
+    changed: found.changed.length + overflow.changed,
     inFlight: found.inFlight.length,
     replay: found.replay,
     keys: {
@@ -64,7 +67,10 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
       changed: found.changed,
       inFlight: [...found.inFlight].sort(keyComparator(shape.keys)),
     },
-    keysTruncated: run.differences.truncated,
+    keysTruncated: kept < run.differences.total,
+    keysKept: kept,
+    keysFound: run.differences.total,
+    countsExact: !run.differences.oneSidedDropped || shape.orderAgrees,
     bytesReceived: source.bytes + target.bytes,
     queries: source.queries + target.queries,
     durationMs: now() - started,
@@ -100,7 +106,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
       rows = Math.max(MIN_CHUNK, Math.floor(rows / 2));
       continue;
     }
-    outcome.rows.forEach((r) => run.differences.add(r));
+    run.differences.absorb(outcome.differences);
     totals.sourceRows += outcome.sourceRows;
     totals.targetRows += outcome.targetRows;
     totals.chunks++;
@@ -108,7 +114,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
       chunks: totals.chunks,
       sourceRows: totals.sourceRows,
       estimatedRows: run.shape.estimatedRows,
-      differences: run.differences.size,
+      differences: run.differences.total,
     });
     if (!upper) return;
     lower = upper;
@@ -120,7 +126,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
 /** Differences to size the next IBLT for: the density seen so far, with room to spare. */
 function expectedIn(run: DiffRun, totals: Totals, rows: number): number {
   if (totals.sourceRows === 0) return 8;
-  return Math.ceil((1.5 * run.differences.size * rows) / totals.sourceRows) + 8;
+  return Math.ceil((1.5 * run.differences.elements * rows) / totals.sourceRows) + 8;
 }
 
 async function compareChunk(run: DiffRun, range: KeyRange, expected: number, totals: Totals): Promise<ChunkOutcome> {

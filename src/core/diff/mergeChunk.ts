@@ -13,7 +13,7 @@ const PAGE_ROWS = 10_000;
  * at a time, each in its own key order; the client joins them by key, holding one sub-range of the source.
  */
 export async function mergeChunk(run: DiffRun, range: KeyRange): Promise<ChunkOutcome> {
-  const outcome: ChunkOutcome = { rows: [], sourceRows: 0, targetRows: 0 };
+  const outcome: ChunkOutcome = { differences: run.differences.forChunk(), sourceRows: 0, targetRows: 0 };
   let lower = range.lower;
   for (;;) {
     const [end] = await run.source.run(
@@ -44,11 +44,10 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
       const id = JSON.stringify(key);
       const mine = source.get(id);
       const hash = r[n] ?? '';
-      if (!mine) outcome.rows.push({ side: 'target', key, hash });
+      if (!mine) outcome.differences.only({ side: 'target', key, hash });
       else {
         source.delete(id);
-        if (mine.hash !== hash)
-          outcome.rows.push({ side: 'source', key, hash: mine.hash }, { side: 'target', key, hash });
+        if (mine.hash !== hash) outcome.differences.changed(key);
       }
     }
   };
@@ -71,7 +70,7 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
   buffered = undefined;
   classify(early);
   await targetDone;
-  for (const { key, hash } of source.values()) outcome.rows.push({ side: 'source', key, hash });
+  for (const { key, hash } of source.values()) outcome.differences.only({ side: 'source', key, hash });
 }
 
 async function eachPage(

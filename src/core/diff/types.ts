@@ -25,7 +25,7 @@ export interface DiffOptions {
   where?: string;
   /** Upper bound of each query, so that a hot standby does not cancel it; default 5 s. */
   queryTimeoutMs?: number;
-  /** Differing keys kept for the result and the recheck (counts stay exact beyond it); default 100,000. */
+  /** Differing keys kept for the result, the recheck and a repair (counts stay exact beyond it); default 100,000. */
   maxKeys?: number;
   /** Rows per chunk to start with; the engine adapts it to take about `chunkTargetMs`. */
   initialChunkRows?: number;
@@ -72,6 +72,16 @@ export interface DiffResult extends DiffCounts {
   replay: 'caught-up' | 'behind' | 'independent' | 'not-needed';
   /** True when more keys differed than were kept. */
   keysTruncated: boolean;
+  /** Differing keys kept (for the recheck, the evidence and a repair), at most maxKeys. */
+  keysKept: number;
+  /** Differing keys the scan found, kept or not. */
+  keysFound: number;
+  /**
+   * False only when keys were not kept and the servers may order the key differently (a collation other
+   * than byte order): a changed row whose sides fell in different chunks may then count as one missing on
+   * each side.
+   */
+  countsExact: boolean;
   bytesReceived: number;
   queries: number;
   durationMs: number;
