@@ -41,7 +41,8 @@ const BYTE_ORDER = new Set(['', 'C', 'POSIX', 'ucs_basic']);
 const META = { timeoutMs: 10_000 };
 const COLUMNS_SQL = `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
   (a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))::text,
-  CASE a.attcollation WHEN 0 THEN '' WHEN 100 THEN (SELECT datcollate FROM pg_database WHERE datname = current_database())
+  CASE a.attcollation WHEN 0 THEN ''
+    WHEN 100 THEN (SELECT datcollate FROM pg_database WHERE datname = current_database())
     ELSE (SELECT collname FROM pg_collation WHERE oid = a.attcollation) END
   FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
 const UNIQUE_SQL = `SELECT i.indisprimary::text, (SELECT json_agg(a.attname ORDER BY k.ord)
