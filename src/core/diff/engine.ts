@@ -1,6 +1,7 @@
 import { DEFAULT_LIMITS } from '../defaults';
 import { CountingSide } from './counting';
 import { Differences, keyComparator } from './differences';
+import { checksumChunk, COUNTING_BUCKETS } from './checksumChunk';
 import { ibltChunk, type ChunkOutcome } from './ibltChunk';
 import { mergeChunk } from './mergeChunk';
 import { boundaryQuery, SETUP, type KeyRange } from './queries';
@@ -11,6 +12,10 @@ import type { DiffMethod, DiffOptions, DiffResult, DiffSide, KeyValues } from '.
 
 const MIN_CHUNK = DEFAULT_LIMITS.diffMinChunkRows;
 const MAX_CHUNK = DEFAULT_LIMITS.diffMaxChunkRows;
+// Below this many expected differences a chunk is likely enough equal to be tried by checksum first.
+const CHECKSUM_BELOW = 1;
+// Differences to size a sketch for when the checksums say only "more than they can count".
+const MANY = 200;
 
 interface Totals {
   sourceRows: number;
@@ -123,15 +128,23 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
   }
 }
 
-/** Differences to size the next IBLT for: the density seen so far, with room to spare. */
+/** Differences expected in a chunk of `rows` rows: the density seen so far (none before the first chunk). */
 function expectedIn(run: DiffRun, totals: Totals, rows: number): number {
-  if (totals.sourceRows === 0) return 8;
-  return Math.ceil((1.5 * run.differences.elements * rows) / totals.sourceRows) + 8;
+  return totals.sourceRows === 0 ? 0 : (run.differences.elements * rows) / totals.sourceRows;
 }
 
 async function compareChunk(run: DiffRun, range: KeyRange, expected: number, totals: Totals): Promise<ChunkOutcome> {
   if (run.options.method !== 'merge') {
-    const decoded = await ibltChunk(run, range, expected);
+    // Where the chunks so far were (nearly) equal, one checksum a side settles an equal chunk: a fraction of
+    // a sketch's time and bytes. Where drift is dense, it would be a scan more for nothing.
+    // The first chunk's checksums also count what differs (nothing is known yet); later ones are one row.
+    const buckets = totals.chunks === 0 ? COUNTING_BUCKETS : 1;
+    const checked = expected < CHECKSUM_BELOW ? await checksumChunk(run, range, buckets) : undefined;
+    if (checked?.equal)
+      return { differences: run.differences.forChunk(), sourceRows: checked.rows, targetRows: checked.rows };
+    // Sized from the checksums' estimate when there is one, with room to spare: a sketch too small is read twice.
+    const estimate = checked?.estimate ?? (checked?.many ? MANY : expected);
+    const decoded = await ibltChunk(run, range, 1.5 * estimate + 8);
     if (decoded) {
       totals.usedIblt = true;
       return decoded;

@@ -104,6 +104,20 @@ export function boundaryQuery(shape: TableShape, range: KeyRange, rows: number):
 }
 
 /**
+ * One scan of a range into `buckets` checksums (by the row hash's low bits): count, XOR and sum of the row
+ * hashes. An equal range costs a few rows; how many buckets differ estimates how many rows do.
+ */
+export function checksumQuery(shape: TableShape, range: KeyRange, buckets: number): Query {
+  const where = rangeClause(shape, range);
+  const hashes = `SELECT ${rowHash(shape)} AS h ${from(shape)} ${where.text} OFFSET 0`;
+  return {
+    text: `SELECT (h & ${Math.floor(buckets) - 1})::text, count(*)::text, bit_xor(h)::text, sum(h)::text
+      FROM (${hashes}) r GROUP BY 1`,
+    values: where.values,
+  };
+}
+
+/**
  * One scan of a range building an IBLT of 3×q cells (grouping sets a, b, c) and the strata estimator
  * (grouping set s, sc). Rows: a, b, c, s, sc, count, key words…, hash XOR, check XOR.
  */
