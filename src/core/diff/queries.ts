@@ -137,6 +137,19 @@ export function ibltQuery(shape: TableShape, range: KeyRange, q: number): Query 
   };
 }
 
+/** Every `every`-th key of a range in key order: the upper ends of its sub-ranges, in one index scan. */
+export function boundariesQuery(shape: TableShape, range: KeyRange, every: number): Query {
+  const where = rangeClause(shape, range);
+  const numbered = `SELECT ${keyTexts(shape)}, row_number() OVER (ORDER BY ${keyList(shape)}) AS n ${from(shape)} ${where.text}`;
+  return { text: `SELECT * FROM (${numbered}) x WHERE n % ${Math.floor(every)} = 0 ORDER BY n`, values: where.values };
+}
+
+/** Keys and row hashes of every row of a range, in no particular order (a range the source bounded). */
+export function hashesQuery(shape: TableShape, range: KeyRange): Query {
+  const where = rangeClause(shape, range);
+  return { text: `SELECT ${keyTexts(shape)}, ${rowHash(shape)} ${from(shape)} ${where.text}`, values: where.values };
+}
+
 /** Keys and row hashes of a range in this side's key order, a page at a time (keyset pagination). */
 export function hashPageQuery(shape: TableShape, range: KeyRange, after: KeyValues | undefined, limit: number): Query {
   const lower = after ?? range.lower;
