@@ -127,6 +127,29 @@ describe('counts beyond the keys kept, against a brute force', () => {
   });
 });
 
+describe('dense drift on a table larger than a merge sub-range (50,000 source rows)', () => {
+  // A copy where one row in ten went wrong, merged by hashes over several sub-ranges of one chunk.
+  it('counts exactly across the sub-ranges, on either side of their ends', async () => {
+    const fill = `TRUNCATE drift_int; INSERT INTO drift_int SELECT g, g FROM generate_series(1, 120000) g`;
+    await Promise.all([a.query(fill), b.query(fill)]);
+    // Changed, deleted and added rows, some right at the sub-range ends (50,000 and 100,000).
+    await b.query(`UPDATE drift_int SET v = -v WHERE id % 10 = 0;
+      DELETE FROM drift_int WHERE id % 97 = 1 OR id IN (50001, 99999); INSERT INTO drift_int VALUES (200000, 0)`);
+    const [want] = await b.query(
+      `SELECT count(*) FILTER (WHERE id % 10 = 0 AND id <= 120000)::int AS changed FROM drift_int`,
+    );
+    const [gone] = await b.query(`SELECT 120000 - count(*) FILTER (WHERE id <= 120000)::int AS n FROM drift_int`);
+    const result = await diff({ table: 'drift_int', maxKeys: MAX_KEYS, initialChunkRows: 200_000, method: 'merge' });
+    expect(result).toMatchObject({
+      sourceRows: 120000,
+      missingInTarget: gone?.n,
+      missingInSource: 1,
+      changed: want?.changed,
+      countsExact: true,
+    });
+  });
+});
+
 describe('every row changed in one column (issue 19)', () => {
   const EVERY_ROW = 'UPDATE drift_int SET v = v + 1';
 

@@ -140,8 +140,13 @@ export function ibltQuery(shape: TableShape, range: KeyRange, q: number): Query 
 /** Every `every`-th key of a range in key order: the upper ends of its sub-ranges, in one index scan. */
 export function boundariesQuery(shape: TableShape, range: KeyRange, every: number): Query {
   const where = rangeClause(shape, range);
-  const numbered = `SELECT ${keyTexts(shape)}, row_number() OVER (ORDER BY ${keyList(shape)}) AS n ${from(shape)} ${where.text}`;
-  return { text: `SELECT * FROM (${numbered}) x WHERE n % ${Math.floor(every)} = 0 ORDER BY n`, values: where.values };
+  // Named so that no key column (already named by its column) can clash with it.
+  const n = 'cnbook_row_number';
+  const numbered = `SELECT ${keyTexts(shape)}, row_number() OVER (ORDER BY ${keyList(shape)}) AS ${n} ${from(shape)} ${where.text}`;
+  return {
+    text: `SELECT * FROM (${numbered}) x WHERE ${n} % ${Math.floor(every)} = 0 ORDER BY ${n}`,
+    values: where.values,
+  };
 }
 
 /** Keys and row hashes of every row of a range, in no particular order (a range the source bounded). */
