@@ -13,7 +13,8 @@ export interface Rechecked {
   replay: ReplayState;
 }
 
-const BATCH = 1000;
+// Keys read again a query: one bounded result (sessionSide stores at most 200,000 rows).
+const BATCH = 10_000;
 const ROUNDS = 3;
 // Where each side stands: on a standby its replay position; on a primary its insert and flush positions and
 // wal_writer_delay (ms), which bounds how long an asynchronous commit may sit unflushed (docs/diff.md).
