@@ -1,7 +1,7 @@
 import { checksumQuery, SETUP, type KeyRange } from './queries';
 import { both, type DiffRun } from './run';
 
-/** 32 buckets (a power of two) count up to ~70 differing rows by linear counting, for 32 rows a side. */
+/** 32 buckets (a power of two) count up to ~70 differing keys by linear counting, for 32 rows a side. */
 export const COUNTING_BUCKETS = 32;
 // Past this share of differing buckets the count is too coarse: many rows differ.
 const SATURATED = 29 / 32;
@@ -29,5 +29,7 @@ export async function checksumChunk(run: DiffRun, range: KeyRange, buckets: numb
   }
   if (buckets < COUNTING_BUCKETS) return { equal: false, many: false };
   if (differing >= SATURATED * buckets) return { equal: false, many: true };
-  return { equal: false, estimate: Math.ceil(buckets * Math.log(buckets / (buckets - differing))), many: false };
+  // Buckets are by key: a differing key is one or two IBLT elements (a changed row is one on each side).
+  const keys = buckets * Math.log(buckets / (buckets - differing));
+  return { equal: false, estimate: Math.ceil(2 * keys), many: false };
 }
