@@ -18,7 +18,7 @@ export type Checksummed =
 export async function checksumChunk(run: DiffRun, range: KeyRange, buckets: number): Promise<Checksummed> {
   const query = checksumQuery(run.shape, range, buckets);
   const [a, b] = await both(run, async (side) => {
-    const rows = await side.run(query, { timeoutMs: run.timeoutMs, setup: SETUP });
+    const rows = await side.run(query, { timeoutMs: run.timeoutMs, settings: SETUP });
     return new Map(rows.map(([bucket, ...sums]) => [bucket ?? '', sums.join('|')]));
   });
   let differing = 0;

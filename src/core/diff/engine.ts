@@ -97,7 +97,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
     checkCancelled(run);
     const [end] = await run.source.run(boundaryQuery(run.shape, lower ? { lower } : {}, rows), {
       timeoutMs: run.timeoutMs,
-      setup: SETUP,
+      settings: SETUP,
     });
     const upper = end?.map((v) => v ?? '');
     const range: KeyRange = { ...(lower ? { lower } : {}), ...(upper ? { upper } : {}) };

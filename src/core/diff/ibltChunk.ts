@@ -54,7 +54,7 @@ export async function ibltChunk(run: DiffRun, range: KeyRange, expected: number)
     if (SUBTABLES * q > MAX_CELLS) return undefined;
     const query = ibltQuery(run.shape, range, q);
     const [a, b] = await both(run, async (side) =>
-      parseSketch(await side.run(query, { timeoutMs: run.timeoutMs, setup: IBLT_SETUP }), q, words),
+      parseSketch(await side.run(query, { timeoutMs: run.timeoutMs, settings: IBLT_SETUP }), q, words),
     );
     const decoded = decode(subtract(a.cells, b.cells), q);
     if (decoded.complete) {
@@ -84,7 +84,7 @@ async function keysOf(run: DiffRun, range: KeyRange, elements: Element[]): Promi
         range,
         wanted.map((e) => e.words[0] as bigint),
       ),
-      { timeoutMs: run.timeoutMs, setup: IBLT_SETUP },
+      { timeoutMs: run.timeoutMs, settings: IBLT_SETUP },
     );
     const n = run.shape.keys.length;
     return rows

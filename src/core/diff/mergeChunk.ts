@@ -18,7 +18,7 @@ const TARGET_PAGE_ROWS = 2 * SUB_RANGE_ROWS;
 export async function mergeChunk(run: DiffRun, range: KeyRange): Promise<ChunkOutcome> {
   const outcome: ChunkOutcome = { differences: run.differences.forChunk(), sourceRows: 0, targetRows: 0 };
   const n = run.shape.keys.length;
-  const options = { timeoutMs: run.timeoutMs, setup: SETUP };
+  const options = { timeoutMs: run.timeoutMs, settings: SETUP };
   const found = await run.source.run(boundariesQuery(run.shape, range, SUB_RANGE_ROWS), options);
   const ends: (KeyValues | undefined)[] = found.map((r) => r.slice(0, n).map((v) => v ?? ''));
   // The chunk's last sub-range ends where the chunk does (a boundary there would leave an empty one).
@@ -72,7 +72,7 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
 /** The source's rows of a sub-range (one query: the source bounded it), by key; how many. */
 async function readSource(run: DiffRun, range: KeyRange, into: Map<string, { key: KeyValues; hash: string }>) {
   const n = run.shape.keys.length;
-  const rows = await run.source.run(hashesQuery(run.shape, range), { timeoutMs: run.timeoutMs, setup: SETUP });
+  const rows = await run.source.run(hashesQuery(run.shape, range), { timeoutMs: run.timeoutMs, settings: SETUP });
   for (const r of rows) {
     const key = r.slice(0, n).map((v) => v ?? '');
     into.set(JSON.stringify(key), { key, hash: r[n] ?? '' });
@@ -91,7 +91,7 @@ async function eachPage(
   for (;;) {
     const rows = await side.run(hashPageQuery(run.shape, range, after, TARGET_PAGE_ROWS), {
       timeoutMs: run.timeoutMs,
-      setup: SETUP,
+      settings: SETUP,
     });
     consume(rows);
     if (rows.length < TARGET_PAGE_ROWS) return;

@@ -16,13 +16,11 @@ const SETTINGS: [string, string][] = [
   ['lc_monetary', 'C'],
   ['jit', 'off'],
 ];
-const setLocal = (settings: [string, string][]) =>
-  `SELECT ${settings.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`;
 
-/** Set in every transaction (one statement, one round trip) so that equal values have equal text on every server (docs/diff.md). */
-export const SETUP = [setLocal(SETTINGS)] as const;
+/** Set in every transaction (with its BEGIN) so that equal values have equal text on every server (docs/diff.md). */
+export const SETUP: readonly (readonly [string, string])[] = SETTINGS;
 // The planner cannot know that the IBLT has only a few thousand cells and would sort every row.
-export const IBLT_SETUP = [setLocal([...SETTINGS, ['enable_sort', 'off']])] as const;
+export const IBLT_SETUP: readonly (readonly [string, string])[] = [...SETTINGS, ['enable_sort', 'off']];
 
 /** A key range (lower, upper]: either end open when absent. */
 export interface KeyRange {

@@ -79,7 +79,7 @@ async function recheckOnce(run: DiffRun, keys: KeyValues[], settleMs: number): P
 
 async function hashesByKey(run: DiffRun, side: DiffRun['source'], keys: KeyValues[]): Promise<Map<string, string>> {
   const n = run.shape.keys.length;
-  const rows = await side.run(hashesOfKeysQuery(run.shape, keys), { timeoutMs: run.timeoutMs, setup: SETUP });
+  const rows = await side.run(hashesOfKeysQuery(run.shape, keys), { timeoutMs: run.timeoutMs, settings: SETUP });
   return new Map(rows.map((r) => [JSON.stringify(r.slice(0, n)), r[n] ?? '']));
 }
 

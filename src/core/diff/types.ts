@@ -3,15 +3,16 @@ export interface DiffSide {
   /** The connection's name, for messages. */
   readonly name: string;
   /**
-   * Runs `sql` in a READ ONLY transaction with a statement timeout of `timeoutMs`, after `setup`
-   * statements (SET LOCAL ...) in the same transaction, and returns every row as PostgreSQL's text.
+   * Runs `sql` in a READ ONLY transaction with a statement timeout of `timeoutMs` and `settings` set for
+   * that transaction only, and returns every row as PostgreSQL's text.
    */
   query(sql: string, values: (string | null)[], options: QueryOptions): Promise<(string | null)[][]>;
 }
 
 export interface QueryOptions {
   timeoutMs: number;
-  setup?: readonly string[];
+  /** (name, value) set locally in the transaction, e.g. TimeZone, so that both servers write values alike. */
+  settings?: readonly (readonly [string, string])[];
 }
 
 export interface DiffOptions {
