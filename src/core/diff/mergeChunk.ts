@@ -37,19 +37,18 @@ const rangeFrom = (lower: KeyValues | undefined): KeyRange => (lower ? { lower }
 
 async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcome): Promise<void> {
   const n = run.shape.keys.length;
-  const source = new Map<string, { key: KeyValues; hash: string }>();
+  const source = new Map<string, Row>();
+  const keyOf = (r: Row): KeyValues => r.slice(0, n).map((v) => v ?? '');
   // Both sides stream at once; target rows that arrive before the source is complete wait in a buffer.
-  let buffered: (string | null)[][] | undefined = [];
-  const classify = (rows: (string | null)[][]) => {
+  let buffered: Row[] | undefined = [];
+  const classify = (rows: Row[]) => {
     for (const r of rows) {
-      const key = r.slice(0, n).map((v) => v ?? '');
-      const id = JSON.stringify(key);
+      const id = keyId(r, n);
       const mine = source.get(id);
-      const hash = r[n] ?? '';
-      if (!mine) outcome.differences.only({ side: 'target', key, hash });
+      if (!mine) outcome.differences.only({ side: 'target', key: keyOf(r), hash: r[n] ?? '' });
       else {
         source.delete(id);
-        if (mine.hash !== hash) outcome.differences.changed(key);
+        if (mine[n] !== r[n]) outcome.differences.changed(keyOf(r));
       }
     }
   };
@@ -66,17 +65,27 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
   buffered = undefined;
   classify(early);
   await targetDone;
-  for (const { key, hash } of source.values()) outcome.differences.only({ side: 'source', key, hash });
+  for (const r of source.values()) outcome.differences.only({ side: 'source', key: keyOf(r), hash: r[n] ?? '' });
+}
+
+type Row = (string | null)[];
+
+/**
+ * A key's identity within a merge, built without copying the row (it runs for every row of the chunk): text
+ * holds no NUL byte in PostgreSQL, so NUL joins a composite key's columns unambiguously.
+ */
+function keyId(r: Row, n: number): string {
+  if (n === 1) return r[0] ?? '';
+  let id = r[0] ?? '';
+  for (let i = 1; i < n; i++) id += `\u0000${r[i] ?? ''}`;
+  return id;
 }
 
 /** The source's rows of a sub-range (one query: the source bounded it), by key; how many. */
-async function readSource(run: DiffRun, range: KeyRange, into: Map<string, { key: KeyValues; hash: string }>) {
+async function readSource(run: DiffRun, range: KeyRange, into: Map<string, Row>) {
   const n = run.shape.keys.length;
   const rows = await run.source.run(hashesQuery(run.shape, range), { timeoutMs: run.timeoutMs, settings: SETUP });
-  for (const r of rows) {
-    const key = r.slice(0, n).map((v) => v ?? '');
-    into.set(JSON.stringify(key), { key, hash: r[n] ?? '' });
-  }
+  for (const r of rows) into.set(keyId(r, n), r);
   return rows.length;
 }
 
