@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTable, sessionSide, type DiffOptions, type DiffResult } from '../../src/core/diff';
+import { describeDiff } from '../../src/core/diff/describe';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 import { runProbeCell } from '../helpers/probeRun';
 import { bindingsOf, connectionTo, newPool } from './sqlHarness';
@@ -179,6 +180,7 @@ describe('every row changed in one column (issue 19)', () => {
     const result = await diff({ table: 'drift_int', maxKeys: MAX_KEYS });
     expect(result).toMatchObject({ missingInTarget: 0, missingInSource: 0, changed: 2000, countsExact: true });
     expect(result).toMatchObject({ keysKept: 50, keysFound: 2000, keysTruncated: true });
+    expect(describeDiff(result, 'src', 'dst', 5)).toContain('\n  (50 keys kept of 2000; the counts are exact)');
   });
 
   const bindings = () =>
