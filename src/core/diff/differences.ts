@@ -53,6 +53,8 @@ export class ChunkDifferences {
       const id = JSON.stringify(row.key);
       const other = bySide.get(id);
       if (!other) bySide.set(id, row);
+      // A key twice on one side (a target without the unique index): each counts on its own.
+      else if (other.side === row.side) this.only(row);
       else {
         bySide.delete(id);
         if (other.hash !== row.hash) this.changed(row.key);
