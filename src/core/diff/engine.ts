@@ -2,7 +2,7 @@ import { DEFAULT_LIMITS } from '../defaults';
 import { CountingSide } from './counting';
 import { Differences, keyComparator } from './differences';
 import { checksumChunk, COUNTING_BUCKETS } from './checksumChunk';
-import { ibltChunk, type ChunkOutcome } from './ibltChunk';
+import { ibltChunk, MERGE_SHARE, type ChunkOutcome } from './ibltChunk';
 import { mergeChunk } from './mergeChunk';
 import { boundaryQuery, SETUP, type KeyRange } from './queries';
 import { checkCancelled, isTimeout, type DiffRun } from './run';
@@ -14,8 +14,6 @@ const MIN_CHUNK = DEFAULT_LIMITS.diffMinChunkRows;
 const MAX_CHUNK = DEFAULT_LIMITS.diffMaxChunkRows;
 // Below this many expected differences a chunk is likely enough equal to be tried by checksum first.
 const CHECKSUM_BELOW = 1;
-// Differences to size a sketch for when the checksums say only "more than they can count".
-const MANY = 200;
 
 interface Totals {
   sourceRows: number;
@@ -143,8 +141,10 @@ async function compareChunk(run: DiffRun, range: KeyRange, expected: number, tot
     if (checked?.equal)
       return { differences: run.differences.forChunk(), sourceRows: checked.rows, targetRows: checked.rows };
     // Sized from the checksums' estimate when there is one, with room to spare: a sketch too small is read twice.
-    const estimate = checked?.estimate ?? (checked?.many ? MANY : expected);
-    const decoded = await ibltChunk(run, range, 1.5 * estimate + 8);
+    const estimate = checked?.estimate ?? expected;
+    // So many differ that per-row hashes cost less than cells: no sketch at all.
+    const dense = checked !== undefined && estimate > MERGE_SHARE * checked.rows;
+    const decoded = dense ? undefined : await ibltChunk(run, range, 1.5 * estimate + 8);
     if (decoded) {
       totals.usedIblt = true;
       return decoded;

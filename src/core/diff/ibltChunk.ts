@@ -7,7 +7,7 @@ import type { ChunkDifferences, SideRow } from './differences';
 // A chunk's IBLT must come back as one bounded result; beyond this many cells a hash merge is cheaper.
 const MAX_CELLS = 9000;
 // Past this share of a chunk's rows differing, per-row hashes cost fewer bytes than cells (~3 cells each).
-const MERGE_SHARE = 0.05;
+export const MERGE_SHARE = 0.05;
 
 export interface ChunkOutcome {
   differences: ChunkDifferences;

@@ -109,16 +109,20 @@ function keyBucket(shape: TableShape): string {
 }
 
 /**
- * One scan of a range into `buckets` checksums (a power of two; by a hash of the key): count and exact sum
- * of the row hashes. No subquery, so the server may scan in parallel. An equal range costs a row a bucket;
- * how many buckets differ estimates how many keys do.
+ * One scan of a range into checksums: count and exact sum of the row hashes (no subquery, so the server may
+ * scan in parallel). One row, or with `counting` 2 × half buckets by a hash of the key: the first half over
+ * the keys outside a 1/sample share of them, the second over that share, so that how many buckets differ
+ * estimates how many keys do, few or many.
  */
-export function checksumQuery(shape: TableShape, range: KeyRange, buckets: number): Query {
+export function checksumQuery(shape: TableShape, range: KeyRange, counting?: { half: number; sample: number }): Query {
   const where = rangeClause(shape, range);
   const sums = `count(*)::text, sum(${rowHash(shape)})::text ${from(shape)} ${where.text}`;
-  const bucket = `(${keyBucket(shape)}) & ${Math.floor(buckets) - 1}`;
-  const text = buckets > 1 ? `SELECT (${bucket})::text, ${sums} GROUP BY 1` : `SELECT '0', ${sums}`;
-  return { text, values: where.values };
+  if (!counting) return { text: `SELECT '0', ${sums}`, values: where.values };
+  const [half, sample] = [Math.floor(counting.half), Math.floor(counting.sample)];
+  const kh = `(${keyBucket(shape)})`;
+  const inSample = `(${kh} >> 5) & ${sample - 1} = 0`;
+  const bucket = `CASE WHEN ${inSample} THEN ${half} + (${kh} & ${half - 1}) ELSE ${kh} & ${half - 1} END`;
+  return { text: `SELECT (${bucket})::text, ${sums} GROUP BY 1`, values: where.values };
 }
 
 /**
