@@ -109,7 +109,7 @@ export const USAGE = `Usage:
                   [--commander NAME] [--id ID] [--dir DIR]
   cnbook diff --source CONN --target CONN --table T [--key K1,K2] [--columns C1,C2] [--exclude C1,C2]
               [--where SQL] [--connections FILE | --sandbox[=NAME]] [--query-timeout 5s] [--settle 5s]
-              [--limit 20] [--json]
+              [--limit 20] [--json] [--max-keys 100000]
               [--repair-sql FILE]   (writes FILE and FILE.undo.sql for review; applies nothing)
   cnbook export FILE [--format html|md] [--out FILE]   (default FILE.report.html beside it)
 

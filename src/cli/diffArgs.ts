@@ -1,5 +1,15 @@
 import { DEFAULT_LIMITS } from '../core/defaults';
-import { countArg, durationArg, isSet, lastValue, listArg, parsedValue, parseFlags, type FlagKind } from './flags';
+import {
+  countArg,
+  durationArg,
+  positiveCountArg,
+  isSet,
+  lastValue,
+  listArg,
+  parsedValue,
+  parseFlags,
+  type FlagKind,
+} from './flags';
 import { UsageError } from './usageError';
 
 export interface DiffArgs {
@@ -17,6 +27,8 @@ export interface DiffArgs {
   queryTimeoutMs: number;
   settleMs: number;
   limit: number;
+  /** Differing keys kept (the counts stay exact beyond it). */
+  maxKeys: number;
   /** Where to write the repair script; its undo goes next to it (.undo.sql). */
   repairSql?: string;
 }
@@ -35,6 +47,7 @@ const FLAGS: Record<string, FlagKind> = {
   '--query-timeout': 'value',
   '--settle': 'value',
   '--limit': 'value',
+  '--max-keys': 'value',
   '--repair-sql': 'value',
 };
 
@@ -63,6 +76,7 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     queryTimeoutMs: parsedValue(flags, '--query-timeout', durationArg) ?? DEFAULT_LIMITS.diffQueryTimeoutMs,
     settleMs: parsedValue(flags, '--settle', durationArg) ?? DEFAULT_LIMITS.diffSettleMs,
     limit: parsedValue(flags, '--limit', countArg) ?? 20,
+    maxKeys: parsedValue(flags, '--max-keys', positiveCountArg) ?? DEFAULT_LIMITS.diffMaxKeys,
   };
 }
 

@@ -55,6 +55,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
       ...selectionOptions(args),
       queryTimeoutMs: args.queryTimeoutMs,
       settleMs: args.settleMs,
+      maxKeys: args.maxKeys,
       signal: abort.signal,
     };
     const result = await diffTable(...sides, progress ? { ...options, onProgress: progress } : options);

@@ -153,7 +153,7 @@ export class PgSession implements SqlSession {
       ` SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs)};` +
       ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)};` +
       ` SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';` +
-      ` ${SERVER_STATE_SQL}`;
+      `${localSettings(options.settings ?? [])} ${SERVER_STATE_SQL}`;
     const results = (await this.client.query({ text: sql, types: TEXT_TYPES })) as unknown as QueryResult[];
     const row = results[results.length - 1]?.rows[0] as Record<string, string | null>;
     return {
@@ -310,4 +310,21 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
     () => false,
   );
   return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Settings that would change who runs the transaction or whether it may write are never set this way.
+const GUARDED_SETTINGS = /read_only|^role$|^session_authorization$/i;
+
+/**
+ * SET LOCAL for each setting, in the BEGIN round trip; a name that is not a plain setting name, or one the
+ * read-only guarantee depends on, is refused.
+ */
+function localSettings(settings: readonly (readonly [string, string])[]): string {
+  return settings
+    .map(([name, value]) => {
+      if (!/^[a-z_][a-z0-9_.]*$/i.test(name) || GUARDED_SETTINGS.test(name))
+        throw new SqlError({ kind: 'refused', message: `cnbook does not set ${name} for a transaction` });
+      return ` SET LOCAL ${name} = '${value.replace(/'/g, "''")}';`;
+    })
+    .join('');
 }

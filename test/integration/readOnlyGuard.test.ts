@@ -203,3 +203,40 @@ describe('read-only guard: hostile cells, every layer on', () => {
     expect(await victimRows()).toBe(7);
   });
 });
+
+describe('read-only guard: settings a transaction begins with', () => {
+  // A caller's transaction settings (the table diff sends its own) must not be a way to turn read-only off:
+  // nextval is not rolled back, so a transaction that ran it read-write leaves a trace even after ROLLBACK.
+  it.each(['transaction_read_only', 'default_transaction_read_only', 'role'])('refuses %s', async (name) => {
+    await server.query(
+      'DROP SEQUENCE IF EXISTS victim_seq; CREATE SEQUENCE victim_seq; GRANT ALL ON victim_seq TO PUBLIC',
+    );
+    const pool = poolWith({ sessionReadOnly: false, checkEachStatement: false });
+    try {
+      const session = await pool.get(connectionTo(server, 'main'));
+      const options = {
+        readOnly: true,
+        statementTimeoutMs: 5000,
+        lockTimeoutMs: 1000,
+        maxRowsStored: 10,
+        batchSize: 100,
+      };
+      const error = await session
+        .runTransaction([{ text: "SELECT nextval('victim_seq')", values: [], offset: 0 }], {
+          ...options,
+          settings: [[name, name === 'role' ? 'postgres' : 'off']],
+        })
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(error?.message).toBe(`cnbook does not set ${name} for a transaction`);
+    } finally {
+      await pool.closeAll();
+    }
+    expect((await server.query('SELECT last_value::int AS v, is_called FROM victim_seq'))[0]).toEqual({
+      v: 1,
+      is_called: false,
+    });
+  });
+});

@@ -43,6 +43,11 @@ describe('each command on the shared parser', () => {
   it('cnbook diff: lists, defaults and what is required', () => {
     const args = parseDiffArgs(['--source', 'a', '--target=b', '--table', 't', '--key', 'x, y', '--settle', '1s']);
     expect(args).toMatchObject({ key: ['x', 'y'], settleMs: 1000, queryTimeoutMs: 5000, limit: 20, json: false });
+    expect(args.maxKeys).toBe(100_000);
+    expect(parseDiffArgs(['--source', 'a', '--target', 'b', '--table', 't', '--max-keys', '50']).maxKeys).toBe(50);
+    expect(() => parseDiffArgs(['--source', 'a', '--target', 'b', '--table', 't', '--max-keys', '0'])).toThrow(
+      '--max-keys expects a number above 0',
+    );
     expect(() => parseDiffArgs(['--source', 'a', '--table', 't'])).toThrow('diff needs --target');
     expect(() => parseDiffArgs(['--source', 'a', '--target', 'b', '--table', 't', 'extra'])).toThrow(
       "diff takes no argument 'extra'",

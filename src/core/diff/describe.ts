@@ -6,6 +6,14 @@ function sizeText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
+/** What a diff that did not keep every key says about its counts. */
+export function keptText(r: Pick<DiffResult, 'keysKept' | 'keysFound' | 'countsExact'>): string {
+  const exact = r.countsExact
+    ? 'the counts are exact'
+    : 'the servers may order the key differently, so a changed row may count as missing on both sides';
+  return `${r.keysKept} keys kept of ${r.keysFound}; ${exact}`;
+}
+
 /** One summary line of a diff, for a terminal and a finding alike. */
 export function diffSummary(r: DiffResult): string {
   const inFlight = r.inFlight > 0 ? `; ${r.inFlight} more were in flight and converged` : '';
@@ -35,6 +43,6 @@ export function describeDiff(r: DiffResult, source: string, target: string, limi
     const more = keys.length > limit ? ` … and ${keys.length - limit} more` : '';
     lines.push(`  ${label}: ${keys.slice(0, limit).map(keyText).join(', ')}${more}`);
   }
-  if (r.keysTruncated) lines.push('  (more keys differed than were kept; the counts are exact)');
+  if (r.keysTruncated) lines.push(`  (${keptText(r)})`);
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 import { DEFAULT_LIMITS } from '../defaults';
 import { CountingSide } from './counting';
 import { Differences, keyComparator } from './differences';
-import { ibltChunk, type ChunkOutcome } from './ibltChunk';
+import { checksumChunk, COUNTING_BUCKETS } from './checksumChunk';
+import { ibltChunk, MERGE_SHARE, type ChunkOutcome } from './ibltChunk';
 import { mergeChunk } from './mergeChunk';
 import { boundaryQuery, SETUP, type KeyRange } from './queries';
 import { checkCancelled, isTimeout, type DiffRun } from './run';
@@ -11,6 +12,8 @@ import type { DiffMethod, DiffOptions, DiffResult, DiffSide, KeyValues } from '.
 
 const MIN_CHUNK = DEFAULT_LIMITS.diffMinChunkRows;
 const MAX_CHUNK = DEFAULT_LIMITS.diffMaxChunkRows;
+// Below this many expected differences a chunk is likely enough equal to be tried by checksum first.
+const CHECKSUM_BELOW = 1;
 
 interface Totals {
   sourceRows: number;
@@ -43,10 +46,13 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
   await walkChunks(run, totals, now);
   const scanned = run.differences.classify(shape.keys);
   const found = await recheck(run, scanned, options.settleMs ?? DEFAULT_LIMITS.diffSettleMs);
+  // Keys not kept are not read again: they count as the scan found them.
   const overflow = {
     missingInTarget: scanned.counts.missingInTarget - scanned.missingInTarget.length,
     missingInSource: scanned.counts.missingInSource - scanned.missingInSource.length,
+    changed: scanned.counts.changed - scanned.changed.length,
   };
+  const kept = scanned.missingInTarget.length + scanned.missingInSource.length + scanned.changed.length;
   return {
     table: options.table,
     keyColumns: shape.keys.map((k) => k.name),
@@ -55,7 +61,7 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
     targetRows: totals.targetRows,
     missingInTarget: found.missingInTarget.length + overflow.missingInTarget,
     missingInSource: found.missingInSource.length + overflow.missingInSource,
-    changed: found.changed.length,
+    changed: found.changed.length + overflow.changed,
     inFlight: found.inFlight.length,
     replay: found.replay,
     keys: {
@@ -64,7 +70,10 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
       changed: found.changed,
       inFlight: [...found.inFlight].sort(keyComparator(shape.keys)),
     },
-    keysTruncated: run.differences.truncated,
+    keysTruncated: kept < run.differences.total,
+    keysKept: kept,
+    keysFound: run.differences.total,
+    countsExact: !run.differences.oneSidedDropped || shape.orderAgrees,
     bytesReceived: source.bytes + target.bytes,
     queries: source.queries + target.queries,
     durationMs: now() - started,
@@ -86,7 +95,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
     checkCancelled(run);
     const [end] = await run.source.run(boundaryQuery(run.shape, lower ? { lower } : {}, rows), {
       timeoutMs: run.timeoutMs,
-      setup: SETUP,
+      settings: SETUP,
     });
     const upper = end?.map((v) => v ?? '');
     const range: KeyRange = { ...(lower ? { lower } : {}), ...(upper ? { upper } : {}) };
@@ -100,7 +109,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
       rows = Math.max(MIN_CHUNK, Math.floor(rows / 2));
       continue;
     }
-    outcome.rows.forEach((r) => run.differences.add(r));
+    run.differences.absorb(outcome.differences);
     totals.sourceRows += outcome.sourceRows;
     totals.targetRows += outcome.targetRows;
     totals.chunks++;
@@ -108,7 +117,7 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
       chunks: totals.chunks,
       sourceRows: totals.sourceRows,
       estimatedRows: run.shape.estimatedRows,
-      differences: run.differences.size,
+      differences: run.differences.total,
     });
     if (!upper) return;
     lower = upper;
@@ -117,15 +126,25 @@ async function walkChunks(run: DiffRun, totals: Totals, now: () => number): Prom
   }
 }
 
-/** Differences to size the next IBLT for: the density seen so far, with room to spare. */
+/** Differences expected in a chunk of `rows` rows: the density seen so far (none before the first chunk). */
 function expectedIn(run: DiffRun, totals: Totals, rows: number): number {
-  if (totals.sourceRows === 0) return 8;
-  return Math.ceil((1.5 * run.differences.size * rows) / totals.sourceRows) + 8;
+  return totals.sourceRows === 0 ? 0 : (run.differences.elements * rows) / totals.sourceRows;
 }
 
 async function compareChunk(run: DiffRun, range: KeyRange, expected: number, totals: Totals): Promise<ChunkOutcome> {
   if (run.options.method !== 'merge') {
-    const decoded = await ibltChunk(run, range, expected);
+    // Where the chunks so far were (nearly) equal, one checksum a side settles an equal chunk: a fraction of
+    // a sketch's time and bytes. Where drift is dense, it would be a scan more for nothing.
+    // The first chunk's checksums also count what differs (nothing is known yet); later ones are one row.
+    const buckets = totals.chunks === 0 ? COUNTING_BUCKETS : 1;
+    const checked = expected < CHECKSUM_BELOW ? await checksumChunk(run, range, buckets) : undefined;
+    if (checked?.equal)
+      return { differences: run.differences.forChunk(), sourceRows: checked.rows, targetRows: checked.rows };
+    // Sized from the checksums' estimate when there is one, with room to spare: a sketch too small is read twice.
+    const estimate = checked?.estimate ?? expected;
+    // So many differ that per-row hashes cost less than cells: no sketch at all.
+    const dense = checked !== undefined && estimate > MERGE_SHARE * checked.rows;
+    const decoded = dense ? undefined : await ibltChunk(run, range, 1.5 * estimate + 8);
     if (decoded) {
       totals.usedIblt = true;
       return decoded;

@@ -2,15 +2,15 @@ import { decode, subtableSize, subtract, emptyTable, SUBTABLES, type Cell, type 
 import { IBLT_SETUP, ibltQuery, lookupQuery, wordCount, type KeyRange } from './queries';
 import { both, type DiffRun } from './run';
 import { estimateDifferences, levelOf, strataKey, type StrataCells } from './strata';
-import type { SideRow } from './differences';
+import type { ChunkDifferences, SideRow } from './differences';
 
 // A chunk's IBLT must come back as one bounded result; beyond this many cells a hash merge is cheaper.
 const MAX_CELLS = 9000;
 // Past this share of a chunk's rows differing, per-row hashes cost fewer bytes than cells (~3 cells each).
-const MERGE_SHARE = 0.05;
+export const MERGE_SHARE = 0.05;
 
 export interface ChunkOutcome {
-  rows: SideRow[];
+  differences: ChunkDifferences;
   sourceRows: number;
   targetRows: number;
 }
@@ -54,11 +54,14 @@ export async function ibltChunk(run: DiffRun, range: KeyRange, expected: number)
     if (SUBTABLES * q > MAX_CELLS) return undefined;
     const query = ibltQuery(run.shape, range, q);
     const [a, b] = await both(run, async (side) =>
-      parseSketch(await side.run(query, { timeoutMs: run.timeoutMs, setup: IBLT_SETUP }), q, words),
+      parseSketch(await side.run(query, { timeoutMs: run.timeoutMs, settings: IBLT_SETUP }), q, words),
     );
     const decoded = decode(subtract(a.cells, b.cells), q);
-    if (decoded.complete)
-      return { rows: await keysOf(run, range, decoded.elements), sourceRows: a.rows, targetRows: b.rows };
+    if (decoded.complete) {
+      const differences = run.differences.forChunk();
+      differences.pair(await keysOf(run, range, decoded.elements));
+      return { differences, sourceRows: a.rows, targetRows: b.rows };
+    }
     const estimate = estimateDifferences(a.strata, b.strata);
     if (estimate > MERGE_SHARE * Math.max(a.rows, b.rows)) return undefined;
     q = Math.max(subtableSize(1.5 * estimate), 2 * q);
@@ -81,7 +84,7 @@ async function keysOf(run: DiffRun, range: KeyRange, elements: Element[]): Promi
         range,
         wanted.map((e) => e.words[0] as bigint),
       ),
-      { timeoutMs: run.timeoutMs, setup: IBLT_SETUP },
+      { timeoutMs: run.timeoutMs, settings: IBLT_SETUP },
     );
     const n = run.shape.keys.length;
     return rows

@@ -1,4 +1,5 @@
-import { boundaryQuery, hashPageQuery, SETUP, type KeyRange } from './queries';
+import { boundariesQuery, hashesQuery, hashPageQuery, SETUP, type KeyRange } from './queries';
+import { checkCancelled } from './run';
 import type { CountingSide } from './counting';
 import type { DiffRun } from './run';
 import type { ChunkOutcome } from './ibltChunk';
@@ -6,49 +7,48 @@ import type { KeyValues } from './types';
 
 /** Rows of the source held in memory at once while merging. */
 const SUB_RANGE_ROWS = 50_000;
-const PAGE_ROWS = 10_000;
+// The source bounds a sub-range; the target may hold more rows in it (rows missing in the source): pages.
+const TARGET_PAGE_ROWS = 2 * SUB_RANGE_ROWS;
 
 /**
- * The fallback when many rows differ: both sides send (key, row hash) for every row of the range, a page
- * at a time, each in its own key order; the client joins them by key, holding one sub-range of the source.
+ * The fallback when many rows differ: both sides send (key, row hash) for every row of the range, the
+ * source a sub-range in one query, the target in pages of its own key order; the client joins them by key,
+ * holding one sub-range of the source. The sub-ranges' ends come from one index scan of the source.
  */
 export async function mergeChunk(run: DiffRun, range: KeyRange): Promise<ChunkOutcome> {
-  const outcome: ChunkOutcome = { rows: [], sourceRows: 0, targetRows: 0 };
+  const outcome: ChunkOutcome = { differences: run.differences.forChunk(), sourceRows: 0, targetRows: 0 };
+  const n = run.shape.keys.length;
+  const options = { timeoutMs: run.timeoutMs, settings: SETUP };
+  const found = await run.source.run(boundariesQuery(run.shape, range, SUB_RANGE_ROWS), options);
+  const ends: (KeyValues | undefined)[] = found.map((r) => r.slice(0, n).map((v) => v ?? ''));
+  // The chunk's last sub-range ends where the chunk does (a boundary there would leave an empty one).
+  if (ends.length > 0 && JSON.stringify(ends[ends.length - 1]) === JSON.stringify(range.upper)) ends.pop();
+  ends.push(range.upper);
   let lower = range.lower;
-  for (;;) {
-    const [end] = await run.source.run(
-      boundaryQuery(run.shape, { ...rangeFrom(lower), ...upperOf(range) }, SUB_RANGE_ROWS),
-      {
-        timeoutMs: run.timeoutMs,
-        setup: SETUP,
-      },
-    );
-    const upper = end ? end.map((v) => v ?? '') : range.upper;
+  for (const upper of ends) {
+    checkCancelled(run);
     await mergeSubRange(run, { ...rangeFrom(lower), ...(upper ? { upper } : {}) }, outcome);
-    if (!end) return outcome;
     lower = upper;
   }
+  return outcome;
 }
 
 const rangeFrom = (lower: KeyValues | undefined): KeyRange => (lower ? { lower } : {});
-const upperOf = (range: KeyRange): KeyRange => (range.upper ? { upper: range.upper } : {});
 
 async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcome): Promise<void> {
   const n = run.shape.keys.length;
-  const source = new Map<string, { key: KeyValues; hash: string }>();
+  const source = new Map<string, Row>();
+  const keyOf = (r: Row): KeyValues => r.slice(0, n).map((v) => v ?? '');
   // Both sides stream at once; target rows that arrive before the source is complete wait in a buffer.
-  let buffered: (string | null)[][] | undefined = [];
-  const classify = (rows: (string | null)[][]) => {
+  let buffered: Row[] | undefined = [];
+  const classify = (rows: Row[]) => {
     for (const r of rows) {
-      const key = r.slice(0, n).map((v) => v ?? '');
-      const id = JSON.stringify(key);
+      const id = keyId(r, n);
       const mine = source.get(id);
-      const hash = r[n] ?? '';
-      if (!mine) outcome.rows.push({ side: 'target', key, hash });
+      if (!mine) outcome.differences.only({ side: 'target', key: keyOf(r), hash: r[n] ?? '' });
       else {
         source.delete(id);
-        if (mine.hash !== hash)
-          outcome.rows.push({ side: 'source', key, hash: mine.hash }, { side: 'target', key, hash });
+        if (mine[n] !== r[n]) outcome.differences.changed(keyOf(r));
       }
     }
   };
@@ -57,13 +57,7 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
     if (buffered) buffered.push(...rows);
     else classify(rows);
   });
-  await eachPage(run, run.source, range, (rows) => {
-    outcome.sourceRows += rows.length;
-    for (const r of rows) {
-      const key = r.slice(0, n).map((v) => v ?? '');
-      source.set(JSON.stringify(key), { key, hash: r[n] ?? '' });
-    }
-  }).catch(async (error: unknown) => {
+  outcome.sourceRows += await readSource(run, range, source).catch(async (error: unknown) => {
     await targetDone.catch(() => undefined);
     throw error;
   });
@@ -71,7 +65,28 @@ async function mergeSubRange(run: DiffRun, range: KeyRange, outcome: ChunkOutcom
   buffered = undefined;
   classify(early);
   await targetDone;
-  for (const { key, hash } of source.values()) outcome.rows.push({ side: 'source', key, hash });
+  for (const r of source.values()) outcome.differences.only({ side: 'source', key: keyOf(r), hash: r[n] ?? '' });
+}
+
+type Row = (string | null)[];
+
+/**
+ * A key's identity within a merge, built without copying the row (it runs for every row of the chunk): text
+ * holds no NUL byte in PostgreSQL, so NUL joins a composite key's columns unambiguously.
+ */
+function keyId(r: Row, n: number): string {
+  if (n === 1) return r[0] ?? '';
+  let id = r[0] ?? '';
+  for (let i = 1; i < n; i++) id += `\u0000${r[i] ?? ''}`;
+  return id;
+}
+
+/** The source's rows of a sub-range (one query: the source bounded it), by key; how many. */
+async function readSource(run: DiffRun, range: KeyRange, into: Map<string, Row>) {
+  const n = run.shape.keys.length;
+  const rows = await run.source.run(hashesQuery(run.shape, range), { timeoutMs: run.timeoutMs, settings: SETUP });
+  for (const r of rows) into.set(keyId(r, n), r);
+  return rows.length;
 }
 
 async function eachPage(
@@ -83,12 +98,12 @@ async function eachPage(
   const n = run.shape.keys.length;
   let after: KeyValues | undefined;
   for (;;) {
-    const rows = await side.run(hashPageQuery(run.shape, range, after, PAGE_ROWS), {
+    const rows = await side.run(hashPageQuery(run.shape, range, after, TARGET_PAGE_ROWS), {
       timeoutMs: run.timeoutMs,
-      setup: SETUP,
+      settings: SETUP,
     });
     consume(rows);
-    if (rows.length < PAGE_ROWS) return;
+    if (rows.length < TARGET_PAGE_ROWS) return;
     after = (rows[rows.length - 1] as (string | null)[]).slice(0, n).map((v) => v ?? '');
   }
 }

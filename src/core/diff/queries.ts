@@ -16,13 +16,11 @@ const SETTINGS: [string, string][] = [
   ['lc_monetary', 'C'],
   ['jit', 'off'],
 ];
-const setLocal = (settings: [string, string][]) =>
-  `SELECT ${settings.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`;
 
-/** Set in every transaction (one statement, one round trip) so that equal values have equal text on every server (docs/diff.md). */
-export const SETUP = [setLocal(SETTINGS)] as const;
+/** Set in every transaction (with its BEGIN) so that equal values have equal text on every server (docs/diff.md). */
+export const SETUP: readonly (readonly [string, string])[] = SETTINGS;
 // The planner cannot know that the IBLT has only a few thousand cells and would sort every row.
-export const IBLT_SETUP = [setLocal([...SETTINGS, ['enable_sort', 'off']])] as const;
+export const IBLT_SETUP: readonly (readonly [string, string])[] = [...SETTINGS, ['enable_sort', 'off']];
 
 /** A key range (lower, upper]: either end open when absent. */
 export interface KeyRange {
@@ -103,6 +101,30 @@ export function boundaryQuery(shape: TableShape, range: KeyRange, rows: number):
   };
 }
 
+/** A cheap hash of the key (not of the row): which checksum bucket a row counts in. */
+function keyBucket(shape: TableShape): string {
+  return shape.integerKeys
+    ? shape.keys.map((k) => `hashint8(${col(k.name)}::bigint)`).join(' # ')
+    : `hashtext(ROW(${keyList(shape)})::text)`;
+}
+
+/**
+ * One scan of a range into checksums: count and exact sum of the row hashes (no subquery, so the server may
+ * scan in parallel). One row, or with `counting` 2 × half buckets by a hash of the key: the first half over
+ * the keys outside a 1/sample share of them, the second over that share, so that how many buckets differ
+ * estimates how many keys do, few or many.
+ */
+export function checksumQuery(shape: TableShape, range: KeyRange, counting?: { half: number; sample: number }): Query {
+  const where = rangeClause(shape, range);
+  const sums = `count(*)::text, sum(${rowHash(shape)})::text ${from(shape)} ${where.text}`;
+  if (!counting) return { text: `SELECT '0', ${sums}`, values: where.values };
+  const [half, sample] = [Math.floor(counting.half), Math.floor(counting.sample)];
+  const kh = `(${keyBucket(shape)})`;
+  const inSample = `(${kh} >> 5) & ${sample - 1} = 0`;
+  const bucket = `CASE WHEN ${inSample} THEN ${half} + (${kh} & ${half - 1}) ELSE ${kh} & ${half - 1} END`;
+  return { text: `SELECT (${bucket})::text, ${sums} GROUP BY 1`, values: where.values };
+}
+
 /**
  * One scan of a range building an IBLT of 3×q cells (grouping sets a, b, c) and the strata estimator
  * (grouping set s, sc). Rows: a, b, c, s, sc, count, key words…, hash XOR, check XOR.
@@ -121,6 +143,24 @@ export function ibltQuery(shape: TableShape, range: KeyRange, q: number): Query 
       bit_xor((h & 2147483647) * ((h >> 32) & 2147483647)) FROM (${cells}) e GROUP BY GROUPING SETS ((a), (b), (c), (s, sc))`,
     values: where.values,
   };
+}
+
+/** Every `every`-th key of a range in key order: the upper ends of its sub-ranges, in one index scan. */
+export function boundariesQuery(shape: TableShape, range: KeyRange, every: number): Query {
+  const where = rangeClause(shape, range);
+  // Named so that no key column (already named by its column) can clash with it.
+  const n = 'cnbook_row_number';
+  const numbered = `SELECT ${keyTexts(shape)}, row_number() OVER (ORDER BY ${keyList(shape)}) AS ${n} ${from(shape)} ${where.text}`;
+  return {
+    text: `SELECT * FROM (${numbered}) x WHERE ${n} % ${Math.floor(every)} = 0 ORDER BY ${n}`,
+    values: where.values,
+  };
+}
+
+/** Keys and row hashes of every row of a range, in no particular order (a range the source bounded). */
+export function hashesQuery(shape: TableShape, range: KeyRange): Query {
+  const where = rangeClause(shape, range);
+  return { text: `SELECT ${keyTexts(shape)}, ${rowHash(shape)} ${from(shape)} ${where.text}`, values: where.values };
 }
 
 /** Keys and row hashes of a range in this side's key order, a page at a time (keyset pagination). */

@@ -13,7 +13,8 @@ export interface Rechecked {
   replay: ReplayState;
 }
 
-const BATCH = 1000;
+// Keys read again a query: one bounded result (sessionSide stores at most 200,000 rows).
+const BATCH = 10_000;
 const ROUNDS = 3;
 // Where each side stands: on a standby its replay position; on a primary its insert and flush positions and
 // wal_writer_delay (ms), which bounds how long an asynchronous commit may sit unflushed (docs/diff.md).
@@ -78,7 +79,7 @@ async function recheckOnce(run: DiffRun, keys: KeyValues[], settleMs: number): P
 
 async function hashesByKey(run: DiffRun, side: DiffRun['source'], keys: KeyValues[]): Promise<Map<string, string>> {
   const n = run.shape.keys.length;
-  const rows = await side.run(hashesOfKeysQuery(run.shape, keys), { timeoutMs: run.timeoutMs, setup: SETUP });
+  const rows = await side.run(hashesOfKeysQuery(run.shape, keys), { timeoutMs: run.timeoutMs, settings: SETUP });
   return new Map(rows.map((r) => [JSON.stringify(r.slice(0, n)), r[n] ?? '']));
 }
 

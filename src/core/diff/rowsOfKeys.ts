@@ -18,7 +18,7 @@ export async function rowsOf(
   const n = shape.keys.length;
   for (let i = 0; i < keys.length; i += FETCH) {
     const query = rowsOfKeysQuery(shape, keys.slice(i, i + FETCH));
-    for (const r of await side.query(query.text, query.values, { timeoutMs, setup: SETUP }))
+    for (const r of await side.query(query.text, query.values, { timeoutMs, settings: SETUP }))
       rows.set(JSON.stringify(r.slice(0, n)), r.slice(n));
   }
   return rows;

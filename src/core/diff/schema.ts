@@ -6,6 +6,8 @@ export interface Column {
   /** As format_type writes it, e.g. `numeric(12,2)`, `public.mood`: usable in a cast. */
   type: string;
   integer: boolean;
+  /** The collation the server orders it by ('' when the type has none; the database's for `default`). */
+  collation: string;
 }
 
 /** What both sides agree on: the columns compared (by name), the key, and the hash both servers compute alike. */
@@ -16,6 +18,11 @@ export interface TableShape {
   columns: Column[];
   /** Integer keys travel inside the IBLT cells; other keys as a hash, looked up afterwards. */
   integerKeys: boolean;
+  /**
+   * Both servers order the key alike (no collation, or byte order), so a key lies in the same chunk on both
+   * sides and every changed row pairs within its chunk.
+   */
+  orderAgrees: boolean;
   hash: 'hashtextextended' | 'md5';
   where?: string;
   estimatedRows: number | null;
@@ -28,9 +35,15 @@ export class DiffSetupError extends Error {
   }
 }
 
+// Orders in which every server sorts a key alike: none (not a collatable type) and byte order.
+const BYTE_ORDER = new Set(['', 'C', 'POSIX', 'ucs_basic']);
+
 const META = { timeoutMs: 10_000 };
 const COLUMNS_SQL = `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
-  (a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))::text
+  (a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))::text,
+  CASE a.attcollation WHEN 0 THEN ''
+    WHEN 100 THEN (SELECT datcollate FROM pg_database WHERE datname = current_database())
+    ELSE (SELECT collname FROM pg_collation WHERE oid = a.attcollation) END
   FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
 const UNIQUE_SQL = `SELECT i.indisprimary::text, (SELECT json_agg(a.attname ORDER BY k.ord)
     FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)::text
@@ -46,9 +59,9 @@ async function columnsOf(side: DiffSide, table: string): Promise<Map<string, Col
     throw new DiffSetupError(`table ${table} on ${side.name}: ${(error as Error).message}`);
   }
   return new Map(
-    rows.map(([name, type, integer]) => [
+    rows.map(([name, type, integer, collation]) => [
       name ?? '',
-      { name: name ?? '', type: type ?? '', integer: integer === 'true' },
+      { name: name ?? '', type: type ?? '', integer: integer === 'true', collation: collation ?? '' },
     ]),
   );
 }
@@ -80,6 +93,7 @@ export async function readShape(source: DiffSide, target: DiffSide, options: Dif
     keys,
     columns: wanted.map((n) => a.get(n) as Column),
     integerKeys: keys.every((k) => k.integer),
+    orderAgrees: keys.every((k) => BYTE_ORDER.has(k.collation) && BYTE_ORDER.has(b.get(k.name)?.collation ?? '')),
     hash: await agreedHash(source, target),
     ...(options.where ? { where: options.where } : {}),
     estimatedRows: await estimate(source, options.table),

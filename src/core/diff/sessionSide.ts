@@ -16,17 +16,14 @@ export function sessionSide(
     name: connection.name,
     async query(sql: string, values: (string | null)[], options: QueryOptions) {
       const session = await pool.get(connection, signal);
-      const statements = [...(options.setup ?? []), sql].map((text, i, all) => ({
-        text,
-        values: i === all.length - 1 ? (values as string[]) : [],
-        offset: 0,
-      }));
-      const outcome = await session.runTransaction(statements, {
+      // The settings travel in the round trip that begins the transaction: one statement, fewer round trips.
+      const outcome = await session.runTransaction([{ text: sql, values: values as string[], offset: 0 }], {
         readOnly: true,
         statementTimeoutMs: options.timeoutMs,
         lockTimeoutMs,
         maxRowsStored: MAX_ROWS,
         batchSize: 10_000,
+        ...(options.settings ? { settings: options.settings } : {}),
         ...(signal ? { signal } : {}),
       });
       const result = outcome.statements[outcome.statements.length - 1];

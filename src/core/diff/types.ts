@@ -3,15 +3,16 @@ export interface DiffSide {
   /** The connection's name, for messages. */
   readonly name: string;
   /**
-   * Runs `sql` in a READ ONLY transaction with a statement timeout of `timeoutMs`, after `setup`
-   * statements (SET LOCAL ...) in the same transaction, and returns every row as PostgreSQL's text.
+   * Runs `sql` in a READ ONLY transaction with a statement timeout of `timeoutMs` and `settings` set for
+   * that transaction only, and returns every row as PostgreSQL's text.
    */
   query(sql: string, values: (string | null)[], options: QueryOptions): Promise<(string | null)[][]>;
 }
 
 export interface QueryOptions {
   timeoutMs: number;
-  setup?: readonly string[];
+  /** (name, value) set locally in the transaction, e.g. TimeZone, so that both servers write values alike. */
+  settings?: readonly (readonly [string, string])[];
 }
 
 export interface DiffOptions {
@@ -25,7 +26,7 @@ export interface DiffOptions {
   where?: string;
   /** Upper bound of each query, so that a hot standby does not cancel it; default 5 s. */
   queryTimeoutMs?: number;
-  /** Differing keys kept for the result and the recheck (counts stay exact beyond it); default 100,000. */
+  /** Differing keys kept for the result, the recheck and a repair (counts stay exact beyond it); default 100,000. */
   maxKeys?: number;
   /** Rows per chunk to start with; the engine adapts it to take about `chunkTargetMs`. */
   initialChunkRows?: number;
@@ -72,6 +73,16 @@ export interface DiffResult extends DiffCounts {
   replay: 'caught-up' | 'behind' | 'independent' | 'not-needed';
   /** True when more keys differed than were kept. */
   keysTruncated: boolean;
+  /** Differing keys kept (for the recheck, the evidence and a repair), at most maxKeys. */
+  keysKept: number;
+  /** Differing keys the scan found, kept or not. */
+  keysFound: number;
+  /**
+   * False only when keys were not kept and the servers may order the key differently (a collation other
+   * than byte order): a changed row whose sides fell in different chunks may then count as one missing on
+   * each side.
+   */
+  countsExact: boolean;
   bytesReceived: number;
   queries: number;
   durationMs: number;

@@ -42,6 +42,11 @@ export interface TransactionOptions {
   batchSize: number;
   /** Stored values longer than this (UTF-8 bytes) are cut; none are when it is not given (probes need whole values). */
   maxValueBytes?: number;
+  /**
+   * Settings (name, value) set for the transaction only, in the round trip that begins it (a value is sent
+   * as a quoted literal; a name must be a plain setting name).
+   */
+  settings?: readonly (readonly [string, string])[];
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS } from '../../defaults';
-import { diffSummary } from '../../diff/describe';
+import { diffSummary, keptText } from '../../diff/describe';
 import { diffTable } from '../../diff/engine';
 import { BATCH_SETUP, buildRepair, scriptOf, type RepairCounts, type RepairScript } from '../../diff/repair';
 import type { DiffResult } from '../../diff/types';
@@ -47,6 +47,7 @@ export const reconcileProbe = defineProbe({
       const sides = diffSides(ctx, source, target);
       const options = diffOptionsOf(args, ctx);
       const before = await diffTable(...sides, options);
+      if (before.keysTruncated) return [refusedFinding(name, before)];
       const script = await buildRepair(...sides, options, before, Math.max(1, args.batch), ctx.lockTimeoutMs);
       const shown = Math.max(1, Math.floor(args.limit));
       const finding = (outcome?: Applied | 'declined') =>
@@ -226,6 +227,18 @@ function repairFinding(
       apply: shownScript(script.applyBatches, shown, lockTimeoutMs),
       undo: shownScript(script.undoBatches, shown, lockTimeoutMs),
     },
+  };
+}
+
+/** A repair needs every differing key: with some not kept, nothing is planned, and the counts say why. */
+function refusedFinding(name: string, before: DiffResult): Finding {
+  return {
+    probe: 'reconcile',
+    target: name,
+    severity: 'critical',
+    summary: `no repair: ${diffSummary(before)}; ${keptText(before)} (narrow it with where= or raise max-keys=)`,
+    metrics: diffMetrics(before),
+    evidence: {},
   };
 }
 

@@ -21,6 +21,11 @@ export const TABLE_DIFF_PARAMS = {
     doc: 'how long to wait for a replica target to replay before the recheck',
     default: durationSetting(DEFAULT_LIMITS.diffSettleMs),
   },
+  'max-keys': {
+    type: 'number',
+    doc: 'differing keys kept for the recheck, the evidence and a repair (the counts stay exact beyond it)',
+    default: String(DEFAULT_LIMITS.diffMaxKeys),
+  },
 } as const;
 
 export interface TableDiffArgs {
@@ -31,6 +36,7 @@ export interface TableDiffArgs {
   where?: string;
   chunk: number;
   settle: number;
+  'max-keys': number;
 }
 
 /** The engine's options for a directive's arguments, cancelled with the run. */
@@ -38,6 +44,7 @@ export function diffOptionsOf(args: TableDiffArgs, ctx: ProbeContext): DiffOptio
   return {
     ...selectionOptions(args),
     settleMs: args.settle,
+    maxKeys: Math.max(1, Math.floor(args['max-keys'])),
     initialChunkRows: Math.max(DEFAULT_LIMITS.diffMinChunkRows, Math.floor(args.chunk)),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
@@ -66,6 +73,7 @@ export function diffMetrics(r: DiffResult): Record<string, MetricValue> {
     durationMs: Math.round(r.durationMs),
     method: r.method,
     recheck: r.replay,
+    ...(r.keysTruncated ? { keysKept: r.keysKept, keysFound: r.keysFound, countsExact: r.countsExact } : {}),
   };
 }
 
