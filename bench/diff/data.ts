@@ -7,12 +7,23 @@ export const KINDS = ['update', 'delete', 'insert', 'null-empty', 'numeric-scale
 
 export const TABLE_SQL = `CREATE TABLE bench (id bigint PRIMARY KEY, name text, amount numeric, at timestamptz, note text)`;
 
+const ROW_OF_G = `2 * g, md5(g::text), round((g % 100000) / 7.0, 2),
+    timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
+    CASE g % 3 WHEN 0 THEN NULL WHEN 1 THEN '' ELSE 'note ' || g END`;
+
 /** Even ids 2..2N; a third of the notes NULL, a third '', so NULL↔'' drift has something to flip. */
 export function fillSql(rows: number): string {
-  return `INSERT INTO bench SELECT 2 * g, md5(g::text), round((g % 100000) / 7.0, 2),
-    timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
-    CASE g % 3 WHEN 0 THEN NULL WHEN 1 THEN '' ELSE 'note ' || g END
-    FROM generate_series(1, ${rows}) g`;
+  return `INSERT INTO bench SELECT ${ROW_OF_G} FROM generate_series(1, ${rows}) g`;
+}
+
+/** SQL that undoes a drift on the target: the touched rows deleted, then the original ones made again. */
+export function restoreSql(truth: Truth): string[] {
+  const touched = [...truth.changed, ...truth.missingInTarget, ...truth.missingInSource];
+  const original = [...truth.changed, ...truth.missingInTarget].map((id) => Number(id) / 2);
+  return [
+    `DELETE FROM bench WHERE id = ANY(ARRAY[${touched.join(',') || 'NULL'}]::bigint[])`,
+    `INSERT INTO bench SELECT ${ROW_OF_G} FROM unnest(ARRAY[${original.join(',') || 'NULL'}]::int[]) g`,
+  ];
 }
 
 export interface Truth {
