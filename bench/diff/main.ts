@@ -131,7 +131,8 @@ function loadAverage(): string {
 async function runCase(name: CaseName, truth: Truth, servers: PgServer[], options: Options): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const link of options.links) {
-    const result: CaseResult = { name, link, truth, runs: new Map(), loadStart: loadAverage(), loadEnd: '' };
+    const label = `${name === 'equal' ? '' : `${CASES[name] * 100}% `}${name}`;
+    const result: CaseResult = { name: label, link, truth, runs: new Map(), loadStart: loadAverage(), loadEnd: '' };
     // Reps outside methods, so that a burst of load on the machine falls on every method alike.
     for (let rep = 0; rep < options.reps; rep++)
       for (const method of options.methods) {
@@ -191,6 +192,7 @@ async function main(options: Options): Promise<void> {
       for (const statement of drifted ? restoreSql(drifted.truth) : []) await target.query(statement);
     }
     console.log(`\n## medians of ${options.reps}, ${options.rows} rows\n${HEADER}\n${results.map(caseRow).join('\n')}`);
+    if (skipped) console.log(`\nthe peer (pg_comparator) was SKIPPED: ${skipped}`);
     console.log(`\nload average at the end: ${loadAverage()}`);
   } finally {
     await Promise.all(servers.map((s) => s.destroy()));
