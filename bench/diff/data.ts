@@ -70,3 +70,12 @@ export function drift(rows: number, fraction: number, pattern: Pattern): { sql: 
 
 /** The row expression every method hashes or fetches: the engine's (compared columns in name order). */
 export const ROW_TEXT = 'ROW(t.amount, t.at, t.id, t.name, t.note)::text';
+
+/** Every row changed in one column: more differences than the engine keeps keys for, at any size. */
+export function changeAll(rows: number): { sql: string[]; truth: Truth } {
+  const ids = Array.from({ length: rows }, (_, i) => String(2 * (i + 1)));
+  return {
+    sql: [`UPDATE bench SET name = name || 'x'`],
+    truth: { missingInTarget: new Set(), missingInSource: new Set(), changed: new Set(ids) },
+  };
+}

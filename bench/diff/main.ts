@@ -1,20 +1,28 @@
 /**
- * `npm run bench:diff -- [--rows 1M] [--cases equal,drift,changed] [--links loopback,limited] [--reps 3]
+ * `npm run bench:diff -- [--rows 1M] [--cases equal,drift,changed,all] [--links loopback,limited] [--reps 3]
  * [--methods engine,peer,floor,copy,full,bisection]`: two real servers, the same table on both, then for
- * each case (equal, 0.1% spread drift, 10% changed; drift of every kind on the target) every method on the
- * same two servers, through a relay in front of both that counts the bytes on the client's link: unlimited
- * (loopback) and 100 Mbit/s with 20 ms each way (limited). Medians of the reps; see bench/README.md.
+ * each case (equal; 0.1% spread drift and 10% changed, drift of every kind on the target; all: 100% changed)
+ * each method on the same two servers, through a relay in front of both that counts the bytes on the
+ * client's link: unlimited (loopback) and 100 Mbit/s with 20 ms each way (limited). Medians of the reps;
+ * see bench/README.md.
  */
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { startStandalone, type PgServer } from '../../test/helpers/pgCluster';
-import { drift, fillSql, restoreSql, TABLE_SQL, type Pattern, type Truth } from './data';
+import { changeAll, drift, fillSql, restoreSql, TABLE_SQL, type Pattern, type Truth } from './data';
 import { childMain, type MethodName } from './methods';
 import { DEBIAN_PG15_BIN, peerUnavailable } from './peer';
 import { relayMain } from './relay';
 import { caseRow, HEADER, printRuns, type CaseResult, type Measured } from './report';
 
-const CASES = { equal: 0, drift: 0.001, changed: 0.1 } as const;
+type Drifted = ReturnType<typeof drift> | undefined;
+/** Each case's label and its drift on the target; `all` (every row changed in one column) is not run by default. */
+const CASES = {
+  equal: { label: 'equal', make: (): Drifted => undefined },
+  drift: { label: '0.1% drift', make: (rows: number, p: Pattern): Drifted => drift(rows, 0.001, p) },
+  changed: { label: '10% changed', make: (rows: number, p: Pattern): Drifted => drift(rows, 0.1, p) },
+  all: { label: '100% changed', make: (rows: number): Drifted => changeAll(rows) },
+} as const;
 type CaseName = keyof typeof CASES;
 const LINKS = { loopback: ['inf', '0'], limited: [String(100e6), '20'] } as const;
 type LinkName = keyof typeof LINKS;
@@ -30,7 +38,7 @@ interface Options {
 }
 
 const USAGE =
-  'usage: --rows N (100k, 1M, 10M) [--pattern spread|clustered] [--cases equal,drift,changed] ' +
+  'usage: --rows N (100k, 1M, 10M) [--pattern spread|clustered] [--cases equal,drift,changed,all] ' +
   '[--links loopback,limited] [--reps 3] [--methods engine,peer,floor,copy,full,bisection]';
 
 function count(text: string | undefined): number {
@@ -131,8 +139,14 @@ function loadAverage(): string {
 async function runCase(name: CaseName, truth: Truth, servers: PgServer[], options: Options): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const link of options.links) {
-    const label = `${name === 'equal' ? '' : `${CASES[name] * 100}% `}${name}`;
-    const result: CaseResult = { name: label, link, truth, runs: new Map(), loadStart: loadAverage(), loadEnd: '' };
+    const result: CaseResult = {
+      name: CASES[name].label,
+      link,
+      truth,
+      runs: new Map(),
+      loadStart: loadAverage(),
+      loadEnd: '',
+    };
     // Reps outside methods, so that a burst of load on the machine falls on every method alike.
     for (let rep = 0; rep < options.reps; rep++)
       for (const method of options.methods) {
@@ -185,7 +199,7 @@ async function main(options: Options): Promise<void> {
     const target = servers[1] as PgServer;
     const results: CaseResult[] = [];
     for (const name of options.cases) {
-      const drifted = CASES[name] > 0 ? drift(options.rows, CASES[name], options.pattern) : undefined;
+      const drifted = CASES[name].make(options.rows, options.pattern);
       for (const statement of drifted?.sql ?? []) await target.query(statement);
       await settle(servers);
       results.push(...(await runCase(name, drifted?.truth ?? NO_DIFFERENCES, servers, options)));
