@@ -5,7 +5,8 @@
 export type Pattern = 'spread' | 'clustered';
 export const KINDS = ['update', 'delete', 'insert', 'null-empty', 'numeric-scale', 'microsecond'] as const;
 
-export const TABLE_SQL = `CREATE TABLE bench (id bigint PRIMARY KEY, name text, amount numeric, at timestamptz, note text)`;
+export const TABLE_SQL =
+  'CREATE TABLE bench (id bigint PRIMARY KEY, name text, amount numeric, at timestamptz, note text)';
 
 const ROW_OF_G = `2 * g, md5(g::text), round((g % 100000) / 7.0, 2),
     timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
@@ -53,7 +54,8 @@ export function drift(rows: number, fraction: number, pattern: Pattern): { sql: 
     `UPDATE bench SET name = name || 'x' WHERE id = ANY(${list('update')})`,
     `DELETE FROM bench WHERE id = ANY(${list('delete')})`,
     `INSERT INTO bench SELECT id + 1, 'inserted', 1, now(), NULL FROM unnest(${list('insert')}) id`,
-    `UPDATE bench SET note = CASE WHEN note IS NULL THEN '' WHEN note = '' THEN NULL ELSE NULL END WHERE id = ANY(${list('null-empty')})`,
+    `UPDATE bench SET note = CASE WHEN note IS NULL THEN '' WHEN note = '' THEN NULL ELSE NULL END
+      WHERE id = ANY(${list('null-empty')})`,
     `UPDATE bench SET amount = (amount::text || '0')::numeric WHERE id = ANY(${list('numeric-scale')})`,
     `UPDATE bench SET at = at + interval '1 microsecond' WHERE id = ANY(${list('microsecond')})`,
   ];
