@@ -96,8 +96,11 @@ export function caseRow(result: CaseResult): string {
 export function printRuns(result: CaseResult): void {
   console.log(`\n### ${result.name}, ${result.link}: every run (s; wire bytes; queries; client peak RSS MB)`);
   for (const [method, runs] of result.runs) {
+    const compares = method !== 'floor' && method !== 'copy';
     const cells = runs.map(
-      (r) => `${(r.ms / 1000).toFixed(2)}; ${size(r.wireBytes)}; ${r.queries}; ${r.peakRssMb.toFixed(0)}`,
+      (r) =>
+        `${(r.ms / 1000).toFixed(2)}; ${size(r.wireBytes)}; ${r.queries}; ${r.peakRssMb.toFixed(0)}` +
+        (compares ? `; ${exactness(r, result.truth)}` : ''),
     );
     console.log(`- ${method}${runs[0]?.method ? ` [${runs[0].method}]` : ''}: ${cells.join(' | ')}`);
   }
