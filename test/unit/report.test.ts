@@ -139,7 +139,7 @@ describe('the report model of a record', () => {
     expect(r.timeline.map((t) => [t.time.slice(11, 19), t.who, t.cell, t.what])).toEqual([
       ['09:45:00', 'carol', null, 'Incident opened'],
       ['10:01:00', 'alice', 3, 'cnprobe cell 3: topology on=all (ok)'],
-      ['10:01:00', 'alice', null, 'Diagnosis: Eventual consistency: replay paused on db-replica-1'],
+      ['10:01:00', 'alice', null, 'Diagnosis: 🟡 Eventual consistency: replay paused on db-replica-1'],
       ['10:02:30', 'bob', null, `Note: paged the DBA ${HOSTILE[0]}`],
     ]);
     // The timeline cell is the record's own: drawn from its entries, not repeated in the runbook appendix.

@@ -52,7 +52,8 @@ export function diagnosisHeadline(findings: readonly Finding[]): DiagnosisHeadli
 
 function headlineOf(classification: Classification, findings: readonly Finding[]): DiagnosisHeadline {
   const severity = worst(findings.map((f) => f.severity));
-  return { consistencyType: classification.type, rootCause: classification.rootCause, severity };
+  const { type: consistencyType, rootCause, problems } = classification;
+  return { consistencyType, rootCause, severity, problems };
 }
 
 /** Findings in, diagnosis out: node states of every chart, type and cause, path, next step, escalation. Pure. */

@@ -31,8 +31,13 @@ export interface NextStep {
   cell: number | null;
 }
 
-/** What a diagnosis concludes, without the charts and next steps: what the timeline records of it. */
-export type DiagnosisHeadline = Pick<Diagnosis, 'consistencyType' | 'rootCause' | 'severity'>;
+/**
+ * What a diagnosis concludes, without the charts and next steps: what the timeline records of it (the whole
+ * diagnosis' severity, the primary problem, and every problem with its own severity).
+ */
+export type DiagnosisHeadline = Pick<Diagnosis, 'consistencyType' | 'rootCause' | 'severity'> & {
+  problems: Pick<DiagnosedProblem, 'type' | 'causeNode' | 'severity' | 'rootCause' | 'evidence'>[];
+};
 
 export interface Diagnosis {
   consistencyType: ConsistencyType;

@@ -5,6 +5,9 @@ import type { Severity } from '../probes/types';
 import { incidentFields } from './reportIncident';
 import type { ReportCell, TimelineItem } from './reportModel';
 import { timelineOf, type TimelineEntry } from './timeline';
+import { describeDiagnosisEntry } from './diagnosisEntry';
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
  * The record's timeline: the incident's opening, then the record's own timeline (runs, notes, diagnosis
@@ -49,8 +52,9 @@ export function storedItem(entry: TimelineEntry): TimelineItem {
       return {
         ...base,
         cell: null,
-        what: `Diagnosis: ${CONSISTENCY_TITLE[entry.consistencyType]}${entry.rootCause ? `: ${entry.rootCause}` : ''}`,
-        severities: { [entry.severity]: 1 },
+        what: `Diagnosis: ${describeDiagnosisEntry(entry, cut)}`,
+        // The problems it holds by severity; a record from before they were counted has only the worst.
+        severities: entry.problems ?? { [entry.severity]: 1 },
       };
   }
 }

@@ -1,4 +1,4 @@
-import { CONSISTENCY_TITLE, type ConsistencyType, type DiagnosisHeadline } from '../diagnosis/model';
+import { CONSISTENCY_TITLE, type DiagnosisHeadline } from '../diagnosis/model';
 import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
@@ -6,6 +6,13 @@ import type { CellStatus } from '../run/cell';
 import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
 import { findRecordCell, placeRecordCell, type RecordCellChange } from './recordCells';
 import { describeJournaledWrite, type JournaledWrite } from './journal';
+import {
+  describeDiagnosisEntry,
+  diagnosisEntryFor,
+  problemsAfter,
+  type DiagnosisEntry,
+  type TimelineProblem,
+} from './diagnosisEntry';
 
 interface EntryBase {
   /** ISO time, UTC. */
@@ -31,13 +38,7 @@ export interface NoteEntry extends EntryBase {
   text: string;
 }
 
-/** The diagnosis reached a new conclusion. */
-export interface DiagnosisEntry extends EntryBase {
-  kind: 'diagnosis';
-  consistencyType: ConsistencyType;
-  severity: Severity;
-  rootCause: string | null;
-}
+export type { DiagnosisEntry } from './diagnosisEntry';
 
 /**
  * A writing probe's journal told the record what a run that never wrote it had committed (a reconcile
@@ -98,7 +99,7 @@ export function timelineAfterRun(
   run: CellRunFacts,
   diagnosis: DiagnosisHeadline | null,
 ): RecordCellChange {
-  return timelineChange(cells, runEntries(timelineOf(cells), runEntryFacts(run), diagnosis));
+  return timelineChange(cells, runEntries(diagnosisSoFar(timelineOf(cells)), runEntryFacts(run), diagnosis));
 }
 
 /** What a run entry says of a cell that ran (its severities are counted by runEntries). */
@@ -109,20 +110,31 @@ export function runEntryFacts(
   return { ...rest, cell: index, label: cellLabel(source), outcome: status };
 }
 
-/** A run's entry, and one for the diagnosis when its conclusion differs from the last one in the timeline. */
+/** What the timeline said of the diagnosis so far: its newest diagnosis entry and the problems standing. */
+export interface DiagnosisSoFar {
+  last: DiagnosisEntry | undefined;
+  standing: TimelineProblem[];
+}
+
+export function diagnosisSoFar(timeline: readonly TimelineEntry[]): DiagnosisSoFar {
+  return { last: lastDiagnosisEntry(timeline), standing: problemsAfter(timeline) };
+}
+
+/**
+ * A run's entry, and one for the diagnosis of that moment (`diagnosis`: the notebook's with this run's
+ * findings in) when it says something the timeline has not said yet.
+ */
 export function runEntries(
-  timeline: readonly TimelineEntry[],
+  before: DiagnosisSoFar,
   run: Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] },
   diagnosis: DiagnosisHeadline | null,
 ): TimelineEntry[] {
   const counts: Partial<Record<Severity, number>> = {};
   for (const f of run.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   const entries: TimelineEntry[] = [{ ...run, kind: 'run', findings: counts }];
-  if (diagnosis && run.findings.length > 0 && !sameDiagnosis(lastDiagnosisEntry(timeline), diagnosis)) {
-    const { consistencyType, severity, rootCause } = diagnosis;
-    entries.push({ kind: 'diagnosis', at: run.at, who: run.who, consistencyType, severity, rootCause });
-  }
-  return entries;
+  if (!diagnosis || run.findings.length === 0) return entries;
+  const entry = diagnosisEntryFor(before.last, before.standing, diagnosis, { at: run.at, who: run.who });
+  return entry ? [...entries, entry] : entries;
 }
 
 /** The newest diagnosis entry, found from the end (a run's own entries come last). */
@@ -132,10 +144,6 @@ export function lastDiagnosisEntry(timeline: readonly TimelineEntry[]): Diagnosi
     if (entry.kind === 'diagnosis') return entry;
   }
   return undefined;
-}
-
-function sameDiagnosis(entry: DiagnosisEntry | undefined, d: DiagnosisHeadline): boolean {
-  return entry?.consistencyType === d.consistencyType && entry.severity === d.severity;
 }
 
 export function timelineCell(entries: readonly TimelineEntry[]): MarkdownCell {
@@ -176,10 +184,8 @@ function describe(e: TimelineEntry): [string, string, string] {
         markdownTableCell(e.write.connection),
         markdownTableCell(describeJournaledWrite(e.write), 500),
       ];
-    case 'diagnosis': {
-      const title = `${SEVERITY_ICON[e.severity]} ${CONSISTENCY_TITLE[e.consistencyType]}`;
-      return ['diagnosis', '', `${title}${e.rootCause ? `: ${markdownTableCell(e.rootCause, 200)}` : ''}`];
-    }
+    case 'diagnosis':
+      return ['diagnosis', '', describeDiagnosisEntry(e, markdownTableCell)];
   }
 }
 
