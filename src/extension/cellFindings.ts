@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DiagnosedCell } from '../core/diagnosis/notebook';
+import { cellIdOf } from '../core/format/cellIds';
 import { FINDINGS_MIME } from '../core/format/model';
 import { readFindingsOutput } from '../core/probes/render';
 import type { Finding } from '../core/probes/types';
@@ -20,6 +21,7 @@ export class CellFindings {
   cells(notebook: vscode.NotebookDocument): DiagnosedCell[] {
     return notebook.getCells().map((cell) => ({
       index: cell.index,
+      ...idOf(cell),
       language: cell.document.languageId,
       source: cell.document.getText(),
       ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
@@ -44,4 +46,9 @@ export class CellFindings {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
+
+function idOf(cell: vscode.NotebookCell): { id?: string } {
+  const id = cellIdOf(cell);
+  return id ? { id } : {};
 }

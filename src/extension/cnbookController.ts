@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
+import { ensureCellIds } from './cellIds';
 import type { CellRunner, CellRunResult } from './cellRunner';
 import type { TimelineRecorder } from './timelineRecorder';
 import { toCellOutput } from './notebookData';
@@ -33,6 +34,7 @@ export class CnbookController implements vscode.Disposable {
       );
       return;
     }
+    await ensureCellIds(notebook);
     for (const cell of cells) {
       // A runbook is a sequence: after a failed or cancelled step, the later ones must not run.
       if (!(await this.executeCell(cell, notebook))) break;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellIdOf } from '../core/format/cellIds';
 import { timelineAfterRun, timelineChange } from '../core/record/timeline';
 import { escapeMarkdownInline } from '../core/util/escape';
 import type { CellRunResult } from './cellRunner';
@@ -18,8 +19,10 @@ export class TimelineRecorder {
 
   async cellRan(cell: vscode.NotebookCell, result: CellRunResult): Promise<void> {
     const notebook = cell.notebook;
+    const cellId = cellIdOf(cell);
     const run = {
       index: cell.index,
+      ...(cellId ? { cellId } : {}),
       language: cell.document.languageId,
       source: cell.document.getText(),
       status: result.status,

@@ -112,28 +112,31 @@ describe('the report model of a record', () => {
   it("reads the record's own timeline when it has one: runs, notes and diagnosis changes, in time order", () => {
     const notebook = ordersRecord();
     notebook.cells.push(
-      timelineCell([
-        {
-          kind: 'run',
-          at: '2026-11-25T10:01:00.000Z',
-          who: 'alice',
-          cell: 2,
-          label: 'topology on=all',
-          language: 'cnprobe',
-          connections: ['db-primary', 'db-replica-1'],
-          outcome: 'ok',
-          findings: { warning: 1 },
-        },
-        {
-          kind: 'diagnosis',
-          at: '2026-11-25T10:01:00.000Z',
-          who: 'alice',
-          consistencyType: 'eventual',
-          severity: 'warning',
-          rootCause: 'replay paused on db-replica-1',
-        },
-        { kind: 'note', at: '2026-11-25T10:02:30.000Z', who: 'bob', text: `paged the DBA ${HOSTILE[0]}` },
-      ]),
+      timelineCell(
+        [
+          {
+            kind: 'run',
+            at: '2026-11-25T10:01:00.000Z',
+            who: 'alice',
+            cell: 2,
+            label: 'topology on=all',
+            language: 'cnprobe',
+            connections: ['db-primary', 'db-replica-1'],
+            outcome: 'ok',
+            findings: { warning: 1 },
+          },
+          {
+            kind: 'diagnosis',
+            at: '2026-11-25T10:01:00.000Z',
+            who: 'alice',
+            consistencyType: 'eventual',
+            severity: 'warning',
+            rootCause: 'replay paused on db-replica-1',
+          },
+          { kind: 'note', at: '2026-11-25T10:02:30.000Z', who: 'bob', text: `paged the DBA ${HOSTILE[0]}` },
+        ],
+        notebook.cells,
+      ),
     );
     const r = buildReport(saved(notebook));
     expect(r.timeline.map((t) => [t.time.slice(11, 19), t.who, t.cell, t.what])).toEqual([

@@ -11,6 +11,7 @@ import {
   runEntries,
   timelineChange,
   timelineMarkdown,
+  timelineRenumbered,
   timelineOf,
   type DiagnosisEntry,
   type TimelineEntry,
@@ -88,7 +89,7 @@ describe('the timeline', () => {
       expect.objectContaining({ change: 'new', severity: 'critical', on: 'primary → copy' }),
     ]);
     const row =
-      timelineMarkdown([...first, ...second])
+      timelineMarkdown([...first, ...second], [])
         .split('\n')
         .at(-1) ?? '';
     expect(row).toContain('🔴 critical overall; primary problem 🟡 warning: Eventual consistency: replay paused');
@@ -102,9 +103,25 @@ describe('the timeline', () => {
     expect((third[1] as DiagnosisEntry).changes).toEqual([
       expect.objectContaining({ change: 'gone', on: 'primary → copy' }),
     ]);
-    expect(timelineMarkdown(third)).toContain(
+    expect(timelineMarkdown(third, [])).toContain(
       '🟡 Eventual consistency: replay paused on db-replica-1: behind, replay PAUSED; gone 🔴 critical: copies differ',
     );
+  });
+
+  // Issue 18: after a cell was inserted above step 1, older timeline rows pointed at other cells.
+  it('draws "cell N" from where each entry\'s cell stands now, by its id', () => {
+    const nb = notebook();
+    nb.cells[1]!.metadata = { id: 'lag' };
+    const entry = { ...run('2026-12-01T10:00:00.000Z', []), cellId: 'lag' };
+    applyRecordCellChange(nb, timelineChange(nb.cells, runEntries(diagnosisSoFar([]), entry, null)));
+    expect(nb.cells[2]?.source).toContain('ran cell 2 (cnprobe)');
+    expect(timelineRenumbered(nb.cells)).toEqual({ kind: 'unchanged' });
+    nb.cells.unshift({ kind: 'code', language: 'sql', source: 'SELECT 1', metadata: { id: 'new' } });
+    applyRecordCellChange(nb, timelineRenumbered(nb.cells));
+    expect(nb.cells[3]?.source).toContain('ran cell 3 (cnprobe)');
+    nb.cells.splice(2, 1);
+    applyRecordCellChange(nb, timelineRenumbered(nb.cells));
+    expect(nb.cells[2]?.source).toContain('ran a removed cell (cnprobe)');
   });
 
   it('is stored in one cell after the diagnosis, read back losslessly, and reads as a Markdown table', () => {

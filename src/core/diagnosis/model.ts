@@ -29,6 +29,8 @@ export interface NextStep {
   probe: ProbeName | null;
   /** The runbook cell (notebook index) to go to for it, when the runbook has one. */
   cell: number | null;
+  /** That cell's stable id, when it has one: what a link to it goes by. */
+  cellId?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CONSISTENCY_TITLE, type DiagnosisHeadline } from '../diagnosis/model';
+import { cellIndexNow } from '../format/cellIds';
 import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
@@ -24,7 +25,10 @@ interface EntryBase {
 /** A cell ran: where, with what outcome, and how many findings of each severity it gave. */
 export interface RunEntry extends EntryBase {
   kind: 'run';
+  /** The cell's index when it ran; its number in the record is drawn from where `cellId` stands now. */
   cell: number;
+  /** The cell's stable id (absent in entries written before cells had ids). */
+  cellId?: string;
   /** The cell's first line, so the entry reads well after cells moved. */
   label: string;
   language: string;
@@ -47,12 +51,14 @@ export type { DiagnosisEntry } from './diagnosisEntry';
 export interface JournalEntry extends EntryBase {
   kind: 'journal';
   cell: number;
+  cellId?: string;
   write: JournaledWrite;
 }
 
 export type TimelineEntry = RunEntry | NoteEntry | DiagnosisEntry | JournalEntry;
 
 const MARKER = 'timeline';
+type CellLike = { metadata?: JsonObject | undefined };
 
 /** The entries stored in a record's timeline cell (none when it has none, or they were edited into nonsense). */
 export function timelineOf(cells: readonly { metadata?: JsonObject | undefined }[]): TimelineEntry[] {
@@ -75,12 +81,14 @@ export function timelineWritten(
   cells: readonly { metadata?: JsonObject | undefined }[],
   entries: readonly TimelineEntry[],
 ): RecordCellChange {
-  return placeRecordCell(cells, MARKER, timelineCell(entries));
+  return placeRecordCell(cells, MARKER, timelineCell(entries, cells));
 }
 
 /** What the timeline needs to know of a cell that just ran. */
 export interface CellRunFacts {
   index: number;
+  /** The cell's stable id, when it has one. */
+  cellId?: string;
   language: string;
   source: string;
   status: CellStatus;
@@ -106,8 +114,8 @@ export function timelineAfterRun(
 export function runEntryFacts(
   run: CellRunFacts,
 ): Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] } {
-  const { index, source, status, ...rest } = run;
-  return { ...rest, cell: index, label: cellLabel(source), outcome: status };
+  const { index, cellId, source, status, ...rest } = run;
+  return { ...rest, cell: index, ...(cellId ? { cellId } : {}), label: cellLabel(source), outcome: status };
 }
 
 /** What the timeline said of the diagnosis so far: its newest diagnosis entry and the problems standing. */
@@ -146,18 +154,46 @@ export function lastDiagnosisEntry(timeline: readonly TimelineEntry[]): Diagnosi
   return undefined;
 }
 
-export function timelineCell(entries: readonly TimelineEntry[]): MarkdownCell {
+/** The timeline cell; "cell N" in its table is where each entry's cell stands in `cells` now. */
+export function timelineCell(entries: readonly TimelineEntry[], cells: readonly CellLike[]): MarkdownCell {
   return {
     kind: 'markdown',
-    source: timelineMarkdown(entries),
+    source: timelineMarkdown(entries, cells),
     metadata: { cnbook: MARKER, timeline: { version: 1, entries: entries as unknown as JsonObject[] } },
   };
 }
 
-/** The timeline as a Markdown table, oldest first; every value escaped. */
-export function timelineMarkdown(entries: readonly TimelineEntry[]): string {
+/**
+ * The timeline cell written again with each entry's "cell N" drawn from where its cell stands now, when a
+ * cell moved since the entries were made; no change otherwise, so a record whose cells did not move keeps
+ * its bytes whatever wrote its table. VS Code's serializer applies it before every save.
+ */
+export function timelineRenumbered(cells: readonly (CellLike & { source: string })[]): RecordCellChange {
+  const stored = cells[findRecordCell(cells, MARKER)];
+  const entries = timelineOf(cells);
+  if (!stored || entries.length === 0) return { kind: 'unchanged' };
+  const now = timelineMarkdown(entries, cells);
+  if (stored.source === now || timelineMarkdown(entries, 'as-run') === now) return { kind: 'unchanged' };
+  return timelineWritten(cells, entries);
+}
+
+/** The number of an entry's cell in the record now ("removed" when its cell is gone). */
+export function entryCellNumber(entry: { cell: number; cellId?: string }, cells: readonly CellLike[]): number | null {
+  const now = cellIndexNow(cells, entry.cellId, entry.cell);
+  return now === null ? null : now + 1;
+}
+
+/**
+ * The timeline as a Markdown table, oldest first; every value escaped. "cell N" is where each entry's cell
+ * stands in `cells`, or (`as-run`) where it stood when the entry was made.
+ */
+export function timelineMarkdown(entries: readonly TimelineEntry[], cells: readonly CellLike[] | 'as-run'): string {
+  const cellName = (e: { cell: number; cellId?: string }) => {
+    const number = cells === 'as-run' ? e.cell + 1 : entryCellNumber(e, cells);
+    return number === null ? 'a removed cell' : `cell ${number}`;
+  };
   const rows = entries.map((e) => {
-    const [what, where, outcome] = describe(e);
+    const [what, where, outcome] = describe(e, cellName);
     return `| ${e.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} | ${markdownTableCell(e.who)} | ${what} | ${where} | ${outcome} |`;
   });
   return [
@@ -169,18 +205,18 @@ export function timelineMarkdown(entries: readonly TimelineEntry[]): string {
   ].join('\n');
 }
 
-function describe(e: TimelineEntry): [string, string, string] {
+function describe(e: TimelineEntry, cellName: (e: RunEntry | JournalEntry) => string): [string, string, string] {
   switch (e.kind) {
     case 'run': {
       const counts = SEVERITY_ORDER.filter((s) => e.findings[s]).map((s) => `${SEVERITY_ICON[s]} ${e.findings[s]}`);
-      const what = `ran cell ${e.cell + 1} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
+      const what = `ran ${cellName(e)} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
       return [what, e.connections.map((c) => markdownTableCell(c)).join(', '), [e.outcome, ...counts].join(' ')];
     }
     case 'note':
       return ['note', '', markdownTableCell(e.text, 500)];
     case 'journal':
       return [
-        `journal of cell ${e.cell + 1}`,
+        `journal of ${cellName(e)}`,
         markdownTableCell(e.write.connection),
         markdownTableCell(describeJournaledWrite(e.write), 500),
       ];

@@ -1,5 +1,6 @@
 /** Entry point VS Code calls in the extension host (extensionTestsPath): runs the mocha suites. */
 import Mocha from 'mocha';
+import { registerCellRefTests } from './cellRefs.test';
 import { registerNotebookTests } from './notebook.test';
 import { registerParamsTests } from './params.test';
 import { registerSandboxTests } from './sandbox.test';
@@ -14,6 +15,7 @@ export function run(): Promise<void> {
   if (process.env.CNBOOK_TEST_TRUSTED === 'false') registerTrustTests();
   else {
     registerNotebookTests();
+    registerCellRefTests();
     registerParamsTests();
     // Last: it switches the active profile to the sandbox (and back).
     registerSandboxTests();
