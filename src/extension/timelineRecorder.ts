@@ -32,7 +32,7 @@ export class TimelineRecorder {
       who: this.who(),
     };
     // The cell's outputs may not have reached the document yet: diagnose with the findings of this run.
-    const diagnosis = this.tracker.diagnoseWith(notebook, cell.index, result.findings);
+    const diagnosis = this.tracker.diagnoseWith(notebook, cell.index, result.keptFindings ?? result.findings);
     await this.apply(notebook, timelineAfterRun(notebook.getCells(), run, diagnosis));
   }
 

@@ -24,10 +24,18 @@ export interface CodeCellRun {
   cutValues?: CutValue[];
   /** It failed only because servers were unreachable or stopped answering: later cells may still run. */
   serverUnavailable?: boolean;
+  /**
+   * Why nothing executed at all (every server unreachable): set, the cell keeps the evidence of its last run
+   * that executed (outputsAfterRun) rather than being wiped by this one.
+   */
+  notExecuted?: string;
 }
 
+const unavailable = (error: NonNullable<TargetRun['error']>) =>
+  error.kind === 'connection' || error.notResponding === true;
+
 function onlyUnavailable(results: TargetRun[]): boolean {
-  return results.every((r) => !r.error || r.error.kind === 'connection' || r.error.notResponding === true);
+  return results.every((r) => !r.error || unavailable(r.error));
 }
 
 export interface CellRunOptions extends SqlCellOptions {
@@ -50,7 +58,12 @@ export async function runCodeCell(
     if (language === 'cnprobe') {
       const findings = await executeProbeCell(source, { ...options, memory: options.memory ?? new Map() });
       const status = options.signal?.aborted ? 'cancelled' : 'ok';
-      return { status, outputs: [findingsOutput(findings)], findings, connections: probeConnections(source, options) };
+      const connections = probeConnections(source, options);
+      const run: CodeCellRun = { status, outputs: [findingsOutput(findings)], findings, connections };
+      const unreachable = findings.length > 0 && findings.every((f) => f.unreachable === true);
+      // Nothing measured anywhere: the run failed on its servers (as a SQL cell's does), and later cells go on.
+      if (!unreachable || status === 'cancelled') return run;
+      return { ...run, status: 'error', serverUnavailable: true, notExecuted: findings[0]!.summary };
     }
     if (language !== 'sql')
       throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
@@ -72,6 +85,9 @@ export async function runCodeCell(
       ...cut,
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
       ...(onlyUnavailable(run.payload.results) ? { serverUnavailable: true } : {}),
+      ...(run.payload.results.every((r) => r.error && unavailable(r.error))
+        ? { notExecuted: failed.error.message }
+        : {}),
     };
   } catch (error) {
     const name = error instanceof CellInputError ? 'Cell error' : 'Internal error';

@@ -3,6 +3,7 @@ import type { Finding } from '../probes/types';
 import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
+import { outputsAfterRun, type KeptEvidence } from './keptEvidence';
 
 export type { CellStatus } from './cell';
 
@@ -24,6 +25,8 @@ export interface CellReport {
   cutValues?: CutValue[];
   /** It failed only because servers were unreachable or stopped answering; the run went on. */
   serverUnavailable?: boolean;
+  /** Nothing executed, and the cell kept the evidence of its last run that did (what, since when, why). */
+  evidenceKept?: KeptEvidence;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -71,7 +74,8 @@ async function runCell(
   const start = Date.now();
   const run = await runCodeCell(cell.language, cell.source, options, `cell ${index + 1}`);
   const end = Date.now();
-  cell.outputs = run.outputs;
+  const after = outputsAfterRun(cell, run, new Date(end));
+  cell.outputs = after.outputs;
   cell.execution = { executionOrder, success: run.status === 'ok', startTime: start, endTime: end };
   const report: CellReport = {
     index,
@@ -85,6 +89,7 @@ async function runCell(
   if (run.findings.length > 0) report.findings = run.findings;
   if (run.cutValues) report.cutValues = run.cutValues;
   if (run.serverUnavailable) report.serverUnavailable = true;
+  if (after.kept) report.evidenceKept = after.kept;
   return report;
 }
 
