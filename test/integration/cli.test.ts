@@ -424,6 +424,10 @@ describe('cnbook incident new', () => {
     expect((record.frontMatter.incident as { responders: string[] }).responders).toHaveLength(1);
     const again = cnbook(['incident', 'new', source, '--title', 'EU totals off']);
     expect(again.stdout.trim()).toBe(created.replace('.cnbook', '-2.cnbook'));
+    // Issue 18: opened within the same second (or minute), the two still have different ids.
+    const idOf = (file: string) =>
+      (parseNotebook(fs.readFileSync(path.join(dir, file), 'utf8')).frontMatter.incident as { id: string }).id;
+    expect(idOf(again.stdout.trim())).not.toBe(idOf(created));
     expect(fs.readFileSync(path.join(dir, created), 'utf8')).toContain('severity: sev1');
   });
 
