@@ -106,6 +106,6 @@ export const USAGE = `Usage:
   cnbook diff --source CONN --target CONN --table T [--key K1,K2] [--columns C1,C2] [--exclude C1,C2]
               [--where SQL] [--connections FILE] [--query-timeout 5s] [--settle 5s] [--limit 20] [--json]
               [--repair-sql FILE]   (writes FILE and FILE.undo.sql for review; applies nothing)
-  cnbook export FILE [--format html|md] [--out FILE]   (default FILE.report.html beside it)
+  cnbook export FILE [--format html|md|json] [--out FILE]   (default FILE.report.html beside it)
 
 Exit codes: 0 all ok (diff: equal), 1 warnings, 2 critical findings (diff: drift), 3 could not run.`;
