@@ -389,6 +389,7 @@ describe('a re-run that cannot execute', () => {
     const before = parseNotebook(fs.readFileSync(record, 'utf8'));
     const again = cnbook(['run', record, '--connections', connections, '--profile', 'broken', '--out', record]);
     expect(again.code, again.stderr).not.toBe(0);
+    expect(again.stderr + again.stdout).toContain('kept the evidence of its last run that executed');
     const after = parseNotebook(fs.readFileSync(record, 'utf8'));
     const code = (nb: typeof after) => nb.cells.filter((c): c is CodeCell => c.kind === 'code');
     expect(code(after)).toHaveLength(2);
