@@ -111,6 +111,6 @@ export const USAGE = `Usage:
               [--where SQL] [--connections FILE | --sandbox[=NAME]] [--query-timeout 5s] [--settle 5s]
               [--limit 20] [--json] [--max-keys 100000]
               [--repair-sql FILE]   (writes FILE and FILE.undo.sql for review; applies nothing)
-  cnbook export FILE [--format html|md] [--out FILE]   (default FILE.report.html beside it)
+  cnbook export FILE [--format html|md|json] [--out FILE]   (default FILE.report.html beside it)
 
 Exit codes: 0 nothing to act on (diff: equal), 1 warnings, 2 critical findings (diff: drift), 3 could not run.`;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { ChartId } from '../core/diagnosis';
 import { chartToSvg } from '../core/diagnosis/svg';
 import { buildReport } from '../core/record/report';
+import { recordJson } from '../core/record/recordJson';
 import { renderReportHtml } from '../core/record/reportHtml';
 import { renderReportMarkdown } from '../core/record/reportMarkdown';
 import type { IncidentReport } from '../core/record/reportModel';
@@ -12,7 +13,7 @@ import { UsageError } from './usageError';
 import { readRunbook } from './readRunbook';
 import { printErr } from './output';
 
-export type ReportFormat = 'md' | 'html';
+export type ReportFormat = 'md' | 'html' | 'json';
 
 export interface ExportArgs {
   file: string;
@@ -32,8 +33,10 @@ export function parseExportArgs(argv: string[]): ExportArgs {
       files.length === 0 ? 'export needs a record file' : `export takes one file, got ${files.length}`,
     );
   const file = files[0] ?? '';
-  const chosen = format ?? (out?.toLowerCase().endsWith('.md') ? 'md' : 'html');
-  if (chosen !== 'md' && chosen !== 'html') throw new UsageError(`--format expects md or html, got '${chosen}'`);
+  const chosen =
+    format ?? (out?.toLowerCase().endsWith('.md') ? 'md' : out?.toLowerCase().endsWith('.json') ? 'json' : 'html');
+  if (chosen !== 'md' && chosen !== 'html' && chosen !== 'json')
+    throw new UsageError(`--format expects md, html or json, got '${chosen}'`);
   return { file, format: chosen, out: out ?? defaultOut(file, chosen) };
 }
 
@@ -52,7 +55,11 @@ export function exportCommand(argv: string[]): number {
   if (!report.ran)
     printErr(`warning: ${args.file} has not been run: no cell has results; exporting the runbook as written`);
   const files =
-    args.format === 'html' ? [{ file: args.out, text: renderReportHtml(report) }] : markdownFiles(report, args.out);
+    args.format === 'json'
+      ? [{ file: args.out, text: `${JSON.stringify(recordJson(notebook), null, 2)}\n` }]
+      : args.format === 'html'
+        ? [{ file: args.out, text: renderReportHtml(report) }]
+        : markdownFiles(report, args.out);
   for (const f of files) refuseInput(args.file, f.file);
   for (const f of files) {
     try {

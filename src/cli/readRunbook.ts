@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { parseNotebook } from '../core/format';
+import { parseNotebook, withCellIds } from '../core/format';
 import { decodeUtf8 } from '../core/format/utf8';
 import type { Notebook } from '../core/format/model';
 import { UsageError } from './usageError';
@@ -20,7 +20,8 @@ export function readRunbookText(file: string): { notebook: Notebook; text: strin
   try {
     // Strictly: a byte that is not UTF-8 is refused with where, never replaced.
     const text = decodeUtf8(bytes);
-    return { notebook: parseNotebook(text), text };
+    // Every code cell gets a stable id, written with the first change (the CLI's and VS Code's rule).
+    return { notebook: withCellIds(parseNotebook(text)), text };
   } catch (error) {
     throw new UsageError(`${file}:${(error as { line?: number }).line ?? 1}: ${(error as Error).message}`);
   }

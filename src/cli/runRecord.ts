@@ -1,6 +1,7 @@
 import { diagnosisHeadline, type Diagnosis, type HostInfo } from '../core/diagnosis';
 import { FindingsInOrder } from '../core/diagnosis/findingsInOrder';
 import { diagnoseNotebook, diagnosedCells, type DiagnosedCell } from '../core/diagnosis/notebook';
+import { cellIdOf } from '../core/format/cellIds';
 import type { Notebook } from '../core/format/model';
 import type { Finding } from '../core/probes/types';
 import { updateDiagnosisRecord } from '../core/record/diagnosisCell';
@@ -35,10 +36,13 @@ export class RunRecord {
     const cell = this.notebook.cells[report.index];
     const diagnosed = this.cells[report.index];
     if (report.status === 'skipped' || cell?.kind !== 'code' || !diagnosed) return;
-    const findings = report.findings ?? [];
+    // A run that could not execute left the cell's earlier evidence, and the diagnosis goes on reading it.
+    const findings = report.evidenceKept ? diagnosed.findings : (report.findings ?? []);
     this.cells[report.index] = { ...diagnosed, ran: true, findings };
     this.findings.set(report.index, findings);
-    const run = { ...report, source: cell.source, findings, who: this.who };
+    const cellId = cellIdOf(cell);
+    const own = report.findings ?? [];
+    const run = { ...report, ...(cellId ? { cellId } : {}), source: cell.source, findings: own, who: this.who };
     this.timeline.cellRan(run, () => diagnosisHeadline(this.findings.list()));
   }
 

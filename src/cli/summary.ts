@@ -23,7 +23,10 @@ export function formatCellLine(report: CellReport): string {
   const head = `  ${MARK[report.status]} cell ${report.index + 1} (${report.language}) ${runStatusWord(report.status)}`;
   const time = report.status === 'skipped' ? '' : ` ${report.durationMs} ms`;
   const error = report.error ? `\n      ${report.error.split('\n').join('\n      ')}` : '';
-  return `${head}${time}${error}${cutLines(report.cutValues ?? [])}`;
+  const kept = report.evidenceKept
+    ? `\n      kept the evidence of its last run that executed (${report.evidenceKept.takenAt ?? 'time not recorded'})`
+    : '';
+  return `${head}${time}${error}${kept}${cutLines(report.cutValues ?? [])}`;
 }
 
 /** Values kept cut, the first few named (the record lists them all, with their full hash). */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { cellLanguage } from './cellLanguage';
 import type { DiagnosedCell } from '../core/diagnosis/notebook';
+import { cellIdOf } from '../core/format/cellIds';
 import { FINDINGS_MIME } from '../core/format/model';
 import { readFindingsOutput } from '../core/probes/render';
 import type { Finding } from '../core/probes/types';
@@ -21,6 +22,7 @@ export class CellFindings {
   cells(notebook: vscode.NotebookDocument): DiagnosedCell[] {
     return notebook.getCells().map((cell) => ({
       index: cell.index,
+      ...idOf(cell),
       language: cellLanguage(cell),
       source: cell.document.getText(),
       ran: cell.executionSummary?.success !== undefined || cell.outputs.length > 0,
@@ -45,4 +47,9 @@ export class CellFindings {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
+
+function idOf(cell: vscode.NotebookCell): { id?: string } {
+  const id = cellIdOf(cell);
+  return id ? { id } : {};
 }

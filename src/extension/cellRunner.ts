@@ -27,4 +27,8 @@ export interface CellRunResult {
   status: CellStatus;
   /** The connections the cell ran on, by name. */
   connections: string[];
+  /** Why nothing executed (no server reachable, the sandbox down): the cell then keeps its earlier evidence. */
+  notExecuted?: string;
+  /** The findings of the earlier evidence the cell kept (what the diagnosis goes on reading), when it kept some. */
+  keptFindings?: Finding[];
 }

@@ -4,9 +4,12 @@ import { runSummary } from '../core/run/statusWords';
 import { cellLanguage, SQL_CELL_LANGUAGE } from './cellLanguage';
 import { FINDINGS_MIME, type JsonObject } from '../core/format/model';
 import type { CellFindings } from './cellFindings';
+import { ensureCellIds } from './cellIds';
 import type { CellRunner, CellRunResult } from './cellRunner';
 import type { TimelineRecorder } from './timelineRecorder';
-import { toCellOutput } from './notebookData';
+import { fromCellOutput, fromSummary, toCellOutput } from './notebookData';
+import { outputFindings } from '../core/diagnosis/notebook';
+import { outputsAfterRun } from '../core/run/keptEvidence';
 
 /**
  * Runs `sql` and `cnprobe` cells in order, one at a time, each awaited; a cell's cancel becomes a
@@ -38,6 +41,7 @@ export class CnbookController implements vscode.Disposable {
       );
       return;
     }
+    await ensureCellIds(notebook);
     const ran: CellRunResult[] = [];
     for (const cell of cells) {
       // A runbook is a sequence: after a failed or cancelled step, the later ones must not run.
@@ -65,15 +69,19 @@ export class CnbookController implements vscode.Disposable {
     const cancel = execution.token.onCancellationRequested(() => abort.abort());
     let success = false;
     let result: CellRunResult | undefined;
+    const before = { outputs: cell.outputs.map(fromCellOutput), execution: fromSummary(cell.executionSummary) };
     try {
       await execution.clearOutput();
       result =
         cell.document.languageId === 'note'
           ? await this.timeline.noteCell(cell)
           : await this.run(cell, notebook, abort.signal);
-      const outputs = result.outputs.map(toCellOutput);
+      // The core's rule, as in `cnbook run`: a run that could not execute keeps the earlier evidence.
+      const after = outputsAfterRun(before, result, new Date());
+      if (after.kept) result = { ...result, keptFindings: after.outputs.flatMap(outputFindings) };
+      const outputs = after.outputs.map(toCellOutput);
       const carrier = outputs.flatMap((o) => o.items).find((item) => item.mime === FINDINGS_MIME);
-      if (carrier) this.findings.recordRun(cell, carrier.data, result.findings);
+      if (carrier) this.findings.recordRun(cell, carrier.data, result.keptFindings ?? result.findings);
       await execution.replaceOutput(outputs);
       success = result.success;
     } catch (error) {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CnbookFormatError, InvalidUtf8Error, parseNotebookBytes, printNotebook } from '../core/format';
+import { CnbookFormatError, InvalidUtf8Error, parseNotebookBytes, printNotebook, withCellIds } from '../core/format';
 import { fromNotebookData, toNotebookData } from './notebookData';
 
 /**
@@ -12,7 +12,8 @@ export class CnbookSerializer implements vscode.NotebookSerializer {
 
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
     try {
-      return toNotebookData(parseNotebookBytes(content));
+      // Every code cell gets a stable id on open; the file keeps its bytes until it is saved with a change.
+      return toNotebookData(withCellIds(parseNotebookBytes(content)));
     } catch (error) {
       if (error instanceof CnbookFormatError)
         throw new Error(`This .cnbook file cannot be opened: ${error.message}. ${remedy(error)}`);

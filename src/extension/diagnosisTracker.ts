@@ -39,7 +39,9 @@ export class DiagnosisTracker implements vscode.Disposable {
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (e.notebook.notebookType !== 'cnbook') return;
         this.latest.delete(e.notebook);
-        if (e.cellChanges.some((c) => c.outputs !== undefined)) this.changed.fire(e.notebook);
+        // Cells inserted, moved or deleted renumber the map's links, as new outputs change its states.
+        if (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.outputs !== undefined))
+          this.changed.fire(e.notebook);
       }),
     );
   }

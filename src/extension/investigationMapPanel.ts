@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cellIndexNow } from '../core/format/cellIds';
 import { MAP_BODY_HTML, type FromWebview, type ToWebview } from '../webview/protocol';
 import type { DiagnosisTracker } from './diagnosisTracker';
 import type { EscalationClock } from './escalationClock';
@@ -88,9 +89,15 @@ export class InvestigationMapPanel implements vscode.Disposable {
     if (message.type === 'rendered') InvestigationMapPanel.lastRender = message;
     else if (message.type === 'reveal' && this.notebook)
       await this.revealCell(this.tracker.cellFor(this.notebook, message.chart, message.node));
-    else if (message.type === 'revealCell') await this.revealCell(message.cell);
+    else if (message.type === 'revealCell') await this.revealCell(this.cellNow(message.cell, message.cellId));
     else if (message.type === 'exportSvg') await exportSvg(message.svg, message.chart);
     else if (message.type === 'error') void vscode.window.showErrorMessage(`Investigation Map: ${message.message}`);
+  }
+
+  /** Where the map's cell stands now: found by its id (cells may have moved since the map was drawn). */
+  private cellNow(index: number, id: string | null): number | undefined {
+    if (!this.notebook) return undefined;
+    return cellIndexNow(this.notebook.getCells(), id ?? undefined, index) ?? undefined;
   }
 
   private async revealCell(index: number | undefined): Promise<void> {

@@ -73,7 +73,7 @@ export function toCellOutput(output: CellOutput): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(items, output.metadata);
 }
 
-function fromCellOutput(output: vscode.NotebookCellOutput): CellOutput {
+export function fromCellOutput(output: vscode.NotebookCellOutput): CellOutput {
   const items: OutputItem[] = output.items.map((item) =>
     isBinary(item.mime)
       ? { mime: item.mime, base64: Buffer.from(item.data).toString('base64') }
@@ -98,7 +98,7 @@ function toSummary(execution: ExecutionSummary): vscode.NotebookCellExecutionSum
   };
 }
 
-function fromSummary(summary: vscode.NotebookCellExecutionSummary | undefined): ExecutionSummary | undefined {
+export function fromSummary(summary: vscode.NotebookCellExecutionSummary | undefined): ExecutionSummary | undefined {
   if (!summary) return undefined;
   const execution: ExecutionSummary = {};
   if (summary.executionOrder !== undefined) execution.executionOrder = summary.executionOrder;

@@ -52,13 +52,22 @@ export class SqlCellRunner implements CellRunner {
         request.subject ?? (request.cellIndex === undefined ? 'this cell' : `cell ${request.cellIndex + 1}`),
       );
       if (run.error) this.log.warn(redactSecrets(run.error));
-      const { status, connections } = run;
+      const { status, connections, notExecuted } = run;
       const { outputs, findings } = withClusterFindings(run, cluster.findings);
-      return { outputs, success: status === 'ok', status, findings, connections };
+      return {
+        outputs,
+        success: status === 'ok',
+        status,
+        findings,
+        connections,
+        ...(notExecuted ? { notExecuted } : {}),
+      };
     } catch (error) {
       if (error instanceof ParamsNotGiven) return stopped(error.message);
-      const name = error instanceof CellInputError ? 'Cell error' : 'Cannot run';
-      return failed(name, redactSecrets((error as Error).message));
+      const message = redactSecrets((error as Error).message);
+      if (error instanceof CellInputError) return failed('Cell error', message);
+      // Nothing ran (no connection, the sandbox down): the cell keeps the evidence of its last run that did.
+      return { ...failed('Cannot run', message), notExecuted: message };
     }
   }
 

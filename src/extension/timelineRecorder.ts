@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { cellLanguage } from './cellLanguage';
+import { cellIdOf } from '../core/format/cellIds';
 import { timelineAfterRun, timelineChange } from '../core/record/timeline';
 import { escapeMarkdownInline } from '../core/util/escape';
 import type { CellRunResult } from './cellRunner';
@@ -19,8 +20,10 @@ export class TimelineRecorder {
 
   async cellRan(cell: vscode.NotebookCell, result: CellRunResult): Promise<void> {
     const notebook = cell.notebook;
+    const cellId = cellIdOf(cell);
     const run = {
       index: cell.index,
+      ...(cellId ? { cellId } : {}),
       language: cellLanguage(cell),
       source: cell.document.getText(),
       status: result.status,
@@ -30,7 +33,7 @@ export class TimelineRecorder {
       who: this.who(),
     };
     // The cell's outputs may not have reached the document yet: diagnose with the findings of this run.
-    const diagnosis = this.tracker.diagnoseWith(notebook, cell.index, result.findings);
+    const diagnosis = this.tracker.diagnoseWith(notebook, cell.index, result.keptFindings ?? result.findings);
     await this.apply(notebook, timelineAfterRun(notebook.getCells(), run, diagnosis));
   }
 

@@ -40,8 +40,14 @@ export function renderPayload(payload: ResultPayload): HTMLElement {
     );
   }
   const side = el('div', payload.results.length > 1 ? 'cnbook-side-by-side' : 'cnbook-single');
-  for (const run of payload.results)
-    side.append(renderRun(run, payload.comparison?.differingRows[run.connection] ?? []));
+  const odd = new Set(payload.comparison?.odd ?? []);
+  for (const run of payload.results) {
+    const box = renderRun(run, payload.comparison?.differingRows[run.connection] ?? []);
+    // The connection the majority disagrees with is named as the odd one out.
+    if (odd.has(run.connection)) box.classList.add('odd');
+    if (odd.has(run.connection)) box.querySelector('header')?.append(el('span', 'cnbook-odd', 'odd one out'));
+    side.append(box);
+  }
   root.append(side);
   return root;
 }

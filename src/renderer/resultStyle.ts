@@ -4,6 +4,8 @@ export const RESULT_STYLE = `
 .cnbook-side-by-side { display: flex; gap: 12px; flex-wrap: wrap; align-items: flex-start; }
 .cnbook-side-by-side > .cnbook-target { flex: 1 1 320px; min-width: 0; overflow-x: auto; }
 .cnbook-target header { margin: 4px 0; }
+.cnbook-target.odd { border-left: 3px solid var(--vscode-editorWarning-foreground); padding-left: 6px; }
+.cnbook-odd { margin-left: 8px; font-weight: bold; color: var(--vscode-editorWarning-foreground); }
 .cnbook-facts { margin-left: 8px; opacity: 0.8; }
 .cnbook-compare { margin: 4px 0 8px; font-weight: bold; }
 .cnbook-compare.differ, tr.differs td { color: var(--vscode-editorWarning-foreground); }

@@ -81,7 +81,8 @@ function renderNext(state: MapState): void {
     link.id = 'next-cell';
     link.textContent = `Go to cell ${cell + 1}`;
     link.title = 'Show the runbook cell for this step';
-    link.addEventListener('click', () => vscode.postMessage({ type: 'revealCell', cell }));
+    const cellId = state.nextCellId;
+    link.addEventListener('click', () => vscode.postMessage({ type: 'revealCell', cell, cellId }));
     next.append(' ', link);
   }
 }

@@ -6,7 +6,7 @@ export type { MapChart, MapState } from '../core/diagnosis/mapState';
 export type ToWebview = { type: 'update'; state: MapState };
 export type FromWebview =
   | { type: 'reveal'; chart: string; node: string }
-  | { type: 'revealCell'; cell: number }
+  | { type: 'revealCell'; cell: number; cellId: string | null }
   | {
       type: 'rendered';
       chart: string;

@@ -374,6 +374,45 @@ describe('cnbook check', () => {
   });
 });
 
+describe('a re-run that cannot execute', () => {
+  // Issue 18: with the sandbox stopped, Run All on a saved incident replaced each cell's findings by
+  // "Cannot run: …". Here the primary is down (its port refuses) when the record is run again.
+  it('keeps the evidence of the last run that executed, saying when it was taken and why the latest failed', () => {
+    const source = write(
+      'kept.cnbook',
+      '---\ncnbook: 2\ntitle: kept\n---\n# kept\n\n```sql\n-- @on primary\nSELECT count(*) AS n FROM t;\n```\n\n' +
+        '```cnprobe\ntopology on=primary\n```\n',
+    );
+    const record = path.join(dir, 'kept.record.cnbook');
+    const first = runOnTest(source, '--out', record);
+    expect(first.code, first.stderr).toBe(0);
+    const before = parseNotebook(fs.readFileSync(record, 'utf8'));
+    const again = cnbook(['run', record, '--connections', connections, '--profile', 'broken', '--out', record]);
+    expect(again.code, again.stderr).not.toBe(0);
+    expect(again.stderr + again.stdout).toContain('kept the evidence of its last run that executed');
+    const after = parseNotebook(fs.readFileSync(record, 'utf8'));
+    const code = (nb: typeof after) => nb.cells.filter((c): c is CodeCell => c.kind === 'code');
+    expect(code(after)).toHaveLength(2);
+    code(after).forEach((cell, i) => {
+      const earlier = code(before)[i]!;
+      const [note, ...kept] = cell.outputs ?? [];
+      expect(kept).toEqual(earlier.outputs);
+      expect(note?.metadata?.keptEvidence).toMatchObject({
+        takenAt: new Date(earlier.execution!.endTime!).toISOString(),
+        reason: expect.stringMatching(/refused|connect/i),
+      });
+      expect(note?.items[0]?.text).toMatch(/The latest run could not execute/);
+      expect(cell.execution?.success).toBe(false);
+    });
+    // The diagnosis still reads the kept evidence, and the timeline keeps both runs of each cell.
+    expect(after.cells.find((c) => c.metadata?.cnbook === 'diagnosis')?.source).toBe(
+      before.cells.find((c) => c.metadata?.cnbook === 'diagnosis')?.source,
+    );
+    const runs = timelineOf(after.cells).flatMap((e) => (e.kind === 'run' ? [e.outcome] : []));
+    expect(runs).toEqual(['ok', 'ok', 'error', 'error']);
+  });
+});
+
 describe('cnbook incident new', () => {
   it('copies a runbook to incidents/DATE-SLUG.cnbook with incident: filled, never over an earlier one', () => {
     const source = path.join(root, 'runbooks', 'orders-vs-items.cnbook');
@@ -386,6 +425,10 @@ describe('cnbook incident new', () => {
     expect((record.frontMatter.incident as { responders: string[] }).responders).toHaveLength(1);
     const again = cnbook(['incident', 'new', source, '--title', 'EU totals off']);
     expect(again.stdout.trim()).toBe(created.replace('.cnbook', '-2.cnbook'));
+    // Issue 18: opened within the same second (or minute), the two still have different ids.
+    const idOf = (file: string) =>
+      (parseNotebook(fs.readFileSync(path.join(dir, file), 'utf8')).frontMatter.incident as { id: string }).id;
+    expect(idOf(again.stdout.trim())).not.toBe(idOf(created));
     expect(fs.readFileSync(path.join(dir, created), 'utf8')).toContain('severity: sev1');
   });
 

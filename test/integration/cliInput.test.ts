@@ -101,3 +101,20 @@ describe('a runbook with a UTF-8 BOM', () => {
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
   });
 });
+
+// Issue 18: a tool that files tickets reads the record as one JSON document, not the HTML report.
+describe('cnbook export --format json', () => {
+  it('writes the whole record of a real run as plain JSON, and leaves the record as it was', () => {
+    const record = path.resolve(__dirname, '../fixtures/format/valid/v2-demo-record.cnbook');
+    const before = sha256(record);
+    const out = path.join(dir, 'demo.record.json');
+    const exported = cnbook(['export', record, '--format', 'json', '--out', out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown[]>;
+    expect(doc.cnbookRecord).toBe(1);
+    expect(doc.cells!.length).toBeGreaterThan(10);
+    expect(doc.timeline!.length).toBeGreaterThan(5);
+    expect(doc.diagnosis).toMatchObject({ problems: expect.any(Array) });
+    expect(sha256(record)).toBe(before);
+  });
+});

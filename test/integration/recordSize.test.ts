@@ -1,12 +1,19 @@
 /**
  * The record of the demo, made for real: runbooks/triage.cnbook run by the built CLI on a sandbox with the
- * demo's faults, then measured in both format versions and run again to see what a re-run changes.
+ * demo's faults, then measured in both format versions, its timeline checked against the diagnosis at each
+ * step, and run again to see what a re-run changes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNotebook, printNotebook, sameNotebook } from '../../src/core/format';
 import { DEMO_FAULTS } from '../../scripts/demoFaults';
+import { diagnose } from '../../src/core/diagnosis';
+import { diagnosedCells } from '../../src/core/diagnosis/notebook';
+import { SEVERITY_ICON } from '../../src/core/probes/render';
+import type { Finding, Severity } from '../../src/core/probes/types';
+import { problemsAfter, timelineProblems } from '../../src/core/record/diagnosisEntry';
+import { timelineOf, type DiagnosisEntry } from '../../src/core/record/timeline';
 import { REPO_ROOT } from '../helpers/builtCli';
 import { partsTable, recordParts } from '../helpers/recordParts';
 import { useSandboxHome } from '../helpers/sandboxHome';
@@ -54,6 +61,68 @@ describe('the record of the demo', () => {
     // Issue 9: "a record of the demo shrinks by at least a third". Measured 0.657 on the run that
     // test/unit/format.size.test.ts holds; runs differ by a few bytes (timings, LSNs, lag figures).
     expect(bytes(written) / bytes(v1)).toBeLessThanOrEqual(2 / 3);
+  });
+
+  // Issue 18: after the table-drift cell the timeline read "🔴 Eventual consistency: replay paused on us-west"
+  // (a warning's text under the critical drift's colour) and never named the drift.
+  it('has a timeline whose every diagnosis entry is the diagnosis of that moment, and says what changed', () => {
+    const notebook = parseNotebook(fs.readFileSync(record, 'utf8'));
+    const stored = diagnosedCells(notebook);
+    const timeline = timelineOf(notebook.cells);
+    const rows = (notebook.cells.at(-1)?.source ?? '').split('\n').filter((line) => line.startsWith('| 20'));
+    expect(rows).toHaveLength(timeline.length);
+    const ran = new Map<number, readonly Finding[]>();
+    const moment = (at: string) => {
+      const findings = [...ran.keys()].sort((a, b) => a - b).flatMap((cell) => ran.get(cell) ?? []);
+      return diagnose({ findings, hosts: [], now: at });
+    };
+    const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
+    let last: DiagnosisEntry | undefined;
+    const diagnosisSteps: string[] = [];
+    timeline.forEach((entry, i) => {
+      if (entry.kind === 'run') {
+        ran.set(entry.cell, stored[entry.cell]?.findings ?? []);
+        if (Object.keys(entry.findings).length === 0 || timeline[i + 1]?.kind === 'diagnosis') return;
+        // No entry after a cell with findings: the diagnosis then says what the last entry said.
+        const d = moment(entry.at);
+        expect([d.consistencyType, d.severity, d.rootCause]).toEqual([
+          last?.consistencyType,
+          last?.severity,
+          last?.rootCause,
+        ]);
+        expect(sorted(timelineProblems(d))).toEqual(sorted(problemsAfter(timeline.slice(0, i + 1))));
+        return;
+      }
+      if (entry.kind !== 'diagnosis') return;
+      const d = moment(entry.at);
+      const primary = d.problems[0]?.severity ?? null;
+      expect(entry).toMatchObject({
+        consistencyType: d.consistencyType,
+        severity: d.severity,
+        rootCause: d.rootCause,
+        primarySeverity: primary,
+      });
+      const counts: Partial<Record<Severity, number>> = {};
+      for (const p of d.problems) counts[p.severity] = (counts[p.severity] ?? 0) + 1;
+      expect(entry.problems).toEqual(counts);
+      expect(sorted(problemsAfter(timeline.slice(0, i + 1)))).toEqual(sorted(timelineProblems(d)));
+      const row = rows[i] ?? '';
+      expect(row).toContain(`| ${SEVERITY_ICON[d.severity]} `);
+      if (primary && primary !== d.severity)
+        expect(row).toContain(`primary problem ${SEVERITY_ICON[primary]} ${primary}:`);
+      const before = timeline[i - 1];
+      diagnosisSteps.push(
+        `after ${before?.kind === 'run' ? before.label.split(' ')[0] : '?'}: ${row.split(' | ').at(-1)}`,
+      );
+      last = entry;
+    });
+    console.log(`the timeline's diagnosis entries:\n${diagnosisSteps.join('\n')}`);
+    expect(diagnosisSteps.length).toBeGreaterThanOrEqual(3);
+    // The drift in orders (critical) is named as new right after the cell that found it.
+    const afterDrift = timeline.findIndex((e) => e.kind === 'run' && e.label.startsWith('table-drift')) + 1;
+    const driftEntry = timeline[afterDrift] as DiagnosisEntry;
+    expect(driftEntry.kind).toBe('diagnosis');
+    expect(driftEntry.changes).toContainEqual(expect.objectContaining({ change: 'new', severity: 'critical' }));
   });
 
   it('changes on a re-run only the lines of the outputs, the diagnosis and the timeline, none of them long', () => {

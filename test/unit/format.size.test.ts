@@ -18,7 +18,9 @@ const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const records = [
   { name: 'v1-record.cnbook', measured: 0.662 },
   { name: 'v1-record-large-results.cnbook', measured: 0.595 },
-  { name: 'v2-demo-record-unpacked.cnbook', measured: 0.65 },
+  // 0.65 until side-by-side comparisons named the odd one out (issue 18): its stored comparisons, made by the
+  // earlier rule, no longer equal what compareRuns derives, so version 2 keeps them.
+  { name: 'v2-demo-record-unpacked.cnbook', measured: 0.661 },
   { name: 'v2-demo-record.cnbook', measured: 0.657 },
 ];
 

@@ -12,7 +12,7 @@ describe('a new incident from a runbook', () => {
     const source = runbook();
     const incident = newIncident(source, { title: 'Totals off for EU orders', responders: ['ana', 'ana', 'bo'], now });
     expect(incident.frontMatter.incident).toEqual({
-      id: 'INC-20261201-1542',
+      id: expect.stringMatching(/^INC-20261201-1542-[0-9a-z]{4}$/),
       title: 'Totals off for EU orders',
       severity: 'sev2',
       opened: '2026-12-01T15:42:10.123Z',
@@ -21,6 +21,18 @@ describe('a new incident from a runbook', () => {
     });
     expect(incident.frontMatter.title).toBe(source.frontMatter.title);
     expect(incident.cells.map((c) => c.source)).toEqual(source.cells.map((c) => c.source));
+  });
+
+  // Issue 18: two incidents opened in the same minute both got INC-YYYYMMDD-HHMM.
+  it('gives two incidents opened in the same second different ids', () => {
+    const ids = new Set(
+      Array.from(
+        { length: 50 },
+        () => (newIncident(runbook(), { title: 'x', responders: [], now }).frontMatter.incident as { id: string }).id,
+      ),
+    );
+    expect(ids.size).toBe(50);
+    expect([...ids].every((id) => id.startsWith('INC-20261201-1542-'))).toBe(true);
   });
 
   it('reads back as written, and leaves outputs, executions, diagnosis and timeline of a used record behind', () => {

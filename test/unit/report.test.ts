@@ -112,34 +112,37 @@ describe('the report model of a record', () => {
   it("reads the record's own timeline when it has one: runs, notes and diagnosis changes, in time order", () => {
     const notebook = ordersRecord();
     notebook.cells.push(
-      timelineCell([
-        {
-          kind: 'run',
-          at: '2026-11-25T10:01:00.000Z',
-          who: 'alice',
-          cell: 2,
-          label: 'topology on=all',
-          language: 'cnprobe',
-          connections: ['db-primary', 'db-replica-1'],
-          outcome: 'ok',
-          findings: { warning: 1 },
-        },
-        {
-          kind: 'diagnosis',
-          at: '2026-11-25T10:01:00.000Z',
-          who: 'alice',
-          consistencyType: 'eventual',
-          severity: 'warning',
-          rootCause: 'replay paused on db-replica-1',
-        },
-        { kind: 'note', at: '2026-11-25T10:02:30.000Z', who: 'bob', text: `paged the DBA ${HOSTILE[0]}` },
-      ]),
+      timelineCell(
+        [
+          {
+            kind: 'run',
+            at: '2026-11-25T10:01:00.000Z',
+            who: 'alice',
+            cell: 2,
+            label: 'topology on=all',
+            language: 'cnprobe',
+            connections: ['db-primary', 'db-replica-1'],
+            outcome: 'ok',
+            findings: { warning: 1 },
+          },
+          {
+            kind: 'diagnosis',
+            at: '2026-11-25T10:01:00.000Z',
+            who: 'alice',
+            consistencyType: 'eventual',
+            severity: 'warning',
+            rootCause: 'replay paused on db-replica-1',
+          },
+          { kind: 'note', at: '2026-11-25T10:02:30.000Z', who: 'bob', text: `paged the DBA ${HOSTILE[0]}` },
+        ],
+        notebook.cells,
+      ),
     );
     const r = buildReport(saved(notebook));
     expect(r.timeline.map((t) => [t.time.slice(11, 19), t.who, t.cell, t.what])).toEqual([
       ['09:45:00', 'carol', null, 'Incident opened'],
       ['10:01:00', 'alice', 3, 'cnprobe cell 3: topology on=all (ran)'],
-      ['10:01:00', 'alice', null, 'Diagnosis: Eventual consistency: replay paused on db-replica-1'],
+      ['10:01:00', 'alice', null, 'Diagnosis: 🟡 Eventual consistency: replay paused on db-replica-1'],
       ['10:02:30', 'bob', null, `Note: paged the DBA ${HOSTILE[0]}`],
     ]);
     // The timeline cell is the record's own: drawn from its entries, not repeated in the runbook appendix.

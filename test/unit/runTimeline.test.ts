@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DiagnosisHeadline } from '../../src/core/diagnosis/model';
 import { diagnose, diagnosisHeadline } from '../../src/core/diagnosis';
 import type { Notebook } from '../../src/core/format/model';
 import type { Finding } from '../../src/core/probes/types';
@@ -68,8 +69,17 @@ describe('the timeline of a headless run', () => {
   it('asks the diagnosis only for its conclusion, which is what diagnose concludes', () => {
     const unknown: Finding = { ...paused, severity: 'unknown', metrics: {} };
     for (const findings of [[], [fixed], [unknown], [paused, fixed], [fixed, paused, unknown]]) {
-      const { consistencyType, rootCause, severity } = diagnose({ findings, hosts, now: 't' });
-      expect(diagnosisHeadline(findings)).toEqual({ consistencyType, rootCause, severity });
+      const { consistencyType, rootCause, severity, problems } = diagnose({ findings, hosts, now: 't' });
+      const headline = diagnosisHeadline(findings);
+      expect(headline).toMatchObject({ consistencyType, rootCause, severity });
+      const kept = ({ type, causeNode, severity, rootCause, evidence }: DiagnosisHeadline['problems'][number]) => ({
+        type,
+        causeNode,
+        severity,
+        rootCause,
+        evidence,
+      });
+      expect(headline.problems.map(kept)).toEqual(problems.map(kept));
     }
   });
 });

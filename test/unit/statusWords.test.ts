@@ -45,7 +45,7 @@ describe('run status and findings never share a word', () => {
       outcome: 'ok' as const,
       findings: { critical: 1 },
     };
-    const row = timelineMarkdown([entry as never])
+    const row = timelineMarkdown([entry as never], 'as-run')
       .split('\n')
       .at(-1);
     expect(row).toMatch(/\| ran 🔴 1 \|$/);

@@ -5,7 +5,17 @@ import type { Notebook } from '../../src/core/format/model';
 import type { Finding } from '../../src/core/probes/types';
 import { updateDiagnosisRecord } from '../../src/core/record/diagnosisCell';
 import { applyRecordCellChange } from '../../src/core/record/recordCells';
-import { cellLabel, runEntries, timelineChange, timelineOf, type TimelineEntry } from '../../src/core/record/timeline';
+import {
+  cellLabel,
+  diagnosisSoFar,
+  runEntries,
+  timelineChange,
+  timelineMarkdown,
+  timelineRenumbered,
+  timelineOf,
+  type DiagnosisEntry,
+  type TimelineEntry,
+} from '../../src/core/record/timeline';
 
 const hosts = [{ connection: 'db-replica-1', role: 'replicas' }];
 const paused: Finding = {
@@ -36,22 +46,88 @@ const notebook = (): Notebook => ({
 
 describe('the timeline', () => {
   it('adds a run entry with its severities, and a diagnosis entry only when the conclusion changes', () => {
-    const first = runEntries([], run('2026-12-01T10:00:00.000Z'), diagnosisOf([paused], 't1'));
+    const first = runEntries(diagnosisSoFar([]), run('2026-12-01T10:00:00.000Z'), diagnosisOf([paused], 't1'));
     expect(first.map((e) => e.kind)).toEqual(['run', 'diagnosis']);
     expect(first[0]).toMatchObject({ findings: { warning: 1 }, connections: ['db-replica-1'] });
     expect(first[1]).toMatchObject({ consistencyType: 'eventual', severity: 'warning' });
-    const again = runEntries(first, run('2026-12-01T10:05:00.000Z'), diagnosisOf([paused], 't2'));
+    const again = runEntries(diagnosisSoFar(first), run('2026-12-01T10:05:00.000Z'), diagnosisOf([paused], 't2'));
     expect(again.map((e) => e.kind)).toEqual(['run']);
     const fixed = { ...paused, severity: 'ok' as const, metrics: {} };
-    const resolved = runEntries(first, run('2026-12-01T10:09:00.000Z', [fixed]), diagnosisOf([fixed], 't3'));
+    const resolved = runEntries(
+      diagnosisSoFar(first),
+      run('2026-12-01T10:09:00.000Z', [fixed]),
+      diagnosisOf([fixed], 't3'),
+    );
     expect(resolved.map((e) => e.kind)).toEqual(['run', 'diagnosis']);
     expect(resolved[1]).toMatchObject({ consistencyType: 'none', severity: 'ok' });
+  });
+
+  // Issue 18: a paused replica (a warning, the primary problem: it comes first as a cause) and then drift on a
+  // copy (critical) read "🔴 Eventual consistency: replay paused …", a warning's text under a critical colour.
+  it('says the whole severity and the primary problem with its own, and names the problem that came', () => {
+    const drift: Finding = {
+      probe: 'table-drift',
+      target: 'primary → copy',
+      severity: 'critical',
+      summary: 'orders: 50 changed',
+      metrics: {},
+      deviating: ['copy'],
+    };
+    const first = runEntries(diagnosisSoFar([]), run('2026-12-01T10:00:00.000Z'), diagnosisOf([paused], 't1'));
+    const second = runEntries(
+      diagnosisSoFar(first),
+      run('2026-12-01T10:01:00.000Z', [drift]),
+      diagnosisOf([paused, drift], 't2'),
+    );
+    const entry = second[1] as DiagnosisEntry;
+    expect(entry).toMatchObject({
+      severity: 'critical',
+      primarySeverity: 'warning',
+      problems: { warning: 1, critical: 1 },
+    });
+    expect(entry.changes).toEqual([
+      expect.objectContaining({ change: 'new', severity: 'critical', on: 'primary → copy' }),
+    ]);
+    const row =
+      timelineMarkdown([...first, ...second], [])
+        .split('\n')
+        .at(-1) ?? '';
+    expect(row).toContain('🔴 critical overall; primary problem 🟡 warning: Eventual consistency: replay paused');
+    expect(row).toContain('new 🔴 critical: copies differ: primary → copy: orders: 50 changed');
+    const fixed = { ...drift, severity: 'ok' as const };
+    const third = runEntries(
+      diagnosisSoFar([...first, ...second]),
+      run('t3', [fixed]),
+      diagnosisOf([paused, fixed], 't3'),
+    );
+    expect((third[1] as DiagnosisEntry).changes).toEqual([
+      expect.objectContaining({ change: 'gone', on: 'primary → copy' }),
+    ]);
+    expect(timelineMarkdown(third, [])).toContain(
+      '🟡 Eventual consistency: replay paused on db-replica-1: behind, replay PAUSED; gone 🔴 critical: copies differ',
+    );
+  });
+
+  // Issue 18: after a cell was inserted above step 1, older timeline rows pointed at other cells.
+  it('draws "cell N" from where each entry\'s cell stands now, by its id', () => {
+    const nb = notebook();
+    nb.cells[1]!.metadata = { id: 'lag' };
+    const entry = { ...run('2026-12-01T10:00:00.000Z', []), cellId: 'lag' };
+    applyRecordCellChange(nb, timelineChange(nb.cells, runEntries(diagnosisSoFar([]), entry, null)));
+    expect(nb.cells[2]?.source).toContain('ran cell 2 (cnprobe)');
+    expect(timelineRenumbered(nb.cells)).toEqual({ kind: 'unchanged' });
+    nb.cells.unshift({ kind: 'code', language: 'sql', source: 'SELECT 1', metadata: { id: 'new' } });
+    applyRecordCellChange(nb, timelineRenumbered(nb.cells));
+    expect(nb.cells[3]?.source).toContain('ran cell 3 (cnprobe)');
+    nb.cells.splice(2, 1);
+    applyRecordCellChange(nb, timelineRenumbered(nb.cells));
+    expect(nb.cells[2]?.source).toContain('ran a removed cell (cnprobe)');
   });
 
   it('is stored in one cell after the diagnosis, read back losslessly, and reads as a Markdown table', () => {
     const nb = notebook();
     const entries: TimelineEntry[] = [
-      ...runEntries([], run('2026-12-01T10:00:00.000Z'), diagnosisOf([paused], 't')),
+      ...runEntries(diagnosisSoFar([]), run('2026-12-01T10:00:00.000Z'), diagnosisOf([paused], 't')),
       { kind: 'note', at: '2026-12-01T10:02:00.000Z', who: 'bo', text: 'paused by a | pipe <b>x</b>\nline 2' },
     ];
     applyRecordCellChange(nb, timelineChange(nb.cells, entries));
@@ -69,7 +145,10 @@ describe('the timeline', () => {
 
   it('appends to the stored entries and ignores entries edited into nonsense', () => {
     const nb = notebook();
-    applyRecordCellChange(nb, timelineChange(nb.cells, runEntries([], run('2026-12-01T10:00:00.000Z'), null)));
+    applyRecordCellChange(
+      nb,
+      timelineChange(nb.cells, runEntries(diagnosisSoFar([]), run('2026-12-01T10:00:00.000Z'), null)),
+    );
     const cell = nb.cells[2]!;
     const stored = cell.metadata!.timeline as { entries: unknown[] };
     stored.entries.push({ kind: 'diagnosis', at: 'x', who: 'y', consistencyType: 'toString', severity: 'ok' }, 7);

@@ -11,7 +11,7 @@ import {
   type TypeBranchNodeId,
 } from './charts';
 import { classify, Classification } from './classify';
-import { cellForNextStep, RunbookStep } from './steps';
+import { stepForNextStep, RunbookStep } from './steps';
 import {
   Diagnosis,
   DiagnosisHeadline,
@@ -52,7 +52,8 @@ export function diagnosisHeadline(findings: readonly Finding[]): DiagnosisHeadli
 
 function headlineOf(classification: Classification, findings: readonly Finding[]): DiagnosisHeadline {
   const severity = worst(findings.map((f) => f.severity));
-  return { consistencyType: classification.type, rootCause: classification.rootCause, severity };
+  const { type: consistencyType, rootCause, problems } = classification;
+  return { consistencyType, rootCause, severity, problems };
 }
 
 /** Findings in, diagnosis out: node states of every chart, type and cause, path, next step, escalation. Pure. */
@@ -134,13 +135,10 @@ function nextStep(c: Classification, findings: Finding[], steps: RunbookStep[]):
   const unmeasured = findings.find((f) => f.severity === 'unknown');
   // While nothing points anywhere, the runbook's own order says what to run next.
   const followRunbook = c.type === 'none' || (c.type === 'unknown' && !unmeasured);
-  const step = (chart: ChartId, node: NodeId, suggestion: string, probe: ProbeName | null): NextStep => ({
-    chart,
-    node,
-    suggestion,
-    probe,
-    cell: cellForNextStep(steps, probe, followRunbook),
-  });
+  const step = (chart: ChartId, node: NodeId, suggestion: string, probe: ProbeName | null): NextStep => {
+    const cell = stepForNextStep(steps, probe, followRunbook);
+    return { chart, node, suggestion, probe, cell: cell?.index ?? null, ...(cell?.id ? { cellId: cell.id } : {}) };
+  };
   if (c.type === 'unknown') {
     return unmeasured
       ? step(

@@ -18,6 +18,8 @@ export interface MapState {
   next: string | null;
   /** The runbook cell (notebook index) the next step points at, for a link from the map. */
   nextCell: number | null;
+  /** That cell's stable id: what the link goes by, so it finds the cell after cells moved. */
+  nextCellId: string | null;
   focus: string;
   /** Every problem found, the primary first: the map switches to a problem's chart when one is chosen. */
   problems: { title: string; chart: string; severity: Severity; next: string; nextCell: number | null }[];
@@ -52,6 +54,7 @@ export function buildMapState(
     headline: `${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}${overdue}`,
     next: diagnosis.next?.suggestion ?? null,
     nextCell: diagnosis.next?.cell ?? null,
+    nextCellId: diagnosis.next?.cellId ?? null,
     escalation: escalation ? { line: escalationLine(escalation), due: escalation.due } : null,
     problems: diagnosis.problems.map((p) => ({
       title: `${CONSISTENCY_TITLE[p.type]}: ${p.rootCause}`,

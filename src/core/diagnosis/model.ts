@@ -33,10 +33,17 @@ export interface NextStep {
   probe: ProbeName | null;
   /** The runbook cell (notebook index) to go to for it, when the runbook has one. */
   cell: number | null;
+  /** That cell's stable id, when it has one: what a link to it goes by. */
+  cellId?: string;
 }
 
-/** What a diagnosis concludes, without the charts and next steps: what the timeline records of it. */
-export type DiagnosisHeadline = Pick<Diagnosis, 'consistencyType' | 'rootCause' | 'severity'>;
+/**
+ * What a diagnosis concludes, without the charts and next steps: what the timeline records of it (the whole
+ * diagnosis' severity, the primary problem, and every problem with its own severity).
+ */
+export type DiagnosisHeadline = Pick<Diagnosis, 'consistencyType' | 'rootCause' | 'severity'> & {
+  problems: Pick<DiagnosedProblem, 'type' | 'causeNode' | 'severity' | 'rootCause' | 'evidence'>[];
+};
 
 export interface Diagnosis {
   consistencyType: ConsistencyType;

@@ -1,4 +1,5 @@
 import type { RoleBinding } from '../connections/model';
+import { cellIdOf } from '../format/cellIds';
 import { isObject } from '../format/json';
 import { FINDINGS_MIME, type CellOutput, type JsonObject, type Notebook } from '../format/model';
 import { readFindingsOutput } from '../probes/render';
@@ -14,6 +15,8 @@ import { runbookSteps } from './steps';
  */
 export interface DiagnosedCell {
   index: number;
+  /** The cell's stable id, when it has one. */
+  id?: string;
   /** `sql`, `cnprobe`, or `markdown` for a Markdown cell. */
   language: string;
   source: string;
@@ -69,8 +72,10 @@ export function diagnosedCells(notebook: Notebook, known?: ReadonlyMap<number, r
   return notebook.cells.map((cell, index) => {
     if (cell.kind === 'markdown') return { index, language: 'markdown', source: cell.source, ran: false, findings: [] };
     const outputs = cell.outputs ?? [];
+    const id = cellIdOf(cell);
     return {
       index,
+      ...(id ? { id } : {}),
       language: cell.language,
       source: cell.source,
       ran: cell.execution?.success !== undefined || outputs.length > 0,

@@ -5,6 +5,8 @@ import { parseAnnotations } from '../sql/annotations';
 export interface RunbookStep {
   /** The cell's index in the notebook. */
   index: number;
+  /** The cell's stable id, when it has one. */
+  id?: string;
   /** Probe names of a cnprobe cell; `sql-check` for a SQL cell with `-- @expect`. */
   probes: string[];
   ran: boolean;
@@ -12,6 +14,7 @@ export interface RunbookStep {
 
 export interface StepSource {
   index: number;
+  id?: string;
   language: string;
   source: string;
   ran: boolean;
@@ -20,7 +23,12 @@ export interface StepSource {
 export function runbookSteps(cells: readonly StepSource[]): RunbookStep[] {
   return cells
     .filter((cell) => cell.language === 'sql' || cell.language === 'cnprobe')
-    .map((cell) => ({ index: cell.index, ran: cell.ran, probes: probesOf(cell) }));
+    .map((cell) => ({
+      index: cell.index,
+      ...(cell.id ? { id: cell.id } : {}),
+      ran: cell.ran,
+      probes: probesOf(cell),
+    }));
 }
 
 function probesOf(cell: StepSource): string[] {
@@ -37,13 +45,22 @@ export function cellForNextStep(
   probe: string | null,
   followRunbook: boolean,
 ): number | null {
+  return stepForNextStep(steps, probe, followRunbook)?.index ?? null;
+}
+
+/** The step cellForNextStep names, with its id. */
+export function stepForNextStep(
+  steps: readonly RunbookStep[],
+  probe: string | null,
+  followRunbook: boolean,
+): RunbookStep | undefined {
   const holds = (step: RunbookStep) => probe !== null && step.probes.includes(probe);
   const unrunWithProbe = steps.find((step) => !step.ran && holds(step));
-  if (unrunWithProbe) return unrunWithProbe.index;
+  if (unrunWithProbe) return unrunWithProbe;
   if (followRunbook) {
     const lastRan = steps.reduce((last, step, i) => (step.ran ? i : last), -1);
     const following = steps.slice(lastRan + 1).find((step) => !step.ran) ?? steps.find((step) => !step.ran);
-    if (following) return following.index;
+    if (following) return following;
   }
-  return steps.find(holds)?.index ?? null;
+  return steps.find(holds);
 }

@@ -1,3 +1,4 @@
+import { assignCellIds, withoutAssignedIds } from './cellIds';
 import { textDigest } from './digest';
 import { frontMatterLines } from './frontMatter';
 import { append, blankLines, FRONT_MATTER_FENCE } from './lines';
@@ -17,11 +18,18 @@ export interface PrintOptions {
 export function printNotebook(notebook: Notebook, options: PrintOptions = {}): string {
   if (options.version) return printVersion(notebook, options.version);
   const { version, digest } = notebook.layout ?? {};
-  if (version === 1 && typeof digest === 'string') {
-    const unchanged = printVersion(notebook, version);
+  if (typeof digest === 'string') {
+    // Ids given on open are not a change: the file keeps its bytes until something else changes.
+    const unchanged = printVersion(withoutAssignedIds(notebook), version === 1 ? 1 : FORMAT_VERSION);
     if (textDigest(unchanged) === digest) return unchanged;
   }
   return printVersion(notebook, FORMAT_VERSION);
+}
+
+/** Gives the code cells of a notebook just read their ids (assignCellIds), keeping its bytes until a change. */
+export function withCellIds(notebook: Notebook): Notebook {
+  assignCellIds(notebook, (read) => printNotebook(read));
+  return notebook;
 }
 
 function printVersion(notebook: Notebook, version: FormatVersion): string {

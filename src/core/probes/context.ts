@@ -130,6 +130,7 @@ export function targetName(target: Target): string {
 /** A finding for a target a probe could not measure: never ok. */
 export function unknownBecause(probe: ProbeName, target: string, error: unknown, connection?: string): Finding {
   const message = error instanceof Error ? error.message : String(error);
+  const unreachable = error instanceof SqlError && (error.kind === 'connection' || error.fields.notResponding === true);
   return {
     probe,
     target,
@@ -138,5 +139,6 @@ export function unknownBecause(probe: ProbeName, target: string, error: unknown,
     summary: `could not measure: ${message}`,
     metrics: {},
     evidence: { error: message },
+    ...(unreachable ? { unreachable: true as const } : {}),
   };
 }

@@ -83,6 +83,8 @@ export interface Finding {
   summary: string;
   metrics: KnownMetrics & Record<string, MetricValue>;
   evidence?: unknown;
+  /** Set on an `unknown` finding whose server could not be reached or stopped answering: nothing was measured. */
+  unreachable?: true;
 }
 
 /** A row from a probe query: column name to PostgreSQL's text (or NULL). */

@@ -66,8 +66,10 @@ export function isDiagnosisCell(metadata: Record<string, unknown> | undefined): 
 /** Whether a stored diagnosis says the same as a new one (times aside), so saving need not rewrite it. */
 export function sameConclusion(stored: unknown, diagnosis: Diagnosis): boolean {
   const kinds = (d: Partial<Diagnosis>) => (d.problems ?? []).map((p) => [p.type, p.causeNode, p.severity]);
+  // A next step's cell id is left out: a record written before cells had ids says the same with its index.
+  const next = (d: Partial<Diagnosis>) => (d.next ? { ...d.next, cellId: undefined } : d.next);
   const pick = (d: Partial<Diagnosis>) =>
-    JSON.stringify([d.consistencyType, d.rootCause, d.severity, d.path, d.next, kinds(d)]);
+    JSON.stringify([d.consistencyType, d.rootCause, d.severity, d.path, next(d), kinds(d)]);
   return typeof stored === 'object' && stored !== null && pick(stored as Partial<Diagnosis>) === pick(diagnosis);
 }
 

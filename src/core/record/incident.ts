@@ -22,9 +22,11 @@ export interface NewIncidentRequest {
   severity?: IncidentSeverity;
   responders: string[];
   commander?: string;
-  /** Defaults to a name made from the opening time (`INC-20261201-1542`). */
+  /** Defaults to a name made from the opening time and a random suffix (`INC-20261201-1542-k3f9`). */
   id?: string;
   now: Date;
+  /** The source of the id's random suffix (Math.random unless a test gives one). */
+  random?: () => number;
 }
 
 /** Thrown for a request that cannot make an incident (an empty title, an unknown severity). */
@@ -57,11 +59,19 @@ export function incidentFields(request: NewIncidentRequest): IncidentFields {
     throw new IncidentRequestError(`severity '${severity}' is not one of ${INCIDENT_SEVERITIES.join(', ')}`);
   }
   const opened = request.now.toISOString();
-  const id =
-    request.id?.trim() || `INC-${opened.slice(0, 10).replace(/-/g, '')}-${opened.slice(11, 16).replace(':', '')}`;
+  const id = request.id?.trim() || defaultIncidentId(opened, request.random ?? Math.random);
   const responders = [...new Set(request.responders.filter(Boolean))];
   const commander = request.commander?.trim();
   return { id, title, severity, opened, responders, ...(commander ? { commander } : {}) };
+}
+
+/**
+ * `INC-YYYYMMDD-HHMM-xxxx`: the opening minute for people, and four random base-36 characters (1.7 million)
+ * so that two incidents opened in the same minute, by two people or two tools, never share an id.
+ */
+function defaultIncidentId(opened: string, random: () => number): string {
+  const suffix = Array.from({ length: 4 }, () => Math.floor(random() * 36).toString(36)).join('');
+  return `INC-${opened.slice(0, 10).replace(/-/g, '')}-${opened.slice(11, 16).replace(':', '')}-${suffix}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cellIdOf } from '../format/cellIds';
 import type { JsonObject, Notebook } from '../format/model';
 import { findingsOutput } from '../probes/render';
 import type { Finding } from '../probes/types';
@@ -24,13 +25,10 @@ export interface JournalFold {
  * describes the table). A cell that is no reconcile any more (the file changed since) gets the entry only.
  */
 export function journalFold(cells: readonly FoldedCell[], writes: readonly JournaledWrite[], who: string): JournalFold {
-  const entries: JournalEntry[] = writes.map((write) => ({
-    kind: 'journal',
-    at: write.lastAt,
-    who,
-    cell: write.cell,
-    write,
-  }));
+  const entries: JournalEntry[] = writes.map((write) => {
+    const cellId = cellIdOf(cells[write.cell]);
+    return { kind: 'journal', at: write.lastAt, who, cell: write.cell, ...(cellId ? { cellId } : {}), write };
+  });
   const findings = new Map<number, Finding[]>();
   for (const write of writes) {
     const code = cells[write.cell]?.code;

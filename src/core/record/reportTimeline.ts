@@ -4,8 +4,11 @@ import type { Notebook } from '../format/model';
 import type { Severity } from '../probes/types';
 import { incidentFields } from './reportIncident';
 import type { ReportCell, TimelineItem } from './reportModel';
-import { timelineOf, type TimelineEntry } from './timeline';
+import { entryCellNumber, timelineOf, type TimelineEntry } from './timeline';
+import { describeDiagnosisEntry } from './diagnosisEntry';
 import { runStatusWord } from '../run/statusWords';
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
  * The record's timeline: the incident's opening, then the record's own timeline (runs, notes, diagnosis
@@ -18,7 +21,10 @@ export function reportTimeline(
   diagnosis: Diagnosis | null,
 ): TimelineItem[] {
   const stored = timelineOf(notebook.cells);
-  const items = [...openingItem(notebook), ...(stored.length > 0 ? stored.map(storedItem) : timelineFromCells(cells))];
+  const items = [
+    ...openingItem(notebook),
+    ...(stored.length > 0 ? stored.map((entry) => storedItem(entry, notebook.cells)) : timelineFromCells(cells)),
+  ];
   items.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const last = items[items.length - 1];
   if (stored.length === 0 && diagnosis && last) items.push(diagnosisItem(diagnosis, last.time));
@@ -26,32 +32,37 @@ export function reportTimeline(
 }
 
 /** An entry of the record's timeline as the report shows it. */
-export function storedItem(entry: TimelineEntry): TimelineItem {
+export function storedItem(entry: TimelineEntry, cells: Notebook['cells']): TimelineItem {
   const base = { time: entry.at, who: entry.who || null, connections: [] as string[], severities: {} };
   switch (entry.kind) {
-    case 'run':
+    case 'run': {
+      const cell = entryCellNumber(entry, cells);
       return {
         ...base,
-        cell: entry.cell + 1,
+        cell,
         connections: entry.connections,
-        what: `${entry.language} cell ${entry.cell + 1}: ${entry.label} (${runStatusWord(entry.outcome)})`,
+        what: `${entry.language} ${cell === null ? 'a removed cell' : `cell ${cell}`}: ${entry.label} (${runStatusWord(entry.outcome)})`,
         severities: entry.findings,
       };
+    }
     case 'note':
       return { ...base, cell: null, what: `Note: ${entry.text}` };
-    case 'journal':
+    case 'journal': {
+      const cell = entryCellNumber(entry, cells);
       return {
         ...base,
-        cell: entry.cell + 1,
+        cell,
         connections: [entry.write.connection],
-        what: `Journal of cell ${entry.cell + 1}: ${describeJournaledWrite(entry.write)}`,
+        what: `Journal of ${cell === null ? 'a removed cell' : `cell ${cell}`}: ${describeJournaledWrite(entry.write)}`,
       };
+    }
     case 'diagnosis':
       return {
         ...base,
         cell: null,
-        what: `Diagnosis: ${CONSISTENCY_TITLE[entry.consistencyType]}${entry.rootCause ? `: ${entry.rootCause}` : ''}`,
-        severities: { [entry.severity]: 1 },
+        what: `Diagnosis: ${describeDiagnosisEntry(entry, cut)}`,
+        // The problems it holds by severity; a record from before they were counted has only the worst.
+        severities: entry.problems ?? { [entry.severity]: 1 },
       };
   }
 }

@@ -1,14 +1,15 @@
 import type { DiagnosisHeadline } from '../diagnosis/model';
 import type { JsonObject } from '../format/model';
+import { problemsWith } from './diagnosisEntry';
 import type { RecordCellChange } from './recordCells';
 import {
-  lastDiagnosisEntry,
+  diagnosisSoFar,
   runEntries,
   runEntryFacts,
   timelineOf,
   timelineWritten,
   type CellRunFacts,
-  type DiagnosisEntry,
+  type DiagnosisSoFar,
   type TimelineEntry,
 } from './timeline';
 
@@ -22,12 +23,12 @@ type CellLike = { metadata?: JsonObject | undefined };
 export class RunTimeline {
   private readonly entries: TimelineEntry[];
   private readonly stored: number;
-  private lastDiagnosis: DiagnosisEntry | undefined;
+  private readonly diagnosis: DiagnosisSoFar;
 
   constructor(cells: readonly CellLike[]) {
     this.entries = timelineOf(cells);
     this.stored = this.entries.length;
-    this.lastDiagnosis = lastDiagnosisEntry(this.entries);
+    this.diagnosis = diagnosisSoFar(this.entries);
   }
 
   /**
@@ -36,12 +37,12 @@ export class RunTimeline {
    */
   cellRan(run: CellRunFacts, diagnosis: () => DiagnosisHeadline): void {
     const facts = runEntryFacts(run);
-    // runEntries compares with the newest diagnosis entry only: that one stands for the whole timeline.
-    const last = this.lastDiagnosis ? [this.lastDiagnosis] : [];
-    const added = runEntries(last, facts, facts.findings.length > 0 ? diagnosis() : null);
+    const added = runEntries(this.diagnosis, facts, facts.findings.length > 0 ? diagnosis() : null);
     for (const entry of added) {
       this.entries.push(entry);
-      if (entry.kind === 'diagnosis') this.lastDiagnosis = entry;
+      if (entry.kind !== 'diagnosis') continue;
+      this.diagnosis.last = entry;
+      this.diagnosis.standing = problemsWith(this.diagnosis.standing, entry);
     }
   }
 

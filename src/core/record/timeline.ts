@@ -1,4 +1,5 @@
-import { CONSISTENCY_TITLE, type ConsistencyType, type DiagnosisHeadline } from '../diagnosis/model';
+import { CONSISTENCY_TITLE, type DiagnosisHeadline } from '../diagnosis/model';
+import { cellIndexNow } from '../format/cellIds';
 import type { JsonObject, MarkdownCell } from '../format/model';
 import { SEVERITY_ICON } from '../probes/render';
 import { SEVERITY_ORDER, type Finding, type Severity } from '../probes/types';
@@ -7,6 +8,13 @@ import { runStatusWord } from '../run/statusWords';
 import { escapeMarkdownInline, markdownTableCell } from '../util/escape';
 import { findRecordCell, placeRecordCell, type RecordCellChange } from './recordCells';
 import { describeJournaledWrite, type JournaledWrite } from './journal';
+import {
+  describeDiagnosisEntry,
+  diagnosisEntryFor,
+  problemsAfter,
+  type DiagnosisEntry,
+  type TimelineProblem,
+} from './diagnosisEntry';
 
 interface EntryBase {
   /** ISO time, UTC. */
@@ -18,7 +26,10 @@ interface EntryBase {
 /** A cell ran: where, with what outcome, and how many findings of each severity it gave. */
 export interface RunEntry extends EntryBase {
   kind: 'run';
+  /** The cell's index when it ran; its number in the record is drawn from where `cellId` stands now. */
   cell: number;
+  /** The cell's stable id (absent in entries written before cells had ids). */
+  cellId?: string;
   /** The cell's first line, so the entry reads well after cells moved. */
   label: string;
   language: string;
@@ -32,13 +43,7 @@ export interface NoteEntry extends EntryBase {
   text: string;
 }
 
-/** The diagnosis reached a new conclusion. */
-export interface DiagnosisEntry extends EntryBase {
-  kind: 'diagnosis';
-  consistencyType: ConsistencyType;
-  severity: Severity;
-  rootCause: string | null;
-}
+export type { DiagnosisEntry } from './diagnosisEntry';
 
 /**
  * A writing probe's journal told the record what a run that never wrote it had committed (a reconcile
@@ -47,12 +52,14 @@ export interface DiagnosisEntry extends EntryBase {
 export interface JournalEntry extends EntryBase {
   kind: 'journal';
   cell: number;
+  cellId?: string;
   write: JournaledWrite;
 }
 
 export type TimelineEntry = RunEntry | NoteEntry | DiagnosisEntry | JournalEntry;
 
 const MARKER = 'timeline';
+type CellLike = { metadata?: JsonObject | undefined };
 
 /** The entries stored in a record's timeline cell (none when it has none, or they were edited into nonsense). */
 export function timelineOf(cells: readonly { metadata?: JsonObject | undefined }[]): TimelineEntry[] {
@@ -75,12 +82,14 @@ export function timelineWritten(
   cells: readonly { metadata?: JsonObject | undefined }[],
   entries: readonly TimelineEntry[],
 ): RecordCellChange {
-  return placeRecordCell(cells, MARKER, timelineCell(entries));
+  return placeRecordCell(cells, MARKER, timelineCell(entries, cells));
 }
 
 /** What the timeline needs to know of a cell that just ran. */
 export interface CellRunFacts {
   index: number;
+  /** The cell's stable id, when it has one. */
+  cellId?: string;
   language: string;
   source: string;
   status: CellStatus;
@@ -99,31 +108,42 @@ export function timelineAfterRun(
   run: CellRunFacts,
   diagnosis: DiagnosisHeadline | null,
 ): RecordCellChange {
-  return timelineChange(cells, runEntries(timelineOf(cells), runEntryFacts(run), diagnosis));
+  return timelineChange(cells, runEntries(diagnosisSoFar(timelineOf(cells)), runEntryFacts(run), diagnosis));
 }
 
 /** What a run entry says of a cell that ran (its severities are counted by runEntries). */
 export function runEntryFacts(
   run: CellRunFacts,
 ): Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] } {
-  const { index, source, status, ...rest } = run;
-  return { ...rest, cell: index, label: cellLabel(source), outcome: status };
+  const { index, cellId, source, status, ...rest } = run;
+  return { ...rest, cell: index, ...(cellId ? { cellId } : {}), label: cellLabel(source), outcome: status };
 }
 
-/** A run's entry, and one for the diagnosis when its conclusion differs from the last one in the timeline. */
+/** What the timeline said of the diagnosis so far: its newest diagnosis entry and the problems standing. */
+export interface DiagnosisSoFar {
+  last: DiagnosisEntry | undefined;
+  standing: TimelineProblem[];
+}
+
+export function diagnosisSoFar(timeline: readonly TimelineEntry[]): DiagnosisSoFar {
+  return { last: lastDiagnosisEntry(timeline), standing: problemsAfter(timeline) };
+}
+
+/**
+ * A run's entry, and one for the diagnosis of that moment (`diagnosis`: the notebook's with this run's
+ * findings in) when it says something the timeline has not said yet.
+ */
 export function runEntries(
-  timeline: readonly TimelineEntry[],
+  before: DiagnosisSoFar,
   run: Omit<RunEntry, 'kind' | 'findings'> & { findings: readonly Finding[] },
   diagnosis: DiagnosisHeadline | null,
 ): TimelineEntry[] {
   const counts: Partial<Record<Severity, number>> = {};
   for (const f of run.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   const entries: TimelineEntry[] = [{ ...run, kind: 'run', findings: counts }];
-  if (diagnosis && run.findings.length > 0 && !sameDiagnosis(lastDiagnosisEntry(timeline), diagnosis)) {
-    const { consistencyType, severity, rootCause } = diagnosis;
-    entries.push({ kind: 'diagnosis', at: run.at, who: run.who, consistencyType, severity, rootCause });
-  }
-  return entries;
+  if (!diagnosis || run.findings.length === 0) return entries;
+  const entry = diagnosisEntryFor(before.last, before.standing, diagnosis, { at: run.at, who: run.who });
+  return entry ? [...entries, entry] : entries;
 }
 
 /** The newest diagnosis entry, found from the end (a run's own entries come last). */
@@ -135,22 +155,46 @@ export function lastDiagnosisEntry(timeline: readonly TimelineEntry[]): Diagnosi
   return undefined;
 }
 
-function sameDiagnosis(entry: DiagnosisEntry | undefined, d: DiagnosisHeadline): boolean {
-  return entry?.consistencyType === d.consistencyType && entry.severity === d.severity;
-}
-
-export function timelineCell(entries: readonly TimelineEntry[]): MarkdownCell {
+/** The timeline cell; "cell N" in its table is where each entry's cell stands in `cells` now. */
+export function timelineCell(entries: readonly TimelineEntry[], cells: readonly CellLike[]): MarkdownCell {
   return {
     kind: 'markdown',
-    source: timelineMarkdown(entries),
+    source: timelineMarkdown(entries, cells),
     metadata: { cnbook: MARKER, timeline: { version: 1, entries: entries as unknown as JsonObject[] } },
   };
 }
 
-/** The timeline as a Markdown table, oldest first; every value escaped. */
-export function timelineMarkdown(entries: readonly TimelineEntry[]): string {
+/**
+ * The timeline cell written again with each entry's "cell N" drawn from where its cell stands now, when a
+ * cell moved since the entries were made; no change otherwise, so a record whose cells did not move keeps
+ * its bytes whatever wrote its table. VS Code's serializer applies it before every save.
+ */
+export function timelineRenumbered(cells: readonly (CellLike & { source: string })[]): RecordCellChange {
+  const stored = cells[findRecordCell(cells, MARKER)];
+  const entries = timelineOf(cells);
+  if (!stored || entries.length === 0) return { kind: 'unchanged' };
+  const now = timelineMarkdown(entries, cells);
+  if (stored.source === now || timelineMarkdown(entries, 'as-run') === now) return { kind: 'unchanged' };
+  return timelineWritten(cells, entries);
+}
+
+/** The number of an entry's cell in the record now ("removed" when its cell is gone). */
+export function entryCellNumber(entry: { cell: number; cellId?: string }, cells: readonly CellLike[]): number | null {
+  const now = cellIndexNow(cells, entry.cellId, entry.cell);
+  return now === null ? null : now + 1;
+}
+
+/**
+ * The timeline as a Markdown table, oldest first; every value escaped. "cell N" is where each entry's cell
+ * stands in `cells`, or (`as-run`) where it stood when the entry was made.
+ */
+export function timelineMarkdown(entries: readonly TimelineEntry[], cells: readonly CellLike[] | 'as-run'): string {
+  const cellName = (e: { cell: number; cellId?: string }) => {
+    const number = cells === 'as-run' ? e.cell + 1 : entryCellNumber(e, cells);
+    return number === null ? 'a removed cell' : `cell ${number}`;
+  };
   const rows = entries.map((e) => {
-    const [what, where, outcome] = describe(e);
+    const [what, where, outcome] = describe(e, cellName);
     return `| ${e.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} | ${markdownTableCell(e.who)} | ${what} | ${where} | ${outcome} |`;
   });
   return [
@@ -162,11 +206,11 @@ export function timelineMarkdown(entries: readonly TimelineEntry[]): string {
   ].join('\n');
 }
 
-function describe(e: TimelineEntry): [string, string, string] {
+function describe(e: TimelineEntry, cellName: (e: RunEntry | JournalEntry) => string): [string, string, string] {
   switch (e.kind) {
     case 'run': {
       const counts = SEVERITY_ORDER.filter((s) => e.findings[s]).map((s) => `${SEVERITY_ICON[s]} ${e.findings[s]}`);
-      const what = `ran cell ${e.cell + 1} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
+      const what = `ran ${cellName(e)} (${escapeMarkdownInline(e.language)}): ${markdownTableCell(e.label, 60)}`;
       return [
         what,
         e.connections.map((c) => markdownTableCell(c)).join(', '),
@@ -177,14 +221,12 @@ function describe(e: TimelineEntry): [string, string, string] {
       return ['note', '', markdownTableCell(e.text, 500)];
     case 'journal':
       return [
-        `journal of cell ${e.cell + 1}`,
+        `journal of ${cellName(e)}`,
         markdownTableCell(e.write.connection),
         markdownTableCell(describeJournaledWrite(e.write), 500),
       ];
-    case 'diagnosis': {
-      const title = `${SEVERITY_ICON[e.severity]} ${CONSISTENCY_TITLE[e.consistencyType]}`;
-      return ['diagnosis', '', `${title}${e.rootCause ? `: ${markdownTableCell(e.rootCause, 200)}` : ''}`];
-    }
+    case 'diagnosis':
+      return ['diagnosis', '', describeDiagnosisEntry(e, markdownTableCell)];
   }
 }
 

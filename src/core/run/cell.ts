@@ -29,21 +29,26 @@ export interface CodeCellRun {
    * holds): a fact about the cluster, not the runbook, so later cells may still run.
    */
   wrongRole?: boolean;
+  /**
+   * Why nothing executed at all (every server unreachable): set, the cell keeps the evidence of its last run
+   * that executed (outputsAfterRun) rather than being wiped by this one.
+   */
+  notExecuted?: string;
 }
 
-const unavailable = (r: TargetRun) => r.error?.kind === 'connection' || r.error?.notResponding === true;
+const unavailable = (error: NonNullable<TargetRun['error']>) =>
+  error.kind === 'connection' || error.notResponding === true;
 
 function onlyUnavailable(results: TargetRun[]): boolean {
-  return results.every((r) => !r.error || unavailable(r));
+  return results.every((r) => !r.error || unavailable(r.error));
 }
 
 /** Every failure is on a server that does not have the role it was reached through (or is down). */
 function onlyWrongRole(results: TargetRun[], options: CellRunOptions): boolean {
   const misbound = new Set([...options.bindings.values()].flatMap((b) => b.misbound ?? []));
   const failed = results.filter((r) => r.error);
-  return (
-    failed.some((r) => misbound.has(r.connection)) && failed.every((r) => unavailable(r) || misbound.has(r.connection))
-  );
+  const explained = (r: TargetRun) => (r.error ? unavailable(r.error) : false) || misbound.has(r.connection);
+  return failed.some((r) => misbound.has(r.connection)) && failed.every(explained);
 }
 
 export interface CellRunOptions extends SqlCellOptions {
@@ -66,7 +71,12 @@ export async function runCodeCell(
     if (language === 'cnprobe') {
       const findings = await executeProbeCell(source, { ...options, memory: options.memory ?? new Map() });
       const status = options.signal?.aborted ? 'cancelled' : 'ok';
-      return { status, outputs: [findingsOutput(findings)], findings, connections: probeConnections(source, options) };
+      const connections = probeConnections(source, options);
+      const run: CodeCellRun = { status, outputs: [findingsOutput(findings)], findings, connections };
+      const unreachable = findings.length > 0 && findings.every((f) => f.unreachable === true);
+      // Nothing measured anywhere: the run failed on its servers (as a SQL cell's does), and later cells go on.
+      if (!unreachable || status === 'cancelled') return run;
+      return { ...run, status: 'error', serverUnavailable: true, notExecuted: findings[0]!.summary };
     }
     if (language !== 'sql')
       throw new CellInputError(`cells of language '${language}' do not run; cnbook runs sql and cnprobe cells`);
@@ -89,6 +99,9 @@ export async function runCodeCell(
       error: `${failed.connection}: ${describeSqlError(failed.error)}`,
       ...(onlyUnavailable(run.payload.results) ? { serverUnavailable: true } : {}),
       ...(onlyWrongRole(run.payload.results, options) ? { wrongRole: true } : {}),
+      ...(run.payload.results.every((r) => r.error && unavailable(r.error))
+        ? { notExecuted: failed.error.message }
+        : {}),
     };
   } catch (error) {
     if (error instanceof UnheldRoleError) {

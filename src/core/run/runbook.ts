@@ -5,6 +5,7 @@ import type { CutValue } from '../sql/payload';
 import { CellRunOptions, CellStatus, runCodeCell } from './cell';
 import type { ProbeJournal } from '../record/journal';
 import { cellSubject } from './cellSubject';
+import { outputsAfterRun, type KeptEvidence } from './keptEvidence';
 
 export type { CellStatus } from './cell';
 
@@ -28,6 +29,8 @@ export interface CellReport {
   serverUnavailable?: boolean;
   /** It failed only where the role it needs is not (moved, or held by no server); the run went on. */
   wrongRole?: boolean;
+  /** Nothing executed, and the cell kept the evidence of its last run that did (what, since when, why). */
+  evidenceKept?: KeptEvidence;
 }
 
 export interface RunbookRunOptions extends CellRunOptions {
@@ -86,7 +89,8 @@ async function runCell(
   const start = Date.now();
   const run = await runCodeCell(cell.language, cell.source, options, subject);
   const end = Date.now();
-  cell.outputs = run.outputs;
+  const after = outputsAfterRun(cell, run, new Date(end));
+  cell.outputs = after.outputs;
   cell.execution = { executionOrder, success: run.status === 'ok', startTime: start, endTime: end };
   const report: CellReport = {
     index,
@@ -101,6 +105,7 @@ async function runCell(
   if (run.cutValues) report.cutValues = run.cutValues;
   if (run.serverUnavailable) report.serverUnavailable = true;
   if (run.wrongRole) report.wrongRole = true;
+  if (after.kept) report.evidenceKept = after.kept;
   return report;
 }
 

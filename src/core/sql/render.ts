@@ -12,8 +12,10 @@ export function renderResultMarkdown(payload: ResultPayload): string {
   if (payload.comparison) {
     blocks.push(`${payload.comparison.agree ? '✅' : '⚠️'} ${escapeMarkdownInline(payload.comparison.summary)}`);
   }
+  const odd = new Set(payload.comparison?.odd ?? []);
   for (const run of payload.results) {
-    blocks.push(renderRun(run, payload.comparison?.differingRows[run.connection]));
+    const block = renderRun(run, payload.comparison?.differingRows[run.connection]);
+    blocks.push(odd.has(run.connection) ? `**≠ odd one out:** ${block}` : block);
   }
   return blocks.join('\n\n');
 }

@@ -26,6 +26,23 @@ describe('row-counts grading', () => {
     ]);
   });
 
+  // Issue 18: the copies that depart are those the majority disagrees with, not those unlike the first.
+  it('names as deviating the copies whose count the majority does not share', async () => {
+    const four = (answers: Record<string, Answer>) =>
+      runDirective(
+        'row-counts tables=orders',
+        fakeContext({
+          roles: { primary: ['p'], replicas: ['r1', 'r2', 'r3'] },
+          answers: [[rowCountSql('orders'), answers]],
+        }),
+      );
+    const n = (count: number) => [{ n: String(count) }];
+    expect((await four({ p: n(1003), r1: n(1000), r2: n(1003), r3: n(1003) }))[0]?.deviating).toEqual(['r1']);
+    expect((await four({ p: n(1000), r1: n(1003), r2: n(1003), r3: n(1003) }))[0]?.deviating).toEqual(['p']);
+    // Without a majority the first named (the primary) stays the reference.
+    expect((await four({ p: n(1), r1: n(2), r2: n(3), r3: n(1) }))[0]?.deviating).toEqual(['r1', 'r2']);
+  });
+
   it('says unknown for a copy it cannot count, and compares only the counted ones', async () => {
     for (const broken of [refused(), undefinedTable('orders'), [{ n: null }], []]) {
       const findings = await counts({ p: [{ n: '100' }], r1: broken });

@@ -1,6 +1,7 @@
 /** Entry point VS Code calls in the extension host (extensionTestsPath): runs the mocha suites. */
 import Mocha from 'mocha';
 import { registerCellTests } from './cells.test';
+import { registerCellRefTests } from './cellRefs.test';
 import { registerNotebookTests } from './notebook.test';
 import { registerParamsTests } from './params.test';
 import { registerSandboxTests } from './sandbox.test';
@@ -16,6 +17,7 @@ export function run(): Promise<void> {
   else {
     registerNotebookTests();
     registerCellTests();
+    registerCellRefTests();
     registerParamsTests();
     // Last: it switches the active profile to the sandbox (and back).
     registerSandboxTests();

@@ -1,6 +1,7 @@
 import { mapBounded, unknownBecause } from '../context';
 import type { Finding } from '../types';
 import { defineProbe } from '../types';
+import { majorityOf } from '../../sql/payload';
 import { quoteQualified } from './sqlNames';
 
 /** The count query of one table (the unit tests answer it by this name). */
@@ -55,10 +56,15 @@ function countsFinding(table: string, measured: { name: string; count: number }[
       spread === 0
         ? `${max} rows on all ${measured.length} connections`
         : `counts differ by ${spread}: ${measured.map((c) => `${c.name} ${c.count}`).join(', ')}`,
-    // The first connection named (the primary, in `on=all`) is the reference the others are held to.
+    // The count most connections agree on is the reference (the odd ones out depart from it); without a
+    // majority, the first connection named (the primary, in `on=all`).
     ...(spread > tolerance
-      ? { deviating: measured.filter((c) => c.count !== measured[0]?.count).map((c) => c.name) }
+      ? { deviating: measured.filter((c) => c.count !== reference(measured)).map((c) => c.name) }
       : {}),
     metrics: { spread, ...Object.fromEntries(measured.map((c) => [c.name, c.count])) },
   };
+}
+
+function reference(measured: readonly { count: number }[]): number | undefined {
+  return majorityOf(measured.map((c) => c.count)) ?? measured[0]?.count;
 }
