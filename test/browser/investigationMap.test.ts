@@ -211,6 +211,40 @@ describe('the Investigation Map in a real browser', () => {
     expect(await page.locator('.tab.selected').textContent()).toBe('Eventual consistency analysis');
   });
 
+  it("keeps each problem's list number on the first line of its title when titles wrap", async () => {
+    const long =
+      'a check whose summary is long enough to wrap onto several lines in a narrow panel beside the notebook';
+    const findings = [
+      f('replication-lag', 'db-replica-2', 'warning', `behind, replay PAUSED: ${long}`, { replayPaused: true }),
+      f('sql-check', 'db-primary', 'critical', `cell 5: expected no rows, got 3: ${long}`),
+    ];
+    await page.setViewportSize({ width: 360, height: 1000 });
+    try {
+      await renderChart(buildMapState(diagnose({ findings, hosts, now: '2026-11-25T10:00:00Z' }), hosts), 'strong');
+      // The marker sits on the item's first line box: a zero-width text placed before the button shares it.
+      const lines = await page.evaluate(() =>
+        [...document.querySelectorAll('#problems li')].map((li) => {
+          const mark = li.insertBefore(document.createElement('span'), li.firstChild);
+          mark.textContent = '\u200b';
+          const button = li.querySelector('button')!.getBoundingClientRect();
+          const at = mark.getBoundingClientRect();
+          mark.remove();
+          const style = getComputedStyle(li);
+          // 'normal' is about 1.2 font sizes; a wrapped title is at least twice that tall either way.
+          const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+          return { lines: Math.round(button.height / lineHeight), markFromTop: (at.top - button.top) / lineHeight };
+        }),
+      );
+      expect(lines).toHaveLength(2);
+      for (const item of lines) {
+        expect(item.lines).toBeGreaterThan(1);
+        expect(item.markFromTop).toBeLessThan(0.5);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1300, height: 1000 });
+    }
+  });
+
   it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {
     const steps = [
       { index: 1, probes: ['topology', 'replication-lag'], ran: true },
