@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTable, DiffSetupError, sessionSide, type DiffOptions, type DiffResult } from '../../src/core/diff';
+import { DiffSetupError, type DiffOptions, type DiffResult } from '../../src/core/diff';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
-import { connectionTo, newPool } from './sqlHarness';
+import { diffBetween, newPool } from './sqlHarness';
 
 let a: PgServer;
 let b: PgServer;
@@ -16,9 +16,7 @@ afterAll(async () => {
   await Promise.all([a?.destroy(), b?.destroy()]);
 });
 
-const sides = () =>
-  [sessionSide(pool, connectionTo(a, 'src'), 1000), sessionSide(pool, connectionTo(b, 'dst'), 1000)] as const;
-const diff = (options: DiffOptions) => diffTable(...sides(), options);
+const diff = (options: DiffOptions) => diffBetween(pool, a, b)(options);
 const both = (sql: string) => Promise.all([a.query(sql), b.query(sql)]);
 const keysOf = (result: DiffResult) => ({
   missingInTarget: result.keys.missingInTarget.map((k) => k.join('|')),

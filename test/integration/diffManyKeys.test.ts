@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTable, sessionSide, type DiffOptions, type DiffResult } from '../../src/core/diff';
+import type { DiffOptions, DiffResult } from '../../src/core/diff';
 import { describeDiff } from '../../src/core/diff/describe';
 import { startStandalone, type PgServer } from '../helpers/pgCluster';
 import { runProbeCell } from '../helpers/probeRun';
-import { bindingsOf, connectionTo, newPool } from './sqlHarness';
+import { bindingsOf, connectionTo, diffBetween, newPool } from './sqlHarness';
 
 // An incident where far more rows drifted than a diff keeps keys for (a bad migration on one copy, a
 // restore from the wrong day): the counts must still be exact, and a repair must not be planned from a part.
@@ -25,9 +25,7 @@ afterAll(async () => {
   await Promise.all([a?.destroy(), b?.destroy()]);
 });
 
-const sides = () =>
-  [sessionSide(pool, connectionTo(a, 'src'), 1000), sessionSide(pool, connectionTo(b, 'dst'), 1000)] as const;
-const diff = (options: DiffOptions) => diffTable(...sides(), options);
+const diff = (options: DiffOptions) => diffBetween(pool, a, b)(options);
 
 type Edit = 'same' | 'changed' | 'deleted';
 interface Case {

@@ -1,5 +1,6 @@
 import type { ResolvedConnection, RoleBinding } from '../../src/core/connections';
 import { SessionPool } from '../../src/core/sql/sessionPool';
+import { diffTable, sessionSide, type DiffOptions } from '../../src/core/diff';
 import { executeSqlCell, SqlCellOptions } from '../../src/core/sql/execute';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
 import type { PgNode } from '../helpers/pgCluster';
@@ -53,4 +54,10 @@ export function runCell(
     osUser: 'tester',
     ...overrides,
   });
+}
+
+/** A table diff from server `a` (as `src`) to `b` (as `dst`) on the pool's sessions, 1 s query timeout. */
+export function diffBetween(pool: SessionPool, a: PgNode, b: PgNode) {
+  const side = (node: PgNode, name: string) => sessionSide(pool, connectionTo(node, name), 1000);
+  return (options: DiffOptions) => diffTable(side(a, 'src'), side(b, 'dst'), options);
 }
