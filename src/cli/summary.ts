@@ -50,7 +50,7 @@ export function formatSummary(summary: RunSummary): string {
   return `${summary.runbook} on profile ${summary.profile}: ${counts} (${ms} ms)`;
 }
 
-/** 0 nothing to act on, 1 warnings, 2 critical findings, 3 could not run (bad input, connection failure, failed cell). */
+/** 0 nothing to act on, 1 warnings, 2 critical findings, 3 could not run (bad input, no connection, a failed cell). */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.cells.some((c) => c.status !== 'ok')) return 3;
   const severities = summary.findings.map((f) => f.severity);

@@ -22,5 +22,8 @@ td.null { font-style: italic; opacity: 0.6; }
 .cnbook-mark { width: 1.5em; text-align: center; }
 .cnbook-footer { opacity: 0.75; margin: 2px 0 6px; }
 .cnbook-actions { margin: 0 0 6px; }
-.cnbook-action { color: var(--vscode-textLink-foreground); cursor: pointer; background: none; border: none; padding: 0; font: inherit; text-decoration: underline; }
+.cnbook-action {
+  color: var(--vscode-textLink-foreground); cursor: pointer; text-decoration: underline;
+  background: none; border: none; padding: 0; font: inherit;
+}
 `;

@@ -116,7 +116,8 @@ describe('bytes on an equal table', () => {
   // The everyday check "are these two copies the same?": chunk after chunk settled by checksums.
   it('settles equal chunks by checksum: a few rows a side, not a sketch', async () => {
     await both(
-      'CREATE TABLE calm (id int PRIMARY KEY, v text); INSERT INTO calm SELECT g, md5(g::text) FROM generate_series(1, 6000) g',
+      `CREATE TABLE calm (id int PRIMARY KEY, v text);
+       INSERT INTO calm SELECT g, md5(g::text) FROM generate_series(1, 6000) g`,
     );
     const result = await diff({ table: 'calm', initialChunkRows: 1000, chunkTargetMs: 1 });
     expect(result).toMatchObject({ sourceRows: 6000, missingInTarget: 0, missingInSource: 0, changed: 0 });

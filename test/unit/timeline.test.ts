@@ -104,7 +104,8 @@ describe('the timeline', () => {
       expect.objectContaining({ change: 'gone', on: 'primary → copy' }),
     ]);
     expect(timelineMarkdown(third, [])).toContain(
-      '🟡 Eventual consistency: replay paused on db-replica-1: behind, replay PAUSED; gone 🔴 critical: copies differ',
+      '🟡 Eventual consistency: replay paused on db-replica-1: behind, replay PAUSED; ' +
+        'gone 🔴 critical: copies differ',
     );
   });
 

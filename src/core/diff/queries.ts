@@ -150,7 +150,8 @@ export function boundariesQuery(shape: TableShape, range: KeyRange, every: numbe
   const where = rangeClause(shape, range);
   // Named so that no key column (already named by its column) can clash with it.
   const n = 'cnbook_row_number';
-  const numbered = `SELECT ${keyTexts(shape)}, row_number() OVER (ORDER BY ${keyList(shape)}) AS ${n} ${from(shape)} ${where.text}`;
+  const rowNumber = `row_number() OVER (ORDER BY ${keyList(shape)}) AS ${n}`;
+  const numbered = `SELECT ${keyTexts(shape)}, ${rowNumber} ${from(shape)} ${where.text}`;
   return {
     text: `SELECT * FROM (${numbered}) x WHERE ${n} % ${Math.floor(every)} = 0 ORDER BY ${n}`,
     values: where.values,

@@ -50,9 +50,9 @@ export interface CellLayout {
   marker?: string;
   /** Blank lines between a `<!-- cnbook:markdown -->` marker and the cell's text, as written. */
   blankLinesAfterMarker?: string[];
-  /** The id cnbook gave a code cell read without one (assignCellIds): left out of the file until it is saved with a change. */
+  /** The id cnbook gave a code cell read without one (assignCellIds): not in the file until saved with a change. */
   assignedId?: string;
-  /** The outputs block as written (comments, view, closing marker), kept only when it differs from what the printer writes. */
+  /** The outputs block as written (comments, view, closing marker), kept only where the printer would differ. */
   outputsText?: string[];
 }
 
@@ -94,8 +94,9 @@ export interface NotebookLayout {
   /** The format version of the file that was read (its front matter's `cnbook`). */
   version?: number;
   /**
-   * For a file read in an older version, or whose cells were given ids on open: a digest of its exact text. Printing writes that version again
-   * only while printing it in that version still gives these bytes (the notebook is unchanged since read).
+   * For a file read in an older version, or whose cells were given ids on open: a digest of its exact text.
+   * Printing writes that version again only while printing it in that version still gives these bytes (the
+   * notebook is unchanged since read).
    */
   digest?: string;
 }

@@ -119,9 +119,10 @@ export function describeDiagnosisEntry(entry: DiagnosisEntry, text: (s: string, 
   const title = CONSISTENCY_TITLE[entry.consistencyType];
   const primary = `${title}${entry.rootCause ? `: ${text(entry.rootCause, 200)}` : ''}`;
   const own = entry.primarySeverity;
+  const overall = `${SEVERITY_ICON[entry.severity]} ${entry.severity} overall`;
   const lead =
     own && own !== entry.severity
-      ? `${SEVERITY_ICON[entry.severity]} ${entry.severity} overall; primary problem ${SEVERITY_ICON[own]} ${own}: ${primary}`
+      ? `${overall}; primary problem ${SEVERITY_ICON[own]} ${own}: ${primary}`
       : `${SEVERITY_ICON[entry.severity]} ${primary}`;
   const changes = (entry.changes ?? [])
     // The primary problem, new or not, is already named in the lead.

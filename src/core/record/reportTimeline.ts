@@ -37,11 +37,12 @@ export function storedItem(entry: TimelineEntry, cells: Notebook['cells']): Time
   switch (entry.kind) {
     case 'run': {
       const cell = entryCellNumber(entry, cells);
+      const where = cell === null ? 'a removed cell' : `cell ${cell}`;
       return {
         ...base,
         cell,
         connections: entry.connections,
-        what: `${entry.language} ${cell === null ? 'a removed cell' : `cell ${cell}`}: ${entry.label} (${runStatusWord(entry.outcome)})`,
+        what: `${entry.language} ${where}: ${entry.label} (${runStatusWord(entry.outcome)})`,
         severities: entry.findings,
       };
     }
@@ -112,7 +113,9 @@ function diagnosisItem(diagnosis: Diagnosis, time: string): TimelineItem {
     who: null,
     cell: null,
     connections: [],
-    what: `Diagnosis: ${CONSISTENCY_TITLE[diagnosis.consistencyType]}${diagnosis.rootCause ? `: ${diagnosis.rootCause}` : ''}`,
+    what: `Diagnosis: ${CONSISTENCY_TITLE[diagnosis.consistencyType]}${rootCause(diagnosis.rootCause)}`,
     severities: { [diagnosis.severity]: 1 },
   };
 }
+
+const rootCause = (cause: string | null | undefined) => (cause ? `: ${cause}` : '');
