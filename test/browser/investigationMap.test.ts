@@ -247,8 +247,8 @@ describe('the Investigation Map in a real browser', () => {
 
   it('asks for the cell behind a clicked node and for the next step, and exports the chart as SVG', async () => {
     const steps = [
-      { index: 1, probes: ['topology', 'replication-lag'], ran: true },
-      { index: 3, probes: ['table-drift'], ran: false },
+      { index: 1, id: 'c-lag', probes: ['topology', 'replication-lag'], ran: true },
+      { index: 3, id: 'c-drift', probes: ['table-drift'], ran: false },
     ];
     const state = buildMapState(
       diagnose({ findings: SCENARIOS.lag!, hosts, now: '2026-11-25T10:00:00Z', steps }),
@@ -263,7 +263,10 @@ describe('the Investigation Map in a real browser', () => {
     ]);
     expect(await page.locator('#next').textContent()).toMatch(/^Next: Resume replay .* Go to cell 2$/);
     await page.locator('#next-cell').click();
-    expect((await sent()).filter((m) => m.type === 'revealCell')).toEqual([{ type: 'revealCell', cell: 1 }]);
+    // By id, so the link still finds its cell after cells were moved; the index is the fallback.
+    expect((await sent()).filter((m) => m.type === 'revealCell')).toEqual([
+      { type: 'revealCell', cell: 1, cellId: 'c-lag' },
+    ]);
     await page.locator('#export').click();
     const exported = (await sent()).find((m) => m.type === 'exportSvg') as unknown as { chart: string; svg: string };
     expect(exported.chart).toBe('eventual');

@@ -134,7 +134,11 @@ describe('cnbook export of a record made by cnbook run', () => {
     expect(markdown).toMatch(/### 1\. 🔴 Strong consistency: check failed on db-primary/);
     // The timeline is the record's own, as cnbook run wrote it: each cell, and each change of diagnosis.
     expect(markdown).toMatch(
-      /\| Diagnosis: Eventual consistency: replay paused on db-replica[^|]*\| 1 warning \|\n(.*\n)*.*\| Diagnosis: Strong consistency: check failed/,
+      new RegExp(
+        String.raw`\| Diagnosis: 🟡 Eventual consistency: replay paused on db-replica[^|]*\| 1 warning \|\n(.*\n)*` +
+          String.raw`.*\| Diagnosis: 🔴 Strong consistency: check failed`,
+        'u',
+      ),
     );
     expect(markdown).toMatch(
       /- \[ \] Escalate \(no contact configured: cnbook.escalation\): Strong consistency has a 10 min limit/,
@@ -192,7 +196,7 @@ describe('cnbook export of a record made by cnbook run', () => {
     expect(cnbook(['export', 'missing.cnbook']).stderr).toMatch(/cannot read missing\.cnbook: ENOENT/);
     const bad = write('bad.cnbook', '---\ncnbook: 1\n---\n```sql\nSELECT 1\n');
     expect(cnbook(['export', bad]).stderr).toMatch(/bad\.cnbook:4: /);
-    expect(cnbook(['export', copy, '--format', 'pdf']).stderr).toMatch(/--format expects md or html, got 'pdf'/);
+    expect(cnbook(['export', copy, '--format', 'pdf']).stderr).toMatch(/--format expects md, html or json, got 'pdf'/);
   });
 });
 

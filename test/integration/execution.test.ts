@@ -246,10 +246,12 @@ describe('running a cell on several connections', () => {
     await r2.query('SELECT pg_wal_replay_pause()');
     try {
       await cluster.primary.query("UPDATE orders SET note = 'changed' WHERE id = 9");
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForReplay({ primary: cluster.primary, replicas: [r1] });
       const differ = await runCell(cell, bindings, pool);
       expect(differ.payload.comparison?.agree).toBe(false);
-      expect(differ.payload.comparison?.differingRows).toEqual({ main: [0], replica1: [0], replica2: [0] });
+      // Two of three agree: only the paused replica is the odd one out, and only its stale row is marked.
+      expect(differ.payload.comparison?.odd).toEqual(['replica2']);
+      expect(differ.payload.comparison?.differingRows).toEqual({ main: [], replica1: [], replica2: [0] });
       expect(differ.payload.results.find((r) => r.connection === 'replica2')?.statements?.[0]?.rows[0]).toEqual([
         '9',
         'n9',

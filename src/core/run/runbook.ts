@@ -68,7 +68,8 @@ export async function runRunbook(notebook: Notebook, options: RunbookRunOptions)
       const journal = options.journalOfCell?.(index);
       const subject = cellSubject(notebook.cells, index);
       report = await runCell(cell, index, subject, ++order, { ...options, memory, ...(journal ? { journal } : {}) });
-      if (order === 1) keepClusterFindings(cell, report, options.clusterFindings ?? []);
+      // Not above kept evidence: the note there already says why this run could not execute.
+      if (order === 1 && !report.evidenceKept) keepClusterFindings(cell, report, options.clusterFindings ?? []);
       // A server that is down or hung, or a role that moved, is a fact about the cluster, not the runbook: go on.
       const aboutTheCluster = report.serverUnavailable === true || report.wrongRole === true;
       stopped = report.status !== 'ok' && (options.failFast === true || !aboutTheCluster);
