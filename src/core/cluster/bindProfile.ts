@@ -11,6 +11,7 @@ import { resolveConnection, resolveProfile } from '../connections/resolve';
 import type { SessionPool } from '../sql/sessionPool';
 import { decideRoles, PRIMARY_ROLES, STANDBY_ROLES, type ClusterView } from './roles';
 import { fetchServerFacts } from './serverFacts';
+import { sampleRoundRobin } from './roundRobin';
 
 export interface BindProfileOptions {
   config: ConnectionsConfig;
@@ -61,10 +62,14 @@ export async function bindProfile(options: BindProfileOptions): Promise<BoundPro
     members.push(added);
     memberSource.set(added.name, 'ha-manager');
   }
-  const facts = await fetchServerFacts(options.pool, members, {
+  const factsOptions = {
     statementTimeoutMs: options.statementTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+  const asked = await fetchServerFacts(options.pool, members, factsOptions);
+  const sampled = await sampleRoundRobin(options.pool, asked, factsOptions);
+  warnings.push(...sampled.warnings);
+  const facts = sampled.members;
   const view = decideRoles({ declared, members: facts, memberSource, ...(haView ? { haView } : {}) });
   // A role the runbook needs and nobody holds now (no primary) is bound to nothing: its cells say so.
   for (const role of [...options.roles, ...(discovery ? FOUND_ROLES : [])])
