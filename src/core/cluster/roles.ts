@@ -94,16 +94,22 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
 }
 
 /**
- * The system identifier of the cluster the roles are about: the declared primary's, else the one most
- * members share (the first listed on a tie).
+ * The system identifier of the cluster the roles are about: the declared primary's, else a declared
+ * replica's (promoted or not, it belongs to the cluster), else the one most members share, a system with a
+ * standby first (a logical copy beside the cluster is a lone writable server of its own).
  */
 function clusterSystem(nodes: readonly ClusterNode[], declared: ReadonlyMap<string, RoleBinding>): string | undefined {
-  const declaredPrimary = declared.get('primary')?.connections[0]?.name;
-  const own = nodes.find((n) => n.connections.some((c) => c.name === declaredPrimary));
-  if (own) return own.facts.systemIdentifier;
-  const counts = new Map<string, number>();
-  for (const n of nodes) counts.set(n.facts.systemIdentifier, (counts.get(n.facts.systemIdentifier) ?? 0) + 1);
-  return [...counts].reduce<[string, number] | undefined>(
+  for (const roles of [PRIMARY_ROLES, STANDBY_ROLES]) {
+    const names = roles.flatMap((r) => declared.get(r)?.connections.map((c) => c.name) ?? []);
+    const own = nodes.find((n) => n.connections.some((c) => names.includes(c.name)));
+    if (own) return own.facts.systemIdentifier;
+  }
+  const score = new Map<string, number>();
+  for (const n of nodes) {
+    const standby = n.facts.inRecovery ? nodes.length + 1 : 0;
+    score.set(n.facts.systemIdentifier, (score.get(n.facts.systemIdentifier) ?? 0) + 1 + standby);
+  }
+  return [...score].reduce<[string, number] | undefined>(
     (best, c) => (!best || c[1] > best[1] ? c : best),
     undefined,
   )?.[0];
