@@ -156,6 +156,14 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.consistencyType).toBe('none');
   });
 
+  it('a profile with only Patroni and no connection to copy a login from: said, not silently empty', async () => {
+    const { bound } = await bindAndProbe({}, { patroni: true }, ['primary', 'replicas']);
+    expect(bound.nodes).toEqual([]);
+    expect(bound.warnings).toEqual([
+      expect.stringMatching(/^profile 'p': discover.patroni lists the HA manager, but .* \(it named pg1, pg2, pg3\)$/),
+    ]);
+  });
+
   it('after a switchover, a profile that declares the old roles: the moved role named', async () => {
     const old = await rig.leader();
     const candidate = ALL.find((n) => n !== old.name) as string;
