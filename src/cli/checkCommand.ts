@@ -4,7 +4,7 @@ import type { Notebook } from '../core/format/model';
 import { checkRunbook, formatRunbookProblem } from '../core/run/checkRunbook';
 import { pgpassFileLabel } from '../core/connections/passwords';
 import { bindingWarnings, resolveProfile } from '../core/connections/resolve';
-import { rolesToDeclare } from '../core/cluster/bindProfile';
+import { loginTemplateMissing, rolesToDeclare } from '../core/cluster/bindProfile';
 import { requiredRoles, runbookInfo } from '../core/run/runbookInfo';
 import { lastValue, parseFlags, type FlagKind } from './flags';
 import { sandboxArg } from './diffArgs';
@@ -105,7 +105,11 @@ function checkFile(
       // Roles the profile leaves to discovery are bound at run time: checked then, not here.
       const bindings = resolveProfile(loaded.config, chosen, rolesToDeclare(loaded.config, chosen, roles), environment);
       // Said, not counted: a password cnbook ignores does not make the runbook wrong.
-      [...loaded.warnings, ...bindingWarnings(bindings)].forEach((w) => printErr(`${file}: warning: ${w}`));
+      const declared = [...bindings.values()].flatMap((b) => b.connections);
+      const noTemplate = loginTemplateMissing(chosen, loaded.config.discovery?.[chosen], declared);
+      [...loaded.warnings, ...bindingWarnings(bindings), ...(noTemplate ? [noTemplate] : [])].forEach((w) =>
+        printErr(`${file}: warning: ${w}`),
+      );
       for (const binding of bindings.values()) for (const c of binding.connections) bound.set(c.name, c);
     } catch (error) {
       messages.push(`${file}: ${(error as Error).message}`);

@@ -16,6 +16,12 @@ const READ_ONLY_STARTUP = '-c default_transaction_read_only=on';
 /** The node-postgres driver. Every value comes back as PostgreSQL's own text (no int8/numeric/timezone loss). */
 export class NodePostgresClient implements SqlClient {
   private readonly session: PgSessionOptions;
+  /**
+   * host:port that refused TLS under sslmode=prefer: later sessions go plain at once. libpq goes on in the same
+   * TCP connection; node-postgres reconnects, and two connections per session behind a round-robin proxy of
+   * two backends always land on the same one.
+   */
+  private readonly refusedTls = new Set<string>();
 
   /** `guard` turns layers of the read-only guard off, which only the tests that attack each layer do. */
   constructor(
@@ -61,7 +67,9 @@ export class NodePostgresClient implements SqlClient {
       throw connectError(error, connection, options.connectTimeoutMs);
     }
     let lastError: unknown;
-    for (const attempt of ssl.attempts) {
+    const endpoint = `${connection.host}:${connection.port}`;
+    const plainKnown = connection.sslmode === 'prefer' && this.refusedTls.has(endpoint);
+    for (const attempt of plainKnown ? [false as const] : ssl.attempts) {
       try {
         return new PgSession(await connectClient({ ...base, ssl: attempt }, options.signal), connection, this.session);
       } catch (error) {
@@ -69,6 +77,7 @@ export class NodePostgresClient implements SqlClient {
         if (base.options && refusesStartupOptions(error))
           return this.openBehindPooler({ ...base, ssl: attempt }, connection, options, { tls: ssl.plan, ...login });
         if (!/does not support SSL/i.test((error as Error).message)) break;
+        if (connection.sslmode === 'prefer') this.refusedTls.add(endpoint);
       }
     }
     throw connectError(lastError, connection, options.connectTimeoutMs, { tls: ssl.plan, ...login });

@@ -28,6 +28,8 @@ beforeAll(async () => {
       // After a switchover: the profile still names the old roles.
       stale: { primary: 'pg2', replicas: 'pg1' },
       found: { discover: { members: ['pg1', 'pg2'] } },
+      // Only the HA manager: nothing to copy a login from for the members it names.
+      haOnly: { discover: { patroni: ['http://127.0.0.1:9/'] } },
     },
   };
   fs.writeFileSync(connections, JSON.stringify(config));
@@ -95,6 +97,13 @@ describe('cnbook run while the cluster moves', () => {
     const r = runCli(['check', runbook(), '--connections', connections, '--profile', 'found'], { cwd: dir });
     expect(r.stderr).not.toMatch(/has no connection for role/);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('cnbook check warns of a profile with only discover.patroni: its members could not be logged in to', () => {
+    const r = runCli(['check', runbook(), '--connections', connections, '--profile', 'haOnly'], { cwd: dir });
+    expect(r.stderr).toContain(
+      "warning: profile 'haOnly': discover.patroni lists the HA manager, but the profile names no connection",
+    );
   });
 
   it('the primary down, no replica promoted: no primary (never integrity), its step not run, rest run', async () => {

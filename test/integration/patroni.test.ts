@@ -156,6 +156,14 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.consistencyType).toBe('none');
   });
 
+  it('a profile with only Patroni and no connection to copy a login from: said, not silently empty', async () => {
+    const { bound } = await bindAndProbe({}, { patroni: true }, ['primary', 'replicas']);
+    expect(bound.nodes).toEqual([]);
+    expect(bound.warnings).toEqual([
+      expect.stringMatching(/^profile 'p': discover.patroni lists the HA manager, but .* \(it named pg1, pg2, pg3\)$/),
+    ]);
+  });
+
   it('after a switchover, a profile that declares the old roles: the moved role named', async () => {
     const old = await rig.leader();
     const candidate = ALL.find((n) => n !== old.name) as string;
@@ -179,10 +187,9 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
 
   // From here on the cluster is in maintenance mode: Patroni leaves manual changes alone, as on-call
   // engineers meet it when someone paused it to work on a node.
-  // Skipped until discovery samples a round-robin endpoint until it has seen each backend (issue 17, item 3,
-  // h-cluster's part) and replication-lag names the backend (`lb-ro → pg3`): one session through lb-ro
-  // lands on one replica, half the time the healthy one, and its finding says only `lb-ro`.
-  it.skip('maintenance mode, a replica paused behind the round-robin port: that replica named', async () => {
+  // One session through lb-ro lands on one replica, half the time the healthy one: discovery samples the
+  // round-robin port until it has seen both replicas, and the finding names the backend (`lb-ro → pg3`).
+  it('maintenance mode, a replica paused behind the round-robin port: that replica named', async () => {
     await rig.maintenance(true);
     const leader = await rig.leader();
     const paused = ALL.filter((n) => n !== leader.name)[1] as string;
@@ -191,9 +198,13 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     try {
       const probes = 'replication-lag on=replicas';
       const profile = { primary: 'lb-rw', replicas: ['lb-ro'] };
-      const { findings } = await bindAndProbe(profile, { members: ALL }, ['primary', 'replicas'], probes);
+      const { findings, bound } = await bindAndProbe(profile, { members: ALL }, ['primary', 'replicas'], probes);
       const behind = findings.filter((f) => f.probe === 'replication-lag' && f.severity !== 'ok');
       expect(behind.map((f) => f.target)).toContain(`lb-ro → ${paused}`);
+      // Both replicas seen through the one port, each bound under the name of the backend that answered.
+      const healthy = ALL.filter((n) => n !== leader.name && n !== paused);
+      expect(names(bound, 'replicas')?.sort()).toEqual([`lb-ro → ${healthy[0]}`, `lb-ro → ${paused}`].sort());
+      expect(bound.warnings).toEqual([]);
     } finally {
       await rig.query(paused, 'SELECT pg_wal_replay_resume()');
     }
@@ -214,9 +225,9 @@ describe.skipIf(missing !== undefined)('a real Patroni cluster', () => {
     expect(diagnosis.problems.map((p) => [p.type, p.causeNode])).toContainEqual(['strong', 'Partition']);
   });
 
-  // Skipped until discovery reports two writable members as a split brain (h-cluster's decideRoles now
-  // says "no primary" and binds neither writable node, so topology on=all sees only the standby).
-  it.skip('maintenance mode and a manual promote, members found: a split brain, not "no primary"', async () => {
+  // The same split brain with the roles left to discovery: two writable members are bound (as `writable`)
+  // so that topology on=all sees both, never "no primary".
+  it('maintenance mode and a manual promote, members found: a split brain, not "no primary"', async () => {
     const probes = 'topology on=all';
     const { findings, diagnosis } = await bindAndProbe({}, { members: ALL }, ['primary', 'replicas'], probes);
     expect(findings.filter((f) => f.metrics.splitBrain === true)).toHaveLength(1);

@@ -211,3 +211,21 @@ describe('a logical copy beside the cluster', () => {
     expect(view.findings).toEqual([]);
   });
 });
+
+describe('a role moved beside a logical copy', () => {
+  // The sandbox with one replica after a failover: us-east down, us-west promoted, and `target` (its own
+  // initdb, writable) listed first. One member each: the count cannot tell which system the roles are about.
+  it('counts only members of the declared cluster as writable, never the copy', () => {
+    const target = { connection: connection('target', 6000), facts: facts(6000, { systemIdentifier: '9999' }) };
+    const usEast = { connection: pg1, error: 'connection refused' };
+    const usWest = { connection: pg2, facts: facts(5433, { timeline: 2 }) };
+    const view = decideRoles({
+      declared: declared({ target: [target.connection], primary: [pg1], replicas: [pg2] }),
+      members: [target, usEast, usWest],
+      memberSource: found,
+    });
+    expect(view.writable.map((n) => n.name)).toEqual(['pg2']);
+    const moved = view.findings.filter((f) => f.metrics.roleMismatch === true);
+    expect(moved.map((f) => f.summary)).toEqual(['declared replicas pg2 is writable; writable now: pg2']);
+  });
+});

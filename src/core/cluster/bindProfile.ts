@@ -11,6 +11,7 @@ import { resolveConnection, resolveProfile } from '../connections/resolve';
 import type { SessionPool } from '../sql/sessionPool';
 import { decideRoles, PRIMARY_ROLES, STANDBY_ROLES, type ClusterView } from './roles';
 import { fetchServerFacts } from './serverFacts';
+import { sampleRoundRobin } from './roundRobin';
 
 export interface BindProfileOptions {
   config: ConnectionsConfig;
@@ -54,6 +55,8 @@ export async function bindProfile(options: BindProfileOptions): Promise<BoundPro
     memberSource.set(name, 'found');
   }
   const haView = await readView(options, discovery, warnings);
+  const noTemplate = loginTemplateMissing(profile, discovery, members);
+  if (noTemplate && haView) warnings.push(`${noTemplate} (it named ${haView.members.map((m) => m.name).join(', ')})`);
   for (const member of haView?.members ?? []) {
     if (members.some((m) => m.host === member.host && m.port === member.port)) continue;
     const added = managedMember(member, members, environment);
@@ -61,10 +64,14 @@ export async function bindProfile(options: BindProfileOptions): Promise<BoundPro
     members.push(added);
     memberSource.set(added.name, 'ha-manager');
   }
-  const facts = await fetchServerFacts(options.pool, members, {
+  const factsOptions = {
     statementTimeoutMs: options.statementTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+  const asked = await fetchServerFacts(options.pool, members, factsOptions);
+  const sampled = await sampleRoundRobin(options.pool, asked, factsOptions);
+  warnings.push(...sampled.warnings);
+  const facts = sampled.members;
   const view = decideRoles({ declared, members: facts, memberSource, ...(haView ? { haView } : {}) });
   // A role the runbook needs and nobody holds now (no primary) is bound to nothing: its cells say so.
   for (const role of [...options.roles, ...(discovery ? FOUND_ROLES : [])])
@@ -98,6 +105,23 @@ async function readView(
     warnings.push(`the HA manager could not be read (${discovery.patroni.join(', ')}): ${(error as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * Members only the HA manager names are reached with the login (user, database, TLS) of a connection the
+ * profile has: without one, none of them is read. Said by `cnbook check` and at each run.
+ */
+export function loginTemplateMissing(
+  profile: string,
+  discovery: DiscoverySource | undefined,
+  known: readonly ResolvedConnection[],
+): string | undefined {
+  if (!discovery?.patroni || known.length > 0 || (discovery.members ?? []).length > 0) return undefined;
+  return (
+    `profile '${profile}': discover.patroni lists the HA manager, but the profile names no connection whose ` +
+    `user, database and TLS settings its members could be reached with, so no member is read; declare one ` +
+    `(e.g. "primary": "lb-rw") or list discover.members`
+  );
 }
 
 /** A member only the HA manager names: reached with the first member's user, database and TLS settings. */

@@ -8,6 +8,8 @@ import { timelineFindings } from './timelines';
 
 /** The roles a server's own state decides: the one writable node, and the standbys that follow it. */
 export const PRIMARY_ROLES: readonly string[] = ['primary'];
+/** Bound only in a split brain with no declared primary: every writable server, for `on=all` cells. */
+export const WRITABLE_ROLE = 'writable';
 export const STANDBY_ROLES: readonly string[] = ['replicas', 'replica', 'standby', 'standbys'];
 
 /** The cluster as its members described themselves at the start of a run, and the roles bound from it. */
@@ -39,14 +41,15 @@ export interface RoleInputs {
 /** Decides the roles from what the servers said: declared roles kept and checked, the others found. */
 export function decideRoles(inputs: RoleInputs): ClusterView {
   const nodes = identifyNodes(inputs.members);
+  const declared = behindEndpoints(inputs.declared, inputs.members);
   // A logical copy is another system, writable on its own: only the cluster's own servers compete for primary.
-  const system = clusterSystem(nodes, inputs.declared);
+  const system = clusterSystem(nodes, declared);
   const writable = nodes.filter((n) => !n.facts.inRecovery && n.facts.systemIdentifier === system);
   const primary = writable.length === 1 ? writable[0] : undefined;
   const replicas = followers(nodes, primary);
   const bindings = new Map<string, RoleBinding>();
-  const moved = movedRoles(inputs.declared, nodes, primary, writable);
-  for (const [role, binding] of inputs.declared) {
+  const moved = movedRoles(declared, nodes, primary, writable);
+  for (const [role, binding] of declared) {
     const misbound = moved.filter((f) => f.metrics.declaredRole === role).flatMap((f) => f.connection ?? []);
     const connections = binding.connections.map((c) => withBackend(c, nodes));
     bindings.set(role, { ...binding, connections, ...(misbound.length > 0 ? { misbound } : {}) });
@@ -54,6 +57,10 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
   const foundSource = (node: ClusterNode) => inputs.memberSource.get(node.connections[0]?.name ?? '') ?? 'found';
   if (!bindings.has('primary') && primary) {
     bindings.set('primary', { role: 'primary', connections: [entry(primary)], source: foundSource(primary) });
+  }
+  // Two writable servers of one system: neither is "the" primary, but cells on all must see both (split brain).
+  if (!bindings.has('primary') && writable.length > 1 && !bindings.has(WRITABLE_ROLE)) {
+    bindings.set(WRITABLE_ROLE, { role: WRITABLE_ROLE, connections: writable.map(entry), source: 'found' });
   }
   if (!bindings.has('replicas') && replicas.length > 0) {
     const source = replicas.every((r) => foundSource(r) === 'ha-manager') ? 'ha-manager' : 'found';
@@ -87,16 +94,22 @@ export function decideRoles(inputs: RoleInputs): ClusterView {
 }
 
 /**
- * The system identifier of the cluster the roles are about: the declared primary's, else the one most
- * members share (the first listed on a tie).
+ * The system identifier of the cluster the roles are about: the declared primary's, else a declared
+ * replica's (promoted or not, it belongs to the cluster), else the one most members share, a system with a
+ * standby first (a logical copy beside the cluster is a lone writable server of its own).
  */
 function clusterSystem(nodes: readonly ClusterNode[], declared: ReadonlyMap<string, RoleBinding>): string | undefined {
-  const declaredPrimary = declared.get('primary')?.connections[0]?.name;
-  const own = nodes.find((n) => n.connections.some((c) => c.name === declaredPrimary));
-  if (own) return own.facts.systemIdentifier;
-  const counts = new Map<string, number>();
-  for (const n of nodes) counts.set(n.facts.systemIdentifier, (counts.get(n.facts.systemIdentifier) ?? 0) + 1);
-  return [...counts].reduce<[string, number] | undefined>(
+  for (const roles of [PRIMARY_ROLES, STANDBY_ROLES]) {
+    const names = roles.flatMap((r) => declared.get(r)?.connections.map((c) => c.name) ?? []);
+    const own = nodes.find((n) => n.connections.some((c) => names.includes(c.name)));
+    if (own) return own.facts.systemIdentifier;
+  }
+  const score = new Map<string, number>();
+  for (const n of nodes) {
+    const standby = n.facts.inRecovery ? nodes.length + 1 : 0;
+    score.set(n.facts.systemIdentifier, (score.get(n.facts.systemIdentifier) ?? 0) + 1 + standby);
+  }
+  return [...score].reduce<[string, number] | undefined>(
     (best, c) => (!best || c[1] > best[1] ? c : best),
     undefined,
   )?.[0];
@@ -121,8 +134,21 @@ function entry(node: ClusterNode): ResolvedConnection {
   return connection;
 }
 
+/** A declared round-robin endpoint stands for each backend seen through it (`lb-ro → pg2`, `lb-ro → pg3`). */
+function behindEndpoints(
+  declared: ReadonlyMap<string, RoleBinding>,
+  members: readonly MemberFacts[],
+): Map<string, RoleBinding> {
+  const expand = (c: ResolvedConnection) => {
+    const backends = members.filter((m) => m.connection.endpoint === c.name).map((m) => m.connection);
+    return backends.length > 0 ? backends : [c];
+  };
+  return new Map([...declared].map(([role, b]) => [role, { ...b, connections: b.connections.flatMap(expand) }]));
+}
+
 /** A declared connection that reached another server's node is named after it (`lb-ro → pg2`). */
 function withBackend(connection: ResolvedConnection, nodes: readonly ClusterNode[]): ResolvedConnection {
+  if (connection.endpoint) return connection; // its name already says which backend answered
   const node = nodes.find((n) => n.connections.some((c) => c.name === connection.name));
   return node && node.name !== connection.name ? { ...connection, answeredBy: node.name } : connection;
 }

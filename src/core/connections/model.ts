@@ -62,6 +62,8 @@ export interface ResolvedConnection {
   warnings?: string[];
   /** The node (by its own connection's name) that answered behind this one, when that is another server. */
   answeredBy?: string;
+  /** One backend of a round-robin endpoint: the endpoint's connection name (this one is `lb-ro → pg3`). */
+  endpoint?: string;
   /** Every host listed, in order, when more than one (host and port above are the first). */
   hosts?: HostPort[];
   /** Absent: any. */

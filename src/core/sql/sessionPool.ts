@@ -26,6 +26,14 @@ export class SessionPool {
     await session?.close();
   }
 
+  /** Keeps a session under another name (a round-robin endpoint's session, once its backend is known). */
+  rename(from: string, to: string): void {
+    const session = this.sessions.get(from);
+    if (!session) return;
+    this.sessions.delete(from);
+    this.sessions.set(to, session);
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();

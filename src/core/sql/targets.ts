@@ -50,6 +50,12 @@ export function resolveTargets(
       binding.connections.forEach((c) => add(c, binding));
       continue;
     }
+    // A round-robin endpoint named directly: every backend seen through it.
+    const behind = allConnections(bindings).filter((c) => c.endpoint === name);
+    if (behind.length > 0) {
+      behind.forEach((c) => add(c));
+      continue;
+    }
     const direct = findConnection(bindings, name);
     if (!direct) {
       const known = [...bindings.keys(), ...allConnections(bindings).map((c) => c.name)];
