@@ -7,6 +7,7 @@
 import { Client, Query } from 'pg';
 import Cursor from 'pg-cursor';
 import { diffTable, sessionSide } from '../../src/core/diff';
+import { keptText } from '../../src/core/diff/describe';
 import { dataRowBytes } from '../../src/core/diff/wireBytes';
 import { SessionPool } from '../../src/core/sql/sessionPool';
 import { NodePostgresClient } from '../../src/drivers/pgClient';
@@ -23,6 +24,8 @@ export interface Found {
   method?: string;
   /** The counts the method reports, when it counts past the keys it keeps (the engine); else the lists'. */
   counts?: { missingInTarget: number; missingInSource: number; changed: number };
+  /** False when the method itself says its counts may be off (the engine's `countsExact`). */
+  countsExact?: boolean;
 }
 
 type Row = (string | null)[];
@@ -212,7 +215,8 @@ export async function engine(ports: [number, number]): Promise<Found> {
       changed: ids(result.keys.changed),
       bytes: result.bytesReceived,
       queries: result.queries,
-      method: `${result.method}, ${result.chunks} chunks`,
+      method: `${result.method}, ${result.chunks} chunks, ${keptText(result)}`,
+      countsExact: result.countsExact,
       counts: {
         missingInTarget: result.missingInTarget,
         missingInSource: result.missingInSource,

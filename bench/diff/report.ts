@@ -42,8 +42,10 @@ export function exactness(found: Found, truth: Truth): string {
   const counts = classes.map((c) => found.counts?.[c] ?? found[c].length);
   const want = classes.map((c) => truth[c].size);
   const keysRight = classes.every((c) => found[c].every((k) => truth[c].has(k)));
-  if (keysRight && counts.every((n, i) => n === want[i])) return 'exact';
-  return `**wrong** ${counts.join('/')} of ${want.join('/')}${keysRight ? '' : ', wrong keys'}`;
+  // A tool that says its counts may be off is not exact even when they happen to match.
+  const claimed = found.countsExact === false ? ', reported as not exact' : '';
+  if (keysRight && !claimed && counts.every((n, i) => n === want[i])) return 'exact';
+  return `**wrong** ${counts.join('/')} of ${want.join('/')}${keysRight ? '' : ', wrong keys'}${claimed}`;
 }
 
 type Summary = { s: number; bytes: number; exact: string };

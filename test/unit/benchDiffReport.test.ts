@@ -52,4 +52,14 @@ describe('the diff bench verdicts', () => {
     const found = { missingInTarget: ['3'], missingInSource: ['2000'], changed: ['7', '4', '5'], bytes: 0, queries: 0 };
     expect(exactness(found, truth)).toBe('**wrong** 1/1/3 of 1/1/3, wrong keys');
   });
+
+  it('calls counts wrong when the engine itself says they may be off, though they match', () => {
+    // A diff across servers that order the key differently, keys not all kept: countsExact false.
+    const found = { missingInTarget: ['7'], missingInSource: ['2000'], changed: ['3'], bytes: 0, queries: 0 };
+    const counts = { missingInTarget: 1, missingInSource: 1, changed: 3 };
+    expect(exactness({ ...found, counts, countsExact: false }, truth)).toBe(
+      '**wrong** 1/1/3 of 1/1/3, reported as not exact',
+    );
+    expect(exactness({ ...found, counts, countsExact: true }, truth)).toBe('exact');
+  });
 });
