@@ -5,6 +5,7 @@ import { cellIdOf, parseNotebook } from '../../../src/core/format';
 import type { Notebook } from '../../../src/core/format/model';
 import type { Diagnosis } from '../../../src/core/diagnosis/model';
 import { cellLabel, timelineOf } from '../../../src/core/record/timeline';
+import { SQL_CELL_LANGUAGE } from '../../../src/extension/cellLanguage';
 import { openRunbook, runCell, waitFor, workspaceFile } from './helpers';
 
 /** A runbook written before cells had ids: two steps, each a SQL cell and a probe cell. */
@@ -113,7 +114,7 @@ export function registerCellRefTests(): void {
       // A note and a query inserted above step 1, and a copy of the probe cell pasted (with its id) below.
       const probe = notebook.cellAt(2);
       const note = new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, 'Paged at 10:02', 'markdown');
-      const query = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'SELECT now();', 'sql');
+      const query = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'SELECT now();', SQL_CELL_LANGUAGE);
       await apply(notebook.uri, [vscode.NotebookEdit.insertCells(0, [note, query])]);
       await apply(notebook.uri, [vscode.NotebookEdit.insertCells(6, [cellData(notebook.cellAt(4))])]);
       // Cells added in the editor get their ids when cells run (the timeline refers to them by it).
