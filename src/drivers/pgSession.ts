@@ -296,7 +296,7 @@ export class PgSession implements SqlSession {
     try {
       let builder: ResultBuilder | undefined;
       let result: CursorResult | undefined;
-      const sizer = new FetchBatchSizer(options.batchSize, DEFAULT_LIMITS.fetchBatchBytes);
+      const sizer = new FetchBatchSizer(options.batchSize, DEFAULT_LIMITS.fetchBatchBytes, options.firstBatchRows);
       for (;;) {
         const [rows, res] = await readBatch(cursor, sizer.next());
         // A finished cursor answers with no result object; keep the last one, which has the command tag.

@@ -28,7 +28,10 @@ export function sessionSide(
     statementTimeoutMs: options.timeoutMs,
     lockTimeoutMs,
     maxRowsStored: MAX_ROWS,
-    batchSize: 10_000,
+    // Diff results are narrow and bounded in rows (cells, sub-ranges, pages): the whole result in the first
+    // read, streamed in one round trip, not 16, 256, 4,096, 10,000... rows a round trip.
+    batchSize: MAX_ROWS,
+    firstBatchRows: MAX_ROWS,
     ...(options.settings ? { settings: options.settings } : {}),
     ...(signal ? { signal } : {}),
   });

@@ -56,6 +56,11 @@ export interface TransactionOptions {
   maxRowsStored: number;
   /** Rows fetched per round trip from the cursor (at most: fewer when rows are wide, see fetchBatchBytes). */
   batchSize: number;
+  /**
+   * Rows the first read asks for (default a few, growing from there): callers whose results are narrow and
+   * bounded in rows by construction (the table diff's) get them in one round trip instead of several.
+   */
+  firstBatchRows?: number;
   /** Stored values longer than this (UTF-8 bytes) are cut; none are when it is not given (probes need whole values). */
   maxValueBytes?: number;
   /**
