@@ -23,6 +23,12 @@ export const DEFAULT_LIMITS = {
   reportRowsShown: 10,
   /** Upper bound of each table-diff query, well under a hot standby's max_standby_streaming_delay default (30 s). */
   diffQueryTimeoutMs: 5_000,
+  /**
+   * How long a diff holds one side's snapshot (REPEATABLE READ) before taking a new one at its next query: a held
+   * snapshot holds back vacuum on a primary and can hold back replay on a standby. With a query's timeout it
+   * stays under max_standby_streaming_delay's default (30 s).
+   */
+  diffSnapshotMaxMs: 10_000,
   /** Differing keys a diff keeps (for the recheck, the evidence and a repair); the counts stay exact beyond it. */
   diffMaxKeys: 100_000,
   /** Rows of a diff's first chunk; later chunks grow or shrink to take about diffChunkTargetMs each. */

@@ -5,6 +5,7 @@ import type { ResolvedConnection } from '../core/connections/model';
 import type {
   BoundStatement,
   ColumnInfo,
+  HeldSnapshot,
   ServerState,
   SqlSession,
   StatementResult,
@@ -100,7 +101,24 @@ export class PgSession implements SqlSession {
     return next;
   }
 
-  private async runNow(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
+  private runNow(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome> {
+    return this.guarded(options, statements.length, async () => {
+      const server = await this.begin(options);
+      const results: StatementResult[] = [];
+      for (const statement of statements) {
+        results.push(await this.runStatement(statement, options, results.length));
+        if (options.readOnly) this.checkStillReadOnly(results.length - 1);
+      }
+      server.readOnly = await this.finish(options);
+      return { statements: results, server };
+    });
+  }
+
+  /**
+   * Runs `work` (some round trips of a transaction) bounded: cancelled with the signal or past its statements'
+   * timeouts (then dropped if the server does not answer); on any failure the transaction is rolled back.
+   */
+  private async guarded<T>(options: TransactionOptions, statements: number, work: () => Promise<T>): Promise<T> {
     this.cancelRequested = false;
     const onAbort = () => this.cancelThenDrop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -111,19 +129,12 @@ export class PgSession implements SqlSession {
         timedOutMs = options.statementTimeoutMs;
         this.cancelThenDrop();
       },
-      options.statementTimeoutMs * Math.max(1, statements.length) + 1000,
+      options.statementTimeoutMs * Math.max(1, statements) + 1000,
     );
     try {
       if (options.signal?.aborted)
         throw new SqlError({ kind: 'cancelled', message: `cancelled before it ran on ${this.connection.name}` });
-      const server = await this.begin(options);
-      const results: StatementResult[] = [];
-      for (const statement of statements) {
-        results.push(await this.runStatement(statement, options, results.length));
-        if (options.readOnly) this.checkStillReadOnly(results.length - 1);
-      }
-      server.readOnly = await this.finish(options);
-      return { statements: results, server };
+      return await work();
     } catch (error) {
       await this.rollbackQuietly();
       if (error instanceof SqlError) throw error;
@@ -141,15 +152,84 @@ export class PgSession implements SqlSession {
     }
   }
 
+  /** A read-only snapshot held for several statements; this session's other transactions wait for its end. */
+  openSnapshot(options: TransactionOptions): Promise<HeldSnapshot> {
+    let release: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (release = resolve));
+    const readOnly = { ...options, readOnly: true };
+    const opened = this.queue.then(() => this.guarded(readOnly, 1, () => this.begin(readOnly, 'REPEATABLE READ')));
+    this.queue = opened.then(
+      () => ended,
+      () => undefined,
+    );
+    return opened.then(
+      (server) => this.heldSnapshot(server, readOnly, release),
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  }
+
+  private heldSnapshot(server: ServerState, options: TransactionOptions, release: () => void): HeldSnapshot {
+    let open = true;
+    let current = options.settings ?? [];
+    let chain: Promise<unknown> = Promise.resolve();
+    const close = () => {
+      open = false;
+      release();
+    };
+    const runOne = async (statement: BoundStatement, settings: readonly (readonly [string, string])[]) => {
+      if (!open || !this.usable)
+        throw new SqlError({ kind: 'refused', message: `the snapshot on ${this.connection.name} has ended` });
+      try {
+        return await this.guarded(options, 1, async () => {
+          const change = settingsChange(current, settings);
+          if (change) await this.client.query({ text: change, types: TEXT_TYPES });
+          current = settings;
+          const result = await this.runStatement(statement, options, 0);
+          this.checkStillReadOnly(0);
+          return result;
+        });
+      } catch (error) {
+        close();
+        throw error;
+      }
+    };
+    const isOpen = () => open && this.usable;
+    const end = async () => {
+      await chain;
+      if (!open) return;
+      try {
+        if (this.usable) await this.guarded(options, 1, () => this.finish(options));
+      } finally {
+        close();
+      }
+    };
+    return {
+      server,
+      get open() {
+        return isOpen();
+      },
+      run: (statement, settings) => {
+        const next = chain.then(() => runOne(statement, settings));
+        chain = next.catch(() => undefined);
+        return next;
+      },
+      end,
+    };
+  }
+
   /** BEGIN, the transaction's settings and the server's state in one round trip. */
-  private async begin(options: TransactionOptions): Promise<ServerState> {
+  private async begin(options: TransactionOptions, isolation?: 'REPEATABLE READ'): Promise<ServerState> {
     const ms = (n: number) => `'${Math.max(0, Math.round(n))}ms'`;
     // The idle timeout frees the server if this process dies between statements. Dates and times are
     // written the same way on every server (UTC, ISO), so values from two servers compare as text.
     // The state query also takes the transaction's first snapshot, after which PostgreSQL refuses to turn a
     // read-only transaction read-write: from here on, "still in the transaction" means "still read-only".
     const sql =
-      `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs)};` +
+      `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}${isolation ? ` ISOLATION LEVEL ${isolation}` : ''};` +
+      ` SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs)};` +
       ` SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs)};` +
       ` SET LOCAL idle_in_transaction_session_timeout = ${ms(options.statementTimeoutMs + 60_000)};` +
       ` SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres';` +
@@ -216,7 +296,7 @@ export class PgSession implements SqlSession {
     try {
       let builder: ResultBuilder | undefined;
       let result: CursorResult | undefined;
-      const sizer = new FetchBatchSizer(options.batchSize, DEFAULT_LIMITS.fetchBatchBytes);
+      const sizer = new FetchBatchSizer(options.batchSize, DEFAULT_LIMITS.fetchBatchBytes, options.firstBatchRows);
       for (;;) {
         const [rows, res] = await readBatch(cursor, sizer.next());
         // A finished cursor answers with no result object; keep the last one, which has the command tag.
@@ -327,4 +407,15 @@ function localSettings(settings: readonly (readonly [string, string])[]): string
       return ` SET LOCAL ${name} = '${value.replace(/'/g, "''")}';`;
     })
     .join('');
+}
+
+/** The SET LOCALs that turn the settings `from` into `to` (those no longer wanted back to their default). */
+function settingsChange(from: readonly (readonly [string, string])[], to: readonly (readonly [string, string])[]) {
+  const wanted = new Map(to);
+  const dropped = from.filter(([name]) => !wanted.has(name)).map(([name]) => name);
+  for (const name of dropped) localSettings([[name, '']]); // the same name check as every setting
+  const reset = dropped.map((name) => ` SET LOCAL ${name} TO DEFAULT;`).join('');
+  const had = new Map(from);
+  const changed = to.filter(([name, value]) => had.get(name) !== value);
+  return `${reset}${localSettings(changed)}`.trim();
 }

@@ -13,6 +13,10 @@ export class CountingSide {
     return this.side.name;
   }
 
+  inSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    return this.side.inSnapshot ? this.side.inSnapshot(work) : work();
+  }
+
   async run(query: Query, options: QueryOptions): Promise<(string | null)[][]> {
     this.queries++;
     const rows = await this.side.query(query.text, query.values, options);

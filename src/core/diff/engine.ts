@@ -43,7 +43,8 @@ export async function diffTable(sourceSide: DiffSide, targetSide: DiffSide, opti
     options,
   };
   const totals: Totals = { sourceRows: 0, targetRows: 0, chunks: 0, usedIblt: false, usedMerge: false };
-  await walkChunks(run, totals, now);
+  // The scan reads each side in one snapshot (fewer round trips); the recheck must see what is there now.
+  await source.inSnapshot(() => target.inSnapshot(() => walkChunks(run, totals, now)));
   const scanned = run.differences.classify(shape.keys);
   const found = await recheck(run, scanned, options.settleMs ?? DEFAULT_LIMITS.diffSettleMs);
   // Keys not kept are not read again: they count as the scan found them.

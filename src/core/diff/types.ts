@@ -7,6 +7,11 @@ export interface DiffSide {
    * that transaction only, and returns every row as PostgreSQL's text.
    */
   query(sql: string, values: (string | null)[], options: QueryOptions): Promise<(string | null)[][]>;
+  /**
+   * Runs `work` with this side's queries in one read-only snapshot (a new one after diffSnapshotMaxMs) where
+   * the server allows it: fewer round trips a query. Without it each query is a transaction of its own.
+   */
+  inSnapshot?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface QueryOptions {

@@ -19,11 +19,27 @@ export interface SqlSession {
   readonly connection: ResolvedConnection;
   /** Runs statements in one transaction (READ ONLY unless told otherwise) and streams rows into builders. */
   runTransaction(statements: BoundStatement[], options: TransactionOptions): Promise<TransactionOutcome>;
+  /**
+   * Opens a READ ONLY REPEATABLE READ transaction (one snapshot) that statements then run in one by one, each
+   * bounded like a transaction's; other transactions on this session wait until it ends.
+   */
+  openSnapshot?(options: TransactionOptions): Promise<HeldSnapshot>;
   /** Asks the server to cancel what this session is running (a CancelRequest, not an abandoned promise). */
   cancel(): Promise<void>;
   close(): Promise<void>;
   /** False once the connection is broken or closed; such a session must not be reused. */
   readonly usable: boolean;
+}
+
+/** A read-only transaction held open: its statements share its snapshot. Any failure ends it (rolled back). */
+export interface HeldSnapshot {
+  readonly server: ServerState;
+  /** False once it ended (by end() or a failure): open another. */
+  readonly open: boolean;
+  /** Runs one statement; `settings` (SET LOCAL) are sent in a round trip of their own only when they change. */
+  run(statement: BoundStatement, settings: readonly (readonly [string, string])[]): Promise<StatementResult>;
+  /** Checks it is still read-only and rolls it back. */
+  end(): Promise<void>;
 }
 
 export interface BoundStatement {
@@ -40,6 +56,11 @@ export interface TransactionOptions {
   maxRowsStored: number;
   /** Rows fetched per round trip from the cursor (at most: fewer when rows are wide, see fetchBatchBytes). */
   batchSize: number;
+  /**
+   * Rows the first read asks for (default a few, growing from there): callers whose results are narrow and
+   * bounded in rows by construction (the table diff's) get them in one round trip instead of several.
+   */
+  firstBatchRows?: number;
   /** Stored values longer than this (UTF-8 bytes) are cut; none are when it is not given (probes need whole values). */
   maxValueBytes?: number;
   /**

@@ -14,8 +14,9 @@ export class FetchBatchSizer {
   constructor(
     private readonly maxRows: number,
     private readonly budgetChars: number,
+    firstRows = FETCH_FIRST_ROWS,
   ) {
-    this.rows = Math.max(1, Math.min(maxRows, FETCH_FIRST_ROWS));
+    this.rows = Math.max(1, Math.min(maxRows, firstRows));
   }
 
   /** Rows to ask for in the next read. */
