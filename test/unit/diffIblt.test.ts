@@ -47,9 +47,11 @@ describe('IBLT', () => {
   it('what decodes is exactly the symmetric difference, with the side each element is on', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.record({ key: int64, hash: int64 }), { selector: (r) => r.hash, maxLength: 300 }),
+        // Row hashes are uniform 64-bit values (a cryptographic digest): unbiased, not fast-check's small ones,
+        // which make a cell's purity check pass by coincidence (hashes 0, 1, -4) far more often than rows can.
+        fc.uniqueArray(fc.record({ key: int64, hash: fc.noBias(int64) }), { selector: (r) => r.hash, maxLength: 300 }),
         fc.array(fc.nat(), { maxLength: 40 }),
-        fc.array(fc.record({ key: int64, hash: int64 }), { maxLength: 20 }),
+        fc.array(fc.record({ key: int64, hash: fc.noBias(int64) }), { maxLength: 20 }),
         (common, dropPicks, extra) => {
           const hashes = new Set(common.map((r) => r.hash));
           const added = extra.filter((r) => !hashes.has(r.hash) && (hashes.add(r.hash), true));
